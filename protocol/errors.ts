@@ -1,0 +1,60 @@
+/** Stable error codes carried by `error` frames. Clients branch on `code`, show `message`. */
+export const ERROR_CODES = [
+  'VERSION',
+  'BAD_FRAME',
+  'FRAME_TOO_LARGE',
+  'UNKNOWN_TYPE',
+  'INVALID',
+  'UNAUTHENTICATED',
+  'BAD_CREDENTIALS',
+  'USER_EXISTS',
+  'INVALID_USERNAME',
+  'WEAK_PASSWORD',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'TOO_LARGE',
+  'RATE_LIMITED',
+  'SLOW_CONSUMER',
+  'STORE_UNAVAILABLE',
+  'MEDIA_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Default one-sentence messages; a server may give a more specific one. */
+export const DEFAULT_ERROR_MESSAGES: Record<ErrorCode, string> = {
+  VERSION: 'This server speaks a different protocol version.',
+  BAD_FRAME: 'The frame could not be read.',
+  FRAME_TOO_LARGE: 'The frame is larger than the server accepts.',
+  UNKNOWN_TYPE: 'The server does not know this request type.',
+  INVALID: 'The request is missing a field or has a wrong one.',
+  UNAUTHENTICATED: 'Sign in first.',
+  BAD_CREDENTIALS: 'Wrong user name or password.',
+  USER_EXISTS: 'That user name is taken.',
+  INVALID_USERNAME: 'User names are 6 to 32 characters of letters, digits, "_", "." or "-".',
+  WEAK_PASSWORD: 'Passwords need at least 6 characters.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  NOT_FOUND: 'No such room, user or file.',
+  TOO_LARGE: 'That is larger than the server accepts.',
+  RATE_LIMITED: 'Too many requests; try again shortly.',
+  SLOW_CONSUMER: 'The connection fell too far behind and was closed.',
+  STORE_UNAVAILABLE: 'The message store is unavailable; nothing was saved.',
+  MEDIA_UNAVAILABLE: 'The media store is unavailable; try again later.',
+  INTERNAL: 'The server hit an internal error.',
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** An error with a protocol code, thrown by server handlers and by the client on `error` replies. */
+export class ParleyError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = DEFAULT_ERROR_MESSAGES[code],
+  ) {
+    super(message);
+    this.name = 'ParleyError';
+  }
+}

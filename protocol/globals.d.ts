@@ -1,0 +1,1 @@
+declare const PARLEY_VERSION: string;

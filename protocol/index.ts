@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './frame';
+export * from './limits';
+export * from './messages';
+export * from './validate';

@@ -1,0 +1,29 @@
+export const PROTOCOL_VERSION = 1;
+export const DEFAULT_PORT = 6666;
+
+/** Limits announced in `welcome`. */
+export interface Limits {
+  /** Largest `frameLength` accepted (header + body + 4), in bytes. */
+  maxFrame: number;
+  /** Largest message text, in UTF-8 bytes. */
+  maxText: number;
+  /** Largest upload, in bytes. */
+  maxUpload: number;
+  /** Preferred transfer chunk size, in bytes. */
+  chunk: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFrame: 1024 * 1024,
+  maxText: 16 * 1024,
+  maxUpload: 100 * 1024 * 1024,
+  chunk: 256 * 1024,
+};
+
+export const HISTORY_MAX_LIMIT = 200;
+export const SEARCH_MAX_LIMIT = 100;
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{6,32}$/;
+export const MIN_PASSWORD_LENGTH = 6;
+export const GENERAL_ROOM = 'general';
+/** Group room names: what `create` accepts and what ends up as the room id. */
+export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

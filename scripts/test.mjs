@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureInstalled } from './ensure-install.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -43,6 +44,7 @@ async function provision() {
 }
 
 async function main() {
+  ensureInstalled(root);
   await step('Build', () => run('node', ['scripts/build.mjs']));
   if (!args.includes('--no-provision')) await provision();
   const mochaArgs = args.filter((a) => a !== '--no-provision');

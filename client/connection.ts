@@ -197,10 +197,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return Date.now() - started;
   }
 
-  /** Closes the connection; pending requests reject. Safe to call more than once. */
-  close(): void {
+  /**
+   * Closes the connection; pending requests reject. `error` says why (e.g. a watchdog gave up)
+   * and is passed on to 'close'. Safe to call more than once.
+   */
+  close(error?: Error): void {
     if (this.closedWith) return;
-    this.finish(undefined);
+    this.finish(error);
   }
 
   private startTimer(id: RequestId, type: string, timeoutMs: number): NodeJS.Timeout {

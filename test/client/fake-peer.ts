@@ -57,10 +57,10 @@ export class FakePeer {
   limits: Limits = { ...DEFAULT_LIMITS };
   welcome = true;
 
-  static async start(): Promise<FakePeer> {
+  static async start(port = 0): Promise<FakePeer> {
     const peer = new FakePeer();
     peer.server.on('connection', (socket) => peer.accept(socket));
-    await new Promise<void>((resolve) => peer.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => peer.server.listen(port, '127.0.0.1', resolve));
     return peer;
   }
 

@@ -1,0 +1,81 @@
+// Code shared from the editor, and opening a received snippet where it came from.
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Snippet } from '../protocol';
+import { gitInfo } from './git';
+
+/** Larger selections are refused: they would not fit a frame and nobody reads them in chat. */
+export const MAX_SNIPPET_BYTES = 256 * 1024;
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The selection of `editor` as a snippet, or undefined when nothing is selected. */
+export async function snippetFromEditor(editor: vscode.TextEditor): Promise<Snippet | undefined> {
+  const { document, selection } = editor;
+  if (selection.isEmpty) return undefined;
+  // A selection ending at column 0 of a line does not include that line.
+  const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+  const range = new vscode.Range(selection.start.line, 0, endLine, document.lineAt(endLine).range.end.character);
+  const code = document.getText(selection.isSingleLine ? selection : range);
+  if (Buffer.byteLength(code) > MAX_SNIPPET_BYTES) {
+    throw new Error(vscode.l10n.t('The selection is larger than {0} KiB.', MAX_SNIPPET_BYTES / 1024));
+  }
+  const snippet: Snippet = {
+    code,
+    language: document.languageId.slice(0, 64) || 'plaintext',
+    startLine: selection.start.line + 1,
+    endLine: endLine + 1,
+    fileSha256: sha256(document.getText()),
+  };
+  if (!document.isUntitled && vscode.workspace.getWorkspaceFolder(document.uri)) {
+    snippet.path = vscode.workspace.asRelativePath(document.uri, false);
+  }
+  if (!document.isUntitled) {
+    const git = await gitInfo(document.uri);
+    if (git.remote) snippet.remote = git.remote.slice(0, 2048);
+    if (git.commit) snippet.commit = git.commit;
+  }
+  return snippet;
+}
+
+async function findLocalCopy(snippet: Snippet): Promise<vscode.TextDocument | undefined> {
+  if (!snippet.path || !snippet.fileSha256) return undefined;
+  // Never let a received path climb out of the workspace.
+  const parts = snippet.path.split(/[\\/]+/);
+  if (parts.some((p) => p === '..') || snippet.path.startsWith('/')) return undefined;
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const candidates = [vscode.Uri.joinPath(folder.uri, ...parts)];
+    // Multi-root paths start with the folder name.
+    if (parts.length > 1 && parts[0] === folder.name) candidates.push(vscode.Uri.joinPath(folder.uri, ...parts.slice(1)));
+    for (const uri of candidates) {
+      try {
+        await vscode.workspace.fs.stat(uri);
+        const doc = await vscode.workspace.openTextDocument(uri);
+        if (sha256(doc.getText()) === snippet.fileSha256) return doc;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Opens the sender's file at the shared lines when the local copy is the same file
+ * (same sha256); otherwise shows the snippet itself in an untitled editor.
+ */
+export async function openSnippet(snippet: Snippet): Promise<'file' | 'untitled'> {
+  const doc = await findLocalCopy(snippet);
+  if (doc && snippet.startLine) {
+    const start = Math.min(snippet.startLine - 1, doc.lineCount - 1);
+    const end = Math.min((snippet.endLine ?? snippet.startLine) - 1, doc.lineCount - 1);
+    const range = new vscode.Range(start, 0, end, doc.lineAt(end).range.end.character);
+    await vscode.window.showTextDocument(doc, { selection: range, preview: true });
+    return 'file';
+  }
+  const untitled = await vscode.workspace.openTextDocument({ content: snippet.code, language: snippet.language });
+  await vscode.window.showTextDocument(untitled, { preview: true });
+  return 'untitled';
+}

@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import type { ChatMessage, RoomInfo } from '../../protocol';
+import { ChatModel, mentions } from '../../extension/model';
+import { digest, parseNotificationSetting, preview, shouldNotify } from '../../extension/notifyPolicy';
+
+const room = (id: string, lastSeq: number, lastRead: number, extra: Partial<RoomInfo> = {}): RoomInfo => ({
+  id,
+  kind: id.startsWith('dm:') ? 'dm' : 'group',
+  name: id,
+  lastSeq,
+  lastRead,
+  ...extra,
+});
+const msg = (room: string, seq: number, from: string, text = 'hi'): ChatMessage => ({ room, seq, ts: seq, msgId: `m${seq}`, from, text });
+
+describe('extension model', () => {
+  it('counts unread from the session and from live messages', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 10, 7), room('dm:alice01:bobby01', 2, 2)]);
+    assert.equal(m.unreadTotal(), 3);
+    m.addMessage(msg('general', 11, 'bobby01'), false);
+    assert.equal(m.room('general')?.unread, 4);
+    m.addMessage(msg('general', 12, 'alice01'), false);
+    assert.equal(m.room('general')?.unread, 0, 'my own message marks the room read');
+    m.addMessage(msg('dm:alice01:bobby01', 3, 'bobby01'), true);
+    assert.equal(m.unreadTotal(), 0, 'a message in the room being looked at is read');
+  });
+
+  it('never moves seqs or read marks backwards when an older list arrives', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 5, 5)]);
+    m.addMessage(msg('general', 6, 'bobby01'), false);
+    m.setRooms([room('general', 5, 5)]);
+    assert.equal(m.room('general')?.info.lastSeq, 6);
+    assert.equal(m.unreadTotal(), 1);
+    m.markRead('general', 6);
+    m.setRooms([room('general', 6, 5)]);
+    assert.equal(m.unreadTotal(), 0);
+  });
+
+  it('marks rooms the user is not a member of as available, and keeps local DMs', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 0, 0), room('ops', 3, 0, { members: ['bobby01'] }), room('dev', 1, 0, { members: ['alice01'] })]);
+    assert.equal(m.room('ops')?.joined, false);
+    assert.equal(m.room('ops')?.unread, 0);
+    assert.equal(m.room('dev')?.joined, true);
+    m.ensureDm('dm:alice01:carol01');
+    m.setRooms([room('general', 0, 0)]);
+    assert.ok(m.room('dm:alice01:carol01'), 'a DM opened locally survives a list without it');
+    assert.equal(m.displayName('dm:alice01:carol01'), '@carol01');
+    assert.deepEqual(m.allRooms().map((r) => r.info.id), ['general', 'dm:alice01:carol01']);
+  });
+
+  it('tracks presence, without the signed-in user, and mentions', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setPresence([{ user: 'alice01', status: 'online' }, { user: 'bobby01', status: 'offline' }], undefined);
+    m.setPresence(undefined, [{ user: 'bobby01', status: 'away', context: 'in a.ts' }]);
+    assert.deepEqual(m.allPeople(), [{ user: 'bobby01', status: 'away', context: 'in a.ts' }]);
+    m.setRooms([room('general', 0, 0)]);
+    m.addMessage(msg('general', 1, 'bobby01', 'ping @alice01, see this'), false);
+    assert.equal(m.room('general')?.mentions, 1);
+  });
+
+  it('finds @mentions as whole names only', () => {
+    assert.ok(mentions(msg('g', 1, 'x', '@alice01 hi'), 'alice01'));
+    assert.ok(mentions(msg('g', 1, 'x', 'hey @Alice01!'), 'alice01'));
+    assert.ok(!mentions(msg('g', 1, 'x', 'hey @alice012'), 'alice01'));
+    assert.ok(!mentions(msg('g', 1, 'x', 'mail alice01@host'), 'alice01'));
+  });
+});
+
+describe('notification policy', () => {
+  const dm = msg('dm:alice01:bobby01', 1, 'bobby01');
+  const plain = msg('general', 1, 'bobby01', 'hello all');
+  const mention = msg('general', 2, 'bobby01', 'hello @alice01');
+
+  it('follows the setting, and never while the chat is visible or for own messages', () => {
+    assert.equal(parseNotificationSetting('bogus'), 'mentionsAndDms');
+    assert.ok(shouldNotify('mentionsAndDms', dm, 'alice01', false));
+    assert.ok(shouldNotify('mentionsAndDms', mention, 'alice01', false));
+    assert.ok(!shouldNotify('mentionsAndDms', plain, 'alice01', false));
+    assert.ok(shouldNotify('all', plain, 'alice01', false));
+    assert.ok(!shouldNotify('none', dm, 'alice01', false));
+    assert.ok(!shouldNotify('all', dm, 'alice01', true));
+    assert.ok(!shouldNotify('all', msg('general', 3, 'alice01'), 'alice01', false));
+  });
+
+  it('sums up held messages and previews them on one line', () => {
+    assert.deepEqual(digest([dm, plain, mention]), { count: 3, senders: ['bobby01'], rooms: ['dm:alice01:bobby01', 'general'] });
+    assert.equal(preview(msg('g', 1, 'x', 'a\n\n b'.padEnd(200, 'c')), 10), 'a bcccccc…');
+    assert.equal(preview({ ...msg('g', 1, 'x'), text: undefined, snippet: { code: 'x', language: 'ts', path: 'src/a.ts' } }), 'src/a.ts (ts)');
+  });
+});

@@ -1,0 +1,46 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DiskMediaStore } from '../../server/media/disk-store';
+import { contentKey } from '../../server/media/media-store';
+import { mediaStoreContract } from './contract';
+import { memoryLogger, rejectsWithCode, sha256 } from './helpers';
+
+mediaStoreContract('disk', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'parley-media-'));
+  return {
+    root,
+    open: () => new DiskMediaStore({ dir: root }),
+    dispose: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('DiskMediaStore', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'parley-media-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('maps a broken backing directory to MEDIA_UNAVAILABLE and logs the cause', async () => {
+    const log = memoryLogger();
+    const store = new DiskMediaStore({ dir: root, log });
+    await store.init();
+    // the temp dir replaced by a file: every write fails the way a broken disk would
+    await rm(path.join(root, '.tmp'), { recursive: true });
+    await writeFile(path.join(root, '.tmp'), '');
+    const data = Buffer.from('hello');
+    const err = await rejectsWithCode(store.put(contentKey(sha256(data)), Readable.from([data])), 'MEDIA_UNAVAILABLE');
+    assert.equal(err.message, 'The media store is unavailable; try again later.');
+    assert.equal(log.entries.length, 1);
+    assert.match(String((log.entries[0].obj as { err: Error }).err), /ENOTDIR/);
+  });
+
+  it('fails init() with MEDIA_UNAVAILABLE when the directory cannot be made', async () => {
+    await writeFile(path.join(root, 'file'), '');
+    const store = new DiskMediaStore({ dir: path.join(root, 'file', 'media') });
+    await rejectsWithCode(store.init(), 'MEDIA_UNAVAILABLE');
+  });
+});

@@ -3,8 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, lstatSync,
-  statSync, writeFileSync,
+  chmodSync, chownSync, existsSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync,
+  readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
@@ -26,6 +26,8 @@ const PASV_LOW = 20000;
 const PASV_HIGH = 32000;
 const PASV_COUNT = 64;
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 function sh(cmd, args, input) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input });
   if (r.error) throw r.error;
@@ -38,35 +40,52 @@ function requireRoot() {
   }
 }
 
+// passwd/shadow edits by concurrent callers fail on the shadow lock; retry those.
+async function shRetry(cmd, args, input, ok = [0]) {
+  for (let i = 0; ; i++) {
+    const r = sh(cmd, args, input);
+    if (ok.includes(r.status) || i >= 20) return r;
+    await sleep(100 + Math.random() * 200);
+  }
+}
+
 // One shared user for all instances; each instance chroots it to its own
 // root via local_root. The password is kept so that concurrent instances
 // (other processes) keep agreeing on it.
-function ensureFtpUser() {
+async function ensureFtpUser() {
   mkdirSync(STATE_DIR, { recursive: true });
   chmodSync(STATE_DIR, 0o711);
-  let password;
-  try {
-    writeFileSync(PASSWORD_FILE, randomBytes(12).toString('hex'), { flag: 'wx', mode: 0o600 });
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
+  if (!existsSync(PASSWORD_FILE)) {
+    // write-then-link: readers never see a half-written file
+    const tmp = `${PASSWORD_FILE}.${process.pid}.tmp`;
+    writeFileSync(tmp, randomBytes(12).toString('hex'), { mode: 0o600 });
+    try {
+      linkSync(tmp, PASSWORD_FILE);
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
-  password = readFileSync(PASSWORD_FILE, 'utf8').trim();
+  const password = readFileSync(PASSWORD_FILE, 'utf8').trim();
 
-  if (sh('id', ['-u', FTP_USER]).status !== 0) {
-    const r = sh('useradd', ['-M', '-d', FTP_HOME, '-s', '/bin/sh', FTP_USER]);
-    // exit 9: created meanwhile by a concurrent caller
-    if (r.status !== 0 && r.status !== 9) throw new Error(`useradd ${FTP_USER} failed: ${r.stderr}`);
-  } else {
-    // /bin/sh: a shell in /etc/shells, in case a PAM stack checks it
-    sh('usermod', ['-d', FTP_HOME, '-s', '/bin/sh', FTP_USER]);
-  }
-  const c = sh('chpasswd', [], `${FTP_USER}:${password}\n`);
-  if (c.status !== 0) throw new Error(`chpasswd failed: ${c.stderr}`);
-  const uid = Number(sh('id', ['-u', FTP_USER]).stdout.trim());
-  const gid = Number(sh('id', ['-g', FTP_USER]).stdout.trim());
   mkdirSync(FTP_HOME, { recursive: true });
   chownSync(FTP_HOME, 0, 0);
   chmodSync(FTP_HOME, 0o555);
+  const entry = sh('getent', ['passwd', FTP_USER]).stdout.trim().split(':');
+  if (entry.length < 7) {
+    // exit 9: created meanwhile by a concurrent caller
+    const r = await shRetry('useradd', ['-M', '-d', FTP_HOME, '-s', '/bin/sh', FTP_USER], undefined, [0, 9]);
+    if (r.status !== 0 && r.status !== 9) throw new Error(`useradd ${FTP_USER} failed: ${r.stderr}`);
+  } else if (entry[5] !== FTP_HOME || entry[6] !== '/bin/sh') {
+    // /bin/sh: a shell listed in /etc/shells, in case a PAM stack checks it
+    const r = await shRetry('usermod', ['-d', FTP_HOME, '-s', '/bin/sh', FTP_USER]);
+    if (r.status !== 0) throw new Error(`usermod ${FTP_USER} failed: ${r.stderr}`);
+  }
+  const c = await shRetry('chpasswd', [], `${FTP_USER}:${password}\n`);
+  if (c.status !== 0) throw new Error(`chpasswd failed: ${c.stderr}`);
+  const uid = Number(sh('id', ['-u', FTP_USER]).stdout.trim());
+  const gid = Number(sh('id', ['-g', FTP_USER]).stdout.trim());
   return { password, uid, gid };
 }
 
@@ -79,7 +98,7 @@ function ensurePamService() {
 
 function chownTree(p, uid, gid) {
   const st = lstatSync(p);
-  if (st.uid !== uid || st.gid !== gid) chownSync(p, uid, gid);
+  if (st.uid !== uid || st.gid !== gid) lchownSync(p, uid, gid);
   if (st.isDirectory()) for (const e of readdirSync(p)) chownTree(path.join(p, e), uid, gid);
 }
 
@@ -109,6 +128,28 @@ async function freePort() {
   const { port } = srv.address();
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+// Cleans up if this process dies without stop() (crash, SIGKILL, Ctrl-C): a
+// detached sh waits for EOF on a pipe that only this process holds open.
+function spawnWatchdog(script) {
+  const w = spawn('/bin/sh', ['-c', `cat >/dev/null; ${script}`], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  w.on('error', () => {});
+  w.stdin.on('error', () => {});
+  w.unref();
+  w.stdin.unref?.();
+  return () => {
+    try {
+      w.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
 }
 
 const claimedRanges = new Set();
@@ -209,8 +250,6 @@ function readBanner(port, timeoutMs = 1000) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Starts vsftpd for one FTP root. `dir` holds config and logs; the FTP root is
  * `${dir}/root` unless `root` is given. `stop()` kills the server and all its
@@ -229,7 +268,7 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
   chownSync(empty, 0, 0);
   chmodSync(empty, 0o555);
 
-  const { password, uid, gid } = ensureFtpUser();
+  const { password, uid, gid } = await ensureFtpUser();
   ensurePamService();
   makeTraversable(root);
 
@@ -248,28 +287,41 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
     // files put there by the test (as root) must be writable over FTP too
     chownTree(root, uid, gid);
     stderr = '';
-    const c = spawn(VSFTPD, [conf], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-    c.stderr.on('data', (d) => {
+    const c = spawn(VSFTPD, [conf], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // startup failures ("500 OOPS: ...") arrive on stdout
+    const keep = (d) => {
       stderr = (stderr + d).slice(-4000);
-    });
+    };
+    c.stdout.on('data', keep);
+    c.stderr.on('data', keep);
     c.exited = new Promise((r) => c.once('exit', r));
     c.once('exit', () => {
       if (child === c) child = null;
     });
     child = c;
     const killNow = () => {
-      try {
-        process.kill(-c.pid, 'SIGKILL');
-      } catch {
-        // gone already
+      for (const pid of [-c.pid, ...pidsRunning(conf)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
       }
     };
     live.add(killNow);
+    const escaped = `${VSFTPD} ${conf}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const stopWatchdog = spawnWatchdog(
+      `kill -KILL -${c.pid} 2>/dev/null; pkill -KILL -x -f ${shQuote(escaped)} 2>/dev/null`,
+    );
     c.once('exit', () => live.delete(killNow));
+    c.stopWatchdog = stopWatchdog;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`vsftpd exited (${c.exitCode ?? c.signalCode}) on port ${port}: ${stderr.trim()}`);
+        stopWatchdog();
+        // vsftpd exits 2 without a word when it cannot bind
+        const why = stderr.trim() || (c.exitCode === 2 ? 'port probably in use' : 'no output');
+        throw new Error(`vsftpd exited (${c.exitCode ?? c.signalCode}) on port ${port}: ${why}`);
       }
       const banner = await readBanner(port);
       if (banner?.startsWith('220')) return;
@@ -284,6 +336,7 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
   async function stop() {
     const c = child;
     if (c) {
+      c.stopWatchdog();
       try {
         process.kill(-c.pid, 'SIGKILL');
       } catch (e) {
@@ -306,7 +359,12 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
     }
   }
 
-  await start();
+  try {
+    await start();
+  } catch (e) {
+    pasv.release();
+    throw e;
+  }
   const server = {
     url: `ftp://${FTP_USER}:${encodeURIComponent(password)}@${HOST}:${port}/`,
     host: HOST,

@@ -1,0 +1,50 @@
+/** Reads a password from a TTY without echoing it. Resolves undefined on Ctrl-C / Ctrl-D. */
+export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    output.write(question);
+    const wasRaw = input.isRaw;
+    input.setRawMode(true);
+    input.resume();
+    input.setEncoding('utf8');
+    let value = '';
+    const finish = (result: string | undefined): void => {
+      input.off('data', onData);
+      input.setRawMode(wasRaw);
+      input.pause();
+      output.write('\n');
+      resolve(result);
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish(value);
+        if (ch === '\u0003' || (ch === '\u0004' && value === '')) return finish(undefined);
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+/** Reads the first line of a piped stdin (for scripts that do not want a password in argv). */
+export function readLine(input: NodeJS.ReadableStream = process.stdin): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const onData = (chunk: Buffer | string): void => {
+      data += chunk.toString();
+      const nl = data.indexOf('\n');
+      if (nl >= 0) done(data.slice(0, nl).replace(/\r$/, ''));
+    };
+    const onEnd = (): void => done(data === '' ? undefined : data.replace(/\r?\n$/, ''));
+    const done = (line: string | undefined): void => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', reject);
+      input.pause();
+      resolve(line);
+    };
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.on('error', reject);
+  });
+}

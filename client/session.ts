@@ -244,6 +244,11 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     this.dropRoom(room);
   }
 
+  /** Any other request, once ready (waits through a reconnect up to the request timeout). */
+  request<R = ServerFrame>(frame: OutgoingFrame, opts?: RequestOptions): Promise<R> {
+    return this.call<R>(frame, opts);
+  }
+
   /** Stores the read mark; kept and sent after a reconnect when offline. */
   read(room: string, seq: number): void {
     if (seq <= (this.readMarks.get(room) ?? 0)) return;

@@ -197,7 +197,7 @@ export function mediaStoreContract(name: string, factory: () => Promise<MediaSto
       const data = randomBytes(3 * MiB);
       const key = keyOf(data);
       await store.put(key, Readable.from([data]));
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 6; i++) {
         const stream = await store.get(key);
         await new Promise<void>((resolve) => stream.once('data', () => resolve()));
         stream.destroy();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DiskMediaStore } from '../../server/media/disk-store';
 import { contentKey } from '../../server/media/media-store';
+import { defaultMediaConfig, openMediaStore } from '../../server/media/open-media-store';
 import { mediaStoreContract } from './contract';
 import { memoryLogger, rejectsWithCode, sha256 } from './helpers';
 
@@ -23,6 +24,12 @@ describe('DiskMediaStore', () => {
     root = await mkdtemp(path.join(tmpdir(), 'parley-media-'));
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('is the default, under <dataDir>/media', () => {
+    const store = openMediaStore(defaultMediaConfig('/srv/parley'));
+    assert.equal(store.kind, 'disk');
+    assert.equal(store.description, 'disk /srv/parley/media');
+  });
 
   it('maps a broken backing directory to MEDIA_UNAVAILABLE and logs the cause', async () => {
     const log = memoryLogger();

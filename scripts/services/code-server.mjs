@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync,
-  renameSync, openSync, closeSync, realpathSync,
+  renameSync, openSync, closeSync, realpathSync, chmodSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -137,6 +137,7 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
     rmSync(stage, { recursive: true, force: true });
   } else {
     rmSync(dir, { recursive: true, force: true });
+    chmodSync(stage, 0o755);
     renameSync(stage, dir);
   }
   return binIn(dir);
@@ -214,6 +215,28 @@ function killGroup(pid, signal) {
   }
 }
 
+const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+// Cleans up if this process dies without stop() (crash, SIGKILL, Ctrl-C): a
+// detached sh waits for EOF on a pipe that only this process holds open.
+function spawnWatchdog(script) {
+  const w = spawn('/bin/sh', ['-c', `cat >/dev/null; ${script}`], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  w.on('error', () => {});
+  w.stdin.on('error', () => {});
+  w.unref();
+  w.stdin.unref?.();
+  return () => {
+    try {
+      w.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+}
+
 const live = new Set();
 // Servers run in their own process groups; don't leave them behind when the caller exits.
 process.once('exit', () => {
@@ -264,6 +287,7 @@ export async function startCodeServer({
   const child = spawn(bin, args, { detached: true, stdio: ['ignore', fd, fd], env: isolatedEnv(tmp) });
   closeSync(fd);
   live.add(child.pid);
+  const stopWatchdog = spawnWatchdog(`kill -KILL -${child.pid} 2>/dev/null; rm -rf ${shQuote(tmp)}`);
   const exited = new Promise((r) => child.once('exit', r));
   const url = `http://127.0.0.1:${port}/`;
 
@@ -271,6 +295,7 @@ export async function startCodeServer({
   async function stop() {
     if (stopped) return;
     stopped = true;
+    stopWatchdog();
     killGroup(child.pid, 'SIGTERM');
     const deadline = Date.now() + 5000;
     while (groupAlive(child.pid) && Date.now() < deadline) {

@@ -36,7 +36,7 @@ async function provision() {
     }
   };
   await tryStep('Chromium (Debian package)', async () => (await import(join(services, 'chromium.mjs'))).ensureChromium());
-  await tryStep('vsftpd (Debian package)', async () => (await import(join(services, 'vsftpd.mjs'))).ensureVsftpd?.());
+  await tryStep('vsftpd (Debian package)', async () => (await import(join(services, 'apt.mjs'))).ensureDebPackages(['vsftpd'], { policyRcD: true }));
   await tryStep('Neo4j launcher (Maven)', async () => (await import(join(services, 'neo4j.mjs'))).ensureNeo4jBuilt());
   await tryStep('code-server (npm, cached)', async () => (await import(join(services, 'code-server.mjs'))).ensureCodeServer());
   // The suites that need a missing service fail on their own; under CI that is the right outcome.

@@ -8,6 +8,7 @@ import { FtpMediaStore, parseFtpUrl, type FtpMediaStoreOptions } from '../../ser
 import { contentKey } from '../../server/media/media-store';
 import { openMediaStore } from '../../server/media/open-media-store';
 import { mediaStoreContract } from './contract';
+import { ingestSuite } from './ingest-suite';
 import { MiB, collect, digest, listFiles, memoryLogger, rejectsWithCode, sha256, waitFor } from './helpers';
 import { startVsftpd, type Vsftpd } from './vsftpd';
 
@@ -51,6 +52,7 @@ describe('FTP media store against vsftpd', function () {
   }
 
   mediaStoreContract('ftp (vsftpd)', async () => place());
+  ingestSuite('ftp (vsftpd)', async () => place());
 
   describe('FtpMediaStore', () => {
     const stores: FtpMediaStore[] = [];

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { fileTypeFromBuffer } from 'file-type';
+import { ParleyError } from '../../protocol/errors';
+import type { FileKind } from '../../protocol/messages';
+import { chunkBytes, contentKey, type MediaStore } from './media-store';
+
+// Enough for file-type to see past the headers of the common formats (it needs ~4 KB for most;
+// more helps with ID3-tagged audio). Kept per upload, so it stays small.
+const SNIFF_BYTES = 64 * 1024;
+const FALLBACK_MIME = 'application/octet-stream';
+
+export interface IngestOptions {
+  /** The size the client announced in `upload`. */
+  size: number;
+  /** The server's upload limit. */
+  maxSize: number;
+  /** The upload's bytes, in order; may be a Readable. Ends when the client sent `upload_end`. */
+  source: AsyncIterable<Uint8Array | Buffer>;
+  /**
+   * The digest the client claims (lower-case hex). The protocol sends it in `upload_end`, after
+   * the last chunk, so a function is read only once the source has ended.
+   */
+  sha256?: string | (() => string | undefined | Promise<string | undefined>);
+  signal?: AbortSignal;
+}
+
+export interface IngestResult {
+  /** Where the bytes are: `contentKey(sha256)`. */
+  key: string;
+  sha256: string;
+  size: number;
+  /** Sniffed from the content, never taken from the client. */
+  mime: string;
+  kind: FileKind;
+  /** False when the same content was stored before and this copy was dropped. */
+  stored: boolean;
+}
+
+/**
+ * Streams an upload into the media store while hashing, counting and sniffing it, then files it
+ * under its content address.
+ *
+ * The address is known only after the last byte, so the bytes go to the store's own temp area
+ * (`stage`) and one rename on the same backend files them (`commit`). Staging on local disk
+ * instead would write every byte twice and need local space in FTP deployments; holding bytes
+ * in memory is out. A failure at any point discards the temp file, and temps a crash leaves
+ * behind are swept by the store's init().
+ */
+export async function ingest(store: MediaStore, options: IngestOptions): Promise<IngestResult> {
+  const { size: announced, maxSize, source, signal } = options;
+  if (!Number.isSafeInteger(announced) || announced < 0) {
+    throw new ParleyError('INVALID', 'The upload size is not a whole number of bytes.');
+  }
+  if (announced > maxSize) throw tooLarge(maxSize);
+
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let received = 0;
+  async function* checked(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      const bytes = chunkBytes(chunk);
+      received += bytes.length;
+      // refuse the moment the limit is crossed, before storing the chunk
+      if (received > maxSize) throw tooLarge(maxSize);
+      if (received > announced) {
+        throw new ParleyError('TOO_LARGE', `The upload is larger than the ${announced} bytes announced.`);
+      }
+      hash.update(bytes);
+      if (headBytes < SNIFF_BYTES) {
+        // a copy: the caller may reuse its chunk buffers
+        const part = Buffer.from(bytes.subarray(0, SNIFF_BYTES - headBytes));
+        head.push(part);
+        headBytes += part.length;
+      }
+      yield bytes;
+    }
+  }
+
+  const staged = await store.stage(Readable.from(checked(), { objectMode: false }), { signal });
+  try {
+    if (received !== announced) {
+      throw new ParleyError('INVALID', `The upload ended after ${received} of the ${announced} bytes announced.`);
+    }
+    const sha256 = hash.digest('hex');
+    const claimed = typeof options.sha256 === 'function' ? await options.sha256() : options.sha256;
+    if (claimed !== undefined && claimed.toLowerCase() !== sha256) {
+      throw new ParleyError('INVALID', 'The sha256 does not match the bytes received.');
+    }
+    const mime = await sniffMime(Buffer.concat(head));
+    const key = contentKey(sha256);
+    const { stored } = await staged.commit(key, { replace: false });
+    return { key, sha256, size: received, mime, kind: kindOf(mime), stored };
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+}
+
+export async function sniffMime(head: Uint8Array): Promise<string> {
+  if (head.length === 0) return FALLBACK_MIME;
+  try {
+    return (await fileTypeFromBuffer(head))?.mime ?? FALLBACK_MIME;
+  } catch {
+    // a truncated or malformed header is just an unknown type
+    return FALLBACK_MIME;
+  }
+}
+
+export function kindOf(mime: string): FileKind {
+  if (mime.startsWith('image/')) return 'image';
+  if (mime.startsWith('video/')) return 'video';
+  if (mime.startsWith('audio/')) return 'audio';
+  return 'file';
+}
+
+function tooLarge(maxSize: number): ParleyError {
+  return new ParleyError('TOO_LARGE', `The upload is larger than the ${maxSize} bytes this server accepts.`);
+}

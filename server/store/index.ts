@@ -1,0 +1,41 @@
+import { SqliteStore } from './sqlite';
+import type { Store } from './store';
+
+export type * from './store';
+
+/** The embedded default: one SQLite file, `<dataDir>/parley.db`. */
+export interface SqliteStoreConfig {
+  kind: 'sqlite';
+  dataDir: string;
+}
+
+/** Which backend holds users, rooms and messages. The Neo4j backend adds its variant here. */
+export type StoreConfig = SqliteStoreConfig;
+
+/** Anything with pino's `info(obj, msg)` shape. */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+}
+
+/**
+ * Opens the configured store and runs init(), so what comes back is ready to use; the caller
+ * closes it at shutdown. Rejects with ParleyError('STORE_UNAVAILABLE') when the backend cannot
+ * be opened.
+ */
+export async function openStore(config: StoreConfig, log?: StoreLogger): Promise<Store> {
+  let store: Store;
+  switch (config.kind) {
+    case 'sqlite':
+      store = new SqliteStore({
+        dataDir: config.dataDir,
+        onMigrated: (from, to) => log?.info({ store: 'sqlite', from, to }, 'store schema upgraded'),
+      });
+      break;
+    default: {
+      const unknown: { kind: string } = config;
+      throw new Error(`unknown store kind "${unknown.kind}"`);
+    }
+  }
+  await store.init();
+  return store;
+}

@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { ParleyError } from '../../../protocol';
+
+/** Opens (creating if needed) the database file with the settings every Parley connection uses. */
+export function openDatabase(file: string, dir: string): Database.Database {
+  fs.mkdirSync(dir, { recursive: true });
+  const db = new Database(file);
+  try {
+    // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, not every commit,
+    // so a power cut can lose the last commits but never corrupts the file.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -65536');
+    // A burst can grow the WAL far past its checkpoint size; give the disk back afterwards.
+    db.pragma('journal_size_limit = 67108864');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+// Codes that say the file or the disk is at fault rather than the request.
+const UNAVAILABLE = /^SQLITE_(IOERR|BUSY|LOCKED|FULL|CANTOPEN|CORRUPT|NOTADB|READONLY|PROTOCOL|NOMEM|PERM)/;
+
+/** STORE_UNAVAILABLE with the cause attached, for the server's log. */
+export function unavailable(cause: unknown, message?: string): ParleyError {
+  const err = new ParleyError('STORE_UNAVAILABLE', message);
+  (err as { cause?: unknown }).cause = cause;
+  return err;
+}
+
+/** Maps database-level failures to STORE_UNAVAILABLE; anything else (a bug) passes through. */
+export function storeError(err: unknown): unknown {
+  if (err instanceof ParleyError) return err;
+  if (err instanceof Database.SqliteError && UNAVAILABLE.test(err.code)) return unavailable(err);
+  return err;
+}

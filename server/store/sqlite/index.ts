@@ -1,0 +1,1 @@
+export { DATABASE_FILE, SqliteStore, type SqliteStoreOptions } from './sqlite-store';

@@ -1,0 +1,123 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { GENERAL_ROOM, type RoomInfo } from '../../../protocol';
+import type { RoomRecord } from '../store';
+import { toRoom, type RoomRow } from './rows';
+import type { Users } from './users';
+
+interface RoomInfoRow extends RoomRow {
+  members: string;
+  last_read: number;
+}
+
+const ROOM_INFO = `SELECT r.id, r.kind, r.name, r.created_by, r.created_at,
+    (SELECT json_group_array(user ORDER BY user) FROM members WHERE room = r.id) AS members,
+    coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = ?), 0) AS last_read
+  FROM rooms r`;
+
+/**
+ * Rooms, membership and read marks. `general` has no member rows: every user is in it, so it
+ * never needs a write when someone registers.
+ */
+export class Rooms {
+  private readonly insertRoom: Statement<[string, string, string, string | null, number]>;
+  private readonly insertMember: Statement<[string, string]>;
+  private readonly deleteMember: Statement<[string, string]>;
+  private readonly selectRoom: Statement<[string], RoomRow>;
+  private readonly selectGroups: Statement<[], RoomRow>;
+  private readonly selectInfo: Statement<[string, string], RoomInfoRow>;
+  private readonly selectRoomsOf: Statement<[string, string], RoomInfoRow>;
+  private readonly selectIsMember: Statement<[string, string], number>;
+  private readonly selectMembers: Statement<[string], string>;
+  private readonly upsertReadMark: Statement<[string, string, number], number>;
+  private readonly createWithMembers: (room: RoomRecord, members: string[]) => boolean;
+
+  constructor(
+    db: Database,
+    private readonly users: Users,
+    private readonly lastSeq: (room: string) => number,
+  ) {
+    this.insertRoom = db.prepare(
+      'INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    );
+    this.insertMember = db.prepare('INSERT INTO members (room, user) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.deleteMember = db.prepare('DELETE FROM members WHERE room = ? AND user = ?');
+    this.selectRoom = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms WHERE id = ?');
+    this.selectGroups = db.prepare("SELECT id, kind, name, created_by, created_at FROM rooms WHERE kind = 'group' ORDER BY id");
+    this.selectInfo = db.prepare<[string, string], RoomInfoRow>(`${ROOM_INFO} WHERE r.id = ?`);
+    this.selectRoomsOf = db.prepare<[string, string], RoomInfoRow>(
+      `${ROOM_INFO} JOIN members me ON me.room = r.id AND me.user = ? ORDER BY r.id`,
+    );
+    this.selectIsMember = db.prepare<[string, string], number>('SELECT 1 FROM members WHERE room = ? AND user = ?').pluck();
+    this.selectMembers = db.prepare<[string], string>('SELECT user FROM members WHERE room = ? ORDER BY user').pluck();
+    this.upsertReadMark = db
+      .prepare<[string, string, number], number>(
+        `INSERT INTO read_marks (room, user, seq) VALUES (?, ?, ?)
+         ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq)
+         RETURNING seq`,
+      )
+      .pluck();
+    this.createWithMembers = db.transaction((room: RoomRecord, members: string[]) => {
+      if (this.insertRoom.run(room.id, room.kind, room.name, room.createdBy ?? null, room.createdAt).changes === 0) return false;
+      if (room.id !== GENERAL_ROOM) for (const user of members) this.insertMember.run(room.id, user);
+      return true;
+    });
+  }
+
+  ensureGeneral(): void {
+    this.insertRoom.run(GENERAL_ROOM, 'group', GENERAL_ROOM, null, Date.now());
+  }
+
+  create(room: RoomRecord, members: string[]): boolean {
+    return this.createWithMembers(room, members);
+  }
+
+  get(id: string): RoomRecord | undefined {
+    const row = this.selectRoom.get(id);
+    return row === undefined ? undefined : toRoom(row);
+  }
+
+  groups(): RoomRecord[] {
+    return this.selectGroups.all().map(toRoom);
+  }
+
+  info(roomId: string, user: string): RoomInfo | undefined {
+    const row = this.selectInfo.get(user, roomId);
+    return row === undefined ? undefined : this.toInfo(row);
+  }
+
+  /** General first, then the user's other rooms by id. */
+  roomsOf(user: string): RoomInfo[] {
+    const general = this.info(GENERAL_ROOM, user);
+    const rest = this.selectRoomsOf.all(user, user).map((row) => this.toInfo(row));
+    return general === undefined ? rest : [general, ...rest];
+  }
+
+  addMember(roomId: string, user: string): void {
+    if (roomId !== GENERAL_ROOM) this.insertMember.run(roomId, user);
+  }
+
+  removeMember(roomId: string, user: string): void {
+    if (roomId !== GENERAL_ROOM) this.deleteMember.run(roomId, user);
+  }
+
+  isMember(roomId: string, user: string): boolean {
+    if (roomId === GENERAL_ROOM) return this.users.exists(user);
+    return this.selectIsMember.get(roomId, user) !== undefined;
+  }
+
+  members(roomId: string): string[] {
+    return roomId === GENERAL_ROOM ? this.users.names() : this.selectMembers.all(roomId);
+  }
+
+  /** Forward only, and never past the last message, so a bogus seq cannot hide future messages. */
+  setReadMark(roomId: string, user: string, seq: number): number {
+    const capped = Math.min(Math.max(0, Math.floor(seq)), this.lastSeq(roomId));
+    return this.upsertReadMark.get(roomId, user, capped) ?? capped;
+  }
+
+  private toInfo(row: RoomInfoRow): RoomInfo {
+    const info: RoomInfo = { id: row.id, kind: row.kind as RoomInfo['kind'], name: row.name, lastSeq: this.lastSeq(row.id), lastRead: row.last_read };
+    if (row.id !== GENERAL_ROOM) info.members = JSON.parse(row.members) as string[];
+    return info;
+  }
+}

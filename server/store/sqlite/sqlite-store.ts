@@ -1,0 +1,197 @@
+import * as path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { ChatMessage, RoomInfo } from '../../../protocol';
+import type { AppendResult, FileRecord, HistoryPage, NewMessage, RoomRecord, Store, UserRecord } from '../store';
+import { openDatabase, storeError, unavailable } from './connection';
+import { toFtsQuery } from './fts-query';
+import { Messages } from './messages';
+import { Rooms } from './rooms';
+import { toFile, type FileRow } from './rows';
+import { SCHEMA_VERSION, migrate } from './schema';
+import { SearchIndex } from './search';
+import { Users } from './users';
+
+export const DATABASE_FILE = 'parley.db';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file; created when missing. */
+  dataDir: string;
+  /** Told once when an older schema was upgraded. */
+  onMigrated?: (from: number, to: number) => void;
+}
+
+/** Everything that exists only while the database is open. */
+interface Open {
+  db: Database;
+  users: Users;
+  rooms: Rooms;
+  messages: Messages;
+  search: SearchIndex;
+  getFile: (fileId: string) => FileRow | undefined;
+}
+
+/**
+ * The embedded Store: one SQLite file, written only by this process. better-sqlite3 is
+ * synchronous, so every call runs to completion before the next starts; that is what keeps
+ * concurrent append() calls gap-free without locks.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly description: string;
+  readonly file: string;
+  private open: Open | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.file = path.join(options.dataDir, DATABASE_FILE);
+    this.description = `sqlite ${this.file}`;
+  }
+
+  async init(): Promise<void> {
+    if (this.open !== undefined) return;
+    if (this.closed) throw unavailable(new Error('closed'));
+    let db: Database | undefined;
+    try {
+      db = openDatabase(this.file, this.options.dataDir);
+      const found = migrate(db);
+      if (found !== SCHEMA_VERSION) this.options.onMigrated?.(found, SCHEMA_VERSION);
+      const users = new Users(db);
+      const search = new SearchIndex(db);
+      const messages = new Messages(db, search);
+      const rooms = new Rooms(db, users, (room) => messages.seqs.get(room));
+      rooms.ensureGeneral();
+      const selectFile = db.prepare<[string], FileRow>(
+        'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
+      );
+      this.open = { db, users, rooms, messages, search, getFile: (id) => selectFile.get(id) };
+    } catch (err) {
+      db?.close();
+      throw unavailable(err, `The message store at ${this.file} could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const open = this.open;
+    if (open === undefined) return;
+    this.open = undefined;
+    try {
+      // Keeps query plans good for the next start; cheap when there is nothing to do.
+      open.db.pragma('optimize');
+    } catch {
+      // Only an optimisation: closing matters more.
+    }
+    open.db.close();
+  }
+
+  async createUser(user: UserRecord): Promise<boolean> {
+    return this.run((o) => o.users.create(user));
+  }
+
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    return this.run((o) => o.users.get(name));
+  }
+
+  async listUserNames(): Promise<string[]> {
+    return this.run((o) => o.users.names());
+  }
+
+  async createSession(tokenHash: string, user: string, createdAt: number): Promise<void> {
+    return this.run((o) => o.users.createSession(tokenHash, user, createdAt));
+  }
+
+  async sessionUser(tokenHash: string): Promise<string | undefined> {
+    return this.run((o) => o.users.sessionUser(tokenHash));
+  }
+
+  async revokeSession(tokenHash: string): Promise<void> {
+    return this.run((o) => o.users.revokeSession(tokenHash));
+  }
+
+  async createRoom(room: RoomRecord, members: string[]): Promise<boolean> {
+    return this.run((o) => o.rooms.create(room, members));
+  }
+
+  async getRoom(id: string): Promise<RoomRecord | undefined> {
+    return this.run((o) => o.rooms.get(id));
+  }
+
+  async listGroupRooms(): Promise<RoomRecord[]> {
+    return this.run((o) => o.rooms.groups());
+  }
+
+  async roomsOf(user: string): Promise<RoomInfo[]> {
+    return this.run((o) => o.rooms.roomsOf(user));
+  }
+
+  async roomInfo(roomId: string, user: string): Promise<RoomInfo | undefined> {
+    return this.run((o) => o.rooms.info(roomId, user));
+  }
+
+  async addMember(roomId: string, user: string): Promise<void> {
+    return this.run((o) => o.rooms.addMember(roomId, user));
+  }
+
+  async removeMember(roomId: string, user: string): Promise<void> {
+    return this.run((o) => o.rooms.removeMember(roomId, user));
+  }
+
+  async isMember(roomId: string, user: string): Promise<boolean> {
+    return this.run((o) => o.rooms.isMember(roomId, user));
+  }
+
+  async members(roomId: string): Promise<string[]> {
+    return this.run((o) => o.rooms.members(roomId));
+  }
+
+  async append(batch: NewMessage[]): Promise<AppendResult[]> {
+    return this.run((o) => o.messages.append(batch));
+  }
+
+  async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
+    return this.run((o) => o.messages.history(roomId, options.before, options.limit));
+  }
+
+  async since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    return this.run((o) => o.messages.since(roomId, afterSeq, limit));
+  }
+
+  async lastSeq(roomId: string): Promise<number> {
+    return this.run((o) => o.messages.seqs.get(roomId));
+  }
+
+  async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
+    return this.run((o) => {
+      const match = toFtsQuery(query);
+      const limit = Math.max(0, Math.floor(options.limit));
+      if (match === undefined || limit === 0) return [];
+      if (options.room !== undefined) {
+        return o.rooms.isMember(options.room, user) ? o.search.inRoom(options.room, match, limit) : [];
+      }
+      return o.users.exists(user) ? o.search.inRoomsOf(user, match, limit) : [];
+    });
+  }
+
+  async setReadMark(roomId: string, user: string, seq: number): Promise<number> {
+    return this.run((o) => o.rooms.setReadMark(roomId, user, seq));
+  }
+
+  async getFile(fileId: string): Promise<FileRecord | undefined> {
+    return this.run((o) => {
+      const row = o.getFile(fileId);
+      return row === undefined ? undefined : toFile(row);
+    });
+  }
+
+  private run<T>(work: (open: Open) => T): T {
+    const open = this.open;
+    if (open === undefined) {
+      throw unavailable(new Error(this.closed ? 'closed' : 'not initialised'));
+    }
+    try {
+      return work(open);
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
+import type { Store } from '../store/store';
+import { dummyHash, hashPassword, verifyPassword } from './passwords';
+import { KeyedLimiter } from './rate-limit';
+import { hashToken, newToken } from './tokens';
+
+const MAX_PASSWORD_LENGTH = 1024;
+
+export interface AuthLimits {
+  /** False turns every throttle off (benchmarks). */
+  enabled: boolean;
+}
+
+/** Failed logins: 5 at once per user then one per 10 s; 20 per address then one per 2 s. */
+const FAILED_PER_USER = { rate: 0.1, burst: 5 };
+const FAILED_PER_ADDRESS = { rate: 0.5, burst: 20 };
+/** Registrations: 30 at once per address then one per second. */
+const REGISTER_PER_ADDRESS = { rate: 1, burst: 30 };
+
+/** Registration, login, resume and logout against the Store. */
+export class Auth {
+  private readonly failedByUser: KeyedLimiter;
+  private readonly failedByAddress: KeyedLimiter;
+  private readonly registerByAddress: KeyedLimiter;
+
+  constructor(
+    private readonly store: Store,
+    limits: AuthLimits,
+  ) {
+    const off = { rate: 0, burst: 0 };
+    this.failedByUser = mk(limits.enabled ? FAILED_PER_USER : off);
+    this.failedByAddress = mk(limits.enabled ? FAILED_PER_ADDRESS : off);
+    this.registerByAddress = mk(limits.enabled ? REGISTER_PER_ADDRESS : off);
+  }
+
+  /** Creates the user; `onCreated` runs before the reply so the user is known everywhere first. */
+  async register(user: string, password: string, address: string): Promise<void> {
+    if (!USERNAME_PATTERN.test(user)) throw new ParleyError('INVALID_USERNAME');
+    if ([...password].length < MIN_PASSWORD_LENGTH) throw new ParleyError('WEAK_PASSWORD');
+    if (password.length > MAX_PASSWORD_LENGTH) throw new ParleyError('INVALID', 'Passwords are at most 1024 characters.');
+    if (!this.registerByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many registrations from this address; try again later.');
+    if (await this.store.getUser(user)) throw new ParleyError('USER_EXISTS');
+    const passwordHash = await hashPassword(password);
+    const created = await this.store.createUser({ name: user, passwordHash, createdAt: Date.now() });
+    if (!created) throw new ParleyError('USER_EXISTS');
+  }
+
+  /**
+   * Checks the password and opens a session. Unknown users cost the same scrypt work as known
+   * ones and get the same error. A failure is charged to the user and the address up front and
+   * refunded on success, so parallel guesses cannot slip past the throttle.
+   */
+  async login(user: string, password: string, address: string): Promise<{ token: string; tokenHash: string }> {
+    const userKey = user.toLowerCase().slice(0, 64);
+    if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
+    if (!this.failedByUser.take(userKey)) {
+      this.failedByAddress.give(address);
+      throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
+    }
+    const record = USERNAME_PATTERN.test(user) ? await this.store.getUser(user) : undefined;
+    const candidate = password.length <= MAX_PASSWORD_LENGTH ? password : '';
+    const ok = await verifyPassword(candidate, record?.passwordHash ?? (await dummyHash()));
+    if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS');
+    this.failedByAddress.give(address);
+    this.failedByUser.give(userKey);
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    await this.store.createSession(tokenHash, record.name, Date.now());
+    return { token, tokenHash };
+  }
+
+  /** The user of a live token, or UNAUTHENTICATED. */
+  async resume(token: string): Promise<{ user: string; tokenHash: string }> {
+    const tokenHash = hashToken(token);
+    const user = await this.store.sessionUser(tokenHash);
+    if (user === undefined) throw new ParleyError('UNAUTHENTICATED', 'That session has ended; sign in again.');
+    return { user, tokenHash };
+  }
+
+  logout(tokenHash: string): Promise<void> {
+    return this.store.revokeSession(tokenHash);
+  }
+}
+
+function mk(spec: { rate: number; burst: number }): KeyedLimiter {
+  return new KeyedLimiter(spec.rate, spec.burst);
+}

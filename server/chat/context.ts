@@ -1,0 +1,44 @@
+import { DEFAULT_ERROR_MESSAGES, ParleyError, type Limits, type RequestId } from '../../protocol';
+import type { Logger } from '../log';
+import type { MediaStore } from '../media/media-store';
+import type { Store } from '../store/store';
+import type { Auth } from './auth';
+import type { Hub } from './fanout';
+import type { GroupCommit } from './group-commit';
+import type { Peer } from './peer';
+import type { Presence } from './presence';
+import type { KeyedLimiter } from './rate-limit';
+import type { Rooms } from './rooms';
+
+/** The services every request handler uses. */
+export interface ChatContext {
+  readonly store: Store;
+  /** Uploaded bytes; used by the transfer handlers registered through ChatHandlers.register. */
+  readonly media?: MediaStore;
+  readonly hub: Hub;
+  readonly presence: Presence;
+  readonly rooms: Rooms;
+  readonly auth: Auth;
+  readonly commits: GroupCommit;
+  readonly limits: Limits;
+  readonly outboundBuffer: number;
+  readonly sendLimiter: KeyedLimiter;
+  readonly typingLimiter: KeyedLimiter;
+  readonly logger: Logger;
+  readonly serverName: string;
+}
+
+/** Answers a failed request: protocol errors as they are, anything else as INTERNAL (and logged). */
+export function replyError(ctx: ChatContext, peer: Peer, id: RequestId | undefined, err: unknown): void {
+  if (err instanceof ParleyError) {
+    peer.conn.sendError(id, err.code, err.message);
+    return;
+  }
+  ctx.logger.error({ err, conn: peer.conn.id }, 'request failed');
+  peer.conn.sendError(id, 'INTERNAL', DEFAULT_ERROR_MESSAGES.INTERNAL);
+}
+
+/** Frames without an id get no reply; their failures are only logged when unexpected. */
+export function dropError(ctx: ChatContext, peer: Peer, err: unknown): void {
+  if (!(err instanceof ParleyError)) ctx.logger.error({ err, conn: peer.conn.id }, 'request failed');
+}

@@ -1,0 +1,102 @@
+import type { AppendResult, NewMessage, Store } from '../store/store';
+
+export type CommitCallback = (err: Error | undefined, result: AppendResult | undefined) => void;
+
+/**
+ * Group commit: messages that arrive close together go to the store in one `append`, so one
+ * transaction (one fsync) covers many messages. Only one append runs at a time; whatever
+ * arrives meanwhile forms the next batch. Callbacks run in batch order, so acks and fan-out
+ * follow seq order within each room.
+ */
+export class GroupCommit {
+  private batch: NewMessage[] = [];
+  private callbacks: CommitCallback[] = [];
+  private running = false;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Pick<Store, 'append'>,
+    private readonly report: (err: unknown) => void,
+    private readonly maxBatch = 1024,
+  ) {}
+
+  /** Messages waiting for or inside the current append. */
+  get pending(): number {
+    return this.batch.length + (this.running ? 1 : 0);
+  }
+
+  add(message: NewMessage, callback: CommitCallback): void {
+    this.batch.push(message);
+    this.callbacks.push(callback);
+    if (this.running) return;
+    if (this.batch.length >= this.maxBatch) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      // After the current I/O phase, so everything read from sockets in it joins this batch.
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.running) this.flush();
+      });
+    }
+  }
+
+  /** Resolves when nothing is queued or being written. */
+  idle(): Promise<void> {
+    if (!this.running && this.batch.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) {
+      this.wakeIdle();
+      return;
+    }
+    let batch: NewMessage[];
+    let callbacks: CommitCallback[];
+    if (this.batch.length <= this.maxBatch) {
+      batch = this.batch;
+      callbacks = this.callbacks;
+      this.batch = [];
+      this.callbacks = [];
+    } else {
+      batch = this.batch.splice(0, this.maxBatch);
+      callbacks = this.callbacks.splice(0, this.maxBatch);
+    }
+    this.running = true;
+    let appended: Promise<AppendResult[]>;
+    try {
+      appended = this.store.append(batch);
+    } catch (err) {
+      appended = Promise.reject(err);
+    }
+    appended.then(
+      (results) => {
+        this.running = false;
+        for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], undefined, results[i]);
+        this.flush();
+      },
+      (err: unknown) => {
+        this.running = false;
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], error, undefined);
+        this.flush();
+      },
+    );
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** A throwing callback must not strand the rest of the batch or stop the committer. */
+  private settle(callback: CommitCallback, err: Error | undefined, result: AppendResult | undefined): void {
+    try {
+      callback(err, result);
+    } catch (thrown) {
+      this.report(thrown);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { encodeFrame, validateClientFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
+import type { Connection, ConnectionHandler } from '../net/connection';
+import { dropError, replyError, type ChatContext } from './context';
+import * as messaging from './messaging';
+import type { Peer } from './peer';
+import * as roomRequests from './room-requests';
+import * as session from './session';
+
+/** A handler for one frame type; may return a promise, and the connection's next frame waits for it. */
+export type FrameHandler<T extends ClientFrame = ClientFrame> = (ctx: ChatContext, peer: Peer, frame: T, body: Buffer) => void | Promise<void>;
+
+type HandlerTable = { [K in ClientFrameType]?: FrameHandler<Extract<ClientFrame, { t: K }>> };
+
+const PONG = encodeFrame({ t: 'pong' });
+
+const TRANSFER_TYPES: ClientFrameType[] = ['upload', 'chunk', 'upload_end', 'upload_abort', 'download'];
+
+/** Routes validated frames to their handlers; every connection's state lives in its Peer. */
+export class ChatHandlers implements ConnectionHandler<Peer> {
+  private readonly table: HandlerTable = {
+    hello: session.hello,
+    register: session.register,
+    login: session.login,
+    resume: session.resume,
+    logout: session.logout,
+    send: messaging.send,
+    typing: messaging.typing,
+    read: messaging.read,
+    history: messaging.history,
+    search: messaging.search,
+    create: roomRequests.create,
+    join: roomRequests.join,
+    leave: roomRequests.leave,
+    rooms: roomRequests.rooms,
+    status: (ctx, peer, f) => ctx.presence.setStatus(peer.user as string, f.status, f.context),
+  };
+
+  constructor(private readonly ctx: ChatContext) {}
+
+  /**
+   * Extension point for frame types served elsewhere (file transfers). Until one is
+   * registered, those requests get MEDIA_UNAVAILABLE.
+   */
+  register<K extends ClientFrameType>(type: K, handler: FrameHandler<Extract<ClientFrame, { t: K }>>): void {
+    (this.table as Record<string, unknown>)[type] = handler;
+  }
+
+  open(conn: Connection<Peer>): Peer {
+    return { conn };
+  }
+
+  close(conn: Connection<Peer>): void {
+    session.signOut(this.ctx, conn.context);
+  }
+
+  frame(conn: Connection<Peer>, header: Record<string, unknown>, body: Buffer): void | Promise<void> {
+    const checked = validateClientFrame(header);
+    if (!checked.ok) {
+      conn.sendError(checked.id, checked.code, checked.message);
+      return;
+    }
+    const f = checked.frame;
+    const peer = conn.context;
+    if (f.t === 'ping') {
+      conn.write(f.id === undefined ? PONG : encodeFrame({ t: 'pong', id: f.id }));
+      return;
+    }
+    if (f.t === 'pong') return;
+    const id = 'id' in f ? f.id : undefined;
+    if (peer.user === undefined && !session.PUBLIC_TYPES.has(f.t)) {
+      conn.sendError(id, 'UNAUTHENTICATED');
+      return;
+    }
+    const handler = this.table[f.t] as FrameHandler | undefined;
+    if (handler === undefined) {
+      if (TRANSFER_TYPES.includes(f.t) && id !== undefined) conn.sendError(id, 'MEDIA_UNAVAILABLE', 'File transfer is not available on this server yet.');
+      return;
+    }
+    let result: void | Promise<void>;
+    try {
+      result = handler(this.ctx, peer, f, body);
+    } catch (err) {
+      this.fail(peer, id, err);
+      return;
+    }
+    if (result !== undefined) return result.catch((err) => this.fail(peer, id, err));
+  }
+
+  private fail(peer: Peer, id: RequestId | undefined, err: unknown): void {
+    if (id === undefined) dropError(this.ctx, peer, err);
+    else replyError(this.ctx, peer, id, err);
+  }
+}

@@ -1,0 +1,132 @@
+import {
+  HISTORY_MAX_LIMIT,
+  ParleyError,
+  SEARCH_MAX_LIMIT,
+  encodeFrame,
+  type HistoryRequest,
+  type ReadRequest,
+  type RequestId,
+  type SearchRequest,
+  type SendRequest,
+  type Snippet,
+  type TypingRequest,
+} from '../../protocol';
+import type { NewMessage } from '../store/store';
+import { dropError, replyError, type ChatContext } from './context';
+import type { Peer } from './peer';
+import type { RoomEntry } from './rooms';
+
+const HISTORY_DEFAULT = 50;
+const SEARCH_DEFAULT = 20;
+
+/**
+ * `send`: size and rate checks, then the group commit; ack and fan-out once it is stored.
+ * Returns a promise only when the room is not cached yet, so the common case stays synchronous
+ * and pipelined sends keep their order.
+ */
+export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promise<void> {
+  const user = peer.user as string;
+  if (f.text === undefined && f.snippet === undefined) {
+    peer.conn.sendError(f.id, 'INVALID', 'A message needs text or a snippet.');
+    return;
+  }
+  const max = ctx.limits.maxText;
+  if ((f.text !== undefined && Buffer.byteLength(f.text) > max) || (f.snippet !== undefined && Buffer.byteLength(f.snippet.code) > max)) {
+    peer.conn.sendError(f.id, 'TOO_LARGE', `Messages are at most ${max} bytes.`);
+    return;
+  }
+  const room = ctx.rooms.cachedAccess(f.room, user);
+  if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(f, user), room);
+  return ctx.rooms.access(f.room, user).then(
+    (entry) => post(ctx, peer, f.id, toNewMessage(f, user), entry),
+    (err) => replyError(ctx, peer, f.id, err),
+  );
+}
+
+/**
+ * Stores a message through the group commit, then acks the sender and delivers it to the room.
+ * The sending connection gets the ack instead of the `msg`; the sender's other connections get the `msg`.
+ * Also the way file messages get posted once their upload is complete.
+ */
+export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
+  if (!ctx.sendLimiter.take(message.from)) {
+    peer.conn.sendError(id, 'RATE_LIMITED', 'You are sending too fast; try again shortly.');
+    return;
+  }
+  const conn = peer.conn;
+  conn.hold();
+  ctx.commits.add(message, (err, result) => {
+    conn.release();
+    if (err !== undefined || result === undefined) {
+      ctx.logger.warn({ err, room: message.room }, 'append failed');
+      conn.sendError(id, 'STORE_UNAVAILABLE');
+      return;
+    }
+    const stored = result.message;
+    conn.send({ t: 'ack', id, cid: message.cid, room: stored.room, seq: stored.seq, ts: stored.ts, msgId: stored.msgId });
+    if (result.duplicate) return;
+    const frame = encodeFrame({ t: 'msg', ...stored });
+    ctx.hub.toRoom(stored.room, room === 'general' ? undefined : room.members, stored.seq, frame, peer);
+  });
+}
+
+function toNewMessage(f: SendRequest, user: string): NewMessage {
+  const message: NewMessage = { room: f.room, from: user, cid: f.cid, ts: Date.now() };
+  if (f.text !== undefined) message.text = f.text;
+  if (f.snippet !== undefined) message.snippet = cleanSnippet(f.snippet);
+  return message;
+}
+
+/** Keeps only the fields the protocol defines, so nothing else reaches the store. */
+function cleanSnippet(s: Snippet): Snippet {
+  const out: Snippet = { code: s.code, language: s.language };
+  if (s.path !== undefined) out.path = s.path;
+  if (s.startLine !== undefined) out.startLine = s.startLine;
+  if (s.endLine !== undefined) out.endLine = s.endLine;
+  if (s.remote !== undefined) out.remote = s.remote;
+  if (s.commit !== undefined) out.commit = s.commit;
+  if (s.fileSha256 !== undefined) out.fileSha256 = s.fileSha256;
+  return out;
+}
+
+/** Not stored; other members see it. Over its own small rate it is dropped silently. */
+export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | Promise<void> {
+  const user = peer.user as string;
+  const deliver = (room: RoomEntry | 'general') => {
+    if (!ctx.typingLimiter.take(user)) return;
+    ctx.hub.toOthers(room === 'general' ? undefined : room.members, encodeFrame({ t: 'typing', room: f.room, user }), user);
+  };
+  const room = ctx.rooms.cachedAccess(f.room, user);
+  if (room !== undefined) return deliver(room);
+  return ctx.rooms.access(f.room, user).then(deliver, (err) => dropError(ctx, peer, err));
+}
+
+/** Moves the read mark; DM partners (and the reader's other connections) get a `read` event. */
+export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promise<void> {
+  const user = peer.user as string;
+  const room = await ctx.rooms.access(f.room, user);
+  const seq = await ctx.store.setReadMark(f.room, user, f.seq);
+  const frame = encodeFrame({ t: 'read', room: f.room, user, seq });
+  if (room !== 'general' && room.kind === 'dm') ctx.hub.toMembers(room.members, frame, peer);
+  else ctx.hub.toUser(user, frame, peer);
+  if (f.id !== undefined) peer.conn.send({ t: 'ok', id: f.id });
+}
+
+export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): Promise<void> {
+  await ctx.rooms.access(f.room, peer.user as string);
+  const limit = Math.min(f.limit ?? HISTORY_DEFAULT, HISTORY_MAX_LIMIT);
+  const page = await ctx.store.history(f.room, { before: f.before, limit });
+  peer.conn.send({ t: 'history', id: f.id, room: f.room, messages: page.messages, more: page.more });
+}
+
+export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Promise<void> {
+  const user = peer.user as string;
+  if (f.room !== undefined) await ctx.rooms.access(f.room, user);
+  const limit = Math.min(f.limit ?? SEARCH_DEFAULT, SEARCH_MAX_LIMIT);
+  const messages = await ctx.store.search(user, f.query, { room: f.room, limit });
+  peer.conn.send({ t: 'results', id: f.id, messages });
+}
+
+export function assertNever(x: never): never {
+  throw new ParleyError('INTERNAL', `Unhandled frame ${String(x)}.`);
+}

@@ -1,0 +1,16 @@
+import type { Connection } from '../net/connection';
+
+/** A live message held back while a resume replays the same room. */
+export interface HeldFrame {
+  seq: number;
+  frame: Buffer;
+}
+
+/** Chat state of one connection. */
+export interface Peer {
+  readonly conn: Connection<Peer>;
+  user?: string;
+  tokenHash?: string;
+  /** Rooms a resume is still replaying: their live messages wait here so none arrives twice or early. */
+  gates?: Map<string, HeldFrame[]>;
+}

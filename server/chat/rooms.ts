@@ -1,0 +1,140 @@
+import { GENERAL_ROOM, ParleyError, ROOM_NAME_PATTERN, dmMembers, type RoomInfo } from '../../protocol';
+import type { Store } from '../store/store';
+
+/** Members of one room, kept in memory for access checks and fan-out. `general` is everyone. */
+export interface RoomEntry {
+  id: string;
+  kind: 'group' | 'dm';
+  members: Set<string>;
+}
+
+/**
+ * Rooms and their members, cached from the Store. This server is the only writer, so the
+ * cache stays right as long as every change goes through here.
+ */
+export class Rooms {
+  private readonly cache = new Map<string, RoomEntry>();
+  private readonly loading = new Map<string, Promise<RoomEntry | undefined>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly userExists: (name: string) => boolean,
+  ) {}
+
+  /** The cached room when the user may use it; undefined when only `access` can tell. */
+  cachedAccess(roomId: string, user: string): RoomEntry | 'general' | undefined {
+    if (roomId === GENERAL_ROOM) return 'general';
+    const entry = this.cache.get(roomId);
+    return entry !== undefined && entry.members.has(user) ? entry : undefined;
+  }
+
+  /** Members of a cached room (fan-out); undefined for general or an unknown room. */
+  cached(roomId: string): RoomEntry | undefined {
+    return this.cache.get(roomId);
+  }
+
+  /**
+   * Checks that `user` may read and write `roomId`: NOT_FOUND for no such room (or a DM with
+   * an unknown user), FORBIDDEN for a room the user is not in. A DM between two existing users
+   * is created on first use by either of them.
+   */
+  async access(roomId: string, user: string): Promise<RoomEntry | 'general'> {
+    const hit = this.cachedAccess(roomId, user);
+    if (hit !== undefined) return hit;
+    if (roomId.startsWith('dm:')) return this.dmAccess(roomId, user);
+    const entry = await this.load(roomId);
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (!entry.members.has(user)) throw new ParleyError('FORBIDDEN', 'Join the room first.');
+    return entry;
+  }
+
+  private async dmAccess(roomId: string, user: string): Promise<RoomEntry> {
+    const pair = dmMembers(roomId);
+    if (pair === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (pair[0] !== user && pair[1] !== user) throw new ParleyError('FORBIDDEN', 'That is a private conversation of two other people.');
+    const other = pair[0] === user ? pair[1] : pair[0];
+    const existing = await this.load(roomId);
+    if (existing !== undefined) return existing;
+    if (!this.userExists(other)) throw new ParleyError('NOT_FOUND', `There is no user "${other}".`);
+    await this.store.createRoom({ id: roomId, kind: 'dm', name: `${pair[0]} & ${pair[1]}`, createdBy: user, createdAt: Date.now() }, pair);
+    // Created now or by a concurrent request: either way it exists.
+    this.loading.delete(roomId);
+    const entry = await this.load(roomId);
+    if (entry === undefined) throw new ParleyError('STORE_UNAVAILABLE');
+    return entry;
+  }
+
+  /** Creates a group room with its creator as the only member. */
+  async create(name: string, user: string): Promise<RoomInfo> {
+    if (!ROOM_NAME_PATTERN.test(name) || name === GENERAL_ROOM) {
+      throw new ParleyError('INVALID', 'Room names are 1 to 64 lower-case letters, digits, "_", "." or "-", and not "general".');
+    }
+    const created = await this.store.createRoom({ id: name, kind: 'group', name, createdBy: user, createdAt: Date.now() }, [user]);
+    if (!created) throw new ParleyError('INVALID', 'A room with that name exists already.');
+    this.cache.set(name, { id: name, kind: 'group', members: new Set([user]) });
+    return this.info(name, user);
+  }
+
+  async join(roomId: string, user: string): Promise<RoomInfo> {
+    if (roomId === GENERAL_ROOM) return this.info(roomId, user);
+    const entry = await this.load(roomId);
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (entry.kind === 'dm') {
+      if (!entry.members.has(user)) throw new ParleyError('FORBIDDEN', 'That is a private conversation of two other people.');
+      return this.info(roomId, user);
+    }
+    if (!entry.members.has(user)) {
+      await this.store.addMember(roomId, user);
+      entry.members.add(user);
+    }
+    return this.info(roomId, user);
+  }
+
+  async leave(roomId: string, user: string): Promise<void> {
+    if (roomId === GENERAL_ROOM) throw new ParleyError('FORBIDDEN', 'Everyone stays in general.');
+    const entry = await this.load(roomId);
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (entry.kind === 'dm') throw new ParleyError('FORBIDDEN', 'Direct conversations cannot be left.');
+    if (!entry.members.has(user)) return;
+    await this.store.removeMember(roomId, user);
+    entry.members.delete(user);
+  }
+
+  /** The user's rooms, then the group rooms they could join (recognisable by `members`). */
+  async list(user: string): Promise<RoomInfo[]> {
+    const mine = await this.store.roomsOf(user);
+    const ids = new Set(mine.map((r) => r.id));
+    const others = (await this.store.listGroupRooms()).filter((r) => !ids.has(r.id));
+    const infos = await Promise.all(others.map((r) => this.store.roomInfo(r.id, user)));
+    return [...mine, ...infos.filter((r): r is RoomInfo => r !== undefined)];
+  }
+
+  async info(roomId: string, user: string): Promise<RoomInfo> {
+    const info = await this.store.roomInfo(roomId, user);
+    if (info === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    return info;
+  }
+
+  private load(roomId: string): Promise<RoomEntry | undefined> {
+    const cached = this.cache.get(roomId);
+    if (cached !== undefined) return Promise.resolve(cached);
+    let pending = this.loading.get(roomId);
+    if (pending === undefined) {
+      pending = this.fetch(roomId).finally(() => this.loading.delete(roomId));
+      this.loading.set(roomId, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(roomId: string): Promise<RoomEntry | undefined> {
+    const room = await this.store.getRoom(roomId);
+    if (room === undefined) return undefined;
+    const members = await this.store.members(roomId);
+    // A concurrent load or create may have filled the cache meanwhile; keep that one.
+    const existing = this.cache.get(roomId);
+    if (existing !== undefined) return existing;
+    const entry: RoomEntry = { id: roomId, kind: room.kind, members: new Set(members) };
+    this.cache.set(roomId, entry);
+    return entry;
+  }
+}

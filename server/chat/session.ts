@@ -1,0 +1,134 @@
+import {
+  DEFAULT_LIMITS,
+  ParleyError,
+  PROTOCOL_VERSION,
+  encodeFrame,
+  type HelloRequest,
+  type LoginRequest,
+  type LogoutRequest,
+  type RegisterRequest,
+  type RequestId,
+  type ResumeRequest,
+} from '../../protocol';
+import type { ChatContext } from './context';
+import type { Peer } from './peer';
+
+// Replay reads this many messages per store call and waits for the socket between pages.
+const REPLAY_PAGE = 256;
+
+export function hello(ctx: ChatContext, peer: Peer, f: HelloRequest): void {
+  if (f.v !== PROTOCOL_VERSION) {
+    peer.conn.sendError(f.id, 'VERSION', `This server speaks protocol version ${PROTOCOL_VERSION}, not ${f.v}.`);
+    return;
+  }
+  peer.conn.send({ t: 'welcome', id: f.id, v: PROTOCOL_VERSION, server: ctx.serverName, limits: { ...DEFAULT_LIMITS, ...ctx.limits } });
+}
+
+export async function register(ctx: ChatContext, peer: Peer, f: RegisterRequest): Promise<void> {
+  await ctx.auth.register(f.user, f.password, peer.conn.remoteAddress);
+  ctx.presence.addUser(f.user);
+  ctx.logger.info({ user: f.user, conn: peer.conn.id }, 'user registered');
+  peer.conn.send({ t: 'ok', id: f.id });
+}
+
+export async function login(ctx: ChatContext, peer: Peer, f: LoginRequest): Promise<void> {
+  const { token, tokenHash } = await ctx.auth.login(f.user, f.password, peer.conn.remoteAddress);
+  await startSession(ctx, peer, f.user, token, tokenHash, f.id);
+}
+
+export async function resume(ctx: ChatContext, peer: Peer, f: ResumeRequest): Promise<void> {
+  const { user, tokenHash } = await ctx.auth.resume(f.token);
+  await startSession(ctx, peer, user, f.token, tokenHash, f.id, f.since);
+}
+
+export async function logout(ctx: ChatContext, peer: Peer, f: LogoutRequest): Promise<void> {
+  const tokenHash = peer.tokenHash as string;
+  await ctx.auth.logout(tokenHash);
+  // Every connection that used the token loses it too.
+  for (const other of ctx.hub.withToken(tokenHash)) {
+    if (other !== peer) other.conn.closeWithError('UNAUTHENTICATED', 'This session was signed out.');
+  }
+  signOut(ctx, peer);
+  peer.conn.send({ t: 'ok', id: f.id });
+}
+
+/** Detaches a connection from its user (logout, close, or a new login on the same connection). */
+export function signOut(ctx: ChatContext, peer: Peer): void {
+  const user = peer.user;
+  if (user === undefined) return;
+  const last = ctx.hub.remove(peer);
+  ctx.presence.disconnected(user, last);
+  peer.user = undefined;
+  peer.tokenHash = undefined;
+  peer.gates = undefined;
+}
+
+/**
+ * session → presence snapshot → (resume) each listed room's missed messages then its caught_up.
+ * Live messages for a room being replayed are held and released after its caught_up, minus
+ * those the replay already carried, so nothing arrives twice or out of order.
+ */
+async function startSession(
+  ctx: ChatContext,
+  peer: Peer,
+  user: string,
+  token: string,
+  tokenHash: string,
+  id: RequestId,
+  since?: Record<string, number>,
+): Promise<void> {
+  const rooms = await ctx.store.roomsOf(user);
+  if (!peer.conn.isOpen) return;
+  signOut(ctx, peer);
+  peer.user = user;
+  peer.tokenHash = tokenHash;
+  if (since !== undefined) peer.gates = new Map(Object.keys(since).map((room) => [room, []]));
+  const first = ctx.hub.add(peer);
+  ctx.presence.connected(user, first);
+  ctx.logger.debug({ user, conn: peer.conn.id }, 'signed in');
+  peer.conn.send({ t: 'session', id, token, user, rooms });
+  peer.conn.send({ t: 'presence', users: ctx.presence.snapshot() });
+  if (since !== undefined) await replay(ctx, peer, user, since);
+}
+
+async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<string, number>): Promise<void> {
+  const conn = peer.conn;
+  for (const room of Object.keys(since)) {
+    let last = since[room];
+    try {
+      await ctx.rooms.access(room, user);
+      while (true) {
+        const page = await ctx.store.since(room, last, REPLAY_PAGE);
+        if (peer.user !== user || !conn.isOpen) return;
+        for (const message of page) {
+          conn.write(encodeFrame({ t: 'msg', ...message }));
+          last = message.seq;
+        }
+        if (page.length < REPLAY_PAGE) break;
+        await conn.outbound.whenBelow(ctx.outboundBuffer / 2);
+      }
+    } catch (err) {
+      if (!(err instanceof ParleyError) || err.code === 'STORE_UNAVAILABLE') {
+        // The client would believe it caught up; make it reconnect and resume again instead.
+        ctx.logger.warn({ err, room, conn: conn.id }, 'replay failed');
+        conn.closeWithError('STORE_UNAVAILABLE');
+        return;
+      }
+      // A room the user may not read (or that is gone) just reports where the client stands.
+    }
+    if (peer.user !== user || !conn.isOpen) return;
+    conn.send({ t: 'caught_up', room, seq: last });
+    const held = peer.gates?.get(room);
+    peer.gates?.delete(room);
+    if (held !== undefined) for (const h of held) if (h.seq > last) conn.write(h.frame);
+  }
+  if (peer.gates?.size === 0) peer.gates = undefined;
+}
+
+/** Requests allowed before sign-in. */
+export const PUBLIC_TYPES: ReadonlySet<string> = new Set(['hello', 'register', 'login', 'resume', 'ping', 'pong']);
+
+export function requireUser(peer: Peer): string {
+  if (peer.user === undefined) throw new ParleyError('UNAUTHENTICATED');
+  return peer.user;
+}

@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import { ConfigError, helpText, parseArgs, type ServerConfig } from './config';
+import { createLogger, type Logger } from './log';
+import { openMediaStore } from './media/open-media-store';
+import { ParleyServer } from './server';
+import { openStore } from './store';
+
+declare const PARLEY_VERSION: string;
+
+async function main(): Promise<void> {
+  let action;
+  try {
+    action = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`parley-server: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (action.kind === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (action.kind === 'version') {
+    process.stdout.write(`${typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev'}\n`);
+    return;
+  }
+  await run(action.config, createLogger(action.config.logLevel));
+}
+
+async function run(config: ServerConfig, logger: Logger): Promise<void> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore(config.store, logger);
+  const media = openMediaStore(config.media, logger);
+  await media.init();
+  const server = new ParleyServer(config, store, logger, media);
+  installSignals(server, logger);
+  const address = await server.start();
+  logger.info(
+    {
+      address: address.address,
+      port: address.port,
+      tls: config.tls !== undefined,
+      store: store.description,
+      media: media.description,
+      limits: config.limits,
+      rateLimit: config.rateLimit,
+    },
+    `parley-server listening on ${config.tls ? 'tls' : 'tcp'}://${address.address}:${address.port}`,
+  );
+}
+
+function installSignals(server: ParleyServer, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal, exiting at once');
+      logger.flush();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+main().catch((err) => {
+  process.stderr.write(`parley-server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

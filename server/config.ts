@@ -1,0 +1,182 @@
+import * as path from 'node:path';
+import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
+import type { MediaConfig } from './media/open-media-store';
+import type { StoreConfig } from './store';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  tls?: { certFile: string; keyFile: string };
+  limits: Limits;
+  /** Messages per second per user; 0 turns every rate limit and throttle off. */
+  rateLimit: number;
+  rateBurst: number;
+  /** Bytes a connection may have queued before it is dropped as a slow consumer. */
+  outboundBuffer: number;
+  /** Keepalive ping interval in ms; a peer silent for twice this is closed. */
+  pingInterval: number;
+  logLevel: string;
+  /** Which Store backend; `openStore` turns it into a Store. */
+  store: StoreConfig;
+  /** Which MediaStore backend; `openMediaStore` turns it into a MediaStore. */
+  media: MediaConfig;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Values gathered from flags and env before defaults and derived fields are filled in. */
+interface Raw {
+  [key: string]: string | undefined;
+}
+
+export interface OptionSpec {
+  /** Flag name without dashes; the env name is PARLEY_ + upper-cased with '_' for '-'. */
+  name: string;
+  arg: string;
+  help: string;
+}
+
+/**
+ * Every option, in --help order. A backend option (`neo4j`, `ftp`) is added here and read in
+ * `selectBackends`; nothing else needs to change.
+ */
+export const OPTIONS: OptionSpec[] = [
+  { name: 'host', arg: 'ADDR', help: 'address to listen on (default 127.0.0.1)' },
+  { name: 'port', arg: 'N', help: `TCP port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+  { name: 'data', arg: 'DIR', help: 'data directory for the SQLite file and media (default ./parley-data)' },
+  { name: 'tls-cert', arg: 'FILE', help: 'PEM certificate; with --tls-key serves TLS on the same port' },
+  { name: 'tls-key', arg: 'FILE', help: 'PEM private key for --tls-cert' },
+  { name: 'max-frame', arg: 'BYTES', help: `largest frame accepted (default ${DEFAULT_LIMITS.maxFrame})` },
+  { name: 'max-text', arg: 'BYTES', help: `largest message text in UTF-8 bytes (default ${DEFAULT_LIMITS.maxText})` },
+  { name: 'max-upload', arg: 'BYTES', help: `largest upload (default ${DEFAULT_LIMITS.maxUpload})` },
+  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns all rate limits off)' },
+  { name: 'rate-burst', arg: 'N', help: 'messages a user may send at once before the rate applies (default 100)' },
+  { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
+  { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
+  { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
+];
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function envName(option: string): string {
+  return `PARLEY_${option.toUpperCase().replace(/-/g, '_')}`;
+}
+
+export function helpText(): string {
+  const width = Math.max(...OPTIONS.map((o) => o.name.length + o.arg.length)) + 4;
+  const lines = OPTIONS.map((o) => `  --${`${o.name} ${o.arg}`.padEnd(width)} ${o.help}  [${envName(o.name)}]`);
+  return [
+    'Usage: parley-server [options]',
+    '',
+    'Runs the Parley chat server. With no options it listens on 127.0.0.1:6666 and keeps',
+    'everything (SQLite database, uploaded media) under ./parley-data.',
+    '',
+    'Options (each also settable through the environment variable in brackets; flags win):',
+    ...lines,
+    `  ${'--help'.padEnd(width + 2)} show this text`,
+    `  ${'--version'.padEnd(width + 2)} print the version`,
+    '',
+    'Sizes take an optional k, m or g suffix (powers of 1024), e.g. --outbound-buffer 8m.',
+    'Signals: SIGINT/SIGTERM stop accepting, flush pending messages, close the store and exit 0;',
+    'a second signal exits at once.',
+  ].join('\n');
+}
+
+export type CliAction = { kind: 'run'; config: ServerConfig } | { kind: 'help' } | { kind: 'version' };
+
+/** Reads flags (`--name value` or `--name=value`) over `PARLEY_*` env over defaults. */
+export function parseArgs(argv: string[], env: Env = process.env, cwd = process.cwd()): CliAction {
+  const known = new Set(OPTIONS.map((o) => o.name));
+  const raw: Raw = {};
+  for (const o of OPTIONS) {
+    const value = env[envName(o.name)];
+    if (value !== undefined && value !== '') raw[o.name] = value;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--version' || arg === '-v') return { kind: 'version' };
+    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}". See --help.`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (!known.has(name)) throw new ConfigError(`Unknown option --${name}. See --help.`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      value = argv[++i];
+      if (value === undefined) throw new ConfigError(`--${name} needs a value.`);
+    }
+    raw[name] = value;
+  }
+  return { kind: 'run', config: buildConfig(raw, cwd) };
+}
+
+function buildConfig(raw: Raw, cwd: string): ServerConfig {
+  const dataDir = path.resolve(cwd, raw.data ?? 'parley-data');
+  const cert = raw['tls-cert'];
+  const key = raw['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) throw new ConfigError('--tls-cert and --tls-key go together.');
+  const logLevel = raw['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  const limits: Limits = {
+    maxFrame: size(raw, 'max-frame', DEFAULT_LIMITS.maxFrame, 64),
+    maxText: size(raw, 'max-text', DEFAULT_LIMITS.maxText, 1),
+    maxUpload: size(raw, 'max-upload', DEFAULT_LIMITS.maxUpload, 0),
+    chunk: DEFAULT_LIMITS.chunk,
+  };
+  // A chunk frame must fit in a frame together with its header.
+  limits.chunk = Math.max(1024, Math.min(limits.chunk, limits.maxFrame - 1024));
+  return {
+    host: raw.host ?? '127.0.0.1',
+    port: integer(raw, 'port', DEFAULT_PORT, 0, 65535),
+    dataDir,
+    tls: cert !== undefined && key !== undefined ? { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) } : undefined,
+    limits,
+    rateLimit: number(raw, 'rate-limit', 20),
+    rateBurst: integer(raw, 'rate-burst', 100, 1, 1e9),
+    outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
+    pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,
+    logLevel,
+    ...selectBackends(raw, dataDir),
+  };
+}
+
+/** The embedded defaults; `--neo4j` / `--ftp` select the real services once they exist. */
+function selectBackends(_raw: Raw, dataDir: string): { store: StoreConfig; media: MediaConfig } {
+  return {
+    store: { kind: 'sqlite', dataDir },
+    media: { kind: 'disk', dir: path.join(dataDir, 'media') },
+  };
+}
+
+function integer(raw: Raw, name: string, fallback: number, min: number, max: number): number {
+  const text = raw[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+function number(raw: Raw, name: string, fallback: number): number {
+  const text = raw[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`--${name} must be a number ≥ 0.`);
+  return value;
+}
+
+const SUFFIX: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function size(raw: Raw, name: string, fallback: number, min: number): number {
+  const text = raw[name];
+  if (text === undefined) return fallback;
+  const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  const value = match ? Number(match[1]) * SUFFIX[match[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`--${name} must be a size of at least ${min} bytes.`);
+  return value;
+}

@@ -1,0 +1,206 @@
+import type { Socket } from 'node:net';
+import { DEFAULT_ERROR_MESSAGES, FrameDecoder, FrameError, encodeFrame, type ErrorCode, type RequestId } from '../../protocol';
+import type { Logger } from '../log';
+import { Outbound } from './outbound';
+
+/** What the chat layer does with a connection. `frame` may return a promise: the next frame waits for it. */
+export interface ConnectionHandler<C> {
+  open(conn: Connection<C>): C;
+  frame(conn: Connection<C>, header: Record<string, unknown>, body: Buffer): void | Promise<void>;
+  close(conn: Connection<C>): void;
+}
+
+export interface ConnectionOptions {
+  maxFrame: number;
+  outboundBuffer: number;
+  logger: Logger;
+}
+
+// Inbound flow control: stop reading while this much work is waiting, read again below the low mark.
+const HIGH_WATER = 256;
+const LOW_WATER = 64;
+// A closing connection gets this long to deliver its last error frame.
+const CLOSE_GRACE_MS = 1000;
+
+let nextId = 1;
+
+/** One client socket: framing, ordered dispatch, inbound backpressure, bounded outbound queue. */
+export class Connection<C = unknown> {
+  readonly id = nextId++;
+  readonly remoteAddress: string;
+  readonly outbound: Outbound;
+  context!: C;
+  /** ms timestamp of the last bytes received, for keepalive. */
+  lastSeen = Date.now();
+  /** Work the handler started for this connection and has not finished (e.g. sends awaiting commit). */
+  private inflight = 0;
+  private closing = false;
+  private closed = false;
+  private paused = false;
+  private stopped = false;
+  private readonly decoder: FrameDecoder;
+  private queue: { header: Record<string, unknown>; body: Buffer }[] = [];
+  private head = 0;
+  private busy = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: ConnectionHandler<C>,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.decoder = new FrameDecoder(options.maxFrame);
+    this.outbound = new Outbound(socket, options.outboundBuffer, () => this.closeWithError('SLOW_CONSUMER'));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => options.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
+    socket.on('close', () => this.onClose());
+    socket.on('end', () => {
+      // The peer finished sending; finish our side too rather than leave a half-open socket.
+      if (!this.closing) socket.end();
+    });
+    this.context = handler.open(this);
+  }
+
+  get isOpen(): boolean {
+    return !this.closing && !this.closed;
+  }
+
+  /** Queues an already encoded frame (possibly shared with other connections). */
+  write(frame: Buffer): boolean {
+    return this.outbound.push(frame);
+  }
+
+  send(header: object): boolean {
+    return this.outbound.push(encodeFrame(header));
+  }
+
+  sendError(id: RequestId | undefined, code: ErrorCode, message: string = DEFAULT_ERROR_MESSAGES[code]): void {
+    this.send(id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message });
+  }
+
+  /** Counts handler work that outlives `frame` so a flood of pipelined requests pauses reading. */
+  hold(): void {
+    this.inflight++;
+    this.updateFlow();
+  }
+
+  release(): void {
+    this.inflight--;
+    this.updateFlow();
+  }
+
+  /**
+   * The one way a connection ends on our initiative: queued frames are dropped, the error frame
+   * goes out as the last thing written, and the socket is destroyed if the peer does not take it.
+   */
+  closeWithError(code: ErrorCode, message: string = DEFAULT_ERROR_MESSAGES[code], id?: RequestId): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.outbound.close();
+    this.queue = [];
+    this.head = 0;
+    this.options.logger.debug({ conn: this.id, code }, 'closing connection');
+    const frame = encodeFrame(id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message });
+    this.socket.end(frame);
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Ends the connection without an error frame (shutdown, keepalive timeout). */
+  close(): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.outbound.flush();
+    this.outbound.close();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Stops reading (shutdown): no new requests are taken. */
+  stopReading(): void {
+    this.socket.pause();
+    this.paused = true;
+    this.stopped = true;
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing || this.stopped) return;
+    this.lastSeen = Date.now();
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof FrameError) this.closeWithError(err.code, err.message);
+      else this.closeWithError('INTERNAL');
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) this.queue.push(frames[i]);
+    if (!this.busy) this.pump();
+    else this.updateFlow();
+  }
+
+  /** Hands queued frames to the handler one at a time, in arrival order. */
+  private pump(): void {
+    this.busy = true;
+    while (this.head < this.queue.length && !this.closing && !this.stopped) {
+      const { header, body } = this.queue[this.head];
+      this.queue[this.head++] = undefined as never;
+      if (this.head >= 1024) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      let result: void | Promise<void>;
+      try {
+        result = this.handler.frame(this, header, body);
+      } catch (err) {
+        this.handlerFailed(err);
+        continue;
+      }
+      if (result !== undefined) {
+        result.then(
+          () => this.pump(),
+          (err) => {
+            this.handlerFailed(err);
+            this.pump();
+          },
+        );
+        this.updateFlow();
+        return;
+      }
+    }
+    if (this.head >= this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    this.busy = false;
+    this.updateFlow();
+  }
+
+  private handlerFailed(err: unknown): void {
+    this.options.logger.error({ conn: this.id, err }, 'request handler failed');
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const load = this.queue.length - this.head + this.inflight;
+    if (!this.paused && load > HIGH_WATER) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (this.paused && !this.closing && !this.stopped && load < LOW_WATER) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    this.outbound.close();
+    this.queue = [];
+    this.head = 0;
+    this.handler.close(this);
+  }
+}

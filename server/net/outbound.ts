@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Per-connection send queue. Frames pushed during one turn of the event loop are written with
+ * one socket write at the next check phase, so a fan-out burst costs one syscall per socket,
+ * not one per frame. The same encoded buffer may sit in many queues.
+ */
+export class Outbound {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private scheduled = false;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly cap: number,
+    private readonly onOverflow: () => void,
+  ) {
+    socket.on('drain', () => this.wakeDrainWaiters());
+  }
+
+  /** Bytes not yet handed to the kernel: our queue plus the socket's own buffer. */
+  get pendingBytes(): number {
+    return this.queued + this.socket.writableLength;
+  }
+
+  /** Queues a frame; returns false (and reports overflow once) when the peer is too far behind. */
+  push(frame: Buffer): boolean {
+    if (this.closed) return false;
+    this.queue.push(frame);
+    this.queued += frame.length;
+    if (this.queued + this.socket.writableLength > this.cap) {
+      this.close();
+      this.onOverflow();
+      return false;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      dirty.push(this);
+      if (!flushPending) {
+        flushPending = true;
+        setImmediate(flushAll);
+      }
+    }
+    return true;
+  }
+
+  /** Writes everything queued now. */
+  flush(): void {
+    this.scheduled = false;
+    const n = this.queue.length;
+    if (n === 0 || this.closed) return;
+    const data = n === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queued);
+    this.queue = [];
+    this.queued = 0;
+    this.socket.write(data);
+  }
+
+  /** Resolves once pending bytes fall to `bytes` or below (or the connection closes). */
+  async whenBelow(bytes: number): Promise<void> {
+    while (!this.closed && this.pendingBytes > bytes) {
+      await new Promise<void>((resolve) => {
+        this.drainWaiters.push(resolve);
+        if (this.queued > 0) this.flush();
+      });
+    }
+  }
+
+  /** Drops whatever is queued and refuses further frames. */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+// One setImmediate for all sockets with queued frames, however many there are.
+let dirty: Outbound[] = [];
+let flushPending = false;
+
+function flushAll(): void {
+  flushPending = false;
+  const list = dirty;
+  dirty = [];
+  for (let i = 0; i < list.length; i++) list[i].flush();
+}

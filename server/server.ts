@@ -1,0 +1,104 @@
+import type { AddressInfo } from 'node:net';
+import type { ServerConfig } from './config';
+import type { Logger } from './log';
+import { Auth } from './chat/auth';
+import type { ChatContext } from './chat/context';
+import { Hub } from './chat/fanout';
+import { GroupCommit } from './chat/group-commit';
+import { ChatHandlers } from './chat/handlers';
+import type { Peer } from './chat/peer';
+import { Presence } from './chat/presence';
+import { KeyedLimiter } from './chat/rate-limit';
+import { Rooms } from './chat/rooms';
+import { Listener } from './net/listener';
+import type { MediaStore } from './media/media-store';
+import type { Store } from './store/store';
+
+declare const PARLEY_VERSION: string;
+const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
+
+// Typing events are cheap to send and easy to flood with: 5 a second per user, 10 at once.
+const TYPING_RATE = 5;
+const TYPING_BURST = 10;
+// Shutdown waits this long for pending commits before closing the store anyway.
+const FLUSH_TIMEOUT_MS = 10_000;
+
+type State = 'new' | 'running' | 'closing' | 'closed';
+
+/** The chat server: the store, the chat services and the listener, with an orderly shutdown. */
+export class ParleyServer {
+  readonly handlers: ChatHandlers;
+  readonly context: ChatContext;
+  private readonly listener: Listener<Peer>;
+  private state: State = 'new';
+  private closing?: Promise<void>;
+
+  /** `store` (and `media`, when given) must be opened already; close() closes the store. */
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    media?: MediaStore,
+  ) {
+    const hub = new Hub();
+    const presence = new Presence(hub);
+    const limitsOn = config.rateLimit > 0;
+    this.context = {
+      store,
+      media,
+      hub,
+      presence,
+      rooms: new Rooms(store, (name) => presence.exists(name)),
+      auth: new Auth(store, { enabled: limitsOn }),
+      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
+      limits: config.limits,
+      outboundBuffer: config.outboundBuffer,
+      sendLimiter: new KeyedLimiter(config.rateLimit, config.rateBurst),
+      typingLimiter: new KeyedLimiter(limitsOn ? TYPING_RATE : 0, TYPING_BURST),
+      logger,
+      serverName: `parley-server/${VERSION}`,
+    };
+    this.handlers = new ChatHandlers(this.context);
+    this.listener = new Listener<Peer>(
+      {
+        host: config.host,
+        port: config.port,
+        tls: config.tls,
+        maxFrame: config.limits.maxFrame,
+        outboundBuffer: config.outboundBuffer,
+        pingInterval: config.pingInterval,
+        logger,
+      },
+      this.handlers,
+    );
+  }
+
+  async start(): Promise<AddressInfo> {
+    if (this.state !== 'new') throw new Error('The server was started already.');
+    this.state = 'running';
+    this.context.presence.load(await this.store.listUserNames());
+    return this.listener.listen();
+  }
+
+  /** Stop accepting, stop reading, flush pending commits (their acks go out), close sockets, close the stores. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    await this.listener.stopAccepting();
+    for (const conn of this.listener.connections) conn.stopReading();
+    const flushed = await Promise.race([
+      this.context.commits.idle().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FLUSH_TIMEOUT_MS).unref()),
+    ]);
+    if (!flushed) this.logger.warn('pending messages were not stored before the timeout');
+    // Let the acks queued by the last commit reach their sockets.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const conn of this.listener.connections) conn.close();
+    await Promise.all([this.store.close(), this.context.media?.close()]);
+    this.state = 'closed';
+  }
+}

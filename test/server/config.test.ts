@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ConfigError, OPTIONS, envName, helpText, parseArgs, type ServerConfig } from '../../server/config';
+
+function config(argv: string[], env: Record<string, string> = {}): ServerConfig {
+  const action = parseArgs(argv, env, '/srv');
+  assert.equal(action.kind, 'run');
+  return (action as { config: ServerConfig }).config;
+}
+
+describe('server config', () => {
+  it('starts on 127.0.0.1:6666 with SQLite and media under ./parley-data by default', () => {
+    const c = config([]);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 6666);
+    assert.equal(c.dataDir, path.resolve('/srv/parley-data'));
+    assert.deepEqual(c.store, { kind: 'sqlite', dataDir: path.resolve('/srv/parley-data') });
+    assert.deepEqual(c.media, { kind: 'disk', dir: path.resolve('/srv/parley-data/media') });
+    assert.equal(c.rateLimit, 20);
+    assert.equal(c.rateBurst, 100);
+    assert.equal(c.outboundBuffer, 8 * 1024 * 1024);
+    assert.equal(c.limits.maxText, 16 * 1024);
+    assert.equal(c.tls, undefined);
+  });
+
+  it('reads PARLEY_* env and lets flags win', () => {
+    const c = config(['--port', '7001', '--max-text=100'], { PARLEY_PORT: '7000', PARLEY_DATA: 'd', PARLEY_RATE_LIMIT: '0', PARLEY_OUTBOUND_BUFFER: '64k' });
+    assert.equal(c.port, 7001);
+    assert.equal(c.limits.maxText, 100);
+    assert.equal(c.dataDir, path.resolve('/srv/d'));
+    assert.equal(c.rateLimit, 0);
+    assert.equal(c.outboundBuffer, 64 * 1024);
+  });
+
+  it('takes TLS files only as a pair', () => {
+    assert.deepEqual(config(['--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tls, { certFile: '/srv/c.pem', keyFile: '/srv/k.pem' });
+    assert.throws(() => parseArgs(['--tls-cert', 'c.pem'], {}), ConfigError);
+  });
+
+  it('refuses unknown options and bad values', () => {
+    assert.throws(() => parseArgs(['--nope', '1'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--port', '70000'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--port'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--log-level', 'loud'], {}), ConfigError);
+    assert.throws(() => parseArgs([], { PARLEY_MAX_FRAME: 'big' }), ConfigError);
+  });
+
+  it('documents every option and its env name in --help', () => {
+    assert.equal(parseArgs(['--help'], {}).kind, 'help');
+    const text = helpText();
+    for (const o of OPTIONS) {
+      assert.ok(text.includes(`--${o.name}`), o.name);
+      assert.ok(text.includes(envName(o.name)), envName(o.name));
+    }
+  });
+});

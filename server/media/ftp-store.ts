@@ -1,11 +1,11 @@
 import { Client, FTPError } from 'basic-ftp';
 import { posix } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ParleyError } from '../../protocol/errors';
 import { FtpPool, PoolClosedError } from './ftp-pool';
 import {
-  DEFAULT_STALE_TEMP_MS, assertKey, assertOffset, chunkBytes, closedError, isStaleTemp,
+  DEFAULT_STALE_TEMP_MS, assertKey, assertOffset, closedError, isStaleTemp,
   mediaUnavailable, notFound, silentLogger, tempName,
   type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
 } from './media-store';
@@ -137,42 +137,27 @@ export class FtpMediaStore implements MediaStore {
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const tmp = posix.join(this.tmpDir, tempName());
-    let sourceError: unknown;
-    let pulled = false;
-    let size = 0;
-    // A broken source ends the upload cleanly instead of failing it: the connection stays
-    // usable and deletes the partial temp file at once. (Failing the transfer would close
-    // the connection, leaving a partial file that only a later sweep removes.)
-    async function* guarded(): AsyncGenerator<Buffer> {
-      try {
-        for await (const chunk of source) {
-          pulled = true;
-          const bytes = chunkBytes(chunk);
-          size += bytes.length;
-          yield bytes;
-        }
-      } catch (err) {
-        sourceError = err;
-      }
-    }
     const onAbort = () => source.destroy(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    let copy: CleanCopy | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         const client = await this.acquire('put');
-        const body = Readable.from(guarded(), { objectMode: false, highWaterMark: UPLOAD_HWM });
+        copy ??= cleanCopy(source);
         try {
-          await client.uploadFrom(body, tmp);
+          await client.uploadFrom(copy.body, tmp);
         } catch (err) {
-          body.destroy();
           const reused = this.used.has(client);
           this.pool.release(client, !client.closed);
-          if (!pulled && reused && client.closed && attempt === 0 && !this.closed) continue;
+          // nothing was sent yet: the same body can go to a fresh connection
+          if (!copy.body.readableDidRead && !copy.body.destroyed && reused && client.closed && attempt === 0 && !this.closed) continue;
+          copy.body.destroy();
+          source.destroy();
           this.orphans.add(tmp);
           throw this.unavailable('put', err);
         }
         this.used.add(client);
-        if (sourceError !== undefined) {
+        if (copy.error() !== undefined) {
           try {
             await client.remove(tmp);
             this.pool.release(client, true);
@@ -180,11 +165,11 @@ export class FtpMediaStore implements MediaStore {
             this.pool.release(client, !client.closed);
             this.orphans.add(tmp);
           }
-          throw signal?.aborted ? signal.reason : sourceError;
+          throw signal?.aborted ? signal.reason : copy.error();
         }
         this.pool.release(client, true);
         this.reapLater();
-        return new FtpStaged(this, tmp, size);
+        return new FtpStaged(this, tmp, copy.size());
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -436,6 +421,42 @@ class FtpStaged implements StagedMedia {
     this.done = true;
     await this.store.discardTemp(this.tmp);
   }
+}
+
+interface CleanCopy {
+  body: Readable;
+  size(): number;
+  error(): unknown;
+}
+
+/**
+ * The source piped into a counting stream that ends cleanly when the source fails. The upload
+ * then finishes instead of failing, so the connection stays usable and deletes the partial temp
+ * file at once (a failed transfer closes the connection and leaves the file to a later sweep).
+ * pipe() keeps the copy synchronous: an async-iterator relay here cost about 40% of throughput.
+ */
+function cleanCopy(source: Readable): CleanCopy {
+  let size = 0;
+  let error: unknown;
+  const body = new Transform({
+    highWaterMark: UPLOAD_HWM,
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const fail = (err: unknown) => {
+    if (error !== undefined) return;
+    error = err;
+    source.unpipe(body);
+    body.end();
+  };
+  source.once('error', fail);
+  source.once('close', () => {
+    if (!source.readableEnded) fail(new Error('the upload source closed before its end'));
+  });
+  source.pipe(body);
+  return { body, size: () => size, error: () => error };
 }
 
 /** SIZE, or undefined when the server says there is no such file (550). */

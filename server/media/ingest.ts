@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { ParleyError } from '../../protocol/errors';
 import type { FileKind } from '../../protocol/messages';
-import { chunkBytes, contentKey, type MediaStore } from './media-store';
+import { contentKey, type MediaStore } from './media-store';
 
 // Enough for file-type to see past the headers of the common formats (it needs ~4 KB for most;
 // more helps with ID3-tagged audio). Kept per upload, so it stays small.
@@ -58,27 +58,39 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
   const head: Buffer[] = [];
   let headBytes = 0;
   let received = 0;
-  async function* checked(): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      const bytes = chunkBytes(chunk);
-      received += bytes.length;
+  // A Transform on pipe(), not an async generator: the relay stays synchronous, which keeps
+  // upload throughput near that of the backend.
+  const checked = new Transform({
+    highWaterMark: 256 * 1024,
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
       // refuse the moment the limit is crossed, before storing the chunk
-      if (received > maxSize) throw tooLarge(maxSize);
+      if (received > maxSize) return callback(tooLarge(maxSize));
       if (received > announced) {
-        throw new ParleyError('TOO_LARGE', `The upload is larger than the ${announced} bytes announced.`);
+        return callback(new ParleyError('TOO_LARGE', `The upload is larger than the ${announced} bytes announced.`));
       }
-      hash.update(bytes);
+      hash.update(chunk);
       if (headBytes < SNIFF_BYTES) {
         // a copy: the caller may reuse its chunk buffers
-        const part = Buffer.from(bytes.subarray(0, SNIFF_BYTES - headBytes));
+        const part = Buffer.from(chunk.subarray(0, SNIFF_BYTES - headBytes));
         head.push(part);
         headBytes += part.length;
       }
-      yield bytes;
-    }
-  }
+      callback(null, chunk);
+    },
+  });
+  const input = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+  // Errors of either side reach stage() as `checked` failing; stage() then leaves nothing behind.
+  pipeline(input, checked, () => {});
 
-  const staged = await store.stage(Readable.from(checked(), { objectMode: false }), { signal });
+  let staged;
+  try {
+    staged = await store.stage(checked, { signal });
+  } catch (err) {
+    // stop reading the client's bytes too
+    checked.destroy();
+    throw err;
+  }
   try {
     if (received !== announced) {
       throw new ParleyError('INVALID', `The upload ended after ${received} of the ${announced} bytes announced.`);

@@ -1,0 +1,152 @@
+// Media throughput: FtpMediaStore (and ingest) against basic-ftp used directly, on one vsftpd, in
+// one run; the disk store for reference. Needs root (vsftpd).
+// Usage: npx tsx bench/media-throughput.ts [--mib 200] [--runs 3] [--out results.json]
+// Prints a table on stderr and JSON on stdout (or to --out).
+import { Client } from 'basic-ftp';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { DiskMediaStore } from '../server/media/disk-store';
+import { FtpMediaStore } from '../server/media/ftp-store';
+import { ingest } from '../server/media/ingest';
+import { contentKey, type MediaStore } from '../server/media/media-store';
+import { startVsftpd } from '../test/media/vsftpd';
+
+const MiB = 1024 * 1024;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const sizeMiB = Number(arg('mib', '200'));
+const runs = Number(arg('runs', '3'));
+const out = arg('out', '');
+const total = sizeMiB * MiB;
+const block = randomBytes(MiB);
+
+/** `total` bytes made on the fly from one random block. */
+function source(): Readable {
+  let sent = 0;
+  return new Readable({
+    highWaterMark: MiB,
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(MiB, total - sent);
+      sent += n;
+      this.push(n === MiB ? block : block.subarray(0, n));
+    },
+  });
+}
+
+const sink = () =>
+  new Writable({
+    highWaterMark: MiB,
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+
+async function drain(stream: Readable): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream) n += (chunk as Buffer).length;
+  return n;
+}
+
+interface Sample {
+  seconds: number;
+  rssGrowthMiB: number;
+}
+
+async function measure(fn: () => Promise<unknown>): Promise<Sample> {
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
+  const t0 = process.hrtime.bigint();
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, rssGrowthMiB: (Math.max(peak, process.memoryUsage.rss()) - base) / MiB };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-media-'));
+  const ftp = await startVsftpd({ dir: path.join(dir, 'vsftpd') });
+  const results: Record<string, Sample[]> = {};
+  const record = (name: string, s: Sample) => (results[name] ??= []).push(s);
+
+  try {
+    const raw = new Client(30_000);
+    await raw.access({ host: ftp.host, port: ftp.port, user: ftp.user, password: ftp.password });
+    await raw.ensureDir('/raw');
+    const store = new FtpMediaStore({ url: `${ftp.url}store` });
+    await store.init();
+    const disk = new DiskMediaStore({ dir: path.join(dir, 'disk') });
+    await disk.init();
+    // warm the connections so logins are not timed
+    await store.stat(contentKey('0'.repeat(64)));
+
+    const storeRound = async (name: string, s: MediaStore, i: number) => {
+      const key = contentKey(i.toString(16).padStart(64, 'a'));
+      record(`${name} put`, await measure(() => s.put(key, source())));
+      record(`${name} get`, await measure(async () => drain(await s.get(key))));
+      await s.delete(key);
+    };
+
+    for (let i = 0; i < runs; i++) {
+      record('basic-ftp upload', await measure(() => raw.uploadFrom(source(), `/raw/${i}.bin`)));
+      record('basic-ftp download', await measure(() => raw.downloadTo(sink(), `/raw/${i}.bin`)));
+      await raw.remove(`/raw/${i}.bin`);
+      await storeRound('FtpMediaStore', store, i);
+      record('ingest → FtpMediaStore', await measure(() => ingest(store, { size: total, maxSize: total, source: source() })));
+      await storeRound('DiskMediaStore', disk, i);
+    }
+    raw.close();
+    await store.close();
+    await disk.close();
+  } finally {
+    await ftp.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const rows = Object.entries(results).map(([name, samples]) => {
+    const seconds = median(samples.map((s) => s.seconds));
+    return {
+      name,
+      mibPerSecond: Math.round(sizeMiB / seconds),
+      mbPerSecond: Math.round(total / 1e6 / seconds),
+      medianSeconds: Number(seconds.toFixed(3)),
+      runsSeconds: samples.map((s) => Number(s.seconds.toFixed(3))),
+      maxRssGrowthMiB: Number(Math.max(...samples.map((s) => s.rssGrowthMiB)).toFixed(1)),
+    };
+  });
+  for (const r of rows) {
+    process.stderr.write(`${r.name.padEnd(24)} ${String(r.mbPerSecond).padStart(5)} MB/s  median ${r.medianSeconds}s  RSS +${r.maxRssGrowthMiB} MiB\n`);
+  }
+  const report = {
+    bench: 'media-throughput',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    sizeMiB,
+    runs,
+    results: rows,
+  };
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (out) await writeFile(out, json);
+  else process.stdout.write(json);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

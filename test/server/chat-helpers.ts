@@ -16,10 +16,13 @@ export class Client {
   readonly frames: ServerFrame[] = [];
   private waiters: { pred: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
 
+  /** Set once login or resume answered. */
+  session!: SessionReply;
+
+  /** Listens from the start, so frames that arrive together with the session reply are kept. */
   constructor(
     readonly conn: Connection,
     readonly user: string,
-    readonly session: SessionReply,
   ) {
     conn.on('frame', (frame) => {
       this.frames.push(frame);
@@ -82,16 +85,16 @@ export async function signIn(server: TestServer, user = uniqueUser(), options: {
   const password = options.password ?? 'secret-pw';
   const conn = await connect(server);
   if (options.register !== false) await conn.request({ t: 'register', user, password });
-  const session = await conn.request<SessionReply>({ t: 'login', user, password });
-  return new Client(conn, user, session);
+  const client = new Client(conn, user);
+  client.session = await conn.request<SessionReply>({ t: 'login', user, password });
+  return client;
 }
 
 /** Opens another connection for the same session with resume. */
 export async function resume(server: TestServer, client: { user: string; token: string }, since?: Record<string, number>): Promise<Client> {
   const conn = await connect(server);
-  const c = new Client(conn, client.user, undefined as unknown as SessionReply);
-  const session = await conn.request<SessionReply>({ t: 'resume', token: client.token, since });
-  (c as { session: SessionReply }).session = session;
+  const c = new Client(conn, client.user);
+  c.session = await conn.request<SessionReply>({ t: 'resume', token: client.token, since });
   return c;
 }
 

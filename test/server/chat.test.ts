@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { dmRoomId, type HistoryReply, type PresenceEvent, type ServerFrame } from '../../protocol';
+import { dmRoomId, type HistoryReply, type MsgEvent, type PresenceEvent, type ServerFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
 import { Client, connect, rejectsWith, resume, signIn, sleep, uniqueUser } from './chat-helpers';
 
@@ -31,9 +31,9 @@ describe('server: chat over real TCP', function () {
     assert.equal(ack.t, 'ack');
     assert.equal(ack.room, 'general');
     for (const other of [b, c]) {
-      const msg = await other.waitFor((f) => f.t === 'msg' && f.msgId === ack.msgId);
+      const msg = await other.waitFor<MsgEvent>((f) => f.t === 'msg' && f.msgId === ack.msgId);
       assert.deepEqual(
-        { room: msg.room, seq: (msg as { seq: number }).seq, from: (msg as { from: string }).from, text: (msg as { text?: string }).text },
+        { room: msg.room, seq: msg.seq, from: msg.from, text: msg.text },
         { room: 'general', seq: ack.seq, from: a.user, text: 'hello everyone' },
       );
     }

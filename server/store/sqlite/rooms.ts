@@ -58,7 +58,7 @@ export class Rooms {
       .pluck();
     this.createWithMembers = db.transaction((room: RoomRecord, members: string[]) => {
       if (this.insertRoom.run(room.id, room.kind, room.name, room.createdBy ?? null, room.createdAt).changes === 0) return false;
-      if (room.id !== GENERAL_ROOM) for (const user of members) this.insertMember.run(room.id, user);
+      for (const user of members) this.insertMember.run(room.id, user);
       return true;
     });
   }

@@ -1,0 +1,583 @@
+import { strict as assert } from 'node:assert';
+import { GENERAL_ROOM, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
+import type { NewMessage, RoomRecord, Store, UserRecord } from '../../server/store/store';
+
+export interface StoreFixture {
+  /** A ready (initialised) store over fresh, empty data. */
+  store: Store;
+  /** Closes every store this fixture opened and removes its data. */
+  cleanup: () => Promise<void>;
+  /** A new ready store over the same data, for a store that has been closed; persistence tests need it. */
+  reopen?: () => Promise<Store>;
+}
+
+const ALICE = 'alice_1';
+const BOB = 'bob.two';
+const CAROL = 'carol-3';
+const DAVE = 'dave_44';
+
+function userRecord(name: string, createdAt = 1_700_000_000_000): UserRecord {
+  return { name, passwordHash: `scrypt$hash-of-${name}`, createdAt };
+}
+
+function groupRecord(id: string, createdBy = ALICE): RoomRecord {
+  return { id, kind: 'group', name: id, createdBy, createdAt: 1_700_000_000_500 };
+}
+
+let cidCounter = 0;
+/** A text message with a fresh cid unless one is given. */
+function text(room: string, from: string, body: string, cid = `cid-${++cidCounter}`): NewMessage {
+  return { room, from, cid, ts: 1_700_000_001_000 + cidCounter, text: body };
+}
+
+function seqs(messages: ChatMessage[]): number[] {
+  return messages.map((m) => m.seq);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+async function rejectsUnavailable(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ParleyError, `expected ParleyError, got ${String(err)}`);
+    assert.equal(err.code, 'STORE_UNAVAILABLE');
+    return true;
+  });
+}
+
+/**
+ * The behaviour every Store backend shares. A backend's test file calls this with a factory that
+ * gives each test a ready store over fresh data.
+ */
+export function storeContract(name: string, makeStore: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, function () {
+    this.timeout(60_000);
+    let fx: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fx = await makeStore();
+      store = fx.store;
+      for (const user of [ALICE, BOB, CAROL, DAVE]) assert.equal(await store.createUser(userRecord(user)), true);
+    });
+
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    /** Appends `count` text messages one by one and returns what the store answered. */
+    async function fill(room: string, count: number, from = ALICE, body = (i: number) => `message ${i}`): Promise<ChatMessage[]> {
+      const out: ChatMessage[] = [];
+      for (let i = 1; i <= count; i++) out.push((await store.append([text(room, from, body(i))]))[0].message);
+      return out;
+    }
+
+    it('describes itself', () => {
+      assert.ok(store.kind.length > 0);
+      assert.ok(store.description.length > 0);
+    });
+
+    describe('users', () => {
+      it('creates a user and reads it back', async () => {
+        const record = userRecord('erin_55', 1_700_000_123_456);
+        assert.equal(await store.createUser(record), true);
+        assert.deepEqual(await store.getUser('erin_55'), record);
+      });
+
+      it('refuses a taken name and keeps the first record', async () => {
+        assert.equal(await store.createUser({ ...userRecord(ALICE), passwordHash: 'other' }), false);
+        assert.equal((await store.getUser(ALICE))?.passwordHash, userRecord(ALICE).passwordHash);
+      });
+
+      it('returns undefined for an unknown user', async () => {
+        assert.equal(await store.getUser('nobody_here'), undefined);
+      });
+
+      it('lists every user name, sorted', async () => {
+        assert.deepEqual(await store.listUserNames(), [ALICE, BOB, CAROL, DAVE].sort());
+      });
+    });
+
+    describe('sessions', () => {
+      it('finds the user of a live session and nothing for an unknown token', async () => {
+        await store.createSession('hash-a', ALICE, 1);
+        await store.createSession('hash-b', BOB, 2);
+        assert.equal(await store.sessionUser('hash-a'), ALICE);
+        assert.equal(await store.sessionUser('hash-b'), BOB);
+        assert.equal(await store.sessionUser('hash-unknown'), undefined);
+      });
+
+      it('forgets a revoked session and only that one', async () => {
+        await store.createSession('hash-1', ALICE, 1);
+        await store.createSession('hash-2', ALICE, 2);
+        await store.revokeSession('hash-1');
+        assert.equal(await store.sessionUser('hash-1'), undefined);
+        assert.equal(await store.sessionUser('hash-2'), ALICE);
+        await store.revokeSession('hash-1');
+        await store.revokeSession('hash-never-issued');
+        assert.equal(await store.sessionUser('hash-2'), ALICE);
+      });
+    });
+
+    describe('rooms and membership', () => {
+      it('has general from the start, as a group room', async () => {
+        const general = await store.getRoom(GENERAL_ROOM);
+        assert.equal(general?.id, GENERAL_ROOM);
+        assert.equal(general?.kind, 'group');
+        assert.ok((await store.listGroupRooms()).some((r) => r.id === GENERAL_ROOM));
+      });
+
+      it('puts every user in general, including one registered later', async () => {
+        await store.createUser(userRecord('late_comer'));
+        for (const user of [ALICE, BOB, CAROL, DAVE, 'late_comer']) {
+          assert.equal(await store.isMember(GENERAL_ROOM, user), true, user);
+          const rooms = await store.roomsOf(user);
+          assert.equal(rooms[0]?.id, GENERAL_ROOM, `general first for ${user}`);
+        }
+        assert.deepEqual(await store.members(GENERAL_ROOM), [ALICE, BOB, CAROL, DAVE, 'late_comer'].sort());
+        assert.equal(await store.isMember(GENERAL_ROOM, 'not_a_user'), false);
+      });
+
+      it('never takes anyone out of general', async () => {
+        await store.removeMember(GENERAL_ROOM, BOB);
+        assert.equal(await store.isMember(GENERAL_ROOM, BOB), true);
+        assert.equal((await store.roomsOf(BOB))[0]?.id, GENERAL_ROOM);
+      });
+
+      it('creates a group room with its members', async () => {
+        const record = groupRecord('design');
+        assert.equal(await store.createRoom(record, [DAVE, ALICE, BOB]), true);
+        assert.deepEqual(await store.getRoom('design'), record);
+        assert.deepEqual(await store.members('design'), [ALICE, BOB, DAVE].sort());
+        assert.deepEqual((await store.roomInfo('design', DAVE))?.members, [ALICE, BOB, DAVE].sort());
+        assert.equal(await store.isMember('design', ALICE), true);
+        assert.equal(await store.isMember('design', CAROL), false);
+        assert.deepEqual(
+          (await store.listGroupRooms()).map((r) => r.id).sort(),
+          ['design', GENERAL_ROOM].sort(),
+        );
+      });
+
+      it('refuses a room id that exists and changes nothing', async () => {
+        assert.equal(await store.createRoom(groupRecord('design'), [ALICE]), true);
+        assert.equal(await store.createRoom({ ...groupRecord('design', BOB), name: 'other' }, [BOB, CAROL]), false);
+        assert.equal((await store.getRoom('design'))?.name, 'design');
+        assert.equal((await store.getRoom('design'))?.createdBy, ALICE);
+        assert.deepEqual(await store.members('design'), [ALICE]);
+        assert.equal(await store.createRoom(groupRecord(GENERAL_ROOM), [ALICE]), false);
+      });
+
+      it('adds and removes members', async () => {
+        await store.createRoom(groupRecord('ops'), [ALICE]);
+        await store.addMember('ops', CAROL);
+        await store.addMember('ops', CAROL);
+        assert.deepEqual(await store.members('ops'), [ALICE, CAROL].sort());
+        assert.ok((await store.roomsOf(CAROL)).some((r) => r.id === 'ops'));
+        await store.removeMember('ops', ALICE);
+        assert.deepEqual(await store.members('ops'), [CAROL]);
+        assert.equal(await store.isMember('ops', ALICE), false);
+        assert.ok(!(await store.roomsOf(ALICE)).some((r) => r.id === 'ops'));
+        await store.removeMember('ops', DAVE);
+        assert.deepEqual(await store.members('ops'), [CAROL]);
+      });
+
+      it('keeps a DM to exactly its two members', async () => {
+        const id = dmRoomId(BOB, ALICE);
+        assert.equal(await store.createRoom({ id, kind: 'dm', name: `${ALICE} & ${BOB}`, createdAt: 1 }, [ALICE, BOB]), true);
+        assert.equal((await store.getRoom(id))?.kind, 'dm');
+        assert.deepEqual(await store.members(id), [ALICE, BOB].sort());
+        for (const user of [ALICE, BOB]) {
+          const info = (await store.roomsOf(user)).find((r) => r.id === id);
+          assert.deepEqual(info?.members, [ALICE, BOB].sort(), user);
+          assert.equal(info?.kind, 'dm');
+        }
+        assert.equal(await store.isMember(id, CAROL), false);
+        assert.ok(!(await store.roomsOf(CAROL)).some((r) => r.id === id));
+        assert.ok(!(await store.listGroupRooms()).some((r) => r.id === id));
+      });
+
+      it('reports lastSeq, lastRead and members in roomsOf', async () => {
+        await store.createRoom(groupRecord('alpha'), [ALICE, BOB]);
+        await store.createRoom(groupRecord('beta'), [BOB]);
+        await fill('alpha', 3);
+        await fill(GENERAL_ROOM, 2);
+        await store.setReadMark('alpha', ALICE, 2);
+        await store.setReadMark(GENERAL_ROOM, ALICE, 1);
+        const rooms = await store.roomsOf(ALICE);
+        assert.deepEqual(rooms.map((r) => r.id), [GENERAL_ROOM, 'alpha']);
+        const [general, alpha] = rooms;
+        assert.equal(general.lastSeq, 2);
+        assert.equal(general.lastRead, 1);
+        assert.deepEqual(alpha, { id: 'alpha', kind: 'group', name: 'alpha', members: [ALICE, BOB].sort(), lastSeq: 3, lastRead: 2 });
+        const bobAlpha = (await store.roomsOf(BOB)).find((r) => r.id === 'alpha');
+        assert.equal(bobAlpha?.lastRead, 0, 'read marks are per user');
+        assert.equal(bobAlpha?.lastSeq, 3);
+      });
+
+      it('describes any room with roomInfo, member or not', async () => {
+        await store.createRoom(groupRecord('gamma'), [ALICE]);
+        await fill('gamma', 4);
+        await store.setReadMark('gamma', ALICE, 3);
+        assert.deepEqual(await store.roomInfo('gamma', ALICE), { id: 'gamma', kind: 'group', name: 'gamma', members: [ALICE], lastSeq: 4, lastRead: 3 });
+        const outsider = await store.roomInfo('gamma', DAVE);
+        assert.equal(outsider?.lastSeq, 4);
+        assert.equal(outsider?.lastRead, 0);
+        assert.equal((await store.roomInfo(GENERAL_ROOM, DAVE))?.id, GENERAL_ROOM);
+        assert.equal(await store.roomInfo('no-such-room', ALICE), undefined);
+        assert.equal(await store.getRoom('no-such-room'), undefined);
+      });
+    });
+
+    describe('append', () => {
+      beforeEach(async () => {
+        await store.createRoom(groupRecord('one'), [ALICE, BOB]);
+        await store.createRoom(groupRecord('two'), [ALICE, BOB]);
+      });
+
+      it('numbers each room 1, 2, 3 … on its own', async () => {
+        const results = await store.append([
+          text('one', ALICE, 'a'),
+          text('two', ALICE, 'b'),
+          text('one', BOB, 'c'),
+          text('one', ALICE, 'd'),
+          text('two', BOB, 'e'),
+        ]);
+        assert.deepEqual(results.map((r) => [r.message.room, r.message.seq, r.duplicate]), [
+          ['one', 1, false],
+          ['two', 1, false],
+          ['one', 2, false],
+          ['one', 3, false],
+          ['two', 2, false],
+        ]);
+        const later = await store.append([text('two', ALICE, 'f')]);
+        assert.equal(later[0].message.seq, 3);
+        assert.equal(await store.lastSeq('one'), 3);
+        assert.equal(await store.lastSeq('two'), 3);
+        assert.equal(await store.lastSeq(GENERAL_ROOM), 0);
+      });
+
+      it('answers in input order with the stored fields and a unique msgId', async () => {
+        const input = [text('one', ALICE, 'first'), text('one', BOB, 'second')];
+        const results = await store.append(input);
+        assert.equal(results.length, 2);
+        results.forEach((r, i) => {
+          assert.equal(r.message.room, input[i].room);
+          assert.equal(r.message.from, input[i].from);
+          assert.equal(r.message.ts, input[i].ts);
+          assert.equal(r.message.text, input[i].text);
+          assert.equal(typeof r.message.msgId, 'string');
+          assert.ok(r.message.msgId.length >= 8);
+        });
+        assert.notEqual(results[0].message.msgId, results[1].message.msgId);
+        assert.deepEqual(await store.append([]), []);
+      });
+
+      it('stays gap-free with many appends in flight at once', async () => {
+        const calls: Promise<{ message: ChatMessage; duplicate: boolean }[]>[] = [];
+        let expectedOne = 0;
+        let expectedTwo = 0;
+        for (let i = 0; i < 60; i++) {
+          const batch: NewMessage[] = [];
+          for (let j = 0; j <= i % 3; j++) {
+            const room = (i + j) % 2 === 0 ? 'one' : 'two';
+            if (room === 'one') expectedOne++;
+            else expectedTwo++;
+            batch.push(text(room, i % 2 === 0 ? ALICE : BOB, `burst ${i}.${j}`));
+          }
+          calls.push(store.append(batch));
+        }
+        const results = (await Promise.all(calls)).flat();
+        const byRoom = (room: string) => results.filter((r) => r.message.room === room).map((r) => r.message.seq).sort((a, b) => a - b);
+        assert.deepEqual(byRoom('one'), range(1, expectedOne));
+        assert.deepEqual(byRoom('two'), range(1, expectedTwo));
+        assert.equal(new Set(results.map((r) => r.message.msgId)).size, results.length);
+        assert.deepEqual(seqs((await store.history('one', { limit: 200 })).messages), range(1, expectedOne));
+        assert.equal(await store.lastSeq('two'), expectedTwo);
+      });
+
+      it('recognises a resent cid in a later call and stores nothing new', async () => {
+        const [first] = await store.append([text('one', ALICE, 'original', 'cid-resend')]);
+        const [again] = await store.append([text('one', ALICE, 'changed on resend', 'cid-resend')]);
+        assert.equal(first.duplicate, false);
+        assert.equal(again.duplicate, true);
+        assert.deepEqual(again.message, first.message);
+        assert.equal(await store.lastSeq('one'), 1);
+        const page = await store.history('one', { limit: 10 });
+        assert.deepEqual(page.messages, [first.message]);
+        const [next] = await store.append([text('one', ALICE, 'next')]);
+        assert.equal(next.message.seq, 2);
+      });
+
+      it('recognises a repeated cid within one batch', async () => {
+        const results = await store.append([
+          text('one', ALICE, 'x', 'cid-twice'),
+          text('one', BOB, 'y'),
+          text('one', ALICE, 'x again', 'cid-twice'),
+          text('one', BOB, 'z'),
+        ]);
+        assert.deepEqual(results.map((r) => r.duplicate), [false, false, true, false]);
+        assert.deepEqual(results[2].message, results[0].message);
+        assert.deepEqual(results.map((r) => r.message.seq), [1, 2, 1, 3]);
+        assert.deepEqual(seqs((await store.history('one', { limit: 10 })).messages), [1, 2, 3]);
+      });
+
+      it('treats the same cid from another user as a new message', async () => {
+        const [a] = await store.append([text('one', ALICE, 'from alice', 'shared-cid')]);
+        const [b] = await store.append([text('one', BOB, 'from bob', 'shared-cid')]);
+        assert.equal(b.duplicate, false);
+        assert.equal(b.message.seq, a.message.seq + 1);
+        assert.equal(b.message.text, 'from bob');
+        assert.notEqual(b.message.msgId, a.message.msgId);
+        const [bobAgain] = await store.append([text('one', BOB, 'resent', 'shared-cid')]);
+        const [aliceAgain] = await store.append([text('one', ALICE, 'resent', 'shared-cid')]);
+        assert.deepEqual(bobAgain, { message: b.message, duplicate: true });
+        assert.deepEqual(aliceAgain, { message: a.message, duplicate: true });
+      });
+
+      it('stores file metadata with its message', async () => {
+        const file: FileRef = { fileId: 'file-0001', name: 'diagram.png', size: 12_345, mime: 'image/png', kind: 'image', sha256: 'ab'.repeat(32) };
+        const [result] = await store.append([{ room: 'one', from: BOB, cid: 'up-1', ts: 1_700_000_009_000, file }]);
+        assert.deepEqual(result.message.file, file);
+        assert.equal(result.message.text, undefined);
+        assert.deepEqual(await store.getFile('file-0001'), { ...file, room: 'one', uploader: BOB, ts: 1_700_000_009_000 });
+        assert.deepEqual((await store.history('one', { limit: 5 })).messages[0].file, file);
+        assert.equal(await store.getFile('file-unknown'), undefined);
+        const [resent] = await store.append([{ room: 'one', from: BOB, cid: 'up-1', ts: 1_700_000_009_999, file }]);
+        assert.equal(resent.duplicate, true);
+        assert.deepEqual(resent.message, result.message);
+      });
+
+      it('round-trips text and snippets exactly, unicode included', async () => {
+        const snippet: Snippet = {
+          code: 'const ß = "👋";\n\tif (x < 1 && y > 2) return `${ß}`;\n// 注释 مرحبا',
+          language: 'typescript',
+          path: 'src/ünï/cödé.ts',
+          startLine: 10,
+          endLine: 12,
+          remote: 'https://example.com/repo.git',
+          commit: '0123456789abcdef0123456789abcdef01234567',
+          fileSha256: 'cd'.repeat(32),
+        };
+        const bodies = ['Grüße 👋🏽 from Zürich — 日本語, עברית, e\u0301', "quotes \" ' ` and \\ backslash", '', 'x'.repeat(16 * 1024)];
+        const input: NewMessage[] = bodies.map((body) => text('two', ALICE, body));
+        input.push({ room: 'two', from: BOB, cid: 'snip-1', ts: 5, snippet });
+        input.push({ room: 'two', from: BOB, cid: 'snip-2', ts: 6, text: 'look at this', snippet: { code: '', language: 'plaintext' } });
+        const appended = (await store.append(input)).map((r) => r.message);
+        const stored = (await store.history('two', { limit: 50 })).messages;
+        assert.deepEqual(stored, appended);
+        bodies.forEach((body, i) => assert.equal(stored[i].text, body));
+        assert.deepEqual(stored[bodies.length].snippet, snippet);
+        assert.equal(stored[bodies.length].text, undefined);
+        assert.deepEqual(stored[bodies.length + 1].snippet, { code: '', language: 'plaintext' });
+        assert.deepEqual(await store.since('two', 0, 50), appended);
+      });
+    });
+
+    describe('history and since', () => {
+      beforeEach(async () => {
+        await store.createRoom(groupRecord('ten'), [ALICE]);
+        await fill('ten', 10);
+      });
+
+      const page = async (before: number | undefined, limit: number) => {
+        const result = await store.history('ten', before === undefined ? { limit } : { before, limit });
+        return { seqs: seqs(result.messages), more: result.more };
+      };
+
+      it('gives the newest page in ascending order', async () => {
+        assert.deepEqual(await page(undefined, 3), { seqs: [8, 9, 10], more: true });
+      });
+
+      it('pages back with before', async () => {
+        assert.deepEqual(await page(8, 3), { seqs: [5, 6, 7], more: true });
+        assert.deepEqual(await page(5, 3), { seqs: [2, 3, 4], more: true });
+        assert.deepEqual(await page(2, 3), { seqs: [1], more: false });
+      });
+
+      it('says more exactly at the boundaries', async () => {
+        assert.deepEqual(await page(4, 3), { seqs: [1, 2, 3], more: false });
+        assert.deepEqual(await page(5, 3), { seqs: [2, 3, 4], more: true });
+        assert.deepEqual(await page(undefined, 10), { seqs: range(1, 10), more: false });
+        assert.deepEqual(await page(undefined, 9), { seqs: range(2, 10), more: true });
+        assert.deepEqual(await page(11, 10), { seqs: range(1, 10), more: false });
+        assert.deepEqual(await page(undefined, 200), { seqs: range(1, 10), more: false });
+        assert.deepEqual(await page(1, 5), { seqs: [], more: false });
+      });
+
+      it('gives an empty page for an empty room', async () => {
+        await store.createRoom(groupRecord('quiet'), [ALICE]);
+        assert.deepEqual(await store.history('quiet', { limit: 50 }), { messages: [], more: false });
+        assert.deepEqual(await store.history('quiet', { before: 5, limit: 50 }), { messages: [], more: false });
+      });
+
+      it('shapes history messages like the appended ones', async () => {
+        const [appended] = await store.append([text('ten', ALICE, 'eleventh')]);
+        const newest = (await store.history('ten', { limit: 1 })).messages;
+        assert.deepEqual(newest, [appended.message]);
+      });
+
+      it('gives what came after a seq with since, bounded by limit', async () => {
+        assert.deepEqual(seqs(await store.since('ten', 0, 100)), range(1, 10));
+        assert.deepEqual(seqs(await store.since('ten', 7, 100)), [8, 9, 10]);
+        assert.deepEqual(seqs(await store.since('ten', 2, 3)), [3, 4, 5]);
+        assert.deepEqual(await store.since('ten', 10, 100), []);
+        assert.deepEqual((await store.since('ten', 4, 1))[0]?.text, 'message 5');
+      });
+    });
+
+    describe('search', () => {
+      beforeEach(async () => {
+        await store.createRoom(groupRecord('backend'), [ALICE, BOB]);
+        await store.createRoom({ id: dmRoomId(ALICE, CAROL), kind: 'dm', name: 'dm', createdAt: 1 }, [ALICE, CAROL]);
+        await store.append([text(GENERAL_ROOM, BOB, 'Deploy failed on staging')]);
+        await store.append([text('backend', ALICE, 'the deploy is fixed now')]);
+        await store.append([text(GENERAL_ROOM, CAROL, 'lunch at noon?')]);
+        await store.append([text('backend', BOB, 'secret rotation tonight')]);
+        await store.append([text(dmRoomId(ALICE, CAROL), CAROL, 'my secret plan for the deploy')]);
+      });
+
+      const found = async (user: string, query: string, room?: string, limit = 50) =>
+        (await store.search(user, query, room === undefined ? { limit } : { room, limit })).map((m) => m.text);
+
+      it('finds words, case-insensitively, newest first', async () => {
+        assert.deepEqual(await found(ALICE, 'DEPLOY'), ['my secret plan for the deploy', 'the deploy is fixed now', 'Deploy failed on staging']);
+        assert.deepEqual(await found(ALICE, 'deploy staging'), ['Deploy failed on staging']);
+        assert.deepEqual(await found(ALICE, 'nothing-like-this'), []);
+      });
+
+      it('searches only the rooms the user belongs to', async () => {
+        assert.deepEqual(await found(DAVE, 'deploy'), ['Deploy failed on staging']);
+        assert.deepEqual(await found(BOB, 'secret'), ['secret rotation tonight']);
+        assert.deepEqual(await found(CAROL, 'secret'), ['my secret plan for the deploy']);
+        assert.deepEqual(await found(ALICE, 'secret'), ['my secret plan for the deploy', 'secret rotation tonight']);
+      });
+
+      it('filters by room, and finds nothing in a room the user is not in', async () => {
+        assert.deepEqual(await found(ALICE, 'deploy', 'backend'), ['the deploy is fixed now']);
+        assert.deepEqual(await found(ALICE, 'deploy', GENERAL_ROOM), ['Deploy failed on staging']);
+        assert.deepEqual(await found(DAVE, 'deploy', 'backend'), []);
+        assert.deepEqual(await found(BOB, 'secret', dmRoomId(ALICE, CAROL)), []);
+        assert.deepEqual(await found(ALICE, 'deploy', 'no-such-room'), []);
+      });
+
+      it('returns whole messages and respects the limit', async () => {
+        for (let i = 0; i < 5; i++) await store.append([text('backend', BOB, `retry number ${i}`)]);
+        const hits = await store.search(ALICE, 'retry', { limit: 2 });
+        assert.deepEqual(hits.map((m) => m.text), ['retry number 4', 'retry number 3']);
+        const history = (await store.history('backend', { limit: 1 })).messages;
+        assert.deepEqual(hits[0], history[0]);
+      });
+
+      it('treats operators and odd characters as text, never as syntax', async () => {
+        await store.append([text(GENERAL_ROOM, BOB, 'this AND that (or NOT) near "quotes" col:umn')]);
+        const odd = [
+          '"', '""', '"""', '*', '**', 'AND', 'OR', 'NOT', 'NEAR', '(', ')', '()', 'a AND', 'OR b', 'NEAR(a b)', 'col:umn',
+          'body:deploy', '-deploy', '+deploy', '^deploy', 'deploy*', '*deploy', '"unbalanced', "it's", '{a b}', '[x]', '\\',
+          "'; DROP TABLE messages; --", '\u0000', '\n\t', '   ', '', '🎉', 'a'.repeat(600), Array(100).fill('word').join(' '),
+        ];
+        for (const query of odd) {
+          const hits = await store.search(ALICE, query, { limit: 10 });
+          assert.ok(Array.isArray(hits), JSON.stringify(query));
+        }
+        assert.deepEqual(await found(ALICE, 'AND'), ['this AND that (or NOT) near "quotes" col:umn']);
+        assert.deepEqual(await found(ALICE, '(that)'), ['this AND that (or NOT) near "quotes" col:umn']);
+        assert.deepEqual(await found(ALICE, '"quotes"'), ['this AND that (or NOT) near "quotes" col:umn']);
+        assert.equal((await store.history(GENERAL_ROOM, { limit: 50 })).messages.length, 3);
+      });
+
+      it('finds shared code and file names', async () => {
+        await store.append([{ room: 'backend', from: BOB, cid: 'code-1', ts: 9, snippet: { code: 'function reticulateSplines() {}', language: 'js' } }]);
+        await store.append([{
+          room: 'backend', from: BOB, cid: 'file-1', ts: 10,
+          file: { fileId: 'f-42', name: 'quarterly-report.pdf', size: 1, mime: 'application/pdf', kind: 'file', sha256: 'ef'.repeat(32) },
+        }]);
+        assert.deepEqual((await store.search(ALICE, 'reticulateSplines', { limit: 5 })).map((m) => m.cid), ['code-1']);
+        assert.deepEqual((await store.search(ALICE, 'quarterly', { limit: 5 })).map((m) => m.file?.fileId), ['f-42']);
+      });
+
+      it('matches non-ASCII words', async () => {
+        await store.append([text(GENERAL_ROOM, BOB, 'Schöne Grüße aus Köln')]);
+        assert.deepEqual(await found(DAVE, 'grüße'), ['Schöne Grüße aus Köln']);
+      });
+    });
+
+    describe('read marks', () => {
+      beforeEach(async () => {
+        await store.createRoom(groupRecord('marks'), [ALICE, BOB]);
+        await fill('marks', 5);
+      });
+
+      const lastRead = async (user: string) => (await store.roomInfo('marks', user))?.lastRead;
+
+      it('moves forward and never back', async () => {
+        assert.equal(await store.setReadMark('marks', ALICE, 3), 3);
+        assert.equal(await store.setReadMark('marks', ALICE, 2), 3);
+        assert.equal(await lastRead(ALICE), 3);
+        assert.equal(await store.setReadMark('marks', ALICE, 5), 5);
+        assert.equal(await lastRead(ALICE), 5);
+        assert.equal(await lastRead(BOB), 0);
+      });
+
+      it('stops at the last message', async () => {
+        assert.equal(await store.setReadMark('marks', BOB, 99), 5);
+        assert.equal(await lastRead(BOB), 5);
+        await fill('marks', 2);
+        assert.equal(await store.setReadMark('marks', BOB, 7), 7);
+      });
+    });
+
+    describe('persistence', () => {
+      it('keeps everything across close and reopen', async function () {
+        if (fx.reopen === undefined) this.skip();
+        await store.createSession('persist-live', ALICE, 1);
+        await store.createSession('persist-dead', BOB, 2);
+        await store.revokeSession('persist-dead');
+        await store.createRoom(groupRecord('kept'), [ALICE, CAROL]);
+        const dm = dmRoomId(ALICE, BOB);
+        await store.createRoom({ id: dm, kind: 'dm', name: 'dm', createdAt: 3 }, [ALICE, BOB]);
+        const file: FileRef = { fileId: 'persist-file', name: 'notes.txt', size: 3, mime: 'text/plain', kind: 'file', sha256: '01'.repeat(32) };
+        const written = [
+          ...(await store.append([text('kept', ALICE, 'durable words', 'persist-cid'), text('kept', CAROL, 'second')])),
+          ...(await store.append([{ room: dm, from: BOB, cid: 'persist-up', ts: 4, file }])),
+        ].map((r) => r.message);
+        await store.setReadMark('kept', CAROL, 1);
+        await store.close();
+
+        store = await fx.reopen();
+        assert.deepEqual(await store.getUser(ALICE), userRecord(ALICE));
+        assert.equal(await store.sessionUser('persist-live'), ALICE);
+        assert.equal(await store.sessionUser('persist-dead'), undefined);
+        assert.deepEqual(await store.getRoom('kept'), groupRecord('kept'));
+        assert.deepEqual(await store.members('kept'), [ALICE, CAROL].sort());
+        assert.deepEqual(await store.members(dm), [ALICE, BOB].sort());
+        assert.deepEqual((await store.history('kept', { limit: 10 })).messages, written.slice(0, 2));
+        assert.deepEqual((await store.history(dm, { limit: 10 })).messages, written.slice(2));
+        assert.deepEqual(await store.getFile('persist-file'), { ...file, room: dm, uploader: BOB, ts: 4 });
+        assert.equal(await store.lastSeq('kept'), 2);
+        assert.equal((await store.roomInfo('kept', CAROL))?.lastRead, 1);
+        assert.deepEqual((await store.search(CAROL, 'durable', { limit: 5 })).map((m) => m.seq), [1]);
+
+        const [resent] = await store.append([text('kept', ALICE, 'durable words', 'persist-cid')]);
+        assert.equal(resent.duplicate, true);
+        assert.deepEqual(resent.message, written[0]);
+        const [next] = await store.append([text('kept', CAROL, 'third')]);
+        assert.equal(next.message.seq, 3);
+        assert.equal(await store.setReadMark('kept', CAROL, 0), 1);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('rejects every call with STORE_UNAVAILABLE once closed, and closes twice quietly', async () => {
+        await store.close();
+        await store.close();
+        await rejectsUnavailable(store.getUser(ALICE));
+        await rejectsUnavailable(store.createUser(userRecord('after_close')));
+        await rejectsUnavailable(store.append([text(GENERAL_ROOM, ALICE, 'lost')]));
+        await rejectsUnavailable(store.history(GENERAL_ROOM, { limit: 10 }));
+        await rejectsUnavailable(store.search(ALICE, 'lost', { limit: 10 }));
+        await rejectsUnavailable(store.setReadMark(GENERAL_ROOM, ALICE, 1));
+      });
+    });
+  });
+}

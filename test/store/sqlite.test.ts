@@ -1,0 +1,120 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { ParleyError } from '../../protocol';
+import { openStore, type Store } from '../../server/store';
+import { toFtsQuery } from '../../server/store/sqlite/fts-query';
+import { SCHEMA_VERSION } from '../../server/store/sqlite/schema';
+import { storeContract } from './contract';
+
+async function sqliteFixture() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-store-'));
+  const opened: Store[] = [];
+  const open = async () => {
+    const store = await openStore({ kind: 'sqlite', dataDir });
+    opened.push(store);
+    return store;
+  };
+  return {
+    dataDir,
+    store: await open(),
+    reopen: open,
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+storeContract('sqlite', sqliteFixture);
+
+describe('SQLite store specifics', () => {
+  let fx: Awaited<ReturnType<typeof sqliteFixture>>;
+  beforeEach(async () => {
+    fx = await sqliteFixture();
+  });
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  const isUnavailable = (err: unknown) => err instanceof ParleyError && err.code === 'STORE_UNAVAILABLE';
+
+  it('keeps its data in <dataDir>/parley.db, in WAL mode, at the current schema version', async () => {
+    await fx.store.close();
+    const db = new Database(path.join(fx.dataDir, 'parley.db'), { readonly: true });
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('creates a missing data directory', async () => {
+    const nested = path.join(fx.dataDir, 'a', 'b');
+    const store = await openStore({ kind: 'sqlite', dataDir: nested });
+    await store.close();
+    assert.ok(store.description.includes(path.join(nested, 'parley.db')));
+  });
+
+  it('refuses to open what is not a usable database', async () => {
+    const notDir = path.join(fx.dataDir, 'plain-file');
+    await writeFile(notDir, 'x');
+    await assert.rejects(openStore({ kind: 'sqlite', dataDir: notDir }), isUnavailable);
+    const garbled = path.join(fx.dataDir, 'garbled');
+    await openStore({ kind: 'sqlite', dataDir: garbled }).then((s) => s.close());
+    await writeFile(path.join(garbled, 'parley.db'), Buffer.alloc(8192, 7));
+    await rm(path.join(garbled, 'parley.db-wal'), { force: true });
+    await assert.rejects(openStore({ kind: 'sqlite', dataDir: garbled }), isUnavailable);
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    await fx.store.close();
+    const db = new Database(path.join(fx.dataDir, 'parley.db'));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    await assert.rejects(fx.reopen(), isUnavailable);
+  });
+
+  it('stores nothing of a failed batch and keeps the seq where it was', async () => {
+    const store = fx.store;
+    await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+    await store.append([{ room: 'general', from: 'writer1', cid: 'ok-1', ts: 1, text: 'one' }]);
+    await assert.rejects(
+      store.append([
+        { room: 'general', from: 'writer1', cid: 'ok-2', ts: 2, text: 'two' },
+        { room: 'no-such-room', from: 'writer1', cid: 'bad', ts: 3, text: 'nowhere' },
+      ]),
+    );
+    assert.equal(await store.lastSeq('general'), 1);
+    assert.deepEqual((await store.search('writer1', 'two', { limit: 5 })), []);
+    const [next] = await store.append([{ room: 'general', from: 'writer1', cid: 'ok-2', ts: 4, text: 'two' }]);
+    assert.equal(next.duplicate, false);
+    assert.equal(next.message.seq, 2);
+  });
+
+  describe('toFtsQuery', () => {
+    it('quotes every word so operators and punctuation are plain text', () => {
+      assert.equal(toFtsQuery('deploy AND (staging'), '"deploy" "AND" "(staging"');
+      assert.equal(toFtsQuery('say "hello world" now'), '"say" "hello world" "now"');
+      assert.equal(toFtsQuery('a"b'), '"a""b"');
+    });
+
+    it('turns a trailing * into a prefix search', () => {
+      assert.equal(toFtsQuery('depl*'), '"depl" *');
+      assert.equal(toFtsQuery('*'), undefined);
+    });
+
+    it('drops what has nothing to search for', () => {
+      assert.equal(toFtsQuery(''), undefined);
+      assert.equal(toFtsQuery('  ( ) "" 🎉 \u0000 '), undefined);
+      assert.equal(toFtsQuery('🎉 party'), '"party"');
+    });
+
+    it('keeps at most 16 terms', () => {
+      assert.equal(toFtsQuery(Array(40).fill('w').join(' '))?.split(' ').length, 16);
+    });
+  });
+});

@@ -153,7 +153,9 @@ export class FtpMediaStore implements MediaStore {
           if (!copy.body.readableDidRead && !copy.body.destroyed && reused && client.closed && attempt === 0 && !this.closed) continue;
           copy.body.destroy();
           source.destroy();
-          this.orphans.add(tmp);
+          // The server may hold a partial temp file. Delete it now if the server still answers
+          // (e.g. its disk is full), without making the caller wait for that.
+          void this.discardTemp(tmp);
           throw this.unavailable('put', err);
         }
         this.used.add(client);
@@ -203,10 +205,15 @@ export class FtpMediaStore implements MediaStore {
 
   /** @internal used by FtpStaged */
   async discardTemp(tmp: string): Promise<void> {
+    if (!(await this.removeTemp(tmp))) this.orphans.add(tmp);
+  }
+
+  private async removeTemp(tmp: string): Promise<boolean> {
     try {
       await this.run('discard', (client) => client.remove(tmp, true));
+      return true;
     } catch {
-      this.orphans.add(tmp);
+      return false;
     }
   }
 

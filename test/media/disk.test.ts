@@ -7,7 +7,7 @@ import { DiskMediaStore } from '../../server/media/disk-store';
 import { contentKey } from '../../server/media/media-store';
 import { defaultMediaConfig, openMediaStore } from '../../server/media/open-media-store';
 import { mediaStoreContract } from './contract';
-import { memoryLogger, rejectsWithCode, sha256 } from './helpers';
+import { MiB, generated, listFiles, memoryLogger, rejectsWithCode, sha256, tinyFilesystem } from './helpers';
 
 mediaStoreContract('disk', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'parley-media-'));
@@ -43,6 +43,26 @@ describe('DiskMediaStore', () => {
     assert.equal(err.message, 'The media store is unavailable; try again later.');
     assert.equal(log.entries.length, 1);
     assert.match(String((log.entries[0].obj as { err: Error }).err), /ENOTDIR/);
+  });
+
+  it('reports a full disk as MEDIA_UNAVAILABLE and leaves nothing behind', async function () {
+    const mnt = path.join(root, 'tiny');
+    const unmount = await tinyFilesystem(mnt);
+    if (!unmount) return this.skip();
+    try {
+      const log = memoryLogger();
+      const store = new DiskMediaStore({ dir: mnt, log });
+      await store.init();
+      const big = generated(4 * MiB);
+      await rejectsWithCode(store.put(contentKey(big.sha256), big.stream), 'MEDIA_UNAVAILABLE');
+      assert.match(String((log.entries[0].obj as { err: Error }).err), /ENOSPC/);
+      assert.deepEqual(await listFiles(mnt), []);
+      const small = Buffer.from('still fits');
+      await store.put(contentKey(sha256(small)), Readable.from([small]));
+      assert.deepEqual(await listFiles(mnt), [contentKey(sha256(small))]);
+    } finally {
+      await unmount();
+    }
   });
 
   it('fails init() with MEDIA_UNAVAILABLE when the directory cannot be made', async () => {

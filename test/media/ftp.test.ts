@@ -9,7 +9,9 @@ import { contentKey } from '../../server/media/media-store';
 import { openMediaStore } from '../../server/media/open-media-store';
 import { mediaStoreContract } from './contract';
 import { ingestSuite } from './ingest-suite';
-import { MiB, collect, digest, listFiles, memoryLogger, rejectsWithCode, sha256, waitFor } from './helpers';
+import {
+  MiB, collect, digest, generated, listFiles, memoryLogger, rejectsWithCode, sha256, tinyFilesystem, waitFor,
+} from './helpers';
 import { startVsftpd, type Vsftpd } from './vsftpd';
 
 const keyOf = (data: Uint8Array) => contentKey(sha256(data));
@@ -167,6 +169,29 @@ describe('FTP media store against vsftpd', function () {
       await ftp.start();
       assert.equal(await store.stat(key), undefined);
       await waitFor(async () => (await listFiles(root)).length === 0);
+    });
+
+    it('reports a full server disk as MEDIA_UNAVAILABLE and leaves nothing behind', async function () {
+      const mnt = path.join(runDir, 'tiny-root');
+      const unmount = await tinyFilesystem(mnt);
+      if (!unmount) return this.skip();
+      const small = await startVsftpd({ dir: path.join(runDir, 'tiny-server'), root: mnt });
+      try {
+        const log = memoryLogger();
+        const store = new FtpMediaStore({ url: small.url, timeoutMs: 5000, log });
+        stores.push(store);
+        await store.init();
+        const big = generated(4 * MiB);
+        await rejectsWithCode(store.put(contentKey(big.sha256), big.stream), 'MEDIA_UNAVAILABLE');
+        assert.ok(log.entries.length >= 1);
+        await waitFor(async () => (await listFiles(mnt)).length === 0);
+        const fits = Buffer.from('still fits');
+        await store.put(keyOf(fits), Readable.from([fits]));
+        assert.deepEqual(await listFiles(mnt), [keyOf(fits)]);
+      } finally {
+        await small.close();
+        await unmount();
+      }
     });
 
     it('waits a bounded time for a free connection', async () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ParleyError, type ErrorCode } from '../../protocol/errors';
@@ -134,4 +135,17 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A tiny tmpfs to fill up, or undefined where mounting is not allowed (not root, no
+ * CAP_SYS_ADMIN). The caller unmounts it with the returned function.
+ */
+export async function tinyFilesystem(dir: string, size = '1m'): Promise<(() => Promise<void>) | undefined> {
+  await mkdir(dir, { recursive: true });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return async () => {
+    spawnSync('umount', ['-l', dir]);
+  };
 }

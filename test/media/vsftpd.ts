@@ -19,7 +19,7 @@ export interface Vsftpd {
 // A path the compiler does not resolve: the service script is plain JavaScript.
 const script = path.join(__dirname, '../../scripts/services/vsftpd.mjs');
 
-export async function startVsftpd(options: { dir: string; port?: number }): Promise<Vsftpd> {
-  const mod = (await import(script)) as { startVsftpd(o: { dir: string; port?: number }): Promise<Vsftpd> };
+export async function startVsftpd(options: { dir: string; port?: number; root?: string }): Promise<Vsftpd> {
+  const mod = (await import(script)) as { startVsftpd(o: { dir: string; port?: number; root?: string }): Promise<Vsftpd> };
   return mod.startVsftpd(options);
 }

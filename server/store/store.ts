@@ -24,7 +24,10 @@ export interface NewMessage {
   ts: number;
   text?: string;
   snippet?: Snippet;
-  /** Attached file; its metadata is stored with the message in the same transaction. */
+  /**
+   * Attached file; its metadata is stored with the message in the same transaction. fileIds are
+   * unique per upload: a fileId stored before keeps its first record.
+   */
   file?: FileRef;
 }
 
@@ -62,6 +65,7 @@ export interface Store {
   /** Returns false (and changes nothing) when the name is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   getUser(name: string): Promise<UserRecord | undefined>;
+  /** Sorted by name. */
   listUserNames(): Promise<string[]>;
 
   createSession(tokenHash: string, user: string, createdAt: number): Promise<void>;
@@ -74,12 +78,19 @@ export interface Store {
   getRoom(id: string): Promise<RoomRecord | undefined>;
   /** All group rooms, for discovery (`join`). */
   listGroupRooms(): Promise<RoomRecord[]>;
-  /** The rooms a user belongs to, with lastSeq and that user's lastRead. */
+  /**
+   * The rooms a user belongs to, `general` first and then by id, with lastSeq and that user's
+   * lastRead; `members` (sorted) on every room but general.
+   */
   roomsOf(user: string): Promise<RoomInfo[]>;
+  /** Any room, whether or not `user` is in it (lastRead is then 0); undefined when there is no such room. */
   roomInfo(roomId: string, user: string): Promise<RoomInfo | undefined>;
+  /** Adding a member twice is harmless. Nobody is added to or removed from `general`: both are no-ops. */
   addMember(roomId: string, user: string): Promise<void>;
   removeMember(roomId: string, user: string): Promise<void>;
+  /** For `general`: whether the user exists. */
   isMember(roomId: string, user: string): Promise<boolean>;
+  /** Sorted by name; for `general`, every user. */
   members(roomId: string): Promise<string[]>;
 
   /**
@@ -93,10 +104,15 @@ export interface Store {
   /** Messages with seq > afterSeq, ascending, at most `limit`. */
   since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   lastSeq(roomId: string): Promise<number>;
-  /** Full-text search in the rooms `user` belongs to (or one of them), newest first. */
+  /**
+   * Full-text search in the rooms `user` belongs to (or the one given, if `user` is in it), newest
+   * first, at most `limit`. Looks at message text, shared code and its path, and file names. The
+   * query is words and "quoted phrases", all required, case-insensitive; operators and
+   * punctuation are plain text, so no input is ever a syntax error.
+   */
   search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]>;
 
-  /** Moves the read mark forward (never back); returns the stored mark. */
+  /** Moves the read mark forward (never back, never past lastSeq); returns the stored mark. */
   setReadMark(roomId: string, user: string, seq: number): Promise<number>;
   getFile(fileId: string): Promise<FileRecord | undefined>;
 }

@@ -1,0 +1,84 @@
+import { performance } from 'node:perf_hooks';
+import type { Connection } from '../client/connection';
+import { openClients, runFanout, type Target } from './load';
+import { round } from './latency';
+
+export interface WorkloadContext {
+  target: Target;
+  /** Marks the start of the measured phase (after set-up) for CPU and RSS accounting. */
+  measure: () => void;
+  serverRss: () => number;
+}
+
+export interface Workload {
+  name: string;
+  description: string;
+  run(ctx: WorkloadContext): Promise<Record<string, unknown>>;
+}
+
+function fanout(name: string, description: string, clients: number, users: number, senders: number, perSender: number, window: number): Workload {
+  return {
+    name,
+    description,
+    async run(ctx) {
+      const conns = await openClients(ctx.target, clients, users, `${name.toLowerCase()}u`);
+      try {
+        ctx.measure();
+        const r = await runFanout(conns, { room: 'general', senders, perSender, window, timeoutMs: 300_000 });
+        return {
+          clients,
+          senders,
+          perSender,
+          window,
+          durationSeconds: round(r.durationSeconds),
+          deliveriesPerSecond: Math.round(r.deliveries / r.durationSeconds),
+          acceptedPerSecond: Math.round(r.accepted / r.durationSeconds),
+          latencyMs: r.latency,
+          deliveries: r.deliveries,
+          expectedDeliveries: r.expectedDeliveries,
+          lost: r.lost,
+          duplicated: r.duplicated,
+          outOfOrder: r.outOfOrder,
+        };
+      } finally {
+        closeAll(conns);
+      }
+    },
+  };
+}
+
+function closeAll(conns: Connection[]): void {
+  for (const c of conns) c.close();
+}
+
+const idle: Workload = {
+  name: 'W4',
+  description: '5000 idle signed-in connections: server RSS per connection',
+  async run(ctx) {
+    const count = 5000;
+    const before = ctx.serverRss();
+    ctx.measure();
+    const started = performance.now();
+    const conns = await openClients(ctx.target, count, 50, 'w4u');
+    const setupSeconds = (performance.now() - started) / 1000;
+    // Let allocation settle before reading RSS.
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = ctx.serverRss();
+    closeAll(conns);
+    return {
+      connections: count,
+      setupSeconds: round(setupSeconds),
+      rssBeforeBytes: before,
+      rssAfterBytes: after,
+      bytesPerConnection: Math.round((after - before) / count),
+    };
+  },
+};
+
+export const WORKLOADS: Workload[] = [
+  fanout('W1', '100 clients in one room, 10 senders x 1000 messages', 100, 100, 10, 1000, 256),
+  fanout('W2', '1000 clients in one room, 1 sender x 200 messages', 1000, 100, 1, 200, 256),
+  fanout('W3', '2 clients, 1 sender x 20000 messages', 2, 2, 1, 20_000, 256),
+  fanout('W3L', '2 clients, 1 sender x 20000 messages, one in flight (round trip)', 2, 2, 1, 20_000, 1),
+  idle,
+];

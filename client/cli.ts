@@ -437,7 +437,7 @@ function describeError(e: unknown): { code: number; message: string } {
   if (e instanceof UsageError) return { code: EXIT.USAGE, message: e.message };
   if (e instanceof ParleyError) return { code: EXIT.REFUSED, message: `${e.message} (${e.code})` };
   if (e instanceof RefusedError) return { code: EXIT.REFUSED, message: e.message };
-  if (e instanceof ConnectionError) return { code: EXIT.CONNECT, message: e.message };
+  if (e instanceof ConnectionError) return { code: EXIT.CONNECT, message: e.message.replace('connect with TLS', 'add --tls') };
   if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
     return { code: EXIT.USAGE, message: e.message };
   }

@@ -137,6 +137,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return conn;
     } catch (err) {
       conn.close();
+      if (err instanceof ConnectionError && err.code === 'CLOSED') {
+        // The usual cause: plain TCP to a TLS port (or the reverse).
+        const hint = options.tls ? '' : ' (if the server uses TLS, connect with TLS)';
+        throw new ConnectionError('CONNECT_FAILED', `${host}:${port} closed the connection before the handshake finished${hint}.`, { cause: err });
+      }
       throw err;
     }
   }

@@ -211,6 +211,17 @@ describe('client/connection', () => {
     await assert.rejects(Connection.open({ port: peer.port }), (err: unknown) => err instanceof ParleyError && err.code === 'VERSION');
   });
 
+  it('rejects open() with a TLS hint when the server hangs up during the handshake', async () => {
+    peer.welcome = false;
+    peer.handler = (h, p) => {
+      if (h.t === 'hello') p.destroy();
+    };
+    await assert.rejects(
+      Connection.open({ port: peer.port }),
+      (err: unknown) => err instanceof ConnectionError && err.code === 'CONNECT_FAILED' && /TLS/.test(err.message),
+    );
+  });
+
   it('rejects open() with CONNECT_FAILED when nothing listens', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

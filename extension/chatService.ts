@@ -1,0 +1,514 @@
+// The one connection of the extension (a ParleyClient in the extension host), the session
+// token in SecretStorage, and the bridge between client events, the model and the webview.
+import * as vscode from 'vscode';
+import { backoffDelay } from '../client/backoff';
+import { ConnectionError } from '../client/connection';
+import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
+import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type RoomInfo, type Snippet } from '../protocol';
+import * as wv from '../webview/messages';
+import { ChatModel } from './model';
+import type { ConnectionState } from './state';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export function readServerConfig(): ServerConfig {
+  const c = vscode.workspace.getConfiguration('parley.server');
+  return {
+    host: c.get<string>('host', '127.0.0.1').trim() || '127.0.0.1',
+    port: c.get<number>('port', DEFAULT_PORT),
+    tls: c.get<boolean>('tls', false),
+  };
+}
+
+/** Tokens are per server: switching servers must not send one server's token to another. */
+function secretKey(c: ServerConfig): string {
+  return `parley.session:${c.tls ? 'tls' : 'tcp'}://${c.host}:${c.port}`;
+}
+
+interface StoredSession {
+  user: string;
+  token: string;
+}
+
+interface PendingSend {
+  room: string;
+  text: string;
+  state: wv.PendingState;
+  /** The client the send was handed to; another client (after a reconnect command) re-sends it. */
+  client?: ParleyClient;
+}
+
+/** First connection after start-up: the client only retries once it has a session. */
+const INITIAL_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
+const HISTORY_PAGE = 50;
+
+export class ChatService implements vscode.Disposable {
+  readonly model = new ChatModel();
+  private client: ParleyClient | undefined;
+  private server = readServerConfig();
+  private state: ConnectionState = { kind: 'signedOut' };
+  private activeRoomId = GENERAL_ROOM;
+  private readonly pending = new Map<string, PendingSend>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAttempt = 0;
+  private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
+  private readonly messageEmitter = new vscode.EventEmitter<ChatMessage>();
+  private readonly sessionEmitter = new vscode.EventEmitter<string>();
+  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.sessionEmitter];
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Every message delivered by the server, each exactly once. */
+  readonly onDidReceiveMessage = this.messageEmitter.event;
+  /** A session started (sign-in, or resume after a reconnect). */
+  readonly onDidStartSession = this.sessionEmitter.event;
+  /** Where host → webview messages go (the chat view's queue). */
+  post: (msg: wv.HostMessage) => void = () => {};
+  /** Whether the user is looking at the chat right now (messages there count as read). */
+  isChatVisible: () => boolean = () => false;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('parley.server')) return;
+        const next = readServerConfig();
+        if (JSON.stringify(next) === JSON.stringify(this.server)) return;
+        this.log.info(`server changed to ${next.host}:${next.port}${next.tls ? ' (TLS)' : ''}`);
+        this.server = next;
+        void this.start();
+      }),
+      this.secrets.onDidChange((e) => {
+        // Signed out (or in) in another window of this machine.
+        if (e.key === secretKey(this.server)) void this.onSecretChanged();
+      }),
+    );
+  }
+
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
+  get user(): string | undefined {
+    return this.model.user;
+  }
+
+  get activeRoom(): string {
+    return this.activeRoomId;
+  }
+
+  get signedIn(): boolean {
+    return this.state.kind !== 'signedOut';
+  }
+
+  // ---- session -----------------------------------------------------------------------
+
+  private async storedSession(): Promise<StoredSession | undefined> {
+    try {
+      const raw = await this.secrets.get(secretKey(this.server));
+      if (!raw) return undefined;
+      const s = JSON.parse(raw) as StoredSession;
+      return typeof s.user === 'string' && typeof s.token === 'string' ? s : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async onSecretChanged(): Promise<void> {
+    const stored = await this.storedSession();
+    if (!stored && this.client?.sessionToken) this.dropSession(vscode.l10n.t('You signed out of Parley in another window.'));
+    else if (stored && stored.token !== this.client?.sessionToken && this.state.kind === 'signedOut') void this.start();
+  }
+
+  /** Connects with the saved token, if there is one for the configured server. */
+  async start(): Promise<void> {
+    this.cancelRetry();
+    this.replaceClient();
+    const stored = await this.storedSession();
+    if (!stored) {
+      this.model.clear();
+      this.setState({ kind: 'signedOut' });
+      return;
+    }
+    this.retryAttempt = 0;
+    await this.resumeWith(stored);
+  }
+
+  private async resumeWith(stored: StoredSession): Promise<void> {
+    const client = this.client ?? this.replaceClient();
+    this.setState({ kind: 'connecting' });
+    try {
+      await client.resume(stored.token);
+    } catch (err) {
+      if (client !== this.client) return;
+      if (err instanceof ParleyError && err.code === 'UNAUTHENTICATED') {
+        await this.secrets.delete(secretKey(this.server));
+        this.dropSession(vscode.l10n.t('Your Parley session has ended. Sign in again.'));
+        return;
+      }
+      // Server down or unreachable: keep trying with backoff, as the client does once connected.
+      this.log.warn(`connecting to ${this.server.host}:${this.server.port} failed: ${(err as Error).message}`);
+      const delay = Math.max(500, backoffDelay(this.retryAttempt++, INITIAL_BACKOFF));
+      this.setState({ kind: 'reconnecting', at: Date.now() + delay, reason: (err as Error).message });
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.resumeWith(stored);
+      }, delay);
+    }
+  }
+
+  private cancelRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  async login(user: string, password: string): Promise<void> {
+    this.cancelRetry();
+    const client = this.replaceClient();
+    this.setState({ kind: 'connecting' });
+    try {
+      // The 'session' handler stores the token.
+      await client.login(user, password);
+    } catch (err) {
+      if (client === this.client) this.dropSession();
+      throw err;
+    }
+  }
+
+  async register(user: string, password: string): Promise<void> {
+    const client = new ParleyClient(this.clientOptions());
+    try {
+      await client.register(user, password);
+    } finally {
+      client.close();
+    }
+    await this.login(user, password);
+  }
+
+  async logout(): Promise<void> {
+    this.cancelRetry();
+    const client = this.client;
+    await this.secrets.delete(secretKey(this.server));
+    if (client?.status === 'ready' && client.sessionToken) {
+      // Revoke the token on the server; do not keep the user waiting for a slow one.
+      await Promise.race([client.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    }
+    this.dropSession();
+  }
+
+  /** Connect / Reconnect: a fresh connection now, skipping any backoff wait. */
+  async reconnect(): Promise<boolean> {
+    if (!(await this.storedSession())) return false;
+    await this.start();
+    return true;
+  }
+
+  private dropSession(warning?: string): void {
+    this.cancelRetry();
+    this.replaceClient(false);
+    for (const [cid, p] of this.pending) {
+      this.post(wv.Pending.create({ cid, room: p.room, text: p.text, state: 'failed' }));
+    }
+    this.pending.clear();
+    this.model.clear();
+    this.setState({ kind: 'signedOut' });
+    if (warning) void vscode.window.showWarningMessage(warning);
+  }
+
+  private clientOptions() {
+    return {
+      host: this.server.host,
+      port: this.server.port,
+      tls: this.server.tls,
+      clientName: `parley-vscode/${PARLEY_VERSION} (VS Code ${vscode.version})`,
+    };
+  }
+
+  /** Closes the current client (its unsent messages go to the next one) and makes a new one. */
+  private replaceClient(): ParleyClient;
+  private replaceClient(makeNew: false): undefined;
+  private replaceClient(makeNew = true): ParleyClient | undefined {
+    const old = this.client;
+    this.client = undefined;
+    if (old) {
+      // Its pending sends reject on close; dispatch() ignores that and the next client re-sends them.
+      old.removeAllListeners();
+      old.close();
+    }
+    for (const p of this.pending.values()) if (p.client === old) p.client = undefined;
+    if (!makeNew) return undefined;
+    const client = new ParleyClient(this.clientOptions());
+    this.client = client;
+    client.on('status', (status, info) => this.onStatus(client, status, info));
+    client.on('session', (s) => {
+      this.retryAttempt = 0;
+      const fresh = this.model.user !== s.user;
+      this.model.setUser(s.user);
+      this.model.setRooms(client.currentRooms);
+      void this.secrets.store(secretKey(this.server), JSON.stringify({ user: s.user, token: s.token }));
+      if (fresh) this.activeRoomId = this.memento.get<string>(`parley.activeRoom:${s.user}`) ?? GENERAL_ROOM;
+      this.setState({ kind: 'connected', user: s.user });
+      // A resume after a reconnect continues the same conversation: the webview keeps its list.
+      if (fresh) this.post(wv.Init.create(this.initParams()));
+      else this.postRooms();
+      this.flushPending();
+      this.sessionEmitter.fire(s.user);
+    });
+    client.on('rooms', (rooms) => {
+      if (!this.model.user) return;
+      this.model.setRooms(rooms);
+      this.postRooms();
+    });
+    client.on('message', (msg) => this.onMessage(msg));
+    client.on('presence', (event) => {
+      this.model.setPresence(event.users, event.changes);
+      this.post(wv.Presence.create(event.users ? { users: event.users } : { changes: event.changes ?? [] }));
+    });
+    client.on('typing', (e) => {
+      if (e.user !== this.model.user) this.post(wv.TypingEvent.create(e));
+    });
+    client.on('read', (e) => {
+      if (e.user === this.model.user) this.model.markRead(e.room, e.seq);
+      this.post(wv.ReadMark.create(e));
+    });
+    client.on('expired', () => {
+      void this.secrets.delete(secretKey(this.server));
+      this.dropSession(vscode.l10n.t('Your Parley session has ended. Sign in again.'));
+    });
+    client.on('server-error', (err) => this.log.warn(`server: ${err.code} ${err.message}`));
+    return client;
+  }
+
+  private onStatus(client: ParleyClient, status: ClientStatus, info: StatusInfo): void {
+    if (client !== this.client) return;
+    this.log.info(`connection ${status}${info.delayMs !== undefined ? ` (retry in ${info.delayMs} ms)` : ''}${info.error ? `: ${info.error.message}` : ''}`);
+    switch (status) {
+      case 'connecting':
+        this.setState({ kind: 'connecting' });
+        break;
+      case 'ready':
+        if (client.user) this.setState({ kind: 'connected', user: client.user });
+        break;
+      case 'reconnecting':
+        this.setState({ kind: 'reconnecting', at: Date.now() + (info.delayMs ?? 0), reason: info.error?.message });
+        break;
+      case 'closed':
+        if (!client.sessionToken) this.dropSession();
+        break;
+      case 'idle':
+        break;
+    }
+    this.updatePendingStates();
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    void vscode.commands.executeCommand('setContext', 'parley.signedIn', state.kind !== 'signedOut');
+    void vscode.commands.executeCommand('setContext', 'parley.connected', state.kind === 'connected');
+    this.post(wv.Connection.create(this.webviewConnection()));
+    this.stateEmitter.fire(state);
+  }
+
+  private webviewConnection(): { state: wv.ConnectionState; detail?: string } {
+    const s = this.state;
+    switch (s.kind) {
+      case 'signedOut':
+        return { state: 'signedOut' };
+      case 'connecting':
+        return { state: 'connecting' };
+      case 'connected':
+        return { state: 'connected' };
+      case 'reconnecting': {
+        const secs = Math.max(0, Math.ceil((s.at - Date.now()) / 1000));
+        return { state: 'reconnecting', detail: vscode.l10n.t('Reconnecting in {0}s', secs) };
+      }
+    }
+  }
+
+  // ---- messages ----------------------------------------------------------------------
+
+  private onMessage(msg: ChatMessage): void {
+    const seen = msg.room === this.activeRoomId && this.isChatVisible() && vscode.window.state.focused;
+    this.model.addMessage(msg, seen);
+    if (seen && msg.from !== this.model.user) this.client?.read(msg.room, msg.seq);
+    if (msg.cid && this.pending.has(msg.cid) && msg.from === this.model.user) this.pending.delete(msg.cid);
+    this.post(wv.Messages.create({ room: msg.room, messages: [msg] }));
+    this.messageEmitter.fire(msg);
+  }
+
+  /** A message typed in the webview's composer; `cid` comes from the webview. */
+  sendText(room: string, text: string, cid: string): void {
+    if (this.pending.has(cid)) return;
+    if (!this.model.user) {
+      this.post(wv.Pending.create({ cid, room, text, state: 'failed' }));
+      this.post(wv.ErrorMessage.create({ message: vscode.l10n.t('Sign in to Parley to send messages.'), code: 'UNAUTHENTICATED' }));
+      return;
+    }
+    const entry: PendingSend = { room, text, state: 'queued' };
+    this.pending.set(cid, entry);
+    this.dispatch(cid, entry);
+    this.announce(cid, entry);
+  }
+
+  retry(cid: string): void {
+    const entry = this.pending.get(cid);
+    if (!entry || entry.state !== 'failed') return;
+    entry.client = undefined;
+    entry.state = 'queued';
+    this.dispatch(cid, entry);
+    this.announce(cid, entry);
+  }
+
+  /** Hands a pending send to the client (which re-sends it with the same cid after reconnects). */
+  private dispatch(cid: string, entry: PendingSend): void {
+    const client = this.client;
+    if (!client?.sessionToken || entry.client === client) return;
+    entry.client = client;
+    entry.state = client.status === 'ready' ? 'sending' : 'queued';
+    client.send(entry.room, { text: entry.text }, { cid }).then(
+      (ack) => this.acked(cid, ack),
+      (err: Error) => {
+        if (entry.client !== client || this.client !== client) return;
+        if (err instanceof ConnectionError && client.status !== 'closed') return;
+        entry.state = 'failed';
+        entry.client = undefined;
+        this.announce(cid, entry);
+        this.post(wv.ErrorMessage.create({ message: err.message, code: (err as ParleyError).code }));
+      },
+    );
+  }
+
+  private acked(cid: string, ack: AckReply): void {
+    this.pending.delete(cid);
+    this.post(wv.Acked.create({ cid, seq: ack.seq, room: ack.room, ts: ack.ts, msgId: ack.msgId }));
+  }
+
+  private announce(cid: string, entry: PendingSend): void {
+    this.post(wv.Pending.create({ cid, room: entry.room, text: entry.text, state: entry.state }));
+  }
+
+  private flushPending(): void {
+    for (const [cid, entry] of this.pending) if (entry.state !== 'failed') this.dispatch(cid, entry);
+    this.updatePendingStates();
+  }
+
+  private updatePendingStates(): void {
+    const ready = this.client?.status === 'ready';
+    for (const [cid, entry] of this.pending) {
+      if (entry.state === 'failed') continue;
+      const state = ready && entry.client === this.client ? 'sending' : 'queued';
+      if (state !== entry.state) {
+        entry.state = state;
+        this.announce(cid, entry);
+      }
+    }
+  }
+
+  /** Shares code; waits in the client's outbox while reconnecting. */
+  async sendSnippet(room: string, snippet: Snippet): Promise<AckReply> {
+    return this.requireClient().send(room, { snippet });
+  }
+
+  // ---- rooms -------------------------------------------------------------------------
+
+  private requireClient(): ParleyClient {
+    if (!this.client?.sessionToken || !this.model.user) throw new ParleyError('UNAUTHENTICATED', vscode.l10n.t('Sign in to Parley first.'));
+    return this.client;
+  }
+
+  /** Opens a room (or a DM room) in the chat and marks it read. */
+  openRoom(room: string): void {
+    if (room.startsWith('dm:') && this.model.ensureDm(room)) this.postRooms();
+    this.setActiveRoom(room);
+    this.post(wv.ActiveRoom.create({ room }));
+  }
+
+  /** The webview switched rooms itself. */
+  setActiveRoom(room: string): void {
+    this.activeRoomId = room;
+    if (this.model.user) void this.memento.update(`parley.activeRoom:${this.model.user}`, room);
+    const r = this.model.room(room);
+    if (r && r.info.lastSeq > r.info.lastRead && this.isChatVisible()) this.markRead(room, r.info.lastSeq);
+  }
+
+  markRead(room: string, seq: number): void {
+    this.model.markRead(room, seq);
+    this.client?.read(room, seq);
+  }
+
+  /** Every group room: the user's and those they could join. */
+  async listRooms(): Promise<RoomInfo[]> {
+    return this.requireClient().rooms();
+  }
+
+  async join(room: string): Promise<RoomInfo | undefined> {
+    return this.requireClient().join(room);
+  }
+
+  async create(name: string): Promise<RoomInfo | undefined> {
+    return this.requireClient().create(name);
+  }
+
+  async leave(room: string): Promise<void> {
+    await this.requireClient().leave(room);
+    this.model.leaveRoom(room);
+    this.postRooms();
+    if (this.activeRoomId === room) this.openRoom(GENERAL_ROOM);
+  }
+
+  async history(room: string, before?: number): Promise<{ messages: ChatMessage[]; more: boolean }> {
+    return this.requireClient().history(room, { before, limit: HISTORY_PAGE });
+  }
+
+  async search(query: string, room?: string): Promise<ChatMessage[]> {
+    return this.requireClient().search(query, { room, limit: 50 });
+  }
+
+  typing(room: string): void {
+    this.client?.typing(room);
+  }
+
+  setStatus(status: 'online' | 'away', context?: string): void {
+    this.client?.setStatus(status, context);
+  }
+
+  /** Rooms the webview lists: the joined ones, with the model's counts. */
+  private joinedRooms(): RoomInfo[] {
+    return this.model.allRooms().filter((r) => r.joined).map((r) => ({ ...r.info }));
+  }
+
+  private postRooms(): void {
+    this.post(wv.Rooms.create({ rooms: this.joinedRooms() }));
+  }
+
+  private initParams(): wv.ParamsOf<typeof wv.Init> {
+    const me = this.model.user ?? '';
+    return {
+      me,
+      rooms: this.joinedRooms(),
+      activeRoom: this.activeRoomId,
+      presence: this.client?.presence ?? [],
+      connection: this.webviewConnection().state,
+      maxText: this.client?.limits?.maxText,
+    };
+  }
+
+  /** What a freshly loaded webview needs: who, where, and what is still unsent. */
+  snapshot(): wv.HostMessage[] {
+    if (!this.model.user) return [wv.Connection.create(this.webviewConnection())];
+    const out: wv.HostMessage[] = [wv.Init.create(this.initParams())];
+    for (const [cid, p] of this.pending) out.push(wv.Pending.create({ cid, room: p.room, text: p.text, state: p.state }));
+    return out;
+  }
+
+  dispose(): void {
+    this.cancelRetry();
+    this.replaceClient(false);
+    for (const d of this.subscriptions) d.dispose();
+  }
+}

@@ -1,0 +1,233 @@
+// Every command of the extension, registered in one place.
+import * as vscode from 'vscode';
+import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId, type ChatMessage } from '../protocol';
+import { askCredentials, describeError } from './auth';
+import type { ChatService } from './chatService';
+import type { ChatView } from './chatView';
+import { preview } from './notifyPolicy';
+import { roomArg, userArg } from './peopleTree';
+import { openSnippet, snippetFromEditor } from './snippet';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  service: ChatService;
+  chatView: ChatView;
+}
+
+export function registerCommands({ context, service, chatView }: CommandDeps): void {
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          await fn(...args);
+        } catch (err) {
+          void vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)));
+        }
+      }),
+    );
+
+  /** True when signed in; otherwise offers to sign in. */
+  const signedIn = async (): Promise<boolean> => {
+    if (service.user) return true;
+    const signIn = vscode.l10n.t('Sign In');
+    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Sign in to Parley first.'), signIn);
+    if (pick === signIn) await vscode.commands.executeCommand('parley.signIn');
+    return false;
+  };
+
+  const openRoom = async (room: string) => {
+    service.openRoom(room);
+    await chatView.reveal();
+  };
+
+  register('parley.signIn', async () => {
+    const creds = await askCredentials(context.globalState, 'signIn');
+    if (!creds) return;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Signing in to Parley…') },
+        () => service.login(creds.user, creds.password),
+      );
+    } catch (err) {
+      const again = vscode.l10n.t('Try Again');
+      const pick = await vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)), again);
+      if (pick === again) await vscode.commands.executeCommand('parley.signIn');
+      return;
+    }
+    await chatView.reveal(true);
+  });
+
+  register('parley.register', async () => {
+    const creds = await askCredentials(context.globalState, 'register');
+    if (!creds) return;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Registering with Parley…') },
+      () => service.register(creds.user, creds.password),
+    );
+    void vscode.window.showInformationMessage(vscode.l10n.t('Welcome to Parley, {0}!', creds.user));
+    await chatView.reveal(true);
+  });
+
+  register('parley.signOut', async () => {
+    await service.logout();
+  });
+
+  register('parley.connect', async () => {
+    if (!(await service.reconnect())) await vscode.commands.executeCommand('parley.signIn');
+  });
+
+  register('parley.openChat', async () => {
+    await chatView.reveal();
+  });
+
+  register('parley.openRoom', async (arg) => {
+    const room = roomArg(arg);
+    if (room) await openRoom(room);
+  });
+
+  register('parley.joinRoom', async (arg) => {
+    if (!(await signedIn())) return;
+    let room = roomArg(arg);
+    if (!room) {
+      const all = await service.listRooms();
+      const me = service.user;
+      const joinable = all.filter((r) => r.kind === 'group' && r.members !== undefined && me !== undefined && !r.members.includes(me));
+      if (joinable.length === 0) {
+        const create = vscode.l10n.t('Create Room');
+        const pick = await vscode.window.showInformationMessage(vscode.l10n.t('There are no other rooms to join.'), create);
+        if (pick === create) await vscode.commands.executeCommand('parley.createRoom');
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(
+        joinable.map((r) => ({
+          label: `#${r.name}`,
+          description: vscode.l10n.t('{0} members', r.members?.length ?? 0),
+          room: r.id,
+        })),
+        { title: vscode.l10n.t('Parley: Join Room'), placeHolder: vscode.l10n.t('Room to join') },
+      );
+      room = picked?.room;
+    }
+    if (!room) return;
+    await service.join(room);
+    await openRoom(room);
+  });
+
+  register('parley.leaveRoom', async (arg) => {
+    if (!(await signedIn())) return;
+    let room = roomArg(arg);
+    if (!room) {
+      const leavable = service.model.allRooms().filter((r) => r.joined && r.info.kind === 'group' && r.info.id !== GENERAL_ROOM);
+      if (leavable.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('You are only in #general, which everyone stays in.'));
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(
+        leavable.map((r) => ({ label: `#${r.info.name}`, room: r.info.id })),
+        { title: vscode.l10n.t('Parley: Leave Room'), placeHolder: vscode.l10n.t('Room to leave') },
+      );
+      room = picked?.room;
+    }
+    if (!room) return;
+    await service.leave(room);
+  });
+
+  register('parley.createRoom', async () => {
+    if (!(await signedIn())) return;
+    const name = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Parley: Create Room'),
+      prompt: vscode.l10n.t('Room name'),
+      placeHolder: 'team-backend',
+      validateInput: (v) =>
+        ROOM_NAME_PATTERN.test(v) && v !== GENERAL_ROOM
+          ? undefined
+          : vscode.l10n.t('Lower-case letters, digits, "_", "." or "-" (at most 64), and not "general".'),
+    });
+    if (!name) return;
+    const room = await service.create(name);
+    await openRoom(room?.id ?? name);
+  });
+
+  register('parley.openDm', async (arg) => {
+    if (!(await signedIn())) return;
+    const me = service.user as string;
+    let user = userArg(arg);
+    if (!user) {
+      const icon = (status: string) => (status === 'online' ? '$(circle-filled)' : status === 'away' ? '$(clock)' : '$(circle-outline)');
+      const picked = await vscode.window.showQuickPick(
+        service.model.allPeople().map((p) => ({ label: `${icon(p.status)} ${p.user}`, description: p.context, user: p.user })),
+        { title: vscode.l10n.t('Parley: Open Direct Message'), placeHolder: vscode.l10n.t('Who do you want to talk to?') },
+      );
+      user = picked?.user;
+    }
+    if (!user || user === me) return;
+    await openRoom(dmRoomId(me, user));
+  });
+
+  register('parley.searchHistory', async (arg) => {
+    if (!(await signedIn())) return;
+    const query =
+      typeof arg === 'string'
+        ? arg
+        : await vscode.window.showInputBox({ title: vscode.l10n.t('Parley: Search History'), prompt: vscode.l10n.t('Words to look for') });
+    if (!query?.trim()) return;
+    const results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Searching Parley…') },
+      () => service.search(query.trim()),
+    );
+    if (results.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('No messages match "{0}".', query.trim()));
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      results.map((m: ChatMessage) => ({
+        label: `${m.from}: ${preview(m, 80)}`,
+        description: service.model.displayName(m.room),
+        detail: new Date(m.ts).toLocaleString(vscode.env.language),
+        message: m,
+      })),
+      { title: vscode.l10n.t('Parley: {0} results for "{1}"', results.length, query.trim()), matchOnDescription: true, matchOnDetail: true },
+    );
+    if (!picked) return;
+    if (picked.message.snippet) await openSnippet(picked.message.snippet);
+    else await openRoom(picked.message.room);
+  });
+
+  register('parley.sendSelection', async () => {
+    if (!(await signedIn())) return;
+    const editor = vscode.window.activeTextEditor;
+    const snippet = editor ? await snippetFromEditor(editor) : undefined;
+    if (!snippet) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Select some code to send first.'));
+      return;
+    }
+    const room = await pickRoom(service, vscode.l10n.t('Parley: Send Selection'));
+    if (!room) return;
+    await service.sendSnippet(room, snippet);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Sent to {0}', service.model.displayName(room)), 3000);
+  });
+
+  const noTransfers = async () => {
+    // Transfers need a client/server side that is not there yet; say so instead of failing later.
+    await vscode.window.showWarningMessage(
+      vscode.l10n.t('Sending files is not available yet: this version of Parley cannot transfer files. Share code with "Parley: Send Selection" meanwhile.'),
+    );
+  };
+  register('parley.sendImage', noTransfers);
+  register('parley.sendFile', noTransfers);
+}
+
+/** The chat's current room first, then the other rooms and the people to DM. */
+async function pickRoom(service: ChatService, title: string): Promise<string | undefined> {
+  const me = service.user as string;
+  const rooms = service.model.allRooms().filter((r) => r.joined);
+  const items: { label: string; description?: string; room: string }[] = [];
+  const add = (room: string, description?: string) => {
+    if (!items.some((i) => i.room === room)) items.push({ label: service.model.displayName(room), description, room });
+  };
+  add(service.activeRoom, vscode.l10n.t('current room'));
+  for (const r of rooms) add(r.info.id);
+  for (const p of service.model.allPeople()) add(dmRoomId(me, p.user), p.status);
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Where to send it') });
+  return picked?.room;
+}

@@ -1,0 +1,116 @@
+// Entry point: wires the service, views, status bar, notifications and commands together.
+import * as vscode from 'vscode';
+import * as wv from '../webview/messages';
+import { ChatService } from './chatService';
+import { ChatView } from './chatView';
+import { registerCommands } from './commands';
+import { Notifier } from './notifications';
+import { PeopleTree } from './peopleTree';
+import { PresenceReporter } from './presence';
+import { openSnippet } from './snippet';
+import { StatusBar } from './statusBar';
+
+const SAFE_LINK = /^(https?:|mailto:)/i;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Parley', { log: true });
+  const service = new ChatService(context.secrets, context.globalState, log);
+  const chatView = new ChatView(context.extensionUri, () => service.snapshot());
+  const tree = new PeopleTree(service.model);
+  const statusBar = new StatusBar();
+  const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
+    service.openRoom(room);
+    void chatView.reveal();
+  });
+  const presence = new PresenceReporter(({ status, context: where }) => service.setStatus(status, where));
+  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence);
+
+  service.post = (msg) => chatView.post(msg);
+  service.isChatVisible = () => chatView.visible;
+
+  context.subscriptions.push(
+    service.onDidChangeState((state) => {
+      statusBar.set(state, service.model.unreadTotal());
+      if (state.kind === 'signedOut') notifier.clear();
+    }),
+    service.model.onDidChange(() => statusBar.setUnread(service.model.unreadTotal())),
+    service.onDidReceiveMessage((msg) => notifier.onMessage(msg)),
+    service.onDidStartSession(() => presence.resend()),
+    chatView.onDidChangeVisibility((visible) => {
+      // Coming back to the chat reads the room it shows.
+      if (!visible) return;
+      const r = service.model.room(service.activeRoom);
+      if (r && r.unread > 0) service.markRead(r.info.id, r.info.lastSeq);
+    }),
+    chatView.onDidReceiveMessage((msg) => void onWebviewMessage(msg)),
+  );
+
+  async function onWebviewMessage(msg: wv.WebviewMessage): Promise<void> {
+    const fail = (req: { requestId: string }, err: unknown) => {
+      const e = err as { message?: string; code?: string };
+      chatView.post(wv.replyError(req, e?.message ?? String(err), e?.code));
+    };
+    switch (msg.type) {
+      case 'send':
+        service.sendText(msg.room, msg.text, msg.cid);
+        return;
+      case 'retry':
+        service.retry(msg.cid);
+        return;
+      case 'openRoom':
+        service.setActiveRoom(msg.room);
+        return;
+      case 'typing':
+        service.typing(msg.room);
+        return;
+      case 'read':
+        service.markRead(msg.room, msg.seq);
+        return;
+      case 'loadOlder':
+        try {
+          const page = await service.history(msg.room, msg.before);
+          chatView.post(wv.replyTo(wv.LoadOlder, msg, { room: msg.room, messages: page.messages, prepend: true, more: page.more }));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'search':
+        try {
+          const messages = await service.search(msg.query, msg.room);
+          chatView.post(wv.replyTo(wv.Search, msg, { query: msg.query, messages }));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'openLink':
+        if (SAFE_LINK.test(msg.href)) await vscode.env.openExternal(vscode.Uri.parse(msg.href, true));
+        else if (msg.href === 'command:parley.signIn' || msg.href === 'command:parley.register') {
+          await vscode.commands.executeCommand(msg.href.slice('command:'.length));
+        }
+        return;
+      case 'openSnippet':
+        if (msg.message.snippet) await openSnippet(msg.message.snippet);
+        return;
+      case 'requestMedia':
+      case 'download':
+      case 'openMedia':
+      case 'pasteImage':
+      case 'dropFiles':
+        fail(msg, {
+          code: 'NOT_AVAILABLE',
+          message: vscode.l10n.t('Files are not available yet: this version of Parley cannot transfer files.'),
+        });
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  registerCommands({ context, service, chatView });
+  statusBar.set(service.connection);
+  void service.start();
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,259 @@
+// The packaged extension in a real VS Code (code-server + headless Chromium) against a real
+// parley-server, with the terminal client `parley` on the other end. One VS Code for the file;
+// the tests run in order and build on each other, as a user's session would.
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
+import { ciMustHave, packageVsix, service, Workbench } from './workbench';
+
+const ALICE = 'alice01';
+const BOB = 'bobby01';
+const PASSWORD = 'correct horse';
+const DM = `dm:${ALICE}:${BOB}`;
+const REMOTE = 'https://example.com/team/demo.git';
+const HELLO_TS = ['export function hello(name: string): string {', '  const greeting = `Hello, ${name}!`;', '  return greeting;', '}', ''].join('\n');
+
+function makeWorkspace(): { dir: string; commit: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-ws-'));
+  mkdirSync(path.join(dir, 'src'));
+  writeFileSync(path.join(dir, 'src', 'hello.ts'), HELLO_TS);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).trim();
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+  git('remote', 'add', 'origin', REMOTE);
+  return { dir, commit: git('rev-parse', 'HEAD') };
+}
+
+describe('VS Code extension in a real VS Code', function () {
+  this.timeout(5 * 60_000);
+  let server: ParleyServer | undefined;
+  let bob: TerminalUser | undefined;
+  let tail: Tail;
+  let wb: Workbench | undefined;
+  let vsix: string;
+  let workspace: { dir: string; commit: string };
+  let chat: Frame;
+  let step = 0;
+
+  const shot = async (name: string) => wb?.screenshot(`vscode-${String(++step).padStart(2, '0')}-${name}`);
+
+  /** Types into the chat composer and presses Enter. */
+  async function compose(text: string): Promise<void> {
+    const box = chat.locator('.composer textarea');
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+  }
+
+  /** The message rows (stored, not pending) of the open room whose text is exactly `text`. */
+  function rows(text: string) {
+    return chat.locator('.row.msg:not(.pending) .md', { hasText: text });
+  }
+
+  async function activeRoom(): Promise<string> {
+    return chat.locator('.room-select').inputValue();
+  }
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    try {
+      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
+      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
+    } catch (err) {
+      ciMustHave(this, err);
+    }
+    if (process.env.PARLEY_BUILT !== '1') {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+    }
+    vsix = packageVsix();
+    server = await ParleyServer.start();
+    new TerminalUser(server, ALICE, PASSWORD).register();
+    bob = new TerminalUser(server, BOB, PASSWORD);
+    bob.register();
+    bob.login();
+    tail = bob.tail();
+    workspace = makeWorkspace();
+    wb = await Workbench.start({
+      vsix,
+      workspace: workspace.dir,
+      settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port, 'parley.notifications': 'none' },
+    });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (this.currentTest?.state === 'failed') await shot('failure').catch(() => undefined);
+    await wb?.stop();
+    bob?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace.dir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await shot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+      if (server) console.error(`parley-server log:\n${server.log}`);
+    }
+  });
+
+  it('installs the packaged .vsix: small, no server code, Parley in the activity bar', async () => {
+    const size = statSync(vsix).size;
+    assert.ok(size < 1.5 * 1024 * 1024, `vsix is ${size} bytes`);
+    const listing = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    assert.ok(listing.includes('extension/dist/extension/extension.js'), listing.join('\n'));
+    assert.ok(listing.includes('extension/dist/webview/main.js'), listing.join('\n'));
+    const stray = listing.filter((f) => /dist\/(server|client)\/|node_modules\/|\.map$|\.ts$/.test(f));
+    assert.deepEqual(stray, []);
+    assert.match(wb!.installOutput, /successfully installed/i);
+    await wb!.openParley();
+    await waitFor('signed-out status item', async () => /Parley: signed out/.test(await wb!.statusText()), 60_000);
+    await shot('installed');
+  });
+
+  it('signs in through the command palette (user, then password)', async () => {
+    await wb!.command('Parley: Sign In');
+    await wb!.answer(ALICE, /User name/);
+    await wb!.answer(PASSWORD, /Password/);
+    await waitFor('status item "alice01"', async () => (await wb!.statusText()).includes(ALICE), 30_000);
+    chat = await wb!.chatFrame('.composer textarea');
+    await waitFor('composer enabled', async () => !(await chat.locator('.composer textarea').isDisabled()));
+    await shot('signed-in');
+  });
+
+  it('lists the terminal client user as online in People', async () => {
+    const online = wb!.treeRow(/^Online/);
+    await online.first().waitFor({ timeout: 30_000 });
+    const bobRow = wb!.page.locator('.pane-body .monaco-list-row[aria-label^="bobby01"]');
+    await bobRow.first().waitFor({ timeout: 30_000 });
+    // Online comes before Offline, and Bob sits under it.
+    const labels = await wb!.page.locator('.pane-body .monaco-list-row').allInnerTexts();
+    const iOnline = labels.findIndex((l) => l.startsWith('Online'));
+    const iBob = labels.findIndex((l) => l.startsWith(BOB));
+    const iOffline = labels.findIndex((l) => l.startsWith('Offline'));
+    assert.ok(iOnline >= 0 && iBob > iOnline && (iOffline < 0 || iBob < iOffline), labels.join(' | '));
+    await shot('people');
+  });
+
+  it('sends from the webview composer to the terminal client', async () => {
+    const text = `hello from vscode ${Date.now()}`;
+    await compose(text);
+    const got = await tail.waitFor(text, (m) => m.text === text);
+    assert.equal(got.from, ALICE);
+    assert.equal(got.room, 'general');
+    await rows(text).first().waitFor();
+  });
+
+  it('shows a message from the terminal client in the webview', async () => {
+    const text = `hello from the terminal ${Date.now()}`;
+    bob!.send('general', text);
+    await rows(text).first().waitFor({ timeout: 15_000 });
+    assert.equal(await rows(text).count(), 1);
+    await shot('terminal-message');
+  });
+
+  it('opens the DM when a user is clicked in People, and counts unread elsewhere', async () => {
+    await wb!.page.locator('.pane-body .monaco-list-row[aria-label^="bobby01"]').first().click();
+    await waitFor('the DM room in the chat', async () => (await activeRoom()) === DM);
+    const text = `psst ${Date.now()}`;
+    await compose(text);
+    const got = await tail.waitFor(text, (m) => m.text === text);
+    assert.equal(got.room, DM);
+
+    // A message in #general while the DM is open: unread on the tree row and the badge.
+    bob!.send('general', `while you were away ${Date.now()}`);
+    const general = wb!.page.locator('.pane-body .monaco-list-row[aria-label^="#general"]');
+    await waitFor('unread count on #general', async () => /#general\s*1\b/.test((await general.first().innerText()).replace(/\s+/g, ' ')));
+    await waitFor('activity bar badge', async () =>
+      (await wb!.page.locator('.activitybar .action-item:has(a[aria-label^="Parley"]) .badge-content').innerText().catch(() => '')).trim() === '1',
+    );
+    await shot('dm-and-unread');
+    // Opening the room from the tree reads it.
+    await general.first().click();
+    await waitFor('#general in the chat', async () => (await activeRoom()) === 'general');
+    await waitFor('unread cleared', async () => !/#general\s*1\b/.test((await general.first().innerText()).replace(/\s+/g, ' ')));
+  });
+
+  it('reconnects after the server restarts and shows what was sent meanwhile exactly once', async () => {
+    await server!.kill();
+    await waitFor('reconnecting status', async () => /reconnecting|connecting/i.test(await wb!.statusText()), 30_000);
+    // Written while the server is down: queued, then sent with the same cid once connected.
+    const queued = `typed while offline ${Date.now()}`;
+    await compose(queued);
+    await chat.locator('.row.msg.pending', { hasText: queued }).first().waitFor();
+    await shot('offline');
+    // Let the backoff grow so the server is back before the extension's next attempt.
+    await waitFor('a retry several seconds away', async () => {
+      const m = /reconnecting in (\d+)s/i.exec(await wb!.statusText());
+      return m !== null && Number(m[1]) >= 2;
+    }, 60_000, 200);
+    await server!.launch();
+    const meanwhile = `sent while you were disconnected ${Date.now()}`;
+    bob!.send('general', meanwhile);
+
+    await waitFor('reconnected', async () => (await wb!.statusText()).includes(ALICE), 60_000);
+    await rows(meanwhile).first().waitFor({ timeout: 30_000 });
+    await tail.waitFor(queued, (m) => m.text === queued, 30_000);
+    await rows(queued).first().waitFor({ timeout: 15_000 });
+    // Give duplicates a chance to show up before counting.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await rows(meanwhile).count(), 1, 'the message sent meanwhile is shown once');
+    assert.equal(await rows(queued).count(), 1, 'the queued message is shown once');
+    assert.equal(await chat.locator('.row.msg.pending', { hasText: queued }).count(), 0, 'nothing left pending');
+    assert.equal(tail.count((m) => m.text === queued), 1, 'the queued message reached the terminal once');
+    await shot('reconnected');
+  });
+
+  it('sends the editor selection as a snippet with path, lines, git remote, commit and hash', async () => {
+    const page = wb!.page;
+    await wb!.command('Go to File');
+    await wb!.pick('hello.ts');
+    await waitFor('hello.ts open', async () => (await wb!.activeEditorTitle()).includes('hello.ts'));
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.click();
+    // Lines 2–3: go to line 2, then extend the selection down over line 3.
+    await page.keyboard.press('Control+g');
+    await page.keyboard.type('2');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.keyboard.press('Shift+End');
+    await wb!.command('Parley: Send Selection');
+    await wb!.pick('#general');
+    const got = await tail.waitFor('snippet', (m) => m.snippet !== undefined, 30_000);
+    const s = got.snippet as Record<string, unknown>;
+    assert.equal(s.path, 'src/hello.ts');
+    assert.equal(s.startLine, 2);
+    assert.equal(s.endLine, 3);
+    assert.equal(s.language, 'typescript');
+    assert.equal(s.code, HELLO_TS.split('\n').slice(1, 3).join('\n'));
+    assert.equal(s.remote, REMOTE);
+    assert.equal(s.commit, workspace.commit);
+    assert.equal(s.fileSha256, createHash('sha256').update(readFileSync(path.join(workspace.dir, 'src/hello.ts'))).digest('hex'));
+
+    // In the webview it is a snippet; "Open" goes to the same lines of the local file.
+    const snippet = chat.locator('.snippet', { hasText: 'src/hello.ts' }).first();
+    await snippet.waitFor({ timeout: 15_000 });
+    await shot('snippet');
+    await wb!.command('View: Close All Editors');
+    await snippet.locator('button', { hasText: 'Open' }).click();
+    await waitFor('hello.ts opened at the snippet', async () => (await wb!.activeEditorTitle()).includes('hello.ts'), 15_000);
+    await waitFor('lines 2–3 selected', async () => /Ln 2, Col 1|Ln 3,.*selected/.test(await wb!.statusText()), 15_000);
+  });
+
+  it('says clearly that sending files is not available yet', async () => {
+    await wb!.command('Parley: Send File…');
+    await waitFor('notification', async () => (await wb!.notifications()).some((t) => /not available yet/.test(t)), 15_000);
+    await shot('send-file');
+  });
+});

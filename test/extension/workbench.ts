@@ -1,0 +1,195 @@
+// A real VS Code (code-server) with the packaged extension installed, driven through its UI by
+// headless Chromium. Commands go through the command palette, as a user would run them.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
+import { ROOT, waitFor } from './parley';
+
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+interface CodeServerHandle {
+  url: string;
+  userDataDir: string;
+  extensionsDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+const isCi = process.env.CI === 'true';
+
+/** Imports a service helper; without CI a missing service skips the suite, under CI it fails it. */
+export async function service<T>(file: string): Promise<T> {
+  return (await import(path.join(ROOT, 'scripts/services', file))) as T;
+}
+
+export function ciMustHave(ctx: Mocha.Context, err: unknown): never {
+  if (isCi) throw err;
+  console.warn(`skipping: ${(err as Error).message}`);
+  ctx.skip();
+}
+
+/** `npm run package`: the production build and the .vsix the suite installs. */
+export function packageVsix(): string {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+}
+
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly context: BrowserContext,
+    private readonly server: CodeServerHandle,
+    private readonly tmp: string,
+    readonly installOutput: string,
+  ) {}
+
+  static async start(opts: { vsix: string; workspace: string; settings: Record<string, unknown> }): Promise<Workbench> {
+    const cs = await service<{
+      installExtension(o: { vsix: string; userDataDir: string; extensionsDir: string }): Promise<string>;
+      startCodeServer(o: { workspace: string; userDataDir: string; extensionsDir: string }): Promise<CodeServerHandle>;
+    }>('code-server.mjs');
+    const chromium = await service<{ ensureChromium(): Promise<string | undefined>; chromiumArgs: string[] }>('chromium.mjs');
+    const executablePath = (await chromium.ensureChromium()) ?? '/usr/bin/chromium';
+
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-vscode-'));
+    const userDataDir = path.join(tmp, 'user-data');
+    const extensionsDir = path.join(tmp, 'extensions');
+    mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    mkdirSync(extensionsDir, { recursive: true });
+    writeFileSync(
+      path.join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({ 'workbench.tips.enabled': false, 'git.openRepositoryInParentFolders': 'never', ...opts.settings }, null, 2),
+    );
+    const installOutput = await cs.installExtension({ vsix: opts.vsix, userDataDir, extensionsDir });
+    const server = await cs.startCodeServer({ workspace: opts.workspace, userDataDir, extensionsDir });
+
+    const { chromium: pw } = await import('playwright-core');
+    const browserDir = path.join(tmp, 'browser');
+    const context = await pw.launchPersistentContext(browserDir, {
+      executablePath,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      env: { ...process.env, XDG_CONFIG_HOME: browserDir },
+      args: chromium.chromiumArgs,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}?folder=${encodeURIComponent(opts.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.statusbar').waitFor({ timeout: 60000 });
+    return new Workbench(page, context, server, tmp, installOutput);
+  }
+
+  get logFile(): string {
+    return this.server.logFile;
+  }
+
+  async stop(): Promise<void> {
+    await this.context.close().catch(() => {});
+    // Keep VS Code's logs (extension host, the Parley output channel) next to the screenshots.
+    const logs = path.join(this.server.userDataDir, 'logs');
+    const keep = path.join(ARTIFACTS, 'vscode-logs');
+    rmSync(keep, { recursive: true, force: true });
+    if (existsSync(logs)) cpSync(logs, keep, { recursive: true });
+    if (existsSync(this.server.logFile)) cpSync(this.server.logFile, path.join(keep, 'code-server.log'));
+    await this.server.stop().catch(() => {});
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** F1, `>title`, Enter on the matching entry. */
+  async command(title: string): Promise<void> {
+    const page = this.page;
+    await page.keyboard.press('Escape');
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 15000 });
+    await waitFor(`palette entry "${title}" first`, async () => {
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      return ((await first.getAttribute('aria-label')) ?? (await first.textContent()) ?? '').includes(title);
+    });
+    await input.press('Enter');
+  }
+
+  /** Answers the open quick input (input box or pick) with `text`. */
+  async answer(text: string, expectPrompt?: RegExp): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    const input = widget.locator('.quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    if (expectPrompt) {
+      await waitFor(`quick input prompt ${expectPrompt}`, async () => expectPrompt.test((await widget.innerText()) ?? ''));
+    }
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  /** Filters the open quick pick with `text` and accepts the first matching entry. */
+  async pick(text: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible', timeout: 15000 });
+    await input.press('Enter');
+  }
+
+  statusItem(text: RegExp): Locator {
+    return this.page.locator('.statusbar-item', { hasText: text });
+  }
+
+  async statusText(): Promise<string> {
+    return (await this.page.locator('.statusbar').innerText()).replace(/\s+/g, ' ');
+  }
+
+  /** The frame of the chat webview (the inner frame that holds the bundle's DOM). */
+  async chatFrame(marker: string, timeoutMs = 30000): Promise<Frame> {
+    return waitFor(
+      'the chat webview frame',
+      async () => {
+        for (const f of this.page.frames()) {
+          try {
+            if ((await f.locator(marker).count()) > 0) return f;
+          } catch {
+            // detached while looking
+          }
+        }
+        return undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  /** Notifications toasts' text. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** Opens the Parley container in the activity bar. */
+  async openParley(): Promise<void> {
+    const item = this.page.locator('.activitybar .action-item a[aria-label^="Parley"]').first();
+    await item.waitFor({ state: 'visible', timeout: 30000 });
+    const checked = await this.page.locator('.activitybar .action-item.checked a[aria-label^="Parley"]').count();
+    if (!checked) await item.click();
+  }
+
+  treeRow(label: string | RegExp): Locator {
+    return this.page.locator('.pane .monaco-list-row', { hasText: label });
+  }
+
+  async activeEditorTitle(): Promise<string> {
+    return (await this.page.locator('.tabs-container .tab.active').first().innerText().catch(() => '')).trim();
+  }
+}

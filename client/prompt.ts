@@ -1,9 +1,10 @@
 /** Reads a password from a TTY without echoing it. Resolves undefined on Ctrl-C / Ctrl-D. */
 export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string | undefined> {
   return new Promise((resolve) => {
-    output.write(question);
+    // Raw mode first: anything typed after the prompt appears must not echo.
     const wasRaw = input.isRaw;
     input.setRawMode(true);
+    output.write(question);
     input.resume();
     input.setEncoding('utf8');
     let value = '';

@@ -97,7 +97,7 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
     }
     const sha256 = hash.digest('hex');
     const claimed = typeof options.sha256 === 'function' ? await options.sha256() : options.sha256;
-    if (claimed !== undefined && claimed.toLowerCase() !== sha256) {
+    if (claimed !== undefined && (typeof claimed !== 'string' || claimed.toLowerCase() !== sha256)) {
       throw new ParleyError('INVALID', 'The sha256 does not match the bytes received.');
     }
     const mime = await sniffMime(Buffer.concat(head));

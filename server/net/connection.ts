@@ -42,6 +42,9 @@ export class Connection<C = unknown> {
   private queue: { header: Record<string, unknown>; body: Buffer }[] = [];
   private head = 0;
   private busy = false;
+  private outboundWait = false;
+  /** Queued reply bytes above which requests wait: a quarter of the slow-consumer cap. */
+  private readonly replyHighWater: number;
 
   constructor(
     readonly socket: Socket,
@@ -50,6 +53,7 @@ export class Connection<C = unknown> {
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.decoder = new FrameDecoder(options.maxFrame);
+    this.replyHighWater = Math.max(64 * 1024, options.outboundBuffer / 4);
     this.outbound = new Outbound(socket, options.outboundBuffer, () => this.closeWithError('SLOW_CONSUMER'));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -97,10 +101,12 @@ export class Connection<C = unknown> {
   closeWithError(code: ErrorCode, message: string = DEFAULT_ERROR_MESSAGES[code], id?: RequestId): void {
     if (this.closing || this.closed) return;
     this.closing = true;
+    // Dropping a slow reader is worth an operator's attention; bad frames are routine noise.
+    const level = code === 'SLOW_CONSUMER' ? 'info' : 'debug';
+    this.options.logger[level]({ conn: this.id, code, address: this.remoteAddress, buffered: this.socket.writableLength }, 'closing connection');
     this.outbound.close();
     this.queue = [];
     this.head = 0;
-    this.options.logger.debug({ conn: this.id, code }, 'closing connection');
     const frame = encodeFrame(id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message });
     this.socket.end(frame);
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -145,6 +151,11 @@ export class Connection<C = unknown> {
   private pump(): void {
     this.busy = true;
     while (this.head < this.queue.length && !this.closing && !this.stopped) {
+      if (this.outbound.pendingBytes > this.replyHighWater) {
+        // The peer is not reading its replies: stop taking requests until it catches up.
+        this.waitForOutbound();
+        return;
+      }
       const { header, body } = this.queue[this.head];
       this.queue[this.head++] = undefined as never;
       if (this.head >= 1024) {
@@ -178,12 +189,27 @@ export class Connection<C = unknown> {
     this.updateFlow();
   }
 
+  private waitForOutbound(): void {
+    this.outboundWait = true;
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    this.outbound.whenBelow(this.replyHighWater / 2).then(() => {
+      this.outboundWait = false;
+      this.busy = false;
+      this.updateFlow();
+      if (!this.busy && this.head < this.queue.length) this.pump();
+    });
+  }
+
   private handlerFailed(err: unknown): void {
     this.options.logger.error({ conn: this.id, err }, 'request handler failed');
   }
 
   private updateFlow(): void {
     if (this.closed) return;
+    if (this.outboundWait) return;
     const load = this.queue.length - this.head + this.inflight;
     if (!this.paused && load > HIGH_WATER) {
       this.paused = true;

@@ -25,16 +25,19 @@ export class Outbound {
     return this.queued + this.socket.writableLength;
   }
 
-  /** Queues a frame; returns false (and reports overflow once) when the peer is too far behind. */
+  /**
+   * Queues a frame; returns false (and reports overflow once) when the peer is too far behind.
+   * Only bytes the kernel refused count against the cap: a burst queued within one tick is
+   * written at once, and a peer that reads keeps the socket's own buffer near empty.
+   */
   push(frame: Buffer): boolean {
     if (this.closed) return false;
-    this.queue.push(frame);
-    this.queued += frame.length;
-    if (this.queued + this.socket.writableLength > this.cap) {
-      this.close();
-      this.onOverflow();
+    if (this.socket.writableLength > this.cap) {
+      this.overflow();
       return false;
     }
+    this.queue.push(frame);
+    this.queued += frame.length;
     if (!this.scheduled) {
       this.scheduled = true;
       dirty.push(this);
@@ -55,15 +58,18 @@ export class Outbound {
     this.queue = [];
     this.queued = 0;
     this.socket.write(data);
+    if (this.socket.writableLength > this.cap) this.overflow();
   }
 
-  /** Resolves once pending bytes fall to `bytes` or below (or the connection closes). */
+  /**
+   * Resolves once pending bytes fall to `bytes` or below, or once the socket would take more
+   * without waiting (below its own high-water mark, where no 'drain' comes), or on close.
+   */
   async whenBelow(bytes: number): Promise<void> {
     while (!this.closed && this.pendingBytes > bytes) {
-      await new Promise<void>((resolve) => {
-        this.drainWaiters.push(resolve);
-        if (this.queued > 0) this.flush();
-      });
+      if (this.queued > 0) this.flush();
+      if (!this.socket.writableNeedDrain || this.socket.destroyed) return;
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
   }
 
@@ -73,6 +79,11 @@ export class Outbound {
     this.queue = [];
     this.queued = 0;
     this.wakeDrainWaiters();
+  }
+
+  private overflow(): void {
+    this.close();
+    this.onOverflow();
   }
 
   private wakeDrainWaiters(): void {

@@ -88,7 +88,7 @@ export class ParleyServer {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
-    await this.listener.stopAccepting();
+    this.listener.stopAccepting();
     for (const conn of this.listener.connections) conn.stopReading();
     const flushed = await Promise.race([
       this.context.commits.idle().then(() => true),

@@ -53,13 +53,11 @@ export class Listener<C> {
     });
   }
 
-  /** Stops accepting; existing connections stay until closed by the caller. */
-  stopAccepting(): Promise<void> {
+  /** Stops accepting at once; existing connections stay until closed by the caller. */
+  stopAccepting(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    // close() calls back only after every connection ended, so nothing waits for it here.
+    if (this.server.listening) this.server.close();
   }
 
   private accept(socket: net.Socket): void {

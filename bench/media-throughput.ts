@@ -11,7 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import { DiskMediaStore } from '../server/media/disk-store';
 import { FtpMediaStore } from '../server/media/ftp-store';
 import { ingest } from '../server/media/ingest';
-import { contentKey, type MediaStore } from '../server/media/media-store';
+import { contentKey } from '../server/media/media-store';
 import { startVsftpd } from '../test/media/vsftpd';
 
 const MiB = 1024 * 1024;
@@ -95,20 +95,20 @@ async function main(): Promise<void> {
     // warm the connections so logins are not timed
     await store.stat(contentKey('0'.repeat(64)));
 
-    const storeRound = async (name: string, s: MediaStore, i: number) => {
-      const key = contentKey(i.toString(16).padStart(64, 'a'));
-      record(`${name} put`, await measure(() => s.put(key, source())));
-      record(`${name} get`, await measure(async () => drain(await s.get(key))));
-      await s.delete(key);
-    };
-
+    // Uploads first, then downloads, so both sides meet the same page-cache and writeback state.
     for (let i = 0; i < runs; i++) {
-      record('basic-ftp upload', await measure(() => raw.uploadFrom(source(), `/raw/${i}.bin`)));
-      record('basic-ftp download', await measure(() => raw.downloadTo(sink(), `/raw/${i}.bin`)));
-      await raw.remove(`/raw/${i}.bin`);
-      await storeRound('FtpMediaStore', store, i);
+      const key = contentKey(i.toString(16).padStart(64, 'a'));
+      const remote = `/raw/${i}.bin`;
+      record('basic-ftp upload', await measure(() => raw.uploadFrom(source(), remote)));
+      record('FtpMediaStore put', await measure(() => store.put(key, source())));
       record('ingest → FtpMediaStore', await measure(() => ingest(store, { size: total, maxSize: total, source: source() })));
-      await storeRound('DiskMediaStore', disk, i);
+      record('basic-ftp download', await measure(() => raw.downloadTo(sink(), remote)));
+      record('FtpMediaStore get', await measure(async () => drain(await store.get(key))));
+      await raw.remove(remote);
+      await store.delete(key);
+      record('DiskMediaStore put', await measure(() => disk.put(key, source())));
+      record('DiskMediaStore get', await measure(async () => drain(await disk.get(key))));
+      await disk.delete(key);
     }
     raw.close();
     await store.close();

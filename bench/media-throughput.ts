@@ -5,7 +5,7 @@
 import { Client } from 'basic-ftp';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { DiskMediaStore } from '../server/media/disk-store';
@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
+    // other work on the machine skews absolute figures; compare rows of one run
+    loadAverage1m: Number(loadavg()[0].toFixed(2)),
     sizeMiB,
     runs,
     results: rows,

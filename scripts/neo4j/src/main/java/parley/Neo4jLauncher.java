@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,9 +29,11 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
 /**
  * Runs an embedded Neo4j Community server with Bolt on 127.0.0.1, auth disabled, for local development and tests.
  *
- * <p>Usage: {@code Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--exit-on-stdin-eof]}. Prints exactly one
- * line {@code NEO4J READY bolt://127.0.0.1:PORT} to stdout once Bolt accepts connections; shuts down cleanly on
- * SIGTERM/SIGINT.
+ * <p>Usage: {@code Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--exit-on-stdin-eof] [--training]}.
+ * Prints exactly one line {@code NEO4J READY bolt://127.0.0.1:PORT} to stdout once Bolt accepts connections and
+ * shuts down cleanly on SIGTERM/SIGINT. {@code --port 0} binds a free port and reports it in the ready line.
+ * {@code --training} runs sample statements and exits after the ready line; it is used to record a
+ * class-data-sharing archive that makes later JVM starts faster.
  */
 public final class Neo4jLauncher {
     private static final String HOST = "127.0.0.1";
@@ -42,12 +45,14 @@ public final class Neo4jLauncher {
         Path data = null;
         long pageCacheMb = 64;
         boolean exitOnStdinEof = false;
+        boolean training = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
                 case "--data" -> data = Paths.get(value(args, ++i, "--data"));
                 case "--pagecache-mb" -> pageCacheMb = Long.parseLong(value(args, ++i, "--pagecache-mb"));
                 case "--exit-on-stdin-eof" -> exitOnStdinEof = true;
+                case "--training" -> training = true;
                 default -> usage("unknown argument: " + args[i]);
             }
         }
@@ -110,7 +115,7 @@ public final class Neo4jLauncher {
             builder.setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheMb * 1024L * 1024L);
             // Default preallocates 256 MiB of transaction log per database; wasteful for throwaway data dirs.
             builder.setConfig(GraphDatabaseSettings.preallocate_logical_logs, false);
-            // No phoning home: this machine must only talk to loopback.
+            // Local servers must not make outbound connections, such as usage reports.
             builder.setConfig(GraphDatabaseSettings.udc_enabled, false);
 
             DatabaseManagementService dbms = builder.build();
@@ -131,11 +136,22 @@ public final class Neo4jLauncher {
             }
             awaitTcp(HOST, boltPort, 60_000);
 
+            if (training) {
+                exercise(db);
+            }
             System.out.println("NEO4J READY bolt://" + HOST + ":" + boltPort);
             System.out.flush();
+            if (training) {
+                System.exit(0);
+            }
         } catch (Throwable t) {
-            System.err.println("NEO4J FAILED: " + t);
+            Throwable root = t;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
             t.printStackTrace();
+            // Last, so it is what a caller showing only the tail of the output sees.
+            System.err.println("NEO4J FAILED: " + root);
             System.exit(1);
         }
 
@@ -144,6 +160,29 @@ public final class Neo4jLauncher {
         } catch (InterruptedException ignored) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Runs typical statements so their classes land in the class-data-sharing archive dumped at exit. */
+    private static void exercise(GraphDatabaseService db) {
+        db.executeTransactionally("CREATE CONSTRAINT warmup_id IF NOT EXISTS FOR (n:Warmup) REQUIRE n.id IS UNIQUE");
+        db.executeTransactionally("CREATE INDEX warmup_name IF NOT EXISTS FOR (n:Warmup) ON (n.name)");
+        db.executeTransactionally(
+                "UNWIND range(1, 50) AS i MERGE (a:Warmup {id: i}) SET a.name = 'n' + i, a.at = datetime() "
+                        + "WITH a, i MATCH (b:Warmup {id: i - 1}) MERGE (b)-[:NEXT {w: i}]->(a)",
+                Map.of());
+        db.executeTransactionally(
+                "MATCH (a:Warmup)-[r:NEXT]->(b) WHERE a.name STARTS WITH $p "
+                        + "RETURN a.id AS id, collect(b.name)[0..3] AS names, count(r) AS c ORDER BY id DESC LIMIT 10",
+                Map.of("p", "n"),
+                result -> {
+                    result.stream().forEach(row -> {});
+                    return null;
+                });
+        db.executeTransactionally("MATCH p = shortestPath((a:Warmup {id: 1})-[:NEXT*]->(b:Warmup {id: 20})) RETURN length(p)");
+        db.executeTransactionally("SHOW INDEXES YIELD name RETURN count(*)");
+        db.executeTransactionally("MATCH (n:Warmup) DETACH DELETE n");
+        db.executeTransactionally("DROP INDEX warmup_name IF EXISTS");
+        db.executeTransactionally("DROP CONSTRAINT warmup_id IF EXISTS");
     }
 
     private static void awaitTcp(String host, int port, long timeoutMs) throws InterruptedException {
@@ -171,7 +210,7 @@ public final class Neo4jLauncher {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println(
-                "usage: Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--exit-on-stdin-eof]");
+                "usage: Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--exit-on-stdin-eof] [--training]");
         System.exit(2);
     }
 }

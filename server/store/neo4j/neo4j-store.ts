@@ -1,0 +1,414 @@
+import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
+import { GENERAL_ROOM, type ChatMessage, type RoomInfo } from '../../../protocol';
+import type { AppendResult, FileRecord, HistoryPage, NewMessage, RoomRecord, Store, UserRecord } from '../store';
+import { appendInTx, newMessageIds } from './append';
+import { AppendQueue } from './append-queue';
+import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
+import { isConstraintFailure, isUnavailable, storeError, unavailable } from './errors';
+import { toLuceneQuery } from './lucene-query';
+import {
+  MESSAGE_FIELDS,
+  int,
+  toFile,
+  toMessage,
+  toRoom,
+  toUser,
+  type FileProps,
+  type MessageProps,
+  type RoomProps,
+  type UserProps,
+} from './records';
+import { FULLTEXT_INDEX, ensureSchema } from './schema';
+
+const ENSURE_GENERAL = `
+  MERGE (g:Room {id: $general})
+    ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $now`;
+
+// Every user is a member of general, with the read mark on that membership like any other room.
+const CREATE_USER = `
+  CREATE (u:User {name: $name, passwordHash: $passwordHash, createdAt: $createdAt})
+  MERGE (g:Room {id: $general})
+    ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $createdAt
+  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)`;
+
+const CREATE_ROOM = `
+  CREATE (r:Room {id: $id, kind: $kind, name: $name, createdBy: $createdBy, createdAt: $createdAt, lastSeq: 0})
+  WITH r
+  UNWIND $members AS member
+  MATCH (u:User {name: member})
+  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(r)
+  RETURN count(u) AS added`;
+
+// General lists no members: everyone is in it.
+const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
+  CASE WHEN r.id = $general THEN null
+       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members`;
+
+// Lock the membership before reading the mark, so two concurrent marks cannot move it back.
+const SET_READ_MARK = `
+  MATCH (r:Room {id: $room})
+  OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r)
+  SET mo._lock = true
+  REMOVE mo._lock
+  WITH r, mo, CASE WHEN $seq > r.lastSeq THEN r.lastSeq ELSE $seq END AS capped
+  SET mo.lastRead = CASE WHEN capped > mo.lastRead THEN capped ELSE mo.lastRead END
+  RETURN CASE WHEN mo IS NULL THEN capped ELSE mo.lastRead END AS mark`;
+
+// Index-ordered: with both index properties in ORDER BY, the planner reads the (room, seq)
+// index backwards and stops at the limit instead of sorting the whole room.
+const HISTORY = `
+  MATCH (m:Message) WHERE m.room = $room AND m.seq < $before
+  WITH m ORDER BY m.room DESC, m.seq DESC LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${MESSAGE_FIELDS}`;
+
+const SINCE = `
+  MATCH (m:Message) WHERE m.room = $room AND m.seq > $after
+  WITH m ORDER BY m.room, m.seq LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${MESSAGE_FIELDS}`;
+
+const SEARCH = `
+  MATCH (:User {name: $user})-[:MEMBER_OF]->(r:Room)
+  WHERE $room IS NULL OR r.id = $room
+  WITH collect(r.id) AS rooms
+  WHERE size(rooms) > 0
+  CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m
+  WITH m WHERE m.room IN rooms
+  WITH m ORDER BY m.ts DESC, m.seq DESC LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${MESSAGE_FIELDS}`;
+
+type Row<T> = { get<K extends keyof T>(key: K): T[K] };
+
+/**
+ * The production Store: Neo4j through neo4j-driver, with users, rooms and messages as a graph
+ * (see docs/architecture.md). Each call is one managed transaction, which the driver retries on
+ * transient failures for up to `retryTimeMs`; after that, or when no connection can be had within
+ * `acquireTimeoutMs`, the call rejects with STORE_UNAVAILABLE and nothing of it is stored. No state
+ * survives a failed call, so the store works again as soon as Neo4j answers.
+ */
+export class Neo4jStore implements Store {
+  readonly kind = 'neo4j';
+  readonly description: string;
+  private driver: Driver | undefined;
+  private closed = false;
+  private readonly appends = new AppendQueue((batch) => this.appendNow(batch));
+
+  constructor(private readonly config: Neo4jStoreConfig) {
+    this.description = describeNeo4j(config);
+  }
+
+  async init(): Promise<void> {
+    if (this.closed) throw unavailable(new Error('closed'));
+    const driver = this.connect();
+    try {
+      await ensureSchema(driver, this.config.database);
+      await this.write((tx) => tx.run(ENSURE_GENERAL, { general: GENERAL_ROOM, now: int(Date.now()) }));
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw unavailable(cause, `The message store (${this.description}) could not be opened: ${reason}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const driver = this.driver;
+    this.driver = undefined;
+    await driver?.close();
+  }
+
+  // ---- users and sessions ---------------------------------------------------
+
+  async createUser(user: UserRecord): Promise<boolean> {
+    try {
+      await this.write((tx) =>
+        tx.run(CREATE_USER, { name: user.name, passwordHash: user.passwordHash, createdAt: int(user.createdAt), general: GENERAL_ROOM }),
+      );
+      return true;
+    } catch (err) {
+      if (isConstraintFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {name: $name}) RETURN u {.*} AS u', { name });
+    return rows[0] && toUser(rows[0].get('u'));
+  }
+
+  async listUserNames(): Promise<string[]> {
+    const rows = await this.readRows<{ name: string }>('MATCH (u:User) RETURN u.name AS name ORDER BY name');
+    return rows.map((r) => r.get('name'));
+  }
+
+  async createSession(tokenHash: string, user: string, createdAt: number): Promise<void> {
+    const rows = await this.writeRows<{ n: number }>(
+      `MATCH (u:User {name: $user})
+       CREATE (s:Session {tokenHash: $tokenHash, user: $user, revoked: false, createdAt: $createdAt})
+       RETURN count(s) AS n`,
+      { tokenHash, user, createdAt: int(createdAt) },
+    );
+    if (rows[0]?.get('n') !== 1) throw new Error(`session for unknown user ${user}`);
+  }
+
+  async sessionUser(tokenHash: string): Promise<string | undefined> {
+    const rows = await this.readRows<{ user: string }>(
+      'MATCH (s:Session {tokenHash: $tokenHash}) WHERE NOT s.revoked RETURN s.user AS user',
+      { tokenHash },
+    );
+    return rows[0]?.get('user');
+  }
+
+  async revokeSession(tokenHash: string): Promise<void> {
+    await this.writeRows(
+      'MATCH (s:Session {tokenHash: $tokenHash}) WHERE NOT s.revoked SET s.revoked = true, s.revokedAt = $now',
+      { tokenHash, now: int(Date.now()) },
+    );
+  }
+
+  // ---- rooms ----------------------------------------------------------------
+
+  async createRoom(room: RoomRecord, members: string[]): Promise<boolean> {
+    const unique = room.id === GENERAL_ROOM ? [] : [...new Set(members)];
+    try {
+      await this.write(async (tx) => {
+        const result = await tx.run(CREATE_ROOM, {
+          id: room.id,
+          kind: room.kind,
+          name: room.name,
+          createdBy: room.createdBy ?? null,
+          createdAt: int(room.createdAt),
+          members: unique,
+        });
+        const added = result.records[0]?.get('added') as number | undefined;
+        if ((added ?? 0) !== unique.length) throw new Error(`room ${room.id}: unknown member among ${unique.join(', ')}`);
+      });
+      return true;
+    } catch (err) {
+      if (isConstraintFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async getRoom(id: string): Promise<RoomRecord | undefined> {
+    const rows = await this.readRows<{ r: RoomProps }>('MATCH (r:Room {id: $id}) RETURN r {.*} AS r', { id });
+    return rows[0] && toRoom(rows[0].get('r'));
+  }
+
+  async listGroupRooms(): Promise<RoomRecord[]> {
+    const rows = await this.readRows<{ r: RoomProps }>(
+      "MATCH (r:Room) WHERE r.kind = 'group' RETURN r {.*} AS r ORDER BY r.id",
+    );
+    return rows.map((row) => toRoom(row.get('r')));
+  }
+
+  /** General first, then the user's other rooms by id. */
+  async roomsOf(user: string): Promise<RoomInfo[]> {
+    const rows = await this.readRows<RoomInfoRow>(
+      `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`,
+      { user, general: GENERAL_ROOM },
+    );
+    const infos = rows.map(toInfo);
+    return infos.sort((a, b) => (a.id === GENERAL_ROOM ? -1 : b.id === GENERAL_ROOM ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async roomInfo(roomId: string, user: string): Promise<RoomInfo | undefined> {
+    const rows = await this.readRows<RoomInfoRow>(
+      `MATCH (r:Room {id: $room}) OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${ROOM_INFO_FIELDS}`,
+      { room: roomId, user, general: GENERAL_ROOM },
+    );
+    return rows[0] && toInfo(rows[0]);
+  }
+
+  async addMember(roomId: string, user: string): Promise<void> {
+    await this.writeRows(
+      `MATCH (u:User {name: $user}), (r:Room {id: $room})
+       MERGE (u)-[mo:MEMBER_OF]->(r) ON CREATE SET mo.lastRead = 0`,
+      { room: roomId, user },
+    );
+  }
+
+  async removeMember(roomId: string, user: string): Promise<void> {
+    if (roomId === GENERAL_ROOM) return;
+    await this.writeRows('MATCH (:User {name: $user})-[mo:MEMBER_OF]->(:Room {id: $room}) DELETE mo', { room: roomId, user });
+  }
+
+  async isMember(roomId: string, user: string): Promise<boolean> {
+    const rows = await this.readRows<{ member: boolean }>(
+      'RETURN EXISTS { (:User {name: $user})-[:MEMBER_OF]->(:Room {id: $room}) } AS member',
+      { room: roomId, user },
+    );
+    return rows[0]?.get('member') === true;
+  }
+
+  async members(roomId: string): Promise<string[]> {
+    const rows = await this.readRows<{ name: string }>(
+      'MATCH (u:User)-[:MEMBER_OF]->(:Room {id: $room}) RETURN u.name AS name ORDER BY name',
+      { room: roomId },
+    );
+    return rows.map((r) => r.get('name'));
+  }
+
+  // ---- messages -------------------------------------------------------------
+
+  async append(batch: NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    if (this.closed) throw unavailable(new Error('closed'));
+    return this.appends.append(batch);
+  }
+
+  private async appendNow(batch: NewMessage[]): Promise<AppendResult[]> {
+    const ids = newMessageIds(batch.length);
+    // The same (from, cid) racing in from another transaction into another room trips the
+    // uniqueness constraint; run again and it is found as the duplicate it is.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.write((tx) => appendInTx(tx, batch, ids));
+      } catch (err) {
+        if (!isConstraintFailure(err) || attempt === 3) throw err;
+      }
+    }
+  }
+
+  async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
+    const take = Math.max(0, Math.floor(options.limit));
+    // One row past the page tells whether older messages exist.
+    const rows = await this.readRows<MessageRow>(HISTORY, {
+      room: roomId,
+      before: int(Math.floor(options.before ?? Number.MAX_SAFE_INTEGER)),
+      limit: int(take + 1),
+    });
+    const messages = rows.map(rowMessage);
+    const more = messages.length > take;
+    if (more) messages.pop();
+    return { messages: messages.reverse(), more };
+  }
+
+  async since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    const rows = await this.readRows<MessageRow>(SINCE, {
+      room: roomId,
+      after: int(Math.floor(afterSeq)),
+      limit: int(Math.max(0, Math.floor(limit))),
+    });
+    return rows.map(rowMessage);
+  }
+
+  async lastSeq(roomId: string): Promise<number> {
+    const rows = await this.readRows<{ lastSeq: number }>(
+      'OPTIONAL MATCH (r:Room {id: $room}) RETURN coalesce(r.lastSeq, 0) AS lastSeq',
+      { room: roomId },
+    );
+    return rows[0]?.get('lastSeq') ?? 0;
+  }
+
+  async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
+    const lucene = toLuceneQuery(query);
+    const limit = Math.max(0, Math.floor(options.limit));
+    if (lucene === undefined || limit === 0) return [];
+    const rows = await this.readRows<MessageRow>(SEARCH, {
+      user,
+      room: options.room ?? null,
+      index: FULLTEXT_INDEX,
+      query: lucene,
+      limit: int(limit),
+    });
+    return rows.map(rowMessage);
+  }
+
+  async setReadMark(roomId: string, user: string, seq: number): Promise<number> {
+    const rows = await this.writeRows<{ mark: number }>(SET_READ_MARK, {
+      room: roomId,
+      user,
+      seq: int(Math.max(0, Math.floor(seq))),
+    });
+    return rows[0]?.get('mark') ?? 0;
+  }
+
+  async getFile(fileId: string): Promise<FileRecord | undefined> {
+    const rows = await this.readRows<{ f: FileProps }>('MATCH (f:File {fileId: $fileId}) RETURN f {.*} AS f', { fileId });
+    return rows[0] && toFile(rows[0].get('f'));
+  }
+
+  // ---- plumbing -------------------------------------------------------------
+
+  private connect(): Driver {
+    if (this.driver) return this.driver;
+    const { uri, user, password } = this.config;
+    const auth = user !== undefined ? neo4j.auth.basic(user, password ?? '') : undefined;
+    this.driver = neo4j.driver(uri, auth, {
+      maxConnectionPoolSize: this.config.maxPoolSize ?? NEO4J_DEFAULTS.maxPoolSize,
+      connectionAcquisitionTimeout: this.config.acquireTimeoutMs ?? NEO4J_DEFAULTS.acquireTimeoutMs,
+      connectionTimeout: NEO4J_DEFAULTS.connectTimeoutMs,
+      maxTransactionRetryTime: this.config.retryTimeMs ?? NEO4J_DEFAULTS.retryTimeMs,
+      disableLosslessIntegers: true,
+    });
+    return this.driver;
+  }
+
+  private session(mode: 'READ' | 'WRITE') {
+    if (this.closed) throw unavailable(new Error('closed'));
+    const driver = this.driver;
+    if (!driver) throw unavailable(new Error('not initialised'));
+    return driver.session({
+      database: this.config.database,
+      defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+    });
+  }
+
+  private async write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const session = this.session('WRITE');
+    try {
+      return await session.executeWrite(work);
+    } catch (err) {
+      throw storeError(err);
+    } finally {
+      // A session on a dead connection can fail to close; the pool drops that connection anyway.
+      await session.close().catch(() => {});
+    }
+  }
+
+  private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const session = this.session('READ');
+    try {
+      return await session.executeRead(work);
+    } catch (err) {
+      throw storeError(err);
+    } finally {
+      await session.close().catch(() => {});
+    }
+  }
+
+  private async readRows<T extends object>(query: string, params: Record<string, unknown> = {}): Promise<Row<T>[]> {
+    return this.read(async (tx) => (await tx.run(query, params)).records as unknown as Row<T>[]);
+  }
+
+  private async writeRows<T extends object>(query: string, params: Record<string, unknown> = {}): Promise<Row<T>[]> {
+    return this.write(async (tx) => (await tx.run(query, params)).records as unknown as Row<T>[]);
+  }
+}
+
+interface MessageRow {
+  m: MessageProps;
+  f: FileProps | null;
+}
+
+function rowMessage(row: Row<MessageRow>): ChatMessage {
+  return toMessage(row.get('m'), row.get('f'));
+}
+
+interface RoomInfoRow {
+  r: RoomProps;
+  lastRead: number;
+  members: string[] | null;
+}
+
+function toInfo(row: Row<RoomInfoRow>): RoomInfo {
+  const r = row.get('r');
+  const info: RoomInfo = { id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead') };
+  const members = row.get('members');
+  if (members !== null) info.members = members;
+  return info;
+}

@@ -105,7 +105,8 @@ export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | P
 export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promise<void> {
   const user = peer.user as string;
   const room = await ctx.rooms.access(f.room, user);
-  const seq = await ctx.store.setReadMark(f.room, user, f.seq);
+  // A mark past the last message would hide whatever comes next.
+  const seq = await ctx.store.setReadMark(f.room, user, Math.min(f.seq, await ctx.store.lastSeq(f.room)));
   const frame = encodeFrame({ t: 'read', room: f.room, user, seq });
   if (room !== 'general' && room.kind === 'dm') ctx.hub.toMembers(room.members, frame, peer);
   else ctx.hub.toUser(user, frame, peer);

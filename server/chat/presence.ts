@@ -23,8 +23,11 @@ export class Presence {
     for (const name of names) this.users.add(name);
   }
 
+  /** A newly registered user: everyone's people list learns of them (offline until they sign in). */
   addUser(name: string): void {
+    if (this.users.has(name)) return;
     this.users.add(name);
+    if (!this.states.has(name)) this.changed({ user: name, status: 'offline' });
   }
 
   exists(name: string): boolean {

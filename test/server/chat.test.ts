@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { dmRoomId, type HistoryReply, type MsgEvent, type PresenceEvent, type ServerFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
-import { Client, connect, rejectsWith, resume, signIn, sleep, uniqueUser } from './chat-helpers';
+import { Client, connect, register, rejectsWith, resume, signIn, sleep, uniqueUser } from './chat-helpers';
 
 describe('server: chat over real TCP', function () {
   this.timeout(30_000);
@@ -180,14 +180,32 @@ describe('server: chat over real TCP', function () {
     b.conn.request({ t: 'ping' }).catch(() => {});
     b2.conn.send({ t: 'status', status: 'away', context: 'src/x.ts' });
     await a.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === user && c.status === 'away' && c.context === 'src/x.ts'));
+    const mark = a.frames.length;
+    const wentOffline = (f: ServerFrame) => a.frames.indexOf(f) >= mark && f.t === 'presence' && !!f.changes?.some((c) => c.user === user && c.status === 'offline');
     b.close();
     await sleep(200);
-    assert.ok(!a.frames.some((f) => f.t === 'presence' && f.changes?.some((c) => c.user === user && c.status === 'offline')), 'offline while a connection is open');
+    assert.ok(!a.frames.some(wentOffline), 'offline while a connection is open');
     b2.close();
-    await a.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === user && c.status === 'offline'));
+    await a.waitFor(wentOffline);
     const c = await track(signIn(server));
     const snap = await c.waitFor<PresenceEvent>((f) => f.t === 'presence' && f.users !== undefined);
     assert.equal(snap.users?.find((u) => u.user === user)?.status, 'offline');
+  });
+
+  it('tells everyone about a newly registered user', async () => {
+    const a = await track(signIn(server));
+    const user = uniqueUser();
+    await register(server, user);
+    await a.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === user && c.status === 'offline'));
+  });
+
+  it('keeps read marks within the room’s messages', async () => {
+    const [a, b] = await Promise.all([track(signIn(server)), track(signIn(server))]);
+    const room = dmRoomId(a.user, b.user);
+    const ack = await a.send(room, 'one');
+    await b.conn.request({ t: 'read', room, seq: 999 });
+    const read = await a.waitFor((f) => f.t === 'read' && f.room === room);
+    assert.equal((read as { seq: number }).seq, ack.seq);
   });
 
   it('relays typing to other members and read marks to the DM partner', async () => {

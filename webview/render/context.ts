@@ -1,0 +1,35 @@
+// What a row renderer needs from the app: who I am, preview URIs, and the actions its
+// buttons trigger. Renderers never post to the host themselves.
+import type { ChatMessage } from '../../protocol/messages';
+
+export type MediaState = { uri: string } | 'loading' | 'unavailable';
+
+export interface RenderContext {
+  me: string;
+  /** Preview state of a file; undefined when never asked for. */
+  media(fileId: string): MediaState | undefined;
+  /** Ask the host for a preview of a file shown on screen. */
+  wantMedia(fileId: string): void;
+  isExpanded(key: string): boolean;
+  toggleExpanded(key: string): void;
+  openSnippet(msg: ChatMessage): void;
+  openMedia(fileId: string): void;
+  download(fileId: string): void;
+  retry(cid: string): void;
+  /** Room titles, for rows shown outside their room (search results). */
+  roomTitle(room: string): string;
+}
+
+/** Stable colour class for a name (avatar tints come from theme chart colours). */
+export function tintOf(name: string): string {
+  // FNV-1a: short, similar names still spread over the palette.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return `tint-${(hash >>> 0) % 6}`;
+}
+
+/** One visible letter for an avatar (first code point, so emoji and accents survive). */
+export function initialOf(name: string): string {
+  const first = Array.from(name.replace(/^[^\p{L}\p{N}]+/u, ''))[0] ?? Array.from(name)[0] ?? '?';
+  return first.toUpperCase();
+}

@@ -1,0 +1,76 @@
+// Rows → virtual list items: a key, a version (what makes the row render again) and a
+// height estimate until the row has been measured.
+import { h } from '../dom';
+import { formatDay } from '../format';
+import type { Row } from '../rows';
+import { SNIPPET_PREVIEW_LINES, snippetLines } from './snippet';
+import type { RenderContext } from './context';
+import { renderMessageRow, renderPendingRow } from './messageRow';
+
+export type RowItem = Row & { version: string; estimate: number };
+
+const LINE = 20;
+
+function textHeight(text: string | undefined): number {
+  if (!text) return 0;
+  let lines = 0;
+  for (const l of text.split('\n')) lines += Math.max(1, Math.ceil(l.length / 60));
+  return lines * LINE;
+}
+
+export function toItem(row: Row, ctx: RenderContext): RowItem {
+  switch (row.kind) {
+    case 'top':
+      return { ...row, version: row.state, estimate: 56 };
+    case 'day':
+      return { ...row, version: '', estimate: 36 };
+    case 'unread':
+      return { ...row, version: '', estimate: 30 };
+    case 'pending':
+      return { ...row, version: `${row.head}|${row.pending.state}`, estimate: (row.head ? 30 : 6) + textHeight(row.pending.text) + 20 };
+    case 'msg': {
+      const m = row.msg;
+      let estimate = (row.head ? 34 : 6) + textHeight(m.text);
+      if (m.snippet) {
+        const n = snippetLines(m.snippet).length;
+        estimate += 56 + Math.min(n, SNIPPET_PREVIEW_LINES) * 18 + (n > SNIPPET_PREVIEW_LINES ? 24 : 0);
+      }
+      let media = '';
+      if (m.file) {
+        const state = ctx.media(m.file.fileId);
+        media = state === undefined ? 'none' : typeof state === 'string' ? state : 'uri';
+        estimate += 56 + (m.file.kind === 'image' || m.file.kind === 'video' ? 200 : m.file.kind === 'audio' ? 48 : 0);
+      }
+      const expanded = m.snippet && ctx.isExpanded(row.key) ? 'x' : '';
+      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}`, estimate };
+    }
+  }
+}
+
+export function renderRow(item: RowItem, ctx: RenderContext, roomTitle: string, isDm: boolean, onLoadOlder: () => void): HTMLElement {
+  switch (item.kind) {
+    case 'top': {
+      const row = h('div', { class: `row top ${item.state}` });
+      if (item.state === 'loading') row.append(h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), 'Loading older messages…');
+      else if (item.state === 'more') {
+        const b = h('button', { class: 'link-button', text: 'Load older messages', attrs: { type: 'button' } });
+        b.addEventListener('click', onLoadOlder);
+        row.append(b);
+      } else {
+        row.append(
+          h('div', { class: 'start-title', text: isDm ? roomTitle : `#${roomTitle}` }),
+          h('div', { class: 'start-sub', text: isDm ? `This is the beginning of your conversation with ${roomTitle}.` : `This is the beginning of #${roomTitle}.` }),
+        );
+      }
+      return row;
+    }
+    case 'day':
+      return h('div', { class: 'row day', attrs: { role: 'separator' } }, h('span', { text: formatDay(item.ts) }));
+    case 'unread':
+      return h('div', { class: 'row unread', attrs: { role: 'separator' } }, h('span', { text: 'New messages' }));
+    case 'pending':
+      return renderPendingRow(item.pending, item.key, item.head, ctx);
+    case 'msg':
+      return renderMessageRow(item.msg, item.key, item.head, item.mine, item.seen, ctx);
+  }
+}

@@ -9,10 +9,9 @@ interface RoomInfoRow extends RoomRow {
   last_read: number;
 }
 
-const ROOM_INFO = `SELECT r.id, r.kind, r.name, r.created_by, r.created_at,
+const ROOM_INFO_COLUMNS = `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user ORDER BY user) FROM members WHERE room = r.id) AS members,
-    coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = ?), 0) AS last_read
-  FROM rooms r`;
+    coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0) AS last_read`;
 
 /**
  * Rooms, membership and read marks. `general` has no member rows: every user is in it, so it
@@ -24,8 +23,8 @@ export class Rooms {
   private readonly deleteMember: Statement<[string, string]>;
   private readonly selectRoom: Statement<[string], RoomRow>;
   private readonly selectGroups: Statement<[], RoomRow>;
-  private readonly selectInfo: Statement<[string, string], RoomInfoRow>;
-  private readonly selectRoomsOf: Statement<[string, string], RoomInfoRow>;
+  private readonly selectInfo: Statement<[{ room: string; user: string }], RoomInfoRow>;
+  private readonly selectRoomsOf: Statement<[{ user: string }], RoomInfoRow>;
   private readonly selectIsMember: Statement<[string, string], number>;
   private readonly selectMembers: Statement<[string], string>;
   private readonly upsertReadMark: Statement<[string, string, number], number>;
@@ -43,9 +42,10 @@ export class Rooms {
     this.deleteMember = db.prepare('DELETE FROM members WHERE room = ? AND user = ?');
     this.selectRoom = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms WHERE id = ?');
     this.selectGroups = db.prepare("SELECT id, kind, name, created_by, created_at FROM rooms WHERE kind = 'group' ORDER BY id");
-    this.selectInfo = db.prepare<[string, string], RoomInfoRow>(`${ROOM_INFO} WHERE r.id = ?`);
-    this.selectRoomsOf = db.prepare<[string, string], RoomInfoRow>(
-      `${ROOM_INFO} JOIN members me ON me.room = r.id AND me.user = ? ORDER BY r.id`,
+    this.selectInfo = db.prepare<[{ room: string; user: string }], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.id = @room`);
+    // CROSS JOIN fixes the order: from the user's few member rows, never a scan of every room (DMs add up).
+    this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(
+      `SELECT ${ROOM_INFO_COLUMNS} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`,
     );
     this.selectIsMember = db.prepare<[string, string], number>('SELECT 1 FROM members WHERE room = ? AND user = ?').pluck();
     this.selectMembers = db.prepare<[string], string>('SELECT user FROM members WHERE room = ? ORDER BY user').pluck();
@@ -81,14 +81,14 @@ export class Rooms {
   }
 
   info(roomId: string, user: string): RoomInfo | undefined {
-    const row = this.selectInfo.get(user, roomId);
+    const row = this.selectInfo.get({ room: roomId, user });
     return row === undefined ? undefined : this.toInfo(row);
   }
 
   /** General first, then the user's other rooms by id. */
   roomsOf(user: string): RoomInfo[] {
     const general = this.info(GENERAL_ROOM, user);
-    const rest = this.selectRoomsOf.all(user, user).map((row) => this.toInfo(row));
+    const rest = this.selectRoomsOf.all({ user }).map((row) => this.toInfo(row));
     return general === undefined ? rest : [general, ...rest];
   }
 

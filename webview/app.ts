@@ -1,0 +1,546 @@
+// The chat panel: wires host messages to the store and the store to the views.
+import type { ChatMessage } from '../protocol/messages';
+import { Composer } from './composer';
+import { h, icon, ICONS } from './dom';
+import { rankCandidates, type Trigger } from './mentions';
+import {
+  Acked, ActiveRoom, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
+  OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
+  Search, SearchResults, Send, Typing, TypingEvent,
+  type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
+} from './messages';
+import { parsePrivateShortcut } from './privateChat';
+import type { MediaState, RenderContext } from './render/context';
+import { renderRow, toItem, type RowItem } from './render/rowView';
+import { buildRows, type TopState } from './rows';
+import { SearchView } from './searchView';
+import { ChatStore, TYPING_TTL_MS } from './store';
+import { parseState, type SavedState } from './uiState';
+import { Host } from './vscodeApi';
+import { VirtualList } from './virtualList';
+
+const TYPING_SEND_INTERVAL_MS = 3000;
+const NEAR_TOP_PX = 800;
+const DEFAULT_MAX_TEXT = 16 * 1024;
+const MAX_INLINE_FILE = 8 * 1024 * 1024;
+const LOAD_RETRY_MS = 5000;
+
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: '',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline. Messages will be sent when the connection is back.',
+  signedOut: 'Signed out.',
+};
+
+export class App {
+  private readonly host = new Host();
+  private readonly store = new ChatStore();
+  private readonly saved: SavedState;
+  private readonly media = new Map<string, MediaState>();
+  private readonly expanded: Set<string>;
+  private readonly ctx: RenderContext;
+  private active: string | undefined;
+  private ready = false;
+  private connection: ConnectionState = 'connecting';
+  private maxText = DEFAULT_MAX_TEXT;
+  private lastTypingSent = 0;
+  private readPosted = new Map<string, number>();
+  private loadBlockedUntil = new Map<string, number>();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
+  private mediaQueue: string[] = [];
+
+  private readonly roomSelect: HTMLSelectElement;
+  private readonly roomStatus: HTMLElement;
+  private readonly banner: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly list: VirtualList<RowItem>;
+  private readonly jump: HTMLButtonElement;
+  private readonly typingLine: HTMLElement;
+  private readonly toast: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly composer: Composer;
+  private readonly search: SearchView;
+
+  constructor(root: HTMLElement) {
+    this.saved = parseState(this.host.getState());
+    this.expanded = new Set(this.saved.expanded);
+    this.ctx = this.renderContext();
+
+    this.roomSelect = h('select', { class: 'room-select', attrs: { 'aria-label': 'Room' } });
+    this.roomStatus = h('span', { class: 'room-status' });
+    const searchButton = h('button', { class: 'icon-button', title: 'Search messages', attrs: { type: 'button', 'aria-label': 'Search messages' } }, icon([...ICONS.search]));
+    this.search = new SearchView(this.ctx, (q) => this.runSearch(q), (room) => this.openRoom(room, false), () => this.list.refresh());
+    const header = h('header', { class: 'topbar' }, h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, searchButton), this.search.bar);
+    this.banner = h('div', { class: 'banner', attrs: { role: 'status' } });
+    this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
+    this.jump = h('button', { class: 'jump', attrs: { type: 'button' } }, icon([...ICONS.arrowDown]), 'Jump to latest');
+    this.empty = h('div', { class: 'empty', text: 'Connecting to Parley…' });
+    this.toast = h('div', { class: 'toast', attrs: { role: 'alert' } });
+    this.toast.hidden = true;
+    this.jump.hidden = true;
+    const listWrap = h('main', { class: 'list-wrap' }, this.scroller, this.search.panel, this.empty, this.jump, this.toast);
+    this.typingLine = h('div', { class: 'typing', attrs: { 'aria-live': 'polite' } });
+    this.composer = new Composer({
+      candidates: (t) => this.candidates(t),
+      status: (name) => this.store.presence.get(name)?.status ?? 'offline',
+      send: (text) => this.send(text),
+      typing: () => this.sendTyping(),
+      draftChanged: (text) => this.setDraft(text),
+      paste: (files) => void this.pasteFiles(files),
+    });
+    this.composer.setEnabled(false);
+    root.replaceChildren(header, this.banner, listWrap, this.typingLine, this.composer.el);
+
+    this.list = new VirtualList<RowItem>(this.scroller, (item) => this.renderItem(item));
+    this.list.onLayout = () => this.afterLayout();
+
+    this.roomSelect.addEventListener('change', () => this.openRoom(this.roomSelect.value, false));
+    searchButton.addEventListener('click', () => (this.search.isOpen ? this.search.close() : this.search.open()));
+    this.jump.addEventListener('click', () => this.list.scrollToBottom());
+    this.listenForLinks(root);
+    this.listenForDrops(root);
+    document.addEventListener('visibilitychange', () => this.scheduleRead());
+    this.updateBanner();
+
+    this.host.listen((msg) => this.handle(msg));
+    this.host.post(Ready, {});
+  }
+
+  // ---- host messages ----------------------------------------------------------------------
+
+  private handle(msg: HostMessage): void {
+    if (Init.is(msg)) return this.onInit(msg);
+    if (!this.ready) return;
+    if (Messages.is(msg)) {
+      const page = msg.prepend === true || msg.requestId !== undefined;
+      this.store.addMessages(msg.room, msg.messages, page ? { prepend: true, more: msg.more } : { more: msg.more });
+      this.roomChanged(msg.room);
+    } else if (Pending.is(msg)) {
+      this.store.setPending(msg.room, msg.cid, msg.text, msg.state);
+      this.roomChanged(msg.room);
+    } else if (Acked.is(msg)) {
+      const room = this.store.ack(msg.cid, msg.seq, msg);
+      if (room) this.roomChanged(room);
+    } else if (TypingEvent.is(msg)) {
+      this.store.setTyping(msg.room, msg.user);
+      if (msg.room === this.active) this.updateTyping();
+    } else if (ReadMark.is(msg)) {
+      this.store.setReadMark(msg.room, msg.user, msg.seq);
+      this.roomChanged(msg.room);
+    } else if (Presence.is(msg)) {
+      this.store.applyPresence(msg.users, msg.changes);
+      this.updateHeader();
+    } else if (Connection.is(msg)) {
+      this.connection = msg.state;
+      this.updateBanner(msg.detail);
+    } else if (ActiveRoom.is(msg)) {
+      this.openRoom(msg.room, true);
+    } else if (Rooms.is(msg)) {
+      this.store.setRooms(msg.rooms);
+      if (this.active && !this.store.rooms.has(this.active)) this.openRoom(this.defaultRoom(), false);
+      this.updateHeader();
+    } else if (SearchResults.is(msg)) {
+      this.search.show(msg.query, msg.messages);
+    } else if (MediaUri.is(msg)) {
+      this.media.set(msg.fileId, { uri: msg.uri });
+      this.refreshList();
+    } else if (ErrorMessage.is(msg)) {
+      // Errors answering a request are shown by whoever made the request.
+      if (msg.requestId === undefined) this.showToast(msg.message);
+    }
+  }
+
+  private onInit(msg: ReturnType<typeof Init.create>): void {
+    this.ready = true;
+    this.store.init(msg.me, msg.rooms);
+    if (msg.presence) this.store.applyPresence(msg.presence);
+    if (msg.connection) this.connection = msg.connection;
+    if (msg.maxText) this.maxText = msg.maxText;
+    if (msg.theme) applyTheme(msg.theme);
+    this.empty.hidden = true;
+    this.composer.setEnabled(true);
+    this.updateBanner();
+    const known = (id: string | undefined): id is string => id !== undefined && this.store.rooms.has(id);
+    const room = known(msg.activeRoom) ? msg.activeRoom : known(this.saved.activeRoom) ? this.saved.activeRoom : this.defaultRoom();
+    this.active = undefined;
+    this.list.reset();
+    this.openRoom(room, room === msg.activeRoom);
+  }
+
+  // ---- rooms ------------------------------------------------------------------------------
+
+  private defaultRoom(): string {
+    if (this.store.rooms.has('general')) return 'general';
+    return this.store.rooms.keys().next().value ?? 'general';
+  }
+
+  /** Switches rooms; `fromHost` when the host asked, so it is not told again. */
+  private openRoom(id: string, fromHost: boolean): void {
+    if (!this.ready) return;
+    if (this.search.isOpen && !fromHost) this.search.close();
+    if (id === this.active) return;
+    if (this.active) this.saved.scroll[this.active] = this.list.position();
+    this.active = id;
+    this.saved.activeRoom = id;
+    const r = this.store.room(id);
+    // The divider marks what was unread when the room was opened, and stays put while it is.
+    r.unreadAfter = r.info.lastRead < r.info.lastSeq ? r.info.lastRead : undefined;
+    this.composer.setRoom(this.saved.drafts[id] ?? '', `Message ${r.info.kind === 'dm' ? this.store.title(id) : `#${this.store.title(id)}`}`);
+    this.list.reset();
+    const items = this.items();
+    const savedPos = this.saved.scroll[id];
+    const divider = items.find((i) => i.kind === 'unread');
+    const position = savedPos && savedPos !== 'bottom' && items.some((i) => i.key === savedPos.key)
+      ? savedPos
+      : divider && savedPos === undefined ? { key: divider.key, offset: 48 } : 'bottom';
+    this.list.setItems(items, position);
+    this.updateHeader();
+    this.updateTyping();
+    if (!fromHost) this.host.post(OpenRoom, { room: id });
+    if (r.more === undefined) this.loadOlder(id);
+    this.persist();
+  }
+
+  private loadOlder(room: string): void {
+    const r = this.store.room(room);
+    if (r.loading || r.more === false || (this.loadBlockedUntil.get(room) ?? 0) > Date.now()) return;
+    r.loading = true;
+    if (room === this.active) this.refreshList();
+    const before = r.messages[0]?.seq;
+    this.host.request(LoadOlder, { room, ...(before !== undefined ? { before } : {}) }).catch((err: Error) => {
+      r.loading = false;
+      this.loadBlockedUntil.set(room, Date.now() + LOAD_RETRY_MS);
+      if (room === this.active) this.refreshList();
+      this.showToast(`Could not load messages: ${err.message}`);
+    });
+  }
+
+  private roomChanged(room: string): void {
+    if (room === this.active) {
+      this.refreshList();
+      this.updateTyping();
+    }
+    this.updateHeader();
+  }
+
+  // ---- the list ---------------------------------------------------------------------------
+
+  private items(): RowItem[] {
+    const id = this.active as string;
+    const r = this.store.room(id);
+    const peer = this.store.peerOf(id);
+    const top: TopState = r.loading ? 'loading' : r.more === false ? 'start' : 'more';
+    return buildRows({
+      room: id,
+      me: this.store.me,
+      messages: r.messages,
+      pending: r.pending,
+      top,
+      unreadAfter: r.unreadAfter,
+      seenSeq: peer !== undefined ? r.readMarks.get(peer) : undefined,
+    }).map((row) => toItem(row, this.ctx));
+  }
+
+  private refreshList(): void {
+    if (this.active) this.list.setItems(this.items(), 'keep');
+  }
+
+  private renderItem(item: RowItem): HTMLElement {
+    const id = this.active as string;
+    const isDm = this.store.room(id).info.kind === 'dm';
+    return renderRow(item, this.ctx, this.store.title(id), isDm, () => this.loadOlder(id));
+  }
+
+  private afterLayout(): void {
+    const id = this.active;
+    if (!id) return;
+    const s = this.scroller;
+    const r = this.store.room(id);
+    if (s.scrollTop < NEAR_TOP_PX && r.more !== false && !r.loading) this.loadOlder(id);
+    this.jump.hidden = s.scrollHeight - s.scrollTop - s.clientHeight < s.clientHeight;
+    this.scheduleRead();
+    this.persist();
+  }
+
+  /** Marks as read up to the newest message on screen, once the scrolling settles. */
+  private scheduleRead(): void {
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      const id = this.active;
+      if (!id || document.visibilityState !== 'visible' || this.search.isOpen) return;
+      const [start, end] = this.list.visibleRange();
+      let seq = 0;
+      for (let i = end - 1; i >= start && seq === 0; i--) {
+        const it = this.list.item(i);
+        if (it?.kind === 'msg') seq = it.msg.seq;
+      }
+      const r = this.store.room(id);
+      if (seq > Math.max(r.info.lastRead, this.readPosted.get(id) ?? 0)) {
+        this.readPosted.set(id, seq);
+        r.info.lastRead = seq;
+        this.host.post(Read, { room: id, seq });
+        this.updateHeader();
+      }
+    }, 250);
+  }
+
+  // ---- header, banner, typing, toast ---------------------------------------------------------
+
+  private updateHeader(): void {
+    const groups: HTMLOptionElement[] = [];
+    const dms: HTMLOptionElement[] = [];
+    const ids = [...this.store.rooms.keys()];
+    if (this.active && !ids.includes(this.active)) ids.push(this.active);
+    for (const id of ids) {
+      const r = this.store.room(id);
+      const unread = id === this.active ? 0 : this.store.unreadCount(id);
+      const name = r.info.kind === 'dm' ? this.store.title(id) : `# ${this.store.title(id)}`;
+      const opt = h('option', { text: unread > 0 ? `${name}  (${unread})` : name });
+      opt.value = id;
+      (r.info.kind === 'dm' ? dms : groups).push(opt);
+    }
+    const byName = (a: HTMLOptionElement, b: HTMLOptionElement): number => (a.textContent ?? '').localeCompare(b.textContent ?? '');
+    const parts: HTMLElement[] = [];
+    if (groups.length) parts.push(h('optgroup', { attrs: { label: 'Rooms' } }, ...groups.sort(byName)));
+    if (dms.length) parts.push(h('optgroup', { attrs: { label: 'Direct messages' } }, ...dms.sort(byName)));
+    this.roomSelect.replaceChildren(...parts);
+    if (this.active) this.roomSelect.value = this.active;
+
+    const peer = this.active ? this.store.peerOf(this.active) : undefined;
+    if (peer !== undefined) {
+      const status = this.store.presence.get(peer)?.status ?? 'offline';
+      this.roomStatus.replaceChildren(h('span', { class: `presence-dot ${status}` }), status);
+      this.roomStatus.title = this.store.presence.get(peer)?.context ?? '';
+    } else {
+      const members = this.active ? this.store.membersOf(this.active) : [];
+      const online = members.filter((m) => this.store.presence.get(m)?.status === 'online').length;
+      this.roomStatus.replaceChildren(h('span', { class: 'presence-dot online' }), `${online} online`);
+      this.roomStatus.title = `${members.length} members`;
+    }
+  }
+
+  private updateBanner(detail?: string): void {
+    const text = CONNECTION_TEXT[this.connection];
+    this.banner.textContent = text && detail ? `${text} ${detail}` : text;
+    this.banner.hidden = !text;
+    this.banner.className = `banner ${this.connection}`;
+  }
+
+  private updateTyping(): void {
+    clearTimeout(this.typingTimer);
+    const users = this.active ? this.store.typingUsers(this.active) : [];
+    if (users.length === 0) {
+      this.typingLine.replaceChildren();
+      return;
+    }
+    const who = users.length === 1 ? `${users[0]} is typing` : users.length === 2 ? `${users[0]} and ${users[1]} are typing` : 'Several people are typing';
+    this.typingLine.replaceChildren(h('span', { class: 'dots', attrs: { 'aria-hidden': 'true' } }, h('i'), h('i'), h('i')), h('span', { text: who }));
+    this.typingTimer = setTimeout(() => this.updateTyping(), TYPING_TTL_MS / 3);
+  }
+
+  private showToast(message: string): void {
+    this.toast.textContent = message;
+    this.toast.hidden = false;
+    clearTimeout((this.toast as HTMLElement & { timer?: ReturnType<typeof setTimeout> }).timer);
+    (this.toast as HTMLElement & { timer?: ReturnType<typeof setTimeout> }).timer = setTimeout(() => (this.toast.hidden = true), 6000);
+  }
+
+  // ---- composing ------------------------------------------------------------------------------
+
+  private candidates(t: Trigger): string[] {
+    if (!this.active) return [];
+    const names = t.char === '~' ? [...this.store.presence.keys()] : this.store.membersOf(this.active);
+    return rankCandidates(t.query, names, this.store.presence, this.store.me);
+  }
+
+  private send(text: string): boolean {
+    const id = this.active;
+    if (!id) return false;
+    const known = this.store.presence.size > 0 ? (u: string) => this.store.presence.has(u) : undefined;
+    const dm = parsePrivateShortcut(text, this.store.me, known);
+    const room = dm ? dm.room : id;
+    const body = dm ? dm.text : text;
+    if (new TextEncoder().encode(body).length > this.maxText) {
+      this.composer.showHint(`Too long to send: the limit is ${Math.floor(this.maxText / 1024)} KB.`, undefined, 'error');
+      return false;
+    }
+    const cid = newCid();
+    this.store.setPending(room, cid, body, 'sending');
+    this.host.post(Send, { room, text: body, cid });
+    if (dm) {
+      this.composer.showHint(`Sent privately to ${dm.user}.`, { label: 'Open conversation', run: () => this.openRoom(room, false) });
+      this.updateHeader();
+    } else {
+      this.list.setItems(this.items(), 'bottom');
+    }
+    return true;
+  }
+
+  private sendTyping(): void {
+    const now = Date.now();
+    if (!this.active || now - this.lastTypingSent < TYPING_SEND_INTERVAL_MS) return;
+    this.lastTypingSent = now;
+    this.host.post(Typing, { room: this.active });
+  }
+
+  private setDraft(text: string): void {
+    if (!this.active) return;
+    if (text) this.saved.drafts[this.active] = text;
+    else delete this.saved.drafts[this.active];
+    this.persist();
+  }
+
+  private runSearch(query: string): void {
+    this.search.searching(query);
+    this.host.request(Search, { query }).catch((err: Error) => this.search.failed(err.message));
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  private async pasteFiles(files: File[]): Promise<void> {
+    const room = this.active;
+    if (!room) return;
+    for (const f of files) {
+      if (f.size > MAX_INLINE_FILE) {
+        this.showToast(`${f.name || 'The pasted file'} is too large to paste; use “Send File”.`);
+        continue;
+      }
+      const dataBase64 = toBase64(await f.arrayBuffer());
+      this.host.request(PasteImage, { room, name: f.name || 'pasted-image.png', mime: f.type, dataBase64 })
+        .catch((err: Error) => this.showToast(err.message));
+    }
+  }
+
+  private listenForDrops(root: HTMLElement): void {
+    root.addEventListener('dragover', (e) => {
+      if (!e.dataTransfer) return;
+      e.preventDefault();
+      root.classList.add('dropping');
+    });
+    root.addEventListener('dragleave', (e) => {
+      if (e.target === root || !root.contains(e.relatedTarget as Node | null)) root.classList.remove('dropping');
+    });
+    root.addEventListener('drop', (e) => {
+      e.preventDefault();
+      root.classList.remove('dropping');
+      const room = this.active;
+      const dt = e.dataTransfer;
+      if (!room || !dt) return;
+      const uris = (dt.getData('text/uri-list') || '').split(/\r?\n/).filter((l) => l && !l.startsWith('#'));
+      void Promise.all(Array.from(dt.files).map(async (f): Promise<DroppedFile> => ({
+        name: f.name,
+        size: f.size,
+        mime: f.type,
+        ...(f.size <= MAX_INLINE_FILE ? { dataBase64: toBase64(await f.arrayBuffer()) } : {}),
+      }))).then((files) => {
+        if (files.length === 0 && uris.length === 0) return;
+        return this.host.request(DropFiles, { room, files, ...(uris.length ? { uris } : {}) });
+      }).catch((err: Error) => this.showToast(err.message));
+    });
+  }
+
+  // ---- links and rendering context ------------------------------------------------------------
+
+  /** Links never navigate: a click asks the host to open the URL. */
+  private listenForLinks(root: HTMLElement): void {
+    const openLink = (e: Event): void => {
+      const target = e.target as Element | null;
+      const a = target?.closest?.('a');
+      if (!a) return;
+      e.preventDefault();
+      const href = a.getAttribute('data-href');
+      if (href) this.host.post(OpenLink, { href });
+    };
+    root.addEventListener('click', (e) => {
+      openLink(e);
+      const copy = (e.target as Element | null)?.closest?.('button.copy-code');
+      const code = copy?.closest('.code-block')?.querySelector('code')?.textContent;
+      if (code !== undefined && code !== null) void navigator.clipboard?.writeText(code).catch(() => {});
+    });
+    root.addEventListener('auxclick', openLink);
+    root.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.target as Element | null)?.matches?.('a.link')) openLink(e);
+    });
+  }
+
+  private renderContext(): RenderContext {
+    const store = this.store;
+    return {
+      // Read lazily: the context exists before `init` says who I am.
+      get me() {
+        return store.me;
+      },
+      media: (fileId) => this.media.get(fileId),
+      wantMedia: (fileId) => this.wantMedia(fileId),
+      isExpanded: (key) => this.expanded.has(key),
+      toggleExpanded: (key) => {
+        if (!this.expanded.delete(key)) this.expanded.add(key);
+        this.refreshList();
+        this.persist();
+      },
+      openSnippet: (message: ChatMessage) => this.host.post(OpenSnippet, { message }),
+      openMedia: (fileId) => void this.host.request(OpenMedia, { fileId }).catch((err: Error) => this.showToast(err.message)),
+      download: (fileId) => void this.host.request(Download, { fileId }).catch((err: Error) => this.showToast(err.message)),
+      retry: (cid) => {
+        const room = [...this.store.rooms.values()].find((r) => r.pending.some((p) => p.cid === cid));
+        if (room) this.store.setPending(room.info.id, cid, '', 'sending');
+        this.host.post(Retry, { cid });
+        this.refreshList();
+      },
+      roomTitle: (room) => {
+        const r = this.store.rooms.get(room);
+        return r?.info.kind === 'dm' || this.store.peerOf(room) ? this.store.title(room) : `#${this.store.title(room)}`;
+      },
+    };
+  }
+
+  /** Preview requests go out after the current render, a few at a time. */
+  private wantMedia(fileId: string): void {
+    this.media.set(fileId, 'loading');
+    this.mediaQueue.push(fileId);
+    if (this.mediaQueue.length > 1) return;
+    queueMicrotask(() => {
+      const ids = this.mediaQueue;
+      this.mediaQueue = [];
+      for (const id of ids) {
+        this.host.request(RequestMedia, { fileId: id }).catch(() => {
+          this.media.set(id, 'unavailable');
+          this.refreshList();
+        });
+      }
+    });
+  }
+
+  private persist(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      if (this.active) this.saved.scroll[this.active] = this.list.position();
+      this.saved.expanded = [...this.expanded].slice(-200);
+      this.host.setState(this.saved);
+    }, 150);
+  }
+}
+
+
+function applyTheme(theme: ThemeKind): void {
+  const cls = document.body.classList;
+  if (['vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light'].some((c) => cls.contains(c))) return;
+  cls.add(`vscode-${theme}`);
+  if (theme === 'high-contrast-light') cls.add('vscode-high-contrast');
+}
+
+function newCid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function toBase64(buf: ArrayBuffer): string {
+  const bytes = new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}

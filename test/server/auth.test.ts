@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { ParleyError } from '../../protocol';
+import { Auth } from '../../server/chat/auth';
+import { hashToken } from '../../server/chat/tokens';
+import { openStore, type Store } from '../../server/store';
+import { tempDir } from '../helpers/server';
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    assert.ok(err instanceof ParleyError, String(err));
+    return err.code;
+  }
+}
+
+describe('auth against the SQLite store', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let store: Store;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = await openStore({ kind: 'sqlite', dataDir: dir });
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores only a scrypt hash and a token hash', async () => {
+    const auth = new Auth(store, { enabled: true });
+    await auth.register('alice_1', 'open sesame', '10.0.0.1');
+    const record = await store.getUser('alice_1');
+    assert.match(record?.passwordHash ?? '', /^scrypt\$/);
+    assert.ok(!record?.passwordHash.includes('open sesame'));
+    const { token, tokenHash } = await auth.login('alice_1', 'open sesame', '10.0.0.1');
+    assert.equal(tokenHash, hashToken(token));
+    assert.equal(await store.sessionUser(tokenHash), 'alice_1');
+    assert.equal(await store.sessionUser(token), undefined);
+    assert.deepEqual(await auth.resume(token), { user: 'alice_1', tokenHash });
+    await auth.logout(tokenHash);
+    assert.equal(await code(auth.resume(token)), 'UNAUTHENTICATED');
+  });
+
+  it('limits registrations per address', async () => {
+    const auth = new Auth(store, { enabled: true });
+    const codes = [];
+    // Invalid names are refused before they count; taken ones count.
+    for (let i = 0; i < 31; i++) codes.push(await code(auth.register('taken_user', 'pw-123456', '10.0.0.2')));
+    assert.equal(codes[0], 'ok');
+    assert.deepEqual(codes.slice(1, 30), Array(29).fill('USER_EXISTS'));
+    assert.equal(codes[30], 'RATE_LIMITED');
+    assert.equal(await code(auth.register('other_user', 'pw-123456', '10.0.0.3')), 'ok');
+  });
+
+  it('throttles failed sign-ins per address across user names, and never successful ones', async () => {
+    const auth = new Auth(store, { enabled: true });
+    await auth.register('bob_1234', 'pw-123456', '10.0.0.4');
+    for (let i = 0; i < 10; i++) assert.equal(await code(auth.login('bob_1234', 'pw-123456', '10.0.0.5')), 'ok');
+    const codes = [];
+    for (let i = 0; i < 21; i++) codes.push(await code(auth.login(`nobody_${i}_x`, 'wrong-pw', '10.0.0.5')));
+    assert.deepEqual(codes.slice(0, 20), Array(20).fill('BAD_CREDENTIALS'));
+    assert.equal(codes[20], 'RATE_LIMITED');
+    // The same user from elsewhere is fine: its own budget was never touched.
+    assert.equal(await code(auth.login('bob_1234', 'pw-123456', '10.0.0.6')), 'ok');
+  });
+
+  it('spends the same scrypt work on unknown users as on wrong passwords', async () => {
+    const auth = new Auth(store, { enabled: false });
+    await auth.register('carol_12', 'pw-123456', '10.0.0.7');
+    const time = async (user: string) => {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 3; i++) assert.equal(await code(auth.login(user, 'wrong-pw', '10.0.0.8')), 'BAD_CREDENTIALS');
+      return Number(process.hrtime.bigint() - started) / 3e6;
+    };
+    await time('nobody_at_all');
+    const known = await time('carol_12');
+    const unknown = await time('nobody_at_all');
+    assert.ok(unknown > known * 0.4 && unknown < known * 2.5, `unknown ${unknown.toFixed(1)} ms vs known ${known.toFixed(1)} ms`);
+  });
+
+  it('turns every throttle off when limits are disabled', async () => {
+    const auth = new Auth(store, { enabled: false });
+    for (let i = 0; i < 25; i++) assert.equal(await code(auth.login('nobody_here', 'wrong-pw', '10.0.0.9')), 'BAD_CREDENTIALS');
+  });
+});

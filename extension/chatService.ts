@@ -250,6 +250,8 @@ export class ChatService implements vscode.Disposable {
       const fresh = this.model.user !== s.user;
       this.model.setUser(s.user);
       this.model.setRooms(client.currentRooms);
+      // The presence list may have arrived before the session event did.
+      this.model.setPresence(client.presence, undefined);
       void this.secrets.store(secretKey(this.server), JSON.stringify({ user: s.user, token: s.token }));
       if (fresh) this.activeRoomId = this.memento.get<string>(`parley.activeRoom:${s.user}`) ?? GENERAL_ROOM;
       this.setState({ kind: 'connected', user: s.user });

@@ -38,12 +38,11 @@ export class ChatModel {
     for (const l of [...this.listeners]) l();
   }
 
-  /** Signing in as someone else starts from nothing. */
+  /** Signing in as someone else starts with no rooms; presence is the server's, so it stays. */
   setUser(user: string): void {
     if (this.me === user) return;
     this.me = user;
     this.rooms.clear();
-    this.people.clear();
     this.changed();
   }
 

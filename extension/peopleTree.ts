@@ -77,7 +77,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const item = new vscode.TreeItem(this.model.displayName(r.info.id));
     item.id = `room:${r.info.id}`;
     item.contextValue = dm ? 'room.dm' : r.joined ? 'room.joined' : 'room.available';
-    item.iconPath = new vscode.ThemeIcon(dm ? 'mention' : r.joined ? 'comment-discussion' : 'circle-large-outline');
+    item.iconPath = new vscode.ThemeIcon(dm ? 'person' : r.joined ? 'comment-discussion' : 'circle-large-outline');
     if (r.unread > 0) {
       item.description = r.mentions > 0 ? `${r.unread} · @${r.mentions}` : String(r.unread);
       item.tooltip = vscode.l10n.t('{0}: {1} unread', this.model.displayName(r.info.id), r.unread);

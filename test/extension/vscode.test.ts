@@ -3,13 +3,13 @@
 // the tests run in order and build on each other, as a user's session would.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
-import { ciMustHave, packageVsix, service, Workbench } from './workbench';
+import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
 
 const ALICE = 'alice01';
 const BOB = 'bobby01';
@@ -66,6 +66,8 @@ describe('VS Code extension in a real VS Code', function () {
 
   before(async function () {
     this.timeout(15 * 60_000);
+    // Only this suite's screenshots: other suites keep theirs in the same folder.
+    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('vscode-')) rmSync(path.join(ARTIFACTS, f), { recursive: true, force: true });
     try {
       await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
       await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
@@ -195,11 +197,12 @@ describe('VS Code extension in a real VS Code', function () {
     // Let the backoff grow so the server is back before the extension's next attempt.
     await waitFor('a retry several seconds away', async () => {
       const m = /reconnecting in (\d+)s/i.exec(await wb!.statusText());
-      return m !== null && Number(m[1]) >= 2;
-    }, 60_000, 200);
+      return m !== null && Number(m[1]) >= 5;
+    }, 90_000, 200);
     await server!.launch();
     const meanwhile = `sent while you were disconnected ${Date.now()}`;
     bob!.send('general', meanwhile);
+    assert.match(await wb!.statusText(), /reconnecting/i, 'still disconnected when the message was stored');
 
     await waitFor('reconnected', async () => (await wb!.statusText()).includes(ALICE), 60_000);
     await rows(meanwhile).first().waitFor({ timeout: 30_000 });

@@ -66,21 +66,29 @@ export class Workbench {
     );
     const installOutput = await cs.installExtension({ vsix: opts.vsix, userDataDir, extensionsDir });
     const server = await cs.startCodeServer({ workspace: opts.workspace, userDataDir, extensionsDir });
-
-    const { chromium: pw } = await import('playwright-core');
-    const browserDir = path.join(tmp, 'browser');
-    const context = await pw.launchPersistentContext(browserDir, {
-      executablePath,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      env: { ...process.env, XDG_CONFIG_HOME: browserDir },
-      args: chromium.chromiumArgs,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.url}?folder=${encodeURIComponent(opts.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-    await page.locator('.statusbar').waitFor({ timeout: 60000 });
-    return new Workbench(page, context, server, tmp, installOutput);
+    let context: BrowserContext | undefined;
+    try {
+      const { chromium: pw } = await import('playwright-core');
+      const browserDir = path.join(tmp, 'browser');
+      context = await pw.launchPersistentContext(browserDir, {
+        executablePath,
+        headless: true,
+        viewport: { width: 1400, height: 900 },
+        env: { ...process.env, XDG_CONFIG_HOME: browserDir },
+        args: chromium.chromiumArgs,
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      // Generous: on a loaded 2-core machine the first workbench load can take a minute.
+      await page.goto(`${server.url}?folder=${encodeURIComponent(opts.workspace)}`, { timeout: 120000 });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
+      await page.locator('.statusbar').waitFor({ timeout: 120000 });
+      return new Workbench(page, context, server, tmp, installOutput);
+    } catch (err) {
+      await context?.close().catch(() => {});
+      await server.stop().catch(() => {});
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   get logFile(): string {
@@ -109,8 +117,8 @@ export class Workbench {
   /** F1, `>title`, Enter on the matching entry. */
   async command(title: string): Promise<void> {
     const page = this.page;
-    await page.keyboard.press('Escape');
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
+    // Escape only a quick input left open: in an editor it would drop the selection.
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });

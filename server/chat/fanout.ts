@@ -48,14 +48,6 @@ export class Hub {
     return true;
   }
 
-  isOnline(user: string): boolean {
-    return this.byUser.has(user);
-  }
-
-  connectionsOf(user: string): ReadonlySet<Peer> | undefined {
-    return this.byUser.get(user);
-  }
-
   withToken(tokenHash: string): Peer[] {
     return [...(this.byToken.get(tokenHash) ?? [])];
   }

@@ -21,11 +21,6 @@ export class GroupCommit {
     private readonly maxBatch = 1024,
   ) {}
 
-  /** Messages waiting for or inside the current append. */
-  get pending(): number {
-    return this.batch.length + (this.running ? 1 : 0);
-  }
-
   add(message: NewMessage, callback: CommitCallback): void {
     this.batch.push(message);
     this.callbacks.push(callback);

@@ -1,6 +1,5 @@
 import {
   HISTORY_MAX_LIMIT,
-  ParleyError,
   SEARCH_MAX_LIMIT,
   encodeFrame,
   type HistoryRequest,
@@ -126,8 +125,4 @@ export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Pr
   const limit = Math.min(f.limit ?? SEARCH_DEFAULT, SEARCH_MAX_LIMIT);
   const messages = await ctx.store.search(user, f.query, { room: f.room, limit });
   peer.conn.send({ t: 'results', id: f.id, messages });
-}
-
-export function assertNever(x: never): never {
-  throw new ParleyError('INTERNAL', `Unhandled frame ${String(x)}.`);
 }

@@ -1,4 +1,4 @@
-import { encodeFrame, type PresenceEntry, type PresenceStatus } from '../../protocol';
+import { encodeFrame, type PresenceEntry } from '../../protocol';
 import type { Hub } from './fanout';
 
 interface UserState {
@@ -55,10 +55,6 @@ export class Presence {
     state.status = status;
     state.context = context;
     this.changed(entry(user, state));
-  }
-
-  statusOf(user: string): PresenceStatus {
-    return this.states.get(user)?.status ?? 'offline';
   }
 
   /** Everyone known, online or not, for the frame that follows `session`. */

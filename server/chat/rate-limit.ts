@@ -53,10 +53,6 @@ export class KeyedLimiter {
     readonly burst: number,
   ) {}
 
-  get enabled(): boolean {
-    return this.rate > 0;
-  }
-
   take(key: string, n = 1): boolean {
     if (this.rate <= 0) return true;
     const now = Date.now();

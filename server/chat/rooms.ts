@@ -28,11 +28,6 @@ export class Rooms {
     return entry !== undefined && entry.members.has(user) ? entry : undefined;
   }
 
-  /** Members of a cached room (fan-out); undefined for general or an unknown room. */
-  cached(roomId: string): RoomEntry | undefined {
-    return this.cache.get(roomId);
-  }
-
   /**
    * Checks that `user` may read and write `roomId`: NOT_FOUND for no such room (or a DM with
    * an unknown user), FORBIDDEN for a room the user is not in. A DM between two existing users

@@ -10,6 +10,12 @@ export const SERVER_CLI = process.env.PARLEY_SERVER_CLI ?? path.join(ROOT, 'dist
 
 let built = false;
 
+// Servers still running when the test process exits (a failed test skipped its cleanup) die with it.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
+
 /**
  * Builds dist/ once per test process (`npm run build`), unless the runner already did
  * (`npm test` sets PARLEY_BUILT=1). Call from a suite's `before` hook.
@@ -80,6 +86,8 @@ export class TestServer {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.add(proc);
+    proc.once('exit', () => live.delete(proc));
     const server = new TestServer(proc, dataDir, options);
     await server.waitForListening(options.timeoutMs ?? 20_000);
     return server;

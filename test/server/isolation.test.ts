@@ -50,7 +50,7 @@ describe('server: one bad connection never hurts the others', function () {
     })();
     try {
       const worst = await pingPong(a, b, 30, 'garbage');
-      assert.ok(worst < 3000, `a round trip took ${worst} ms`);
+      assert.ok(worst < 5000, `a round trip took ${worst} ms`);
     } finally {
       stop = true;
       await garbage;
@@ -73,7 +73,7 @@ describe('server: one bad connection never hurts the others', function () {
     })();
     try {
       const worst = await pingPong(a, b, 30, 'flood');
-      assert.ok(worst < 3000, `a round trip took ${worst} ms`);
+      assert.ok(worst < 5000, `a round trip took ${worst} ms`);
     } finally {
       stop = true;
       await flood;

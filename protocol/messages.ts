@@ -101,9 +101,11 @@ export type ClientFrameType = ClientFrame['t'];
 
 export interface WelcomeReply { t: 'welcome'; id: RequestId; v: number; server: string; limits: Limits }
 export interface OkReply { t: 'ok'; id: RequestId }
-export interface ErrorFrame { t: 'error'; id?: RequestId; code: ErrorCode; message: string }
+/** `uploadId` marks an upload that failed before its `upload_end` (the error then carries the `upload`'s id). */
+export interface ErrorFrame { t: 'error'; id?: RequestId; code: ErrorCode; message: string; uploadId?: string }
 export interface SessionReply { t: 'session'; id: RequestId; token: string; user: string; rooms: RoomInfo[] }
-export interface AckReply { t: 'ack'; id: RequestId; cid?: string; room: string; seq: number; ts: number; msgId: string }
+/** `file` is set on the ack of an `upload_end`: the uploader learns the fileId and the sniffed type. */
+export interface AckReply { t: 'ack'; id: RequestId; cid?: string; room: string; seq: number; ts: number; msgId: string; file?: FileRef }
 export interface MsgEvent extends ChatMessage { t: 'msg' }
 export interface CaughtUpEvent { t: 'caught_up'; room: string; seq: number }
 export interface TypingEvent { t: 'typing'; room: string; user: string }
@@ -115,7 +117,8 @@ export interface RoomReply { t: 'room'; id?: RequestId; room: RoomInfo }
 export interface RoomsReply { t: 'rooms'; id: RequestId; rooms: RoomInfo[] }
 export interface RoomLeftEvent { t: 'room_left'; room: string }
 export interface UploadReadyReply { t: 'upload_ready'; id: RequestId; uploadId: string; chunk: number }
-export interface DownloadStartReply { t: 'download_start'; id: RequestId; fileId: string; size: number; offset: number }
+/** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */
+export interface DownloadStartReply { t: 'download_start'; id: RequestId; fileId: string; size: number; offset: number; name: string; mime: string }
 export interface DownloadEndReply { t: 'download_end'; id: RequestId; sha256: string }
 
 export type ServerFrame =

@@ -43,6 +43,8 @@ export class Connection<C = unknown> {
   private head = 0;
   private busy = false;
   private outboundWait = false;
+  /** Consumers of inbound bytes that asked to stop reading (an upload whose media store is slower). */
+  private readHolds = 0;
   /** Queued reply bytes above which requests wait: a quarter of the slow-consumer cap. */
   private readonly replyHighWater: number;
 
@@ -91,6 +93,17 @@ export class Connection<C = unknown> {
 
   release(): void {
     this.inflight--;
+    this.updateFlow();
+  }
+
+  /** Stops reading from the socket until the matching resumeReading(); frames already read are still handled. */
+  pauseReading(): void {
+    this.readHolds++;
+    this.updateFlow();
+  }
+
+  resumeReading(): void {
+    if (this.readHolds > 0) this.readHolds--;
     this.updateFlow();
   }
 
@@ -211,10 +224,10 @@ export class Connection<C = unknown> {
     if (this.closed) return;
     if (this.outboundWait) return;
     const load = this.queue.length - this.head + this.inflight;
-    if (!this.paused && load > HIGH_WATER) {
+    if (!this.paused && (load > HIGH_WATER || this.readHolds > 0)) {
       this.paused = true;
       this.socket.pause();
-    } else if (this.paused && !this.closing && !this.stopped && load < LOW_WATER) {
+    } else if (this.paused && !this.closing && !this.stopped && load < LOW_WATER && this.readHolds === 0) {
       this.paused = false;
       this.socket.resume();
     }

@@ -13,6 +13,7 @@ import { Rooms } from './chat/rooms';
 import { Listener } from './net/listener';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
+import { registerTransfers } from './transfers/transfers';
 
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
@@ -59,6 +60,7 @@ export class ParleyServer {
       serverName: `parley-server/${VERSION}`,
     };
     this.handlers = new ChatHandlers(this.context);
+    if (media !== undefined) registerTransfers(this.handlers, this.context, media);
     this.listener = new Listener<Peer>(
       {
         host: config.host,

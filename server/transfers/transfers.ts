@@ -1,0 +1,118 @@
+import {
+  ParleyError,
+  type ChunkFrame,
+  type DownloadRequest,
+  type UploadAbortRequest,
+  type UploadEndRequest,
+  type UploadRequest,
+} from '../../protocol';
+import type { ChatContext } from '../chat/context';
+import type { ChatHandlers } from '../chat/handlers';
+import type { Peer } from '../chat/peer';
+import { contentKey, type MediaStore } from '../media/media-store';
+import { Download } from './download';
+import { displayName } from './file-name';
+import { Upload } from './upload';
+
+/** Transfers one connection may run at once; each holds a media-store stream (an FTP connection). */
+const MAX_UPLOADS = 8;
+const MAX_DOWNLOADS = 8;
+// A download stops reading its media stream while this much is queued for the socket.
+const DOWNLOAD_HIGH_WATER = 1024 * 1024;
+
+/** The transfers of one connection; all of them end when it closes. */
+class PeerTransfers {
+  readonly uploads = new Map<string, Upload>();
+  readonly downloads = new Set<Download>();
+
+  constructor(peer: Peer) {
+    peer.conn.socket.once('close', () => this.closed());
+  }
+
+  private closed(): void {
+    // An upload whose upload_end arrived finishes and is posted; the rest are dropped.
+    for (const upload of [...this.uploads.values()]) if (!upload.ended) upload.cancel();
+    for (const download of [...this.downloads]) download.cancel();
+  }
+}
+
+/**
+ * Serves `upload`, `chunk`, `upload_end`, `upload_abort` and `download` on any signed-in
+ * connection (clients use a second one, so chat frames never wait behind file bytes).
+ */
+export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, media: MediaStore): void {
+  const byPeer = new WeakMap<Peer, PeerTransfers>();
+  const transfersOf = (peer: Peer): PeerTransfers => {
+    let t = byPeer.get(peer);
+    if (t === undefined) {
+      t = new PeerTransfers(peer);
+      byPeer.set(peer, t);
+    }
+    return t;
+  };
+
+  handlers.register('upload', async (_ctx, peer, f: UploadRequest) => {
+    const user = peer.user as string;
+    const max = ctx.limits.maxUpload;
+    if (f.size > max) throw new ParleyError('TOO_LARGE', `Files are at most ${max} bytes on this server.`);
+    await ctx.rooms.access(f.room, user);
+    if (!peer.conn.isOpen) return;
+    const t = transfersOf(peer);
+    if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);
+    // charged like one message, before any byte moves
+    if (!ctx.sendLimiter.take(user)) throw new ParleyError('RATE_LIMITED', 'You are sending too fast; try again shortly.');
+    const spec = { requestId: f.id, room: f.room, name: displayName(f.name), size: f.size, user };
+    const upload = new Upload(ctx, peer, media, spec, (u) => t.uploads.delete(u.uploadId));
+    t.uploads.set(upload.uploadId, upload);
+    peer.conn.send({ t: 'upload_ready', id: f.id, uploadId: upload.uploadId, chunk: ctx.limits.chunk });
+  });
+
+  handlers.register('chunk', (_ctx, peer, f: ChunkFrame, body) => {
+    // chunks of an upload that failed or was cancelled are dropped without a word
+    if (f.uploadId !== undefined) byPeer.get(peer)?.uploads.get(f.uploadId)?.chunk(body);
+  });
+
+  handlers.register('upload_end', (_ctx, peer, f: UploadEndRequest) => {
+    const upload = byPeer.get(peer)?.uploads.get(f.uploadId);
+    if (upload === undefined) throw new ParleyError('NOT_FOUND', 'No such upload on this connection.');
+    upload.end(f.id, f.sha256);
+  });
+
+  handlers.register('upload_abort', (_ctx, peer, f: UploadAbortRequest) => {
+    const upload = byPeer.get(peer)?.uploads.get(f.uploadId);
+    if (upload !== undefined && !upload.ended) upload.cancel();
+  });
+
+  handlers.register('download', async (_ctx, peer, f: DownloadRequest) => {
+    const user = peer.user as string;
+    if (!peer.conn.isOpen) return;
+    const t = transfersOf(peer);
+    if (t.downloads.size >= MAX_DOWNLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_DOWNLOADS} downloads at once per connection.`);
+    const download = new Download(
+      peer.conn,
+      f.id,
+      { chunkSize: ctx.limits.chunk, highWater: Math.min(DOWNLOAD_HIGH_WATER, ctx.outboundBuffer / 8), logger: ctx.logger },
+      (d) => t.downloads.delete(d),
+    );
+    // the slot is taken before the first await, so a burst of requests cannot overrun it
+    t.downloads.add(download);
+    try {
+      const file = await ctx.store.getFile(f.fileId);
+      if (file === undefined) throw new ParleyError('NOT_FOUND', 'No such file.');
+      await ctx.rooms.access(file.room, user);
+      const offset = f.offset ?? 0;
+      if (offset > file.size) throw new ParleyError('INVALID', `The offset is past the end of the ${file.size}-byte file.`);
+      const stream = await media.get(contentKey(file.sha256), { offset });
+      if (download.done || !peer.conn.isOpen) {
+        stream.destroy();
+        download.cancel();
+        return;
+      }
+      peer.conn.send({ t: 'download_start', id: f.id, fileId: file.fileId, size: file.size, offset, name: file.name, mime: file.mime });
+      download.run(stream, file.size - offset, file.sha256);
+    } catch (err) {
+      t.downloads.delete(download);
+      throw err;
+    }
+  });
+}

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './log';
 import { openMediaStore } from './media/open-media-store';
 import { ParleyServer } from './server';
 import { openStore } from './store';
+import { RetryingMediaStore } from './transfers/media-ready';
 
 declare const PARLEY_VERSION: string;
 
@@ -32,8 +33,13 @@ async function main(): Promise<void> {
 async function run(config: ServerConfig, logger: Logger): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore(config.store, logger);
-  const media = openMediaStore(config.media, logger);
-  await media.init();
+  const media = new RetryingMediaStore(openMediaStore(config.media, logger));
+  try {
+    await media.init();
+  } catch (err) {
+    // Chat does not need it; transfers answer MEDIA_UNAVAILABLE and try init again.
+    logger.warn({ media: media.description, reason: err instanceof Error ? err.message : String(err) }, 'media store unavailable at start-up');
+  }
   const server = new ParleyServer(config, store, logger, media);
   installSignals(server, logger);
   const address = await server.start();

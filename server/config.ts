@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
+import { parseFtpUrl } from './media/ftp-store';
 import type { MediaConfig } from './media/open-media-store';
 import type { StoreConfig } from './store';
 
@@ -39,6 +40,8 @@ export interface OptionSpec {
   name: string;
   arg: string;
   help: string;
+  /** A switch: `--name` alone means on; env accepts 1/0, true/false, yes/no. */
+  flag?: boolean;
 }
 
 /**
@@ -59,6 +62,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
+  { name: 'ftp', arg: 'URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
+  { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
 ];
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -92,6 +97,7 @@ export type CliAction = { kind: 'run'; config: ServerConfig } | { kind: 'help' }
 /** Reads flags (`--name value` or `--name=value`) over `PARLEY_*` env over defaults. */
 export function parseArgs(argv: string[], env: Env = process.env, cwd = process.cwd()): CliAction {
   const known = new Set(OPTIONS.map((o) => o.name));
+  const flags = new Set(OPTIONS.filter((o) => o.flag).map((o) => o.name));
   const raw: Raw = {};
   for (const o of OPTIONS) {
     const value = env[envName(o.name)];
@@ -107,6 +113,7 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
     if (!known.has(name)) throw new ConfigError(`Unknown option --${name}. See --help.`);
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
+    else if (flags.has(name)) value = 'true';
     else {
       value = argv[++i];
       if (value === undefined) throw new ConfigError(`--${name} needs a value.`);
@@ -147,11 +154,36 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
 }
 
 /** The embedded defaults; `--neo4j` / `--ftp` select the real services once they exist. */
-function selectBackends(_raw: Raw, dataDir: string): { store: StoreConfig; media: MediaConfig } {
+function selectBackends(raw: Raw, dataDir: string): { store: StoreConfig; media: MediaConfig } {
   return {
     store: { kind: 'sqlite', dataDir },
-    media: { kind: 'disk', dir: path.join(dataDir, 'media') },
+    media: selectMedia(raw, dataDir),
   };
+}
+
+function selectMedia(raw: Raw, dataDir: string): MediaConfig {
+  const url = raw.ftp;
+  const secure = flag(raw, 'ftp-secure');
+  if (url === undefined) {
+    if (secure) throw new ConfigError('--ftp-secure goes with --ftp.');
+    return { kind: 'disk', dir: path.join(dataDir, 'media') };
+  }
+  try {
+    // checked now, so a typo stops the start instead of every later upload
+    parseFtpUrl(url, secure || undefined);
+  } catch (err) {
+    throw new ConfigError(`--ftp: ${(err as Error).message}.`);
+  }
+  return secure ? { kind: 'ftp', url, secure } : { kind: 'ftp', url };
+}
+
+function flag(raw: Raw, name: string): boolean {
+  const text = raw[name];
+  if (text === undefined) return false;
+  const value = text.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
+  throw new ConfigError(`--${name} is a switch: true or false.`);
 }
 
 function integer(raw: Raw, name: string, fallback: number, min: number, max: number): number {

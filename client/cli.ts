@@ -3,7 +3,8 @@ import type * as tls from 'node:tls';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, dmRoomId, type ChatMessage, type PresenceEntry } from '../protocol';
 import { ConnectionError } from './connection';
-import { formatMessage, formatPresence, formatRoom, parseTilde } from './format';
+import { getFile, sendFile } from './file-commands';
+import { formatBytes, formatMessage, formatPresence, formatRoom, parseTilde } from './format';
 import { promptHidden, readLine } from './prompt';
 import { ParleyClient, type SessionInfo } from './session';
 import { TokenStore, configDir } from './tokens';
@@ -131,6 +132,37 @@ const COMMANDS: Record<string, Command> = {
       const ack = await c.send(room ?? GENERAL_ROOM, { text });
       if (v.json) ctx.out.write(`${JSON.stringify(ack)}\n`);
       else ctx.out.write(`Sent [${ack.room} #${ack.seq}]\n`);
+    },
+  },
+  'send-file': {
+    positionals: true,
+    usage: 'send-file [--room R | --to USER] [--json] PATH',
+    summary: 'send a file to a room (default general) or to a user; others fetch it with parley get',
+    options: { room: str, to: str, json },
+    async run(ctx, v, positionals) {
+      const file = onePositional(positionals, 'PATH');
+      if (v.room && v.to) throw new UsageError('give --room or --to, not both');
+      const c = client(ctx);
+      const session = await resumeSaved(ctx, c);
+      const room = typeof v.to === 'string' ? dmRoomId(session.user, v.to) : typeof v.room === 'string' ? v.room : GENERAL_ROOM;
+      const ack = await sendFile(c, room, file, ctx.err);
+      const f = ack.file;
+      if (v.json) ctx.out.write(`${JSON.stringify(ack)}\n`);
+      else ctx.out.write(`Sent ${f?.name ?? file} (${f?.mime ?? '?'}, ${formatBytes(f?.size ?? 0)}) [${ack.room} #${ack.seq}]\nFetch it with: parley get ${f?.fileId ?? '?'}\n`);
+    },
+  },
+  get: {
+    positionals: true,
+    usage: 'get FILEID [-o PATH] [--json]',
+    summary: 'download a shared file (checks its sha256; run again to resume an interrupted download)',
+    options: { output: { type: 'string', short: 'o' }, json },
+    async run(ctx, v, positionals) {
+      const fileId = onePositional(positionals, 'FILEID');
+      const c = client(ctx);
+      await resumeSaved(ctx, c);
+      const saved = await getFile(c, fileId, typeof v.output === 'string' ? v.output : undefined, ctx.err);
+      if (v.json) ctx.out.write(`${JSON.stringify(saved)}\n`);
+      else ctx.out.write(`Saved ${saved.path} (${saved.mime}, ${formatBytes(saved.size)}, sha256 ${saved.sha256.slice(0, 12)}… checked)\n`);
     },
   },
   tail: {

@@ -100,6 +100,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private queued = 0;
   private blocked = false;
   private nextId = 1;
+  private readHolds = 0;
   private closedWith: { error?: Error } | undefined;
   private serverError: ParleyError | undefined;
   private readonly timeoutMs: number;
@@ -193,6 +194,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   send(frame: { t: string; [key: string]: unknown }, body?: Buffer): boolean {
     if (this.closedWith) throw this.closedWith.error ?? new ConnectionError('CLOSED', 'The connection is closed.');
     return this.write(encodeFrame(frame, body));
+  }
+
+  /**
+   * Stops reading from the socket until the matching resumeReading(), for a consumer slower than
+   * the network (a download written to a slow disk). Replies to other requests wait meanwhile.
+   */
+  pauseReading(): void {
+    if (this.readHolds++ === 0) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.readHolds === 0) return;
+    if (--this.readHolds === 0 && !this.closedWith) this.socket.resume();
   }
 
   /** Round trip to the server; resolves with the time it took in ms. */

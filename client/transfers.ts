@@ -1,0 +1,314 @@
+import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import {
+  ParleyError,
+  type AckReply,
+  type DownloadEndReply,
+  type DownloadStartReply,
+  type ServerFrame,
+  type UploadReadyReply,
+} from '../protocol';
+import { Connection, ConnectionError, type OutgoingFrame } from './connection';
+import type { ParleyClient } from './session';
+
+/** A signed-in client (a transfer connection is opened and closed per call) or a connection to use as is. */
+export type TransferTarget = ParleyClient | Connection;
+
+export type TransferErrorCode = 'SHA_MISMATCH' | 'SIZE_MISMATCH';
+
+/** The bytes did not turn out as announced; checked on this side, not refused by the server. */
+export class TransferError extends Error {
+  constructor(
+    readonly code: TransferErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransferError';
+  }
+}
+
+export interface UploadOptions {
+  room: string;
+  /** A file to send; or give `stream` and `size`. */
+  path?: string;
+  stream?: Readable;
+  /** Shown to the room; defaults to the base name of `path`. */
+  name?: string;
+  /** Bytes the stream will yield; required with `stream`. */
+  size?: number;
+  /** A hint only: the server sniffs the type from the content. */
+  mime?: string;
+  signal?: AbortSignal;
+  onProgress?: (sent: number, total: number) => void;
+  /** How long the server may take to file the upload after its last byte (default 120 s). */
+  timeoutMs?: number;
+}
+
+export interface DownloadOptions {
+  fileId: string;
+  /** Resume: bytes already held. With a path they are the file's first `offset` bytes. */
+  offset?: number;
+  /** A path (written from `offset` on, truncated there first) or a stream that gets the bytes from `offset` on. */
+  to: string | Writable;
+  /** With a Writable and an offset: the bytes already held, so the whole file's sha256 can be checked. */
+  prefix?: Readable | Buffer;
+  /** Aborting closes the transfer connection: the protocol has no way to stop one download. */
+  signal?: AbortSignal;
+  /** `received` counts the whole file, the resumed prefix included. */
+  onProgress?: (received: number, total: number) => void;
+  /** Longest silence from the server before giving up (default 60 s). */
+  timeoutMs?: number;
+}
+
+export interface DownloadResult {
+  fileId: string;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  /** Where this download started. */
+  offset: number;
+}
+
+const DEFAULT_END_TIMEOUT_MS = 120_000;
+const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * Uploads a file or stream into `room` and resolves with the server's ack, which carries the
+ * stored `file` (fileId, sniffed mime). The sha256 is computed while sending; the server checks
+ * it and the size, and posts nothing when either is off.
+ */
+export async function uploadFile(target: TransferTarget, options: UploadOptions): Promise<AckReply> {
+  const { size, name } = await describeSource(options);
+  return withConnection(target, async (conn) => {
+    const max = conn.limits.maxUpload;
+    if (size > max) throw new ParleyError('TOO_LARGE', `${name} is ${size} bytes; this server accepts files up to ${max} bytes.`);
+    options.signal?.throwIfAborted();
+    const request: OutgoingFrame = { t: 'upload', room: options.room, name, size };
+    if (options.mime !== undefined) request.mime = options.mime;
+    const ready = await conn.request<UploadReadyReply>(request);
+    const source = options.stream ?? fs.createReadStream(options.path as string, { highWaterMark: ready.chunk });
+    const sha256 = await sendBody(conn, ready, source, size, options);
+    return conn.request<AckReply>({ t: 'upload_end', uploadId: ready.uploadId, sha256 }, undefined, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS,
+    });
+  });
+}
+
+async function describeSource(options: UploadOptions): Promise<{ size: number; name: string }> {
+  if (options.path !== undefined) {
+    const st = await fs.promises.stat(options.path);
+    if (!st.isFile()) throw new Error(`${options.path} is not a file.`);
+    return { size: options.size ?? st.size, name: options.name ?? path.basename(options.path) };
+  }
+  if (options.stream === undefined) throw new TypeError('uploadFile needs a path or a stream.');
+  if (options.size === undefined || !Number.isSafeInteger(options.size) || options.size < 0) {
+    throw new TypeError('uploadFile needs the size of a stream.');
+  }
+  return { size: options.size, name: options.name ?? 'file' };
+}
+
+/** Streams the bytes as chunk frames with backpressure; resolves with their sha256. */
+function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, size: number, options: UploadOptions): Promise<string> {
+  const { uploadId } = ready;
+  const chunkSize = Math.max(1, Math.min(ready.chunk, conn.limits.maxFrame - 1024));
+  const header = { t: 'chunk', uploadId };
+  const hash = createHash('sha256');
+  let sent = 0;
+  return new Promise<string>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error, abort = false): void => {
+      if (settled) return;
+      settled = true;
+      conn.off('frame', onFrame);
+      conn.off('close', onClose);
+      conn.off('drain', onDrain);
+      options.signal?.removeEventListener('abort', onAbort);
+      source.off('data', onData);
+      if (err === undefined) {
+        resolve(hash.digest('hex'));
+        return;
+      }
+      source.destroy();
+      if (abort && !conn.closed) conn.send({ t: 'upload_abort', uploadId });
+      reject(err);
+    };
+    const onFrame = (frame: ServerFrame): void => {
+      // the server gave up on the upload before its end (media store down, size exceeded)
+      if (frame.t === 'error' && frame.uploadId === uploadId) finish(new ParleyError(frame.code, frame.message));
+    };
+    const onClose = (err?: Error): void => finish(err ?? new ConnectionError('CLOSED', 'The connection closed during the upload.'));
+    const onDrain = (): void => {
+      if (!settled) source.resume();
+    };
+    const onAbort = (): void => finish(abortReason(options.signal), true);
+    const onData = (data: Buffer | string): void => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      if (sent + bytes.length > size) {
+        finish(new TransferError('SIZE_MISMATCH', `The source yielded more than the ${size} bytes announced.`), true);
+        return;
+      }
+      hash.update(bytes);
+      sent += bytes.length;
+      let open = true;
+      try {
+        for (let at = 0; at < bytes.length; at += chunkSize) {
+          open = conn.send(header, at === 0 && bytes.length <= chunkSize ? bytes : bytes.subarray(at, at + chunkSize));
+        }
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      options.onProgress?.(sent, size);
+      if (!open) source.pause();
+    };
+    conn.on('frame', onFrame);
+    conn.on('close', onClose);
+    conn.on('drain', onDrain);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    source.on('data', onData);
+    source.once('end', () => {
+      if (sent !== size) finish(new TransferError('SIZE_MISMATCH', `The source ended after ${sent} of the ${size} bytes announced.`), true);
+      else finish();
+    });
+    source.once('error', (err) => finish(err, true));
+    if (options.signal?.aborted) onAbort();
+  });
+}
+
+/**
+ * Downloads a file and checks the whole file's sha256 at the end (a resumed download hashes
+ * the prefix it already holds first). Resolves once every byte is written; for a path the
+ * bytes received so far stay in the file when it fails, ready for a resume with their count.
+ */
+export async function downloadFile(target: TransferTarget, options: DownloadOptions): Promise<DownloadResult> {
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError('offset must be a whole number of bytes.');
+  const hash = createHash('sha256');
+  if (offset > 0) await hashPrefix(hash, options, offset);
+  options.signal?.throwIfAborted();
+  return withConnection(target, async (conn) => {
+    const out = typeof options.to === 'string' ? openOutput(options.to, offset) : options.to;
+    const ownsOutput = typeof options.to === 'string';
+    let start: DownloadStartReply | undefined;
+    let received = 0;
+    let writeError: Error | undefined;
+    let paused = false;
+    const onWriteError = (err: Error): void => {
+      writeError ??= err;
+      conn.close(err);
+    };
+    out.on('error', onWriteError);
+    const onAbort = (): void => conn.close(abortReason(options.signal));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const end = await conn.request<DownloadEndReply>({ t: 'download', fileId: options.fileId, ...(offset > 0 ? { offset } : {}) }, undefined, {
+        timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
+        onPartial: (frame, body) => {
+          if (frame.t === 'download_start') {
+            start = frame;
+            options.onProgress?.(offset, frame.size);
+            return;
+          }
+          if (frame.t !== 'chunk' || body.length === 0) return;
+          hash.update(body);
+          received += body.length;
+          if (!out.write(body) && !paused) {
+            paused = true;
+            conn.pauseReading();
+            out.once('drain', () => {
+              paused = false;
+              conn.resumeReading();
+            });
+          }
+          if (start !== undefined) options.onProgress?.(offset + received, start.size);
+        },
+      });
+      if (start === undefined) throw new ConnectionError('PROTOCOL', 'The server ended a download it never started.');
+      if (offset + received !== start.size) {
+        throw new TransferError('SIZE_MISMATCH', `Received ${offset + received} of ${start.size} bytes.`);
+      }
+      await endOutput(out, ownsOutput);
+      if (writeError) throw writeError;
+      const digest = hash.digest('hex');
+      if (digest !== end.sha256) throw new TransferError('SHA_MISMATCH', 'The downloaded bytes do not match the file’s sha256.');
+      return { fileId: start.fileId, name: start.name, mime: start.mime, size: start.size, sha256: digest, offset };
+    } catch (err) {
+      // keep what arrived: a path can be resumed from its size
+      if (ownsOutput) await endOutput(out, true).catch(() => undefined);
+      throw writeError ?? (options.signal?.aborted ? abortReason(options.signal) : err);
+    } finally {
+      if (paused) conn.resumeReading();
+      options.signal?.removeEventListener('abort', onAbort);
+      out.off('error', onWriteError);
+    }
+  });
+}
+
+async function hashPrefix(hash: Hash, options: DownloadOptions, offset: number): Promise<void> {
+  let source: Readable;
+  if (typeof options.to === 'string') {
+    const size = (await fs.promises.stat(options.to)).size;
+    if (size < offset) throw new TypeError(`${options.to} holds ${size} bytes, fewer than the offset ${offset}.`);
+    source = fs.createReadStream(options.to, { start: 0, end: offset - 1, highWaterMark: 1024 * 1024 });
+  } else if (options.prefix !== undefined) {
+    source = Buffer.isBuffer(options.prefix) ? Readable.from([options.prefix]) : options.prefix;
+  } else {
+    throw new TypeError('A resumed download into a stream needs the prefix, to check the whole file.');
+  }
+  let n = 0;
+  for await (const chunk of source) {
+    const bytes = chunk as Buffer;
+    const take = Math.min(bytes.length, offset - n);
+    hash.update(take === bytes.length ? bytes : bytes.subarray(0, take));
+    n += take;
+    if (n >= offset) break;
+  }
+  if (n !== offset) throw new TypeError(`The prefix holds ${n} bytes, not the offset ${offset}.`);
+}
+
+function openOutput(file: string, offset: number): fs.WriteStream {
+  if (offset === 0) return fs.createWriteStream(file);
+  // bytes past the offset are from a download that was cut off; they come again
+  fs.truncateSync(file, offset);
+  return fs.createWriteStream(file, { flags: 'r+', start: offset });
+}
+
+/** Waits until everything written reached the file (or the stream's consumer). */
+function endOutput(out: Writable, close: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.writableFinished || out.destroyed) {
+      resolve();
+      return;
+    }
+    const done = close ? 'close' : 'finish';
+    const onError = (err: Error): void => {
+      out.off(done, onDone);
+      reject(err);
+    };
+    const onDone = (): void => {
+      out.off('error', onError);
+      resolve();
+    };
+    out.once(done, onDone);
+    out.once('error', onError);
+    out.end();
+  });
+}
+
+async function withConnection<T>(target: TransferTarget, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  if (target instanceof Connection) return fn(target);
+  const conn = await target.openTransferConnection();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.close();
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('The transfer was aborted.', 'AbortError');
+}

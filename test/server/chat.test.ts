@@ -14,7 +14,8 @@ describe('server: chat over real TCP', function () {
   };
 
   before(async () => {
-    server = await TestServer.start({ args: ['--max-text', '64'] });
+    // Send limits have their own suite below; here they would only slow the bursts down.
+    server = await TestServer.start({ args: ['--max-text', '64', '--rate-limit', '0'] });
   });
   afterEach(() => {
     for (const c of open.splice(0)) c.close();
@@ -145,6 +146,33 @@ describe('server: chat over real TCP', function () {
     await a.send(room, 'live');
     await back.waitFor((f) => f.t === 'msg' && (f as { text?: string }).text === 'live');
     assert.equal(back.msgs(room).filter((m) => m.text === 'live').length, 1);
+  });
+
+  it('resume during a burst of live messages: every seq once, in order, no gap', async () => {
+    const [a, b] = await Promise.all([track(signIn(server)), track(signIn(server))]);
+    const room = dmRoomId(a.user, b.user);
+    for (let i = 0; i < 20; i++) await a.send(room, `pre${i}`);
+    b.close();
+    let stop = false;
+    let last = 0;
+    const burst = (async () => {
+      for (let i = 0; !stop && i < 2000; i++) {
+        const acks = await Promise.all(Array.from({ length: 10 }, (_, k) => a.send(room, `live${i}-${k}`)));
+        last = acks.at(-1)?.seq as number;
+      }
+    })();
+    await sleep(50);
+    const back = await track(resume(server, b, { [room]: 10 }));
+    await back.waitFor((f) => f.t === 'caught_up' && f.room === room);
+    await sleep(100);
+    stop = true;
+    await burst;
+    await back.waitFor((f) => f.t === 'msg' && f.room === room && f.seq === last);
+    const seqs = back.msgs(room).map((m) => m.seq);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: last - 10 }, (_, i) => i + 11),
+    );
   });
 
   it('resume with nothing missed reports caught_up at the given seq', async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { ChatMessage } from '../../../protocol';
+import type { ChatMessage, FileRef } from '../../../protocol';
 import type { AppendResult, HistoryPage, NewMessage } from '../store';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, toMessage, type MessageRow } from './rows';
+import { MESSAGE_COLUMNS, fileJson, toMessage, type MessageRow } from './rows';
 import type { SearchIndex } from './search';
 import { SeqCache } from './seq-cache';
 
@@ -33,19 +33,19 @@ export class Messages {
     this.seqs = new SeqCache(db);
     // Only the (from_user, cid) conflict is expected; any other constraint still fails loudly.
     this.insert = db.prepare(
-      `INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file_id)
+      `INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (from_user, cid) DO NOTHING`,
     );
     this.insertFile = db.prepare(
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING`,
     );
-    this.selectByCid = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.from_user = ? AND m.cid = ?`);
+    this.selectByCid = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.from_user = ? AND m.cid = ?`);
     this.selectBefore = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     );
     this.selectAfter = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
     this.appendTx = db.transaction((batch: NewMessage[]) => this.stage(batch));
   }
@@ -83,7 +83,8 @@ export class Messages {
       const msgId = ids.toString('base64url', i * MSG_ID_BYTES, (i + 1) * MSG_ID_BYTES);
       const snippet = m.snippet === undefined ? null : JSON.stringify(m.snippet);
       const file = m.file;
-      const info = this.insert.run(m.room, seq, msgId, m.from, m.cid, m.ts, m.text ?? null, snippet, file?.fileId ?? null);
+      const fileText = file === undefined ? null : fileJson(file);
+      const info = this.insert.run(m.room, seq, msgId, m.from, m.cid, m.ts, m.text ?? null, snippet, fileText);
       if (info.changes === 0) {
         // Stored before, in an earlier call or earlier in this batch: answer with the first copy.
         const first = this.selectByCid.get(m.from, m.cid);
@@ -101,9 +102,7 @@ export class Messages {
       const message: ChatMessage = { room: m.room, seq, ts: m.ts, msgId, from: m.from, cid: m.cid };
       if (m.text !== undefined) message.text = m.text;
       if (snippet !== null) message.snippet = JSON.parse(snippet) as ChatMessage['snippet'];
-      if (file !== undefined) {
-        message.file = { fileId: file.fileId, name: file.name, size: file.size, mime: file.mime, kind: file.kind, sha256: file.sha256 };
-      }
+      if (fileText !== null) message.file = JSON.parse(fileText) as FileRef;
       results.push({ message, duplicate: false });
     }
     if (firstRow !== 0) this.index.add(firstRow, lastRow);

@@ -1,10 +1,14 @@
-import type { ChatMessage, FileKind, RoomKind } from '../../../protocol';
+import type { ChatMessage, FileKind, FileRef, RoomKind } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
-/** Column list matching MessageRow; messages are `m`, their file (if any) `f`. */
-export const MESSAGE_COLUMNS = `m.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet,
-  m.file_id, f.name AS file_name, f.size AS file_size, f.mime AS file_mime, f.kind AS file_kind, f.sha256 AS file_sha256`;
-export const MESSAGE_FROM = `messages m LEFT JOIN files f ON f.file_id = m.file_id`;
+/** Column list matching MessageRow, for `messages m`. */
+export const MESSAGE_COLUMNS = 'm.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file';
+
+/** The stored form of an attached file: only the FileRef fields, in a fixed order. */
+export function fileJson(file: FileRef): string {
+  const { fileId, name, size, mime, kind, sha256 } = file;
+  return JSON.stringify({ fileId, name, size, mime, kind, sha256 });
+}
 
 export interface MessageRow {
   room: string;
@@ -15,12 +19,7 @@ export interface MessageRow {
   cid: string;
   text: string | null;
   snippet: string | null;
-  file_id: string | null;
-  file_name: string | null;
-  file_size: number | null;
-  file_mime: string | null;
-  file_kind: string | null;
-  file_sha256: string | null;
+  file: string | null;
 }
 
 /** Absent fields are left out rather than set to undefined, so messages compare and serialise cleanly. */
@@ -28,16 +27,7 @@ export function toMessage(row: MessageRow): ChatMessage {
   const message: ChatMessage = { room: row.room, seq: row.seq, ts: row.ts, msgId: row.msg_id, from: row.from_user, cid: row.cid };
   if (row.text !== null) message.text = row.text;
   if (row.snippet !== null) message.snippet = JSON.parse(row.snippet) as ChatMessage['snippet'];
-  if (row.file_id !== null) {
-    message.file = {
-      fileId: row.file_id,
-      name: row.file_name ?? '',
-      size: row.file_size ?? 0,
-      mime: row.file_mime ?? '',
-      kind: (row.file_kind ?? 'file') as FileKind,
-      sha256: row.file_sha256 ?? '',
-    };
-  }
+  if (row.file !== null) message.file = JSON.parse(row.file) as FileRef;
   return message;
 }
 

@@ -49,7 +49,8 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       ) WITHOUT ROWID;
 
       -- (room, seq) is the key; the integer id only names the row for the search index,
-      -- and being a rowid alias it survives VACUUM unchanged.
+      -- and being a rowid alias it survives VACUUM unchanged. snippet and file are JSON; file
+      -- repeats what files holds so that reading history needs no join.
       CREATE TABLE messages (
         id        INTEGER PRIMARY KEY,
         room      TEXT NOT NULL REFERENCES rooms(id),
@@ -60,7 +61,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         ts        INTEGER NOT NULL,
         text      TEXT,
         snippet   TEXT,
-        file_id   TEXT REFERENCES files(file_id) DEFERRABLE INITIALLY DEFERRED,
+        file      TEXT,
         UNIQUE (room, seq),
         UNIQUE (from_user, cid)
       );

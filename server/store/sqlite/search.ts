@@ -3,14 +3,11 @@ import { GENERAL_ROOM, type ChatMessage } from '../../../protocol';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows';
 
 // Text, shared code and its path, and the file name are what people remember and search for.
-const BODY = `concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), f.name)`;
+const BODY = `concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), json_extract(m.file, '$.name'))`;
 
 // Walking the index newest first and stopping at the limit keeps the cost bounded by the page,
 // not by how many messages match (ranking every match would not be).
-const FROM_MATCH = `search_index s
-  JOIN messages m ON m.id = s.rowid
-  LEFT JOIN files f ON f.file_id = m.file_id
-  WHERE search_index MATCH ?`;
+const FROM_MATCH = `search_index s JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?`;
 
 /** The full-text index over messages, kept in the same transaction as the messages themselves. */
 export class SearchIndex {
@@ -22,8 +19,7 @@ export class SearchIndex {
     // One statement per batch: the rows are still hot in the page cache, and no JS round trip per message.
     this.insertRange = db.prepare(
       `INSERT INTO search_index (rowid, body)
-       SELECT m.id, ${BODY} FROM messages m LEFT JOIN files f ON f.file_id = m.file_id
-       WHERE m.id BETWEEN ? AND ?`,
+       SELECT m.id, ${BODY} FROM messages m WHERE m.id BETWEEN ? AND ?`,
     );
     this.selectMine = db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM ${FROM_MATCH}

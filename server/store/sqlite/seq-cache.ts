@@ -26,9 +26,4 @@ export class SeqCache {
   commit(updates: Map<string, number>): void {
     for (const [room, seq] of updates) this.last.set(room, seq);
   }
-
-  /** Forgets everything, e.g. after a failed commit left the cache unsure. */
-  clear(): void {
-    this.last.clear();
-  }
 }

@@ -89,7 +89,8 @@ describe('VS Code extension in a real VS Code', function () {
     wb = await Workbench.start({
       vsix,
       workspace: workspace.dir,
-      settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port, 'parley.notifications': 'none' },
+      // Notifications stay at their default (DMs and @mentions); nothing before the DM test is either.
+      settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port },
     });
   });
 
@@ -252,6 +253,50 @@ describe('VS Code extension in a real VS Code', function () {
     await snippet.locator('button', { hasText: 'Open' }).click();
     await waitFor('hello.ts opened at the snippet', async () => (await wb!.activeEditorTitle()).includes('hello.ts'), 15_000);
     await waitFor('lines 2–3 selected', async () => /Ln 2, Col 1|Ln 3,.*selected/.test(await wb!.statusText()), 15_000);
+  });
+
+  it('notifies about a DM while the chat is hidden, and "Open" goes to it', async () => {
+    await wb!.command('View: Show Explorer');
+    await wb!.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor();
+    // The view's visibility reaches the extension host asynchronously.
+    await new Promise((r) => setTimeout(r, 2000));
+    const text = `are you there? ${Date.now()}`;
+    bob!.run('send', '--to', ALICE, text);
+    const toast = wb!.page.locator('.notification-toast', { hasText: text });
+    await toast.first().waitFor({ timeout: 20_000 });
+    assert.ok((await toast.first().innerText()).includes(`${BOB}: ${text}`));
+    await shot('notification');
+    await toast.first().locator('.monaco-button', { hasText: 'Open' }).click();
+    // The hidden view's page was torn down; the chat shown now is a new frame.
+    await waitFor('the DM open in the chat', async () => {
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === DM;
+    }, 30_000);
+    await rows(text).first().waitFor();
+  });
+
+  it('shares presence: away after idle, and "in file on branch" when opted in', async () => {
+    wb!.updateSettings(workspace.dir, { 'parley.presence.shareContext': true, 'parley.presence.awayAfterMinutes': 0.05 });
+    await wb!.command('Go to File');
+    await wb!.pick('hello.ts');
+    const who = () =>
+      bob!
+        .run('who', '--json')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { user: string; status: string; context?: string })
+        .find((p) => p.user === ALICE);
+    const seen = await waitFor('alice away with context', () => {
+      const me = who();
+      return me?.status === 'away' && me.context ? me : undefined;
+    }, 30_000, 500);
+    assert.equal(seen.context, 'in src/hello.ts on branch main');
+    // Typing in the editor is activity: online again.
+    await wb!.page.locator('.editor-instance .monaco-editor').first().click();
+    await wb!.page.keyboard.press('End');
+    await waitFor('alice online again', () => who()?.status === 'online', 30_000, 500);
+    wb!.updateSettings(workspace.dir, { 'parley.presence.shareContext': false, 'parley.presence.awayAfterMinutes': 5 });
+    await waitFor('context no longer shared', () => who()?.context === undefined, 30_000, 500);
   });
 
   it('says clearly that sending files is not available yet', async () => {

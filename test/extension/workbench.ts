@@ -107,6 +107,14 @@ export class Workbench {
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
+  /** Changes workspace settings (.vscode/settings.json): VS Code's file watcher picks them up. */
+  updateSettings(workspace: string, patch: Record<string, unknown>): void {
+    const file = path.join(workspace, '.vscode', 'settings.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    writeFileSync(file, JSON.stringify({ ...current, ...patch }, null, 2));
+  }
+
   async screenshot(name: string): Promise<string> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);

@@ -41,7 +41,7 @@ export class ParleyServer {
     private readonly logger: Logger,
     media?: MediaStore,
   ) {
-    const hub = new Hub();
+    const hub = new Hub(config.outboundBuffer);
     const presence = new Presence(hub);
     const limitsOn = config.rateLimit > 0;
     this.context = {

@@ -5,6 +5,9 @@ import type { Peer } from './peer';
  * Callers encode once; every recipient's queue holds the same buffer.
  */
 export class Hub {
+  /** `heldLimit`: bytes a resuming connection may have waiting behind its replay. */
+  constructor(private readonly heldLimit = Infinity) {}
+
   /** Every signed-in connection: the members of `general`. */
   readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
@@ -65,13 +68,13 @@ export class Hub {
   /** Delivers a room message; `members` undefined means general (everyone). */
   toRoom(room: string, members: ReadonlySet<string> | undefined, seq: number, frame: Buffer, except?: Peer): void {
     if (members === undefined) {
-      for (const peer of this.peers) if (peer !== except) deliver(peer, room, seq, frame);
+      for (const peer of this.peers) if (peer !== except) this.deliver(peer, room, seq, frame);
       return;
     }
     for (const user of members) {
       const mine = this.byUser.get(user);
       if (mine === undefined) continue;
-      for (const peer of mine) if (peer !== except) deliver(peer, room, seq, frame);
+      for (const peer of mine) if (peer !== except) this.deliver(peer, room, seq, frame);
     }
   }
 
@@ -89,15 +92,21 @@ export class Hub {
     if (members === undefined) return this.toAll(frame, except);
     for (const user of members) this.toUser(user, frame, except);
   }
-}
 
-function deliver(peer: Peer, room: string, seq: number, frame: Buffer): void {
-  if (peer.gates !== undefined) {
-    const held = peer.gates.get(room);
-    if (held !== undefined) {
-      held.push({ seq, frame });
-      return;
+  private deliver(peer: Peer, room: string, seq: number, frame: Buffer): void {
+    if (peer.gates !== undefined) {
+      const held = peer.gates.get(room);
+      if (held !== undefined) {
+        held.push({ seq, frame });
+        peer.heldBytes = (peer.heldBytes ?? 0) + frame.length;
+        if (peer.heldBytes > this.heldLimit) {
+          peer.gates = undefined;
+          peer.heldBytes = undefined;
+          peer.conn.closeWithError('SLOW_CONSUMER');
+        }
+        return;
+      }
     }
+    peer.conn.write(frame);
   }
-  peer.conn.write(frame);
 }

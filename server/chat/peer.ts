@@ -13,4 +13,6 @@ export interface Peer {
   tokenHash?: string;
   /** Rooms a resume is still replaying: their live messages wait here so none arrives twice or early. */
   gates?: Map<string, HeldFrame[]>;
+  /** Bytes held in `gates`; past the outbound cap the peer counts as a slow consumer. */
+  heldBytes?: number;
 }

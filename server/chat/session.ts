@@ -61,6 +61,7 @@ export function signOut(ctx: ChatContext, peer: Peer): void {
   peer.user = undefined;
   peer.tokenHash = undefined;
   peer.gates = undefined;
+  peer.heldBytes = undefined;
 }
 
 /**
@@ -120,9 +121,17 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
     conn.send({ t: 'caught_up', room, seq: last });
     const held = peer.gates?.get(room);
     peer.gates?.delete(room);
-    if (held !== undefined) for (const h of held) if (h.seq > last) conn.write(h.frame);
+    if (held !== undefined) {
+      for (const h of held) {
+        peer.heldBytes = (peer.heldBytes ?? 0) - h.frame.length;
+        if (h.seq > last) conn.write(h.frame);
+      }
+    }
   }
-  if (peer.gates?.size === 0) peer.gates = undefined;
+  if (peer.gates?.size === 0) {
+    peer.gates = undefined;
+    peer.heldBytes = undefined;
+  }
 }
 
 /** Requests allowed before sign-in. */

@@ -416,6 +416,11 @@ export class ChatService implements vscode.Disposable {
     return this.requireClient().send(room, { snippet });
   }
 
+  /** The signed-in client, for file transfers (each opens its own connection). */
+  transferClient(): ParleyClient {
+    return this.requireClient();
+  }
+
   // ---- rooms -------------------------------------------------------------------------
 
   private requireClient(): ParleyClient {

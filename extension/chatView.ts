@@ -25,6 +25,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly snapshot: () => HostMessage[],
+    /** Downloaded files the webview may show; nothing else on disk is reachable from it. */
+    private readonly mediaRoot?: vscode.Uri,
   ) {
     this.subscriptions.push(
       vscode.window.registerWebviewViewProvider(ChatView.viewId, this),
@@ -42,9 +44,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.view = view;
     this.ready = false;
     const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [root] };
+    const roots = this.mediaRoot ? [root, this.mediaRoot] : [root];
+    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: roots };
     view.webview.html = renderWebviewHtml({
       cspSource: resourceSources(view.webview.cspSource),
+      mediaRoot: this.mediaRoot ? view.webview.asWebviewUri(this.mediaRoot).toString() : undefined,
       nonce: makeNonce(),
       scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
       styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'styles.css')).toString(),
@@ -95,6 +99,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       const i = this.queue.findIndex((m) => Messages.is(m));
       this.queue.splice(i >= 0 ? i : 0, 1);
     }
+  }
+
+  /** A URI the current webview can load, for a file under the media root. */
+  asWebviewUri(uri: vscode.Uri): vscode.Uri | undefined {
+    return this.view?.webview.asWebviewUri(uri);
   }
 
   /** Shows the chat view (opening the Parley container if needed). */

@@ -4,6 +4,8 @@ import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId, type ChatMessage } from '../
 import { askCredentials, describeError } from './auth';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
+import { registerSendFileCommands } from './sendFileCommands';
+import type { FileSender } from './fileSender';
 import { preview } from './notifyPolicy';
 import { roomArg, userArg } from './peopleTree';
 import { openSnippet, snippetFromEditor } from './snippet';
@@ -12,9 +14,10 @@ export interface CommandDeps {
   context: vscode.ExtensionContext;
   service: ChatService;
   chatView: ChatView;
+  sender: FileSender;
 }
 
-export function registerCommands({ context, service, chatView }: CommandDeps): void {
+export function registerCommands({ context, service, chatView, sender }: CommandDeps): void {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -207,18 +210,11 @@ export function registerCommands({ context, service, chatView }: CommandDeps): v
     vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Sent to {0}', service.model.displayName(room)), 3000);
   });
 
-  const noTransfers = async () => {
-    // Transfers need a client/server side that is not there yet; say so instead of failing later.
-    await vscode.window.showWarningMessage(
-      vscode.l10n.t('Sending files is not available yet: this version of Parley cannot transfer files. Share code with "Parley: Send Selection" meanwhile.'),
-    );
-  };
-  register('parley.sendImage', noTransfers);
-  register('parley.sendFile', noTransfers);
+  registerSendFileCommands(register, signedIn, (title) => pickRoom(service, title), sender);
 }
 
 /** The chat's current room first, then the other rooms and the people to DM. */
-async function pickRoom(service: ChatService, title: string): Promise<string | undefined> {
+export async function pickRoom(service: ChatService, title: string): Promise<string | undefined> {
   const me = service.user as string;
   const rooms = service.model.allRooms().filter((r) => r.joined);
   const items: { label: string; description?: string; room: string }[] = [];

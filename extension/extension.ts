@@ -4,6 +4,9 @@ import * as wv from '../webview/messages';
 import { ChatService } from './chatService';
 import { ChatView } from './chatView';
 import { registerCommands } from './commands';
+import { FileSender } from './fileSender';
+import { MediaCache } from './mediaCache';
+import { MediaHost } from './mediaHost';
 import { Notifier } from './notifications';
 import { PeopleTree } from './peopleTree';
 import { PresenceReporter } from './presence';
@@ -15,7 +18,11 @@ const SAFE_LINK = /^(https?:|mailto:)/i;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Parley', { log: true });
   const service = new ChatService(context.secrets, context.globalState, log);
-  const chatView = new ChatView(context.extensionUri, () => service.snapshot());
+  const mediaDir = vscode.Uri.joinPath(context.globalStorageUri, 'media');
+  const chatView = new ChatView(context.extensionUri, () => service.snapshot(), mediaDir);
+  const mediaCache = new MediaCache(mediaDir.fsPath);
+  const sender = new FileSender(service);
+  const media = new MediaHost(service, chatView, mediaCache, sender);
   const tree = new PeopleTree(service.model);
   const statusBar = new StatusBar();
   const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
@@ -35,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     service.model.onDidChange(() => statusBar.setUnread(service.model.unreadTotal())),
     service.onDidReceiveMessage((msg) => notifier.onMessage(msg)),
+    service.onDidReceiveMessage((msg) => mediaCache.note(msg.file)),
     service.onDidStartSession(() => presence.resend()),
     chatView.onDidChangeVisibility((visible) => {
       // Coming back to the chat reads the room it shows.
@@ -69,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'loadOlder':
         try {
           const page = await service.history(msg.room, msg.before);
+          for (const m of page.messages) mediaCache.note(m.file);
           chatView.post(wv.replyTo(wv.LoadOlder, msg, { room: msg.room, messages: page.messages, prepend: true, more: page.more }));
         } catch (err) {
           fail(msg, err);
@@ -96,17 +105,14 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'openMedia':
       case 'pasteImage':
       case 'dropFiles':
-        fail(msg, {
-          code: 'NOT_AVAILABLE',
-          message: vscode.l10n.t('Files are not available yet: this version of Parley cannot transfer files.'),
-        });
+        await media.handle(msg);
         return;
       case 'ready':
         return;
     }
   }
 
-  registerCommands({ context, service, chatView });
+  registerCommands({ context, service, chatView, sender });
   statusBar.set(service.connection);
   void service.start();
 }

@@ -136,8 +136,3 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
 
 /** Requests allowed before sign-in. */
 export const PUBLIC_TYPES: ReadonlySet<string> = new Set(['hello', 'register', 'login', 'resume', 'ping', 'pong']);
-
-export function requireUser(peer: Peer): string {
-  if (peer.user === undefined) throw new ParleyError('UNAUTHENTICATED');
-  return peer.user;
-}

@@ -1,0 +1,166 @@
+// Files in a real VS Code (code-server + headless Chromium) against a real parley-server: an
+// image sent with "Parley: Send Image…" through the open dialog reaches the terminal client,
+// shows inline in the chat, and `parley get` returns the same bytes.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import type { Frame } from 'playwright-core';
+import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
+import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
+
+const ALICE = 'alice02';
+const BOB = 'bobby02';
+const PASSWORD = 'correct horse';
+
+/** A real PNG (RGB, a diagonal gradient), so the browser has something to decode. */
+function makePng(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      raw[row + 1 + x * 3] = (x * 255) / width;
+      raw[row + 2 + x * 3] = (y * 255) / height;
+      raw[row + 3 + x * 3] = 160;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('VS Code extension: sending and showing files', function () {
+  this.timeout(5 * 60_000);
+  let server: ParleyServer | undefined;
+  let bob: TerminalUser | undefined;
+  let tail: Tail;
+  let wb: Workbench | undefined;
+  let workspace: string;
+  let chat: Frame;
+  let step = 0;
+
+  const shot = async (name: string) => wb?.screenshot(`media-${String(++step).padStart(2, '0')}-${name}`);
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('media-')) rmSync(path.join(ARTIFACTS, f), { force: true });
+    try {
+      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
+      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
+    } catch (err) {
+      ciMustHave(this, err);
+    }
+    if (process.env.PARLEY_BUILT !== '1') {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+    }
+    const vsix = packageVsix();
+    server = await ParleyServer.start();
+    new TerminalUser(server, ALICE, PASSWORD).register();
+    bob = new TerminalUser(server, BOB, PASSWORD);
+    bob.register();
+    bob.login();
+    tail = bob.tail();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'parley-media-ws-'));
+    wb = await Workbench.start({
+      vsix,
+      workspace,
+      settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port, 'parley.notifications': 'none' },
+    });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (this.currentTest?.state === 'failed') await shot('failure').catch(() => undefined);
+    await wb?.stop();
+    bob?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await shot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+      if (server) console.error(`parley-server log:\n${server.log}`);
+    }
+  });
+
+  it('signs in', async () => {
+    await wb!.openParley();
+    await wb!.command('Parley: Sign In');
+    await wb!.answer(ALICE, /User name/);
+    await wb!.answer(PASSWORD, /Password/);
+    await waitFor('status item with the user', async () => (await wb!.statusText()).includes(ALICE), 60_000);
+    chat = await wb!.chatFrame('.composer textarea');
+    await waitFor('composer enabled', async () => !(await chat.locator('.composer textarea').isDisabled()));
+  });
+
+  it('"Send Image…" from the palette: the terminal gets it, the chat shows it, `parley get` returns the same bytes', async () => {
+    const png = makePng(96, 64);
+    const file = path.join(workspace, 'gradient.png');
+    writeFileSync(file, png);
+    const sha256 = createHash('sha256').update(png).digest('hex');
+
+    await wb!.command('Parley: Send Image…');
+    // code-server's open dialog is a quick input: type the absolute path and accept it.
+    await wb!.answer(file);
+    // The room pick offers the current room first.
+    await wb!.page.locator('.quick-input-list .monaco-list-row', { hasText: '#general' }).first().waitFor({ timeout: 15_000 });
+    await wb!.page.keyboard.press('Enter');
+
+    const got = await tail.waitFor('the image message', (m) => (m.file as { name?: string } | undefined)?.name === 'gradient.png', 30_000);
+    const ref = got.file as { fileId: string; size: number; mime: string; kind: string; sha256: string };
+    assert.equal(got.from, ALICE);
+    assert.equal(got.room, 'general');
+    assert.equal(ref.kind, 'image');
+    assert.equal(ref.mime, 'image/png');
+    assert.equal(ref.size, png.length);
+    assert.equal(ref.sha256, sha256);
+
+    // Shown inline from the host's cache, decoded by the browser.
+    const img = chat.locator('.file-card img.media').last();
+    await img.waitFor({ timeout: 30_000 });
+    const loaded = await waitFor('the image decoded', async () => {
+      const w = await img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth);
+      return w || undefined;
+    }, 30_000);
+    assert.equal(loaded, 96);
+    const src = await img.getAttribute('src');
+    assert.ok(src && /^https:\/\//.test(src) && src.includes(`/media/${sha256}/`), `src ${src}`);
+    await img.scrollIntoViewIfNeeded();
+    await shot('image-inline');
+
+    const out = path.join(bob!.configDir, 'got.png');
+    bob!.run('get', ref.fileId, '-o', out);
+    assert.ok(readFileSync(out).equals(png), 'parley get returned other bytes');
+  });
+});

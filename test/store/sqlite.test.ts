@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ParleyError } from '../../protocol';
 import { openStore, type Store } from '../../server/store';
-import { toFtsQuery } from '../../server/store/sqlite/fts-query';
+import { matchExpression, toFtsQuery } from '../../server/store/sqlite/fts-query';
 import { SCHEMA_VERSION } from '../../server/store/sqlite/schema';
 import { storeContract } from './contract';
 
@@ -95,26 +95,34 @@ describe('SQLite store specifics', () => {
     assert.equal(next.message.seq, 2);
   });
 
-  describe('toFtsQuery', () => {
-    it('quotes every word so operators and punctuation are plain text', () => {
+  describe('search expressions', () => {
+    it('quote every word so operators and punctuation are plain text', () => {
       assert.equal(toFtsQuery('deploy AND (staging'), '"deploy" "AND" "(staging"');
       assert.equal(toFtsQuery('say "hello world" now'), '"say" "hello world" "now"');
-      assert.equal(toFtsQuery('a"b'), '"a""b"');
+      assert.equal(toFtsQuery('a"b depl* room:x'), '"a""b" "depl*" "room:x"');
     });
 
-    it('turns a trailing * into a prefix search', () => {
-      assert.equal(toFtsQuery('depl*'), '"depl" *');
-      assert.equal(toFtsQuery('*'), undefined);
-    });
-
-    it('drops what has nothing to search for', () => {
+    it('drop what has nothing to search for', () => {
       assert.equal(toFtsQuery(''), undefined);
-      assert.equal(toFtsQuery('  ( ) "" 🎉 \u0000 '), undefined);
+      assert.equal(toFtsQuery('  ( ) "" * 🎉 \u0000 '), undefined);
       assert.equal(toFtsQuery('🎉 party'), '"party"');
     });
 
-    it('keeps at most 16 terms', () => {
+    it('keep at most 16 terms', () => {
       assert.equal(toFtsQuery(Array(40).fill('w').join(' '))?.split(' ').length, 16);
+    });
+
+    it('confine the words to the body and the rooms to the room column', () => {
+      assert.equal(matchExpression('"a" "b"'), 'body : ("a" "b")');
+      assert.equal(matchExpression('"a"', [3, 12]), 'room : ("r3" OR "r12") AND body : ("a")');
+    });
+
+    it('never match a room token as a word', async () => {
+      const store = fx.store;
+      await store.createUser({ name: 'reader1', passwordHash: 'h', createdAt: 1 });
+      await store.append([{ room: 'general', from: 'reader1', cid: 'c1', ts: 1, text: 'plain words' }]);
+      assert.deepEqual(await store.search('reader1', 'r1', { limit: 5 }), []);
+      assert.equal((await store.search('reader1', 'plain', { limit: 5 })).length, 1);
     });
   });
 });

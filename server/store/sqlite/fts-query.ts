@@ -10,25 +10,35 @@ function quote(text: string): string {
 }
 
 /**
- * Turns what a user typed into an FTS5 MATCH expression that cannot be a syntax error: every
- * word and every "quoted phrase" becomes an FTS5 string, all of them required; a word ending in
- * `*` matches as a prefix. Operators (AND, OR, NOT, NEAR, parentheses, column filters) are
- * plain words. Returns undefined when nothing searchable is left.
+ * Turns what a user typed into FTS5 terms that cannot be a syntax error: every word and every
+ * "quoted phrase" becomes an FTS5 string, all of them required. Operators (AND, OR, NOT, NEAR,
+ * `*`, parentheses, column filters) are plain text. No prefix search: without a prefix index
+ * (which would slow every insert) a short prefix costs a scan of every matching word.
+ * Returns undefined when nothing searchable is left.
  */
 export function toFtsQuery(input: string): string | undefined {
   const terms: string[] = [];
   // Control characters (NUL among them) are separators, never part of the expression.
   for (const match of input.replace(/\p{Cc}/gu, ' ').matchAll(TERM)) {
     if (terms.length === MAX_TERMS) break;
-    const phrase = match[1];
-    if (phrase !== undefined) {
-      if (SEARCHABLE.test(phrase)) terms.push(quote(phrase));
-      continue;
-    }
-    const word = match[2];
-    const stem = word.replace(/\*+$/, '');
-    if (!SEARCHABLE.test(stem)) continue;
-    terms.push(stem.length < word.length ? `${quote(stem)} *` : quote(word));
+    const text = match[1] ?? match[2];
+    if (SEARCHABLE.test(text)) terms.push(quote(text));
   }
   return terms.length === 0 ? undefined : terms.join(' ');
+}
+
+/** The index token naming a room (see search.ts): short, one token, never a word people type. */
+export function roomToken(roomNum: number): string {
+  return `r${roomNum}`;
+}
+
+/**
+ * The full MATCH expression: the terms in the message body, and, when given, in one of these
+ * rooms. Filtering rooms inside the index keeps a search in a quiet room fast even when the
+ * words are common elsewhere.
+ */
+export function matchExpression(terms: string, roomNums?: readonly number[]): string {
+  const body = `body : (${terms})`;
+  if (roomNums === undefined) return body;
+  return `room : (${roomNums.map((n) => `"${roomToken(n)}"`).join(' OR ')}) AND ${body}`;
 }

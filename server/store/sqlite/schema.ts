@@ -20,13 +20,15 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         revoked_at INTEGER
       ) WITHOUT ROWID;
 
+      -- num names the room inside the search index (one short token); a rowid alias, so stable.
       CREATE TABLE rooms (
-        id         TEXT PRIMARY KEY,
+        num        INTEGER PRIMARY KEY,
+        id         TEXT NOT NULL UNIQUE,
         kind       TEXT NOT NULL CHECK (kind IN ('group', 'dm')),
         name       TEXT NOT NULL,
         created_by TEXT,
         created_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
+      );
 
       -- Explicit rows for every room but general, whose members are all users.
       CREATE TABLE members (
@@ -74,10 +76,12 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       ) WITHOUT ROWID;
 
       -- Contentless: the words live only in the index, the text stays in messages (rowid = messages.id).
+      -- room holds the room's token so that a search can be narrowed to rooms inside the index.
       -- Without contentless_delete, which cost ~12% of ingest; editing or deleting messages
       -- later means a migration that rebuilds the index with it.
       CREATE VIRTUAL TABLE search_index USING fts5(
         body,
+        room,
         content = '',
         tokenize = 'unicode61 remove_diacritics 2'
       );

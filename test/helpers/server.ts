@@ -80,7 +80,7 @@ export class TestServer {
   static async start(options: StartOptions = {}): Promise<TestServer> {
     ensureBuilt();
     const dataDir = options.dataDir ?? tempDir();
-    const args = [SERVER_CLI, '--port', String(options.port ?? 0), '--data', dataDir, ...(options.args ?? [])];
+    const args = [...(process.env.PARLEY_SERVER_NODE_ARGS ? process.env.PARLEY_SERVER_NODE_ARGS.split(" ") : []), SERVER_CLI, '--port', String(options.port ?? 0), '--data', dataDir, ...(options.args ?? [])];
     const proc = spawn(process.execPath, args, {
       cwd: dataDir,
       env: { ...process.env, ...options.env },

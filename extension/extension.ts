@@ -51,6 +51,9 @@ export function activate(context: vscode.ExtensionContext): void {
       if (r && r.unread > 0) service.markRead(r.info.id, r.info.lastSeq);
     }),
     chatView.onDidReceiveMessage((msg) => void onWebviewMessage(msg)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('parley')) log.info('settings changed');
+    }),
   );
 
   async function onWebviewMessage(msg: wv.WebviewMessage): Promise<void> {

@@ -253,6 +253,17 @@ describe('VS Code extension in a real VS Code', function () {
     await snippet.locator('button', { hasText: 'Open' }).click();
     await waitFor('hello.ts opened at the snippet', async () => (await wb!.activeEditorTitle()).includes('hello.ts'), 15_000);
     await waitFor('lines 2–3 selected', async () => /Ln 2, Col 1|Ln 3,.*selected/.test(await wb!.statusText()), 15_000);
+
+    // Once the local file differs from the sender's, "Open" shows the snippet itself instead.
+    await wb!.command('View: Close All Editors');
+    writeFileSync(path.join(workspace.dir, 'src', 'hello.ts'), `// changed locally\n${HELLO_TS}`);
+    await snippet.locator('button', { hasText: 'Open' }).click();
+    await waitFor('an untitled editor with the snippet', async () => /Untitled/.test(await wb!.activeEditorTitle()), 15_000);
+    const text = (await wb!.page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    assert.ok(text.includes('const greeting'), text);
+    assert.ok(!text.includes('export function'), text);
+    await wb!.command('View: Revert and Close Editor');
+    writeFileSync(path.join(workspace.dir, 'src', 'hello.ts'), HELLO_TS);
   });
 
   it('notifies about a DM while the chat is hidden, and "Open" goes to it', async () => {
@@ -299,9 +310,22 @@ describe('VS Code extension in a real VS Code', function () {
     await waitFor('context no longer shared', () => who()?.context === undefined, 30_000, 500);
   });
 
-  it('says clearly that sending files is not available yet', async () => {
+  it('sends a file with Send File… through the file dialog', async () => {
+    const file = path.join(workspace.dir, 'notes.txt');
+    const body = 'notes to share\n'.repeat(500);
+    writeFileSync(file, body);
     await wb!.command('Parley: Send File…');
-    await waitFor('notification', async () => (await wb!.notifications()).some((t) => /not available yet/.test(t)), 15_000);
-    await shot('send-file');
+    // code-server's own file dialog: a quick input that takes a path.
+    await wb!.answer(file);
+    await wb!.pick('#general');
+    const got = await tail.waitFor('file message', (m) => (m.file as { name?: string } | undefined)?.name === 'notes.txt', 30_000);
+    const ref = got.file as { size: number; sha256: string; kind: string };
+    assert.equal(ref.size, Buffer.byteLength(body));
+    assert.equal(ref.sha256, createHash('sha256').update(body).digest('hex'));
+    assert.equal(got.from, ALICE);
+    await wb!.page.locator('.pane-body .monaco-list-row[aria-label^="#general"]').first().click();
+    await waitFor('#general in the chat', async () => (await activeRoom()) === 'general');
+    await chat.locator('.row.msg', { hasText: 'notes.txt' }).first().waitFor({ timeout: 15_000 });
+    await shot('file-sent');
   });
 });

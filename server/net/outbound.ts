@@ -55,7 +55,8 @@ export class Outbound {
     const n = this.queue.length;
     if (n === 0 || this.closed) return;
     const data = n === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queued);
-    this.queue = [];
+    // The bytes now live in `data`; reuse the array rather than allocate one per flush.
+    this.queue.length = 0;
     this.queued = 0;
     this.socket.write(data);
     if (this.socket.writableLength > this.cap) this.overflow();

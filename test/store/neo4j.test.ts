@@ -3,6 +3,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import { GENERAL_ROOM, ParleyError, dmRoomId } from '../../protocol';
 import { Neo4jStore, graphQueries } from '../../server/store/neo4j';
 import { toLuceneQuery } from '../../server/store/neo4j/lucene-query';
+import { searchExtra } from '../../server/store/neo4j/records';
 import type { NewMessage, Store } from '../../server/store/store';
 import { useNeo4j } from '../helpers/neo4j';
 import { storeContract } from './contract';
@@ -197,13 +198,14 @@ describe('Neo4j store', function () {
 
   describe('toLuceneQuery', () => {
     it('quotes every word so operators and punctuation are plain text', () => {
-      assert.equal(toLuceneQuery('deploy AND (staging'), '+"deploy" +"AND" +"\\(staging"');
+      assert.equal(toLuceneQuery('deploy AND (staging'), '+"deploy" +"AND" +"staging"');
       assert.equal(toLuceneQuery('say "hello world" now'), '+"say" +"hello world" +"now"');
-      assert.equal(toLuceneQuery('title:x -y'), '+"title\\:x" +"\\-y"');
+      assert.equal(toLuceneQuery('title:x -y config.json'), '+"title x" +"y" +"config json"');
     });
 
-    it('turns a trailing * into a prefix search', () => {
-      assert.equal(toLuceneQuery('Depl*'), '+depl*');
+    it('has no prefix search: * is punctuation', () => {
+      assert.equal(toLuceneQuery('Depl*'), '+"Depl"');
+      assert.equal(toLuceneQuery('src/ma*'), '+"src ma"');
       assert.equal(toLuceneQuery('*'), undefined);
     });
 
@@ -212,6 +214,17 @@ describe('Neo4j store', function () {
       assert.equal(toLuceneQuery('  ( ) "" 🎉 \u0000 '), undefined);
       assert.equal(toLuceneQuery('🎉 party'), '+"party"');
       assert.equal(toLuceneQuery(Array(40).fill('w').join(' '))?.split(' ').length, 16);
+    });
+  });
+
+  describe('searchExtra', () => {
+    it('holds code, path and file name as plain words, and splits words Lucene would keep whole', () => {
+      assert.equal(searchExtra('plain words only', undefined, undefined), null);
+      assert.equal(searchExtra('see config.json and snake_case, ok?', undefined, undefined), 'config json snake case');
+      assert.equal(
+        searchExtra(undefined, { code: 'const x = f(1);', language: 'ts', path: 'src/a.ts' }, 'report.pdf'),
+        'src a ts const x f 1 report pdf',
+      );
     });
   });
 });

@@ -54,14 +54,9 @@ const CREATE = `
   SET r.lastSeq = s.lastSeq
   RETURN created, count(r) AS rooms`;
 
-interface LockedRow {
+export interface LockedRow {
   rooms: { id: string; lastSeq: number }[];
   found: { i: number; m: MessageProps; f: FileProps | null }[];
-}
-
-interface Fresh {
-  index: number;
-  message: ChatMessage;
 }
 
 /**
@@ -83,14 +78,12 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
 
   const roomIds = [...new Set(firsts.map((i) => batch[i].room))].sort();
   const keys = firsts.map((i) => ({ i: int(i), from: batch[i].from, cid: batch[i].cid }));
-  const head = (await tx.run<LockedRow>(LOCK_AND_FIND, { rooms: roomIds, keys })).records[0];
-  const lastSeq = new Map((head?.get('rooms') ?? []).map((r) => [r.id, r.lastSeq]));
-  const missing = roomIds.filter((id) => !lastSeq.has(id));
-  if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
-  const stored = new Map((head?.get('found') ?? []).map((row) => [row.i, toMessage(row.m, row.f)]));
+  const locked = await lockRooms(tx, roomIds, keys);
+  const lastSeq = new Map(locked.rooms.map((r) => [r.id, r.lastSeq]));
+  const stored = new Map(locked.found.map((row) => [row.i, toMessage(row.m, row.f)]));
 
   const results: AppendResult[] = new Array(batch.length);
-  const fresh: Fresh[] = [];
+  const fresh: ChatMessage[] = [];
   for (const i of firsts) {
     const earlier = stored.get(i);
     if (earlier) {
@@ -109,20 +102,11 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
       const { fileId, name, size, mime, kind, sha256 } = m.file;
       message.file = { fileId, name, size, mime, kind, sha256 };
     }
-    fresh.push({ index: i, message });
+    fresh.push(message);
     results[i] = { message, duplicate: false };
   }
 
-  if (fresh.length > 0) {
-    const msgs = fresh.map(({ index, message }) => toParams(batch[index], message));
-    const rooms = [...new Set(fresh.map((f) => f.message.room))].map((id) => ({ id, lastSeq: int(lastSeq.get(id) ?? 0) }));
-    const created = await tx.run<{ created: number; rooms: number }>(CREATE, { msgs, rooms });
-    const row = created.records[0];
-    if (!row || row.get('created') !== fresh.length || row.get('rooms') !== rooms.length) {
-      // Only a sender without a User node drops rows here; refuse rather than leave a gap.
-      throw new Error(`append stored ${row?.get('created') ?? 0} of ${fresh.length} messages (unknown sender?)`);
-    }
-  }
+  if (fresh.length > 0) await createMessages(tx, fresh, lastSeq);
 
   batch.forEach((m, i) => {
     if (results[i] === undefined) {
@@ -133,7 +117,31 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
   return results;
 }
 
-function toParams(input: NewMessage, message: ChatMessage): Record<string, unknown> {
+/** Locks the rooms (in id order) and returns their lastSeq; rejects when one does not exist. */
+export async function lockRooms(tx: ManagedTransaction, roomIds: string[], keys: unknown[] = []): Promise<LockedRow> {
+  const head = (await tx.run<LockedRow>(LOCK_AND_FIND, { rooms: roomIds, keys })).records[0];
+  const locked = { rooms: head?.get('rooms') ?? [], found: head?.get('found') ?? [] };
+  const known = new Set(locked.rooms.map((r) => r.id));
+  const missing = roomIds.filter((id) => !known.has(id));
+  if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
+  return locked;
+}
+
+/**
+ * Creates fully formed messages (seq and msgId decided) with their relationships and moves each
+ * room's lastSeq to `lastSeq`; the caller holds the rooms' locks.
+ */
+export async function createMessages(tx: ManagedTransaction, messages: ChatMessage[], lastSeq: Map<string, number>): Promise<void> {
+  const rooms = [...new Set(messages.map((m) => m.room))].map((id) => ({ id, lastSeq: int(lastSeq.get(id) ?? 0) }));
+  const created = await tx.run<{ created: number; rooms: number }>(CREATE, { msgs: messages.map(toParams), rooms });
+  const row = created.records[0];
+  if (!row || row.get('created') !== messages.length || row.get('rooms') !== rooms.length) {
+    // Only a sender without a User node drops rows here; refuse rather than leave a gap.
+    throw new Error(`append stored ${row?.get('created') ?? 0} of ${messages.length} messages (unknown sender?)`);
+  }
+}
+
+function toParams(message: ChatMessage): Record<string, unknown> {
   const dm = dmMembers(message.room);
   const file = message.file;
   return {
@@ -142,10 +150,10 @@ function toParams(input: NewMessage, message: ChatMessage): Record<string, unkno
     seq: int(message.seq),
     ts: int(message.ts),
     from: message.from,
-    cid: message.cid,
+    cid: message.cid ?? message.msgId,
     text: message.text ?? null,
     snippet: message.snippet === undefined ? null : JSON.stringify(message.snippet),
-    extra: searchExtra(input.snippet, file?.name),
+    extra: searchExtra(message.text, message.snippet, file?.name),
     to: dm ? (dm[0] === message.from ? dm[1] : dm[0]) : null,
     file: file ? { ...file, size: int(file.size) } : null,
   };

@@ -86,8 +86,23 @@ export function toUser(u: UserProps): UserRecord {
   return { name: u.name, passwordHash: u.passwordHash, createdAt: u.createdAt };
 }
 
-/** Words people look for besides the text: shared code, its path, the attached file's name. */
-export function searchExtra(snippet: Snippet | undefined, fileName: string | undefined): string | null {
-  const parts = [snippet?.path, snippet?.code, fileName].filter((p): p is string => typeof p === 'string' && p.length > 0);
-  return parts.length === 0 ? null : parts.join(' ');
+// What SQLite's unicode61 tokenizer calls a word character; everything else separates words.
+const NOT_WORD = /[^\p{L}\p{N}\p{M}\p{Co}]+/gu;
+const INNER_SEPARATOR = /[\p{L}\p{N}\p{M}\p{Co}][^\p{L}\p{N}\p{M}\p{Co}\s]+[\p{L}\p{N}\p{M}\p{Co}]/u;
+
+/** The words of a string, separated by single spaces. */
+export function words(text: string): string {
+  return text.replace(NOT_WORD, ' ').trim();
+}
+
+/**
+ * The second full-text field: shared code, its path and the file name, plus the parts of words
+ * the Lucene tokenizer keeps whole ("config.json", "snake_case") split apart, so a search for
+ * "config" or "case" finds them as it does in the SQLite backend.
+ */
+export function searchExtra(text: string | undefined, snippet: Snippet | undefined, fileName: string | undefined): string | null {
+  const parts = [snippet?.path, snippet?.code, fileName].filter((p): p is string => typeof p === 'string').map(words);
+  if (text) for (const chunk of text.split(/\s+/)) if (INNER_SEPARATOR.test(chunk)) parts.push(words(chunk));
+  const extra = parts.filter((p) => p.length > 0).join(' ');
+  return extra.length === 0 ? null : extra;
 }

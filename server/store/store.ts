@@ -50,6 +50,13 @@ export interface HistoryPage {
   more: boolean;
 }
 
+/** A user's position in a room, as kept by setReadMark. */
+export interface ReadMark {
+  room: string;
+  user: string;
+  seq: number;
+}
+
 /**
  * Everything the chat server keeps. Backends: SQLite (embedded default) and Neo4j.
  * Every method may reject with ParleyError('STORE_UNAVAILABLE') when the backend is unreachable;
@@ -115,4 +122,21 @@ export interface Store {
   /** Moves the read mark forward (never back, never past lastSeq); returns the stored mark. */
   setReadMark(roomId: string, user: string, seq: number): Promise<number>;
   getFile(fileId: string): Promise<FileRecord | undefined>;
+
+  // Bulk access for copying one backend into another (copy-store); the chat server never calls these.
+  // Messages are read with since().
+
+  /** Every user with its password hash, sorted by name. */
+  exportUsers(): Promise<UserRecord[]>;
+  /** Every room, `general` and DMs included, sorted by id. */
+  exportRooms(): Promise<RoomRecord[]>;
+  /** Every read mark above 0, sorted by room and user. */
+  exportReadMarks(): Promise<ReadMark[]>;
+  /**
+   * Stores messages exactly as given (seq, msgId, ts, cid and file kept), in one transaction, and
+   * moves each room's lastSeq to the highest seq given. Each room's seqs must be ascending and
+   * above its lastSeq, and the rooms and senders must exist; otherwise nothing is stored and the
+   * call rejects. Attached files are recorded with the message's room, sender and ts.
+   */
+  importMessages(messages: ChatMessage[]): Promise<void>;
 }

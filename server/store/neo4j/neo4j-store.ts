@@ -1,6 +1,6 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import { GENERAL_ROOM, type ChatMessage, type RoomInfo } from '../../../protocol';
-import type { AppendResult, FileRecord, HistoryPage, NewMessage, RoomRecord, Store, UserRecord } from '../store';
+import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, Store, UserRecord } from '../store';
 import { appendInTx, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
 import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
@@ -19,6 +19,7 @@ import {
   type UserProps,
 } from './records';
 import { FULLTEXT_INDEX, ensureSchema } from './schema';
+import { EXPORT_READ_MARKS, EXPORT_ROOMS, EXPORT_USERS, importInTx } from './transfer';
 
 const ENSURE_GENERAL = `
   MERGE (g:Room {id: $general})
@@ -330,6 +331,26 @@ export class Neo4jStore implements Store {
   async getFile(fileId: string): Promise<FileRecord | undefined> {
     const rows = await this.readRows<{ f: FileProps }>('MATCH (f:File {fileId: $fileId}) RETURN f {.*} AS f', { fileId });
     return rows[0] && toFile(rows[0].get('f'));
+  }
+
+  // ---- copying between backends ---------------------------------------------
+
+  async exportUsers(): Promise<UserRecord[]> {
+    return (await this.readRows<{ u: UserProps }>(EXPORT_USERS)).map((row) => toUser(row.get('u')));
+  }
+
+  async exportRooms(): Promise<RoomRecord[]> {
+    return (await this.readRows<{ r: RoomProps }>(EXPORT_ROOMS)).map((row) => toRoom(row.get('r')));
+  }
+
+  async exportReadMarks(): Promise<ReadMark[]> {
+    const rows = await this.readRows<ReadMark>(EXPORT_READ_MARKS);
+    return rows.map((row) => ({ room: row.get('room'), user: row.get('user'), seq: row.get('seq') }));
+  }
+
+  async importMessages(messages: ChatMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.write((tx) => importInTx(tx, messages));
   }
 
   // ---- plumbing -------------------------------------------------------------

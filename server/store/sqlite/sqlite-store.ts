@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ChatMessage, RoomInfo } from '../../../protocol';
-import type { AppendResult, FileRecord, HistoryPage, NewMessage, RoomRecord, Store, UserRecord } from '../store';
+import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, Store, UserRecord } from '../store';
 import { openDatabase, storeError, unavailable } from './connection';
 import { toFtsQuery } from './fts-query';
 import { Messages } from './messages';
@@ -9,6 +9,7 @@ import { Rooms } from './rooms';
 import { toFile, type FileRow } from './rows';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { SearchIndex } from './search';
+import { Transfer } from './transfer';
 import { Users } from './users';
 
 export const DATABASE_FILE = 'parley.db';
@@ -27,6 +28,7 @@ interface Open {
   rooms: Rooms;
   messages: Messages;
   search: SearchIndex;
+  transfer: Transfer;
   getFile: (fileId: string) => FileRow | undefined;
 }
 
@@ -63,7 +65,8 @@ export class SqliteStore implements Store {
       const selectFile = db.prepare<[string], FileRow>(
         'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
       );
-      this.open = { db, users, rooms, messages, search, getFile: (id) => selectFile.get(id) };
+      const transfer = new Transfer(db, messages.seqs, search);
+      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id) };
     } catch (err) {
       db?.close();
       throw unavailable(err, `The message store at ${this.file} could not be opened: ${err instanceof Error ? err.message : String(err)}`);
@@ -181,6 +184,22 @@ export class SqliteStore implements Store {
       const row = o.getFile(fileId);
       return row === undefined ? undefined : toFile(row);
     });
+  }
+
+  async exportUsers(): Promise<UserRecord[]> {
+    return this.run((o) => o.transfer.users());
+  }
+
+  async exportRooms(): Promise<RoomRecord[]> {
+    return this.run((o) => o.transfer.rooms());
+  }
+
+  async exportReadMarks(): Promise<ReadMark[]> {
+    return this.run((o) => o.transfer.readMarks());
+  }
+
+  async importMessages(messages: ChatMessage[]): Promise<void> {
+    return this.run((o) => o.transfer.importMessages(messages));
   }
 
   private run<T>(work: (open: Open) => T): T {

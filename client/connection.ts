@@ -99,6 +99,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private readonly queue: Buffer[] = [];
   private queued = 0;
   private blocked = false;
+  private corked = false;
   private nextId = 1;
   private readHolds = 0;
   private closedWith: { error?: Error } | undefined;
@@ -245,6 +246,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.queue.push(buf);
       this.queued += buf.length;
       return false;
+    }
+    if (!this.corked) {
+      // Frames written in the same tick leave in one syscall: pipelined sends stay cheap.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     if (!this.socket.write(buf)) this.blocked = true;
     return !this.blocked;

@@ -116,6 +116,8 @@ describe('VS Code extension: sending and showing files', function () {
 
   it('signs in', async () => {
     await wb!.openParley();
+    // The extension is up once its status item is.
+    await waitFor('signed-out status item', async () => /Parley: signed out/.test(await wb!.statusText()), 60_000);
     await wb!.command('Parley: Sign In');
     await wb!.answer(ALICE, /User name/);
     await wb!.answer(PASSWORD, /Password/);
@@ -162,5 +164,51 @@ describe('VS Code extension: sending and showing files', function () {
     const out = path.join(bob!.configDir, 'got.png');
     bob!.run('get', ref.fileId, '-o', out);
     assert.ok(readFileSync(out).equals(png), 'parley get returned other bytes');
+  });
+
+  it('"Open" on the image card opens the cached file in an editor tab', async () => {
+    await chat.locator('.file-card', { hasText: 'gradient.png' }).last().locator('button[aria-label="Open"]').click();
+    await waitFor('gradient.png in an editor tab', async () => (await wb!.activeEditorTitle()).includes('gradient.png'), 20_000);
+    await shot('image-opened');
+    // The image preview holds keyboard focus in its own frame: close it with the mouse.
+    await wb!.page.locator('.tabs-container .tab.active .tab-actions .action-label').first().click();
+    await waitFor('the preview closed', async () => !(await wb!.activeEditorTitle()).includes('gradient.png'), 15_000);
+  });
+
+  /** Fires a paste (or a drop on the chat) carrying one file, as the browser would. */
+  async function giveFile(how: 'paste' | 'drop', name: string, bytes: Buffer, mime: string): Promise<void> {
+    await chat.evaluate(
+      ([how, name, b64, mime]) => {
+        const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([data], name, { type: mime }));
+        if (how === 'paste') {
+          const box = document.querySelector('.composer textarea') as HTMLTextAreaElement;
+          box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        } else {
+          const target = document.querySelector('.composer textarea') as HTMLElement;
+          target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }
+      },
+      [how, name, bytes.toString('base64'), mime] as const,
+    );
+  }
+
+  it('sends an image pasted into the composer and a file dropped on the chat', async () => {
+    const png = makePng(40, 30);
+    await giveFile('paste', 'pasted.png', png, 'image/png');
+    const pasted = await tail.waitFor('the pasted image', (m) => (m.file as { name?: string } | undefined)?.name === 'pasted.png', 30_000);
+    assert.equal((pasted.file as { sha256: string }).sha256, createHash('sha256').update(png).digest('hex'));
+    await waitFor('the pasted image decoded', async () => {
+      const img = chat.locator('.file-card', { hasText: 'pasted.png' }).last().locator('img.media');
+      return (await img.count()) > 0 && (await img.evaluate((el) => (el as HTMLImageElement).naturalWidth)) === 40;
+    }, 30_000);
+
+    const text = Buffer.from('dropped notes\n'.repeat(100));
+    await giveFile('drop', 'dropped.txt', text, 'text/plain');
+    const dropped = await tail.waitFor('the dropped file', (m) => (m.file as { name?: string } | undefined)?.name === 'dropped.txt', 30_000);
+    assert.equal((dropped.file as { size: number }).size, text.length);
+    await chat.locator('.file-card', { hasText: 'dropped.txt' }).first().waitFor({ timeout: 15_000 });
+    await shot('pasted-and-dropped');
   });
 });

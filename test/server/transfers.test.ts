@@ -353,6 +353,8 @@ describe('server: file transfers over real TCP (disk media store)', function () 
         }
       },
     });
+    // awaited at the end; a failed assertion before that must not leave it unhandled
+    done.catch(() => undefined);
     await until(() => paused, 'the download to start');
     await sleep(1500);
     const stalledAt = received;

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -210,5 +210,35 @@ describe('VS Code extension: sending and showing files', function () {
     assert.equal((dropped.file as { size: number }).size, text.length);
     await chat.locator('.file-card', { hasText: 'dropped.txt' }).first().waitFor({ timeout: 15_000 });
     await shot('pasted-and-dropped');
+  });
+
+  it('says how large a file the server takes when one is too large', async () => {
+    const file = path.join(workspace, 'huge.bin');
+    // Sparse: the size is checked before any byte is read.
+    truncateSync((writeFileSync(file, ''), file), 101 * 1024 * 1024);
+    await wb!.command('Parley: Send File…');
+    await wb!.answer(file);
+    await wb!.pick('#general');
+    await waitFor('the too-large error', async () =>
+      (await wb!.notifications()).some((t) => /huge\.bin is too large: the server accepts up to 100 MB/.test(t)), 20_000);
+    await shot('too-large');
+    await wb!.page.keyboard.press('Escape');
+  });
+
+  it('Cancel in the progress notification stops an upload and nothing is posted', async () => {
+    const file = path.join(workspace, 'big.bin');
+    writeFileSync(file, Buffer.alloc(95 * 1024 * 1024, 7));
+    const before = tail.messages.length;
+    await wb!.command('Parley: Send File…');
+    await wb!.answer(file);
+    await wb!.pick('#general');
+    const toast = wb!.page.locator('.notification-toast', { hasText: 'Sending big.bin' });
+    await toast.first().waitFor({ timeout: 20_000 });
+    await shot('upload-progress');
+    await toast.first().locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await waitFor('cancelled in the status bar', async () => /Sending big\.bin cancelled/.test(await wb!.statusText()), 20_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(tail.messages.slice(before).filter((m) => (m.file as { name?: string } | undefined)?.name === 'big.bin').length, 0);
+    assert.ok(!(await wb!.notifications()).some((t) => /interrupted/.test(t)), 'a cancel is not an error');
   });
 });

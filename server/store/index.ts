@@ -12,9 +12,10 @@ export interface SqliteStoreConfig {
 /** Which backend holds users, rooms and messages. The Neo4j backend adds its variant here. */
 export type StoreConfig = SqliteStoreConfig;
 
-/** Anything with pino's `info(obj, msg)` shape. */
+/** Anything with pino's `info(obj, msg)` and `warn(obj, msg)` shape. */
 export interface StoreLogger {
   info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
 }
 
 /**
@@ -29,6 +30,7 @@ export async function openStore(config: StoreConfig, log?: StoreLogger): Promise
       store = new SqliteStore({
         dataDir: config.dataDir,
         onMigrated: (from, to) => log?.info({ store: 'sqlite', from, to }, 'store schema upgraded'),
+        onWarning: (err) => log?.warn({ store: 'sqlite', err }, 'store degraded'),
       });
       break;
     default: {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
@@ -93,6 +93,30 @@ describe('SQLite store specifics', () => {
     const [next] = await store.append([{ room: 'general', from: 'writer1', cid: 'ok-2', ts: 4, text: 'two' }]);
     assert.equal(next.duplicate, false);
     assert.equal(next.message.seq, 2);
+  });
+
+  it('copies the WAL back into the database file while open', async () => {
+    const store = fx.store;
+    const dbFile = path.join(fx.dataDir, 'parley.db');
+    const before = (await stat(dbFile)).size;
+    await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+    // Past the WAL size at which checkpoints start: ~6 MiB of text.
+    const big = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 24; i++) {
+      await store.append(Array.from({ length: 16 }, (_, j) => ({ room: 'general', from: 'writer1', cid: `w${i}.${j}`, ts: i, text: big })));
+    }
+    const deadline = Date.now() + 15_000;
+    while ((await stat(dbFile)).size < before + 4 * 1024 * 1024) {
+      assert.ok(Date.now() < deadline, 'the database file never grew: nothing was checkpointed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await store.append([{ room: 'general', from: 'writer1', cid: `tick-${Date.now()}`, ts: 0, text: 'tick' }]);
+    }
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      assert.ok((db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n >= 24 * 16);
+    } finally {
+      db.close();
+    }
   });
 
   describe('search expressions', () => {

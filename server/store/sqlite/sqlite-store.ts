@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ChatMessage, RoomInfo } from '../../../protocol';
 import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, Store, UserRecord } from '../store';
+import { Checkpointer } from './checkpointer';
 import { openDatabase, storeError, unavailable } from './connection';
 import { toFtsQuery } from './fts-query';
 import { Messages } from './messages';
@@ -19,6 +20,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Told once when an older schema was upgraded. */
   onMigrated?: (from: number, to: number) => void;
+  /** Told about trouble the store works around, such as checkpoints falling back to the main thread. */
+  onWarning?: (err: Error) => void;
 }
 
 /** Everything that exists only while the database is open. */
@@ -30,6 +33,7 @@ interface Open {
   search: SearchIndex;
   transfer: Transfer;
   getFile: (fileId: string) => FileRow | undefined;
+  checkpointer: Checkpointer | undefined;
 }
 
 /**
@@ -66,7 +70,9 @@ export class SqliteStore implements Store {
         'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
       );
       const transfer = new Transfer(db, messages.seqs, search);
-      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id) };
+      const checkpointer = this.startCheckpointer(db);
+      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id), checkpointer };
+      checkpointer?.written();
     } catch (err) {
       db?.close();
       throw unavailable(err, `The message store at ${this.file} could not be opened: ${err instanceof Error ? err.message : String(err)}`);
@@ -78,6 +84,7 @@ export class SqliteStore implements Store {
     const open = this.open;
     if (open === undefined) return;
     this.open = undefined;
+    await open.checkpointer?.stop();
     try {
       // Keeps query plans good for the next start; cheap when there is nothing to do.
       open.db.pragma('optimize');
@@ -88,7 +95,7 @@ export class SqliteStore implements Store {
   }
 
   async createUser(user: UserRecord): Promise<boolean> {
-    return this.run((o) => o.users.create(user));
+    return this.write((o) => o.users.create(user));
   }
 
   async getUser(name: string): Promise<UserRecord | undefined> {
@@ -100,7 +107,7 @@ export class SqliteStore implements Store {
   }
 
   async createSession(tokenHash: string, user: string, createdAt: number): Promise<void> {
-    return this.run((o) => o.users.createSession(tokenHash, user, createdAt));
+    return this.write((o) => o.users.createSession(tokenHash, user, createdAt));
   }
 
   async sessionUser(tokenHash: string): Promise<string | undefined> {
@@ -108,11 +115,11 @@ export class SqliteStore implements Store {
   }
 
   async revokeSession(tokenHash: string): Promise<void> {
-    return this.run((o) => o.users.revokeSession(tokenHash));
+    return this.write((o) => o.users.revokeSession(tokenHash));
   }
 
   async createRoom(room: RoomRecord, members: string[]): Promise<boolean> {
-    return this.run((o) => o.rooms.create(room, members));
+    return this.write((o) => o.rooms.create(room, members));
   }
 
   async getRoom(id: string): Promise<RoomRecord | undefined> {
@@ -132,11 +139,11 @@ export class SqliteStore implements Store {
   }
 
   async addMember(roomId: string, user: string): Promise<void> {
-    return this.run((o) => o.rooms.addMember(roomId, user));
+    return this.write((o) => o.rooms.addMember(roomId, user));
   }
 
   async removeMember(roomId: string, user: string): Promise<void> {
-    return this.run((o) => o.rooms.removeMember(roomId, user));
+    return this.write((o) => o.rooms.removeMember(roomId, user));
   }
 
   async isMember(roomId: string, user: string): Promise<boolean> {
@@ -148,7 +155,7 @@ export class SqliteStore implements Store {
   }
 
   async append(batch: NewMessage[]): Promise<AppendResult[]> {
-    return this.run((o) => o.messages.append(batch));
+    return this.write((o) => o.messages.append(batch));
   }
 
   async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
@@ -176,7 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async setReadMark(roomId: string, user: string, seq: number): Promise<number> {
-    return this.run((o) => o.rooms.setReadMark(roomId, user, seq));
+    return this.write((o) => o.rooms.setReadMark(roomId, user, seq));
   }
 
   async getFile(fileId: string): Promise<FileRecord | undefined> {
@@ -199,7 +206,29 @@ export class SqliteStore implements Store {
   }
 
   async importMessages(messages: ChatMessage[]): Promise<void> {
-    return this.run((o) => o.transfer.importMessages(messages));
+    return this.write((o) => o.transfer.importMessages(messages));
+  }
+
+  /** Checkpoints on a worker thread; on the main thread (SQLite's default) only if that fails. */
+  private startCheckpointer(db: Database): Checkpointer | undefined {
+    const fallBack = (err: Error) => {
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      this.options.onWarning?.(err);
+    };
+    try {
+      const checkpointer = new Checkpointer({ file: this.file, onFailure: fallBack });
+      db.pragma('wal_autocheckpoint = 0');
+      return checkpointer;
+    } catch (err) {
+      fallBack(err instanceof Error ? err : new Error(String(err)));
+      return undefined;
+    }
+  }
+
+  private write<T>(work: (open: Open) => T): T {
+    const result = this.run(work);
+    this.open?.checkpointer?.written();
+    return result;
   }
 
   private run<T>(work: (open: Open) => T): T {

@@ -7,8 +7,20 @@ import { gitInfo } from './git';
 /** Larger selections are refused: they would not fit a frame and nobody reads them in chat. */
 export const MAX_SNIPPET_BYTES = 256 * 1024;
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The saved file's bytes when there are no unsaved edits (what others have), else the buffer. */
+async function contentHash(document: vscode.TextDocument): Promise<string> {
+  if (!document.isDirty && !document.isUntitled) {
+    try {
+      return sha256(await vscode.workspace.fs.readFile(document.uri));
+    } catch {
+      // fall back to the text
+    }
+  }
+  return sha256(document.getText());
 }
 
 /** The selection of `editor` as a snippet, or undefined when nothing is selected. */
@@ -27,7 +39,7 @@ export async function snippetFromEditor(editor: vscode.TextEditor): Promise<Snip
     language: document.languageId.slice(0, 64) || 'plaintext',
     startLine: selection.start.line + 1,
     endLine: endLine + 1,
-    fileSha256: sha256(document.getText()),
+    fileSha256: await contentHash(document),
   };
   if (!document.isUntitled && vscode.workspace.getWorkspaceFolder(document.uri)) {
     snippet.path = vscode.workspace.asRelativePath(document.uri, false);
@@ -51,9 +63,8 @@ async function findLocalCopy(snippet: Snippet): Promise<vscode.TextDocument | un
     if (parts.length > 1 && parts[0] === folder.name) candidates.push(vscode.Uri.joinPath(folder.uri, ...parts.slice(1)));
     for (const uri of candidates) {
       try {
-        await vscode.workspace.fs.stat(uri);
-        const doc = await vscode.workspace.openTextDocument(uri);
-        if (sha256(doc.getText()) === snippet.fileSha256) return doc;
+        // The bytes on disk, not an open editor's model, which may lag behind the file.
+        if (sha256(await vscode.workspace.fs.readFile(uri)) === snippet.fileSha256) return vscode.workspace.openTextDocument(uri);
       } catch {
         // not here
       }

@@ -64,6 +64,12 @@ describe('VS Code extension in a real VS Code', function () {
     return chat.locator('.room-select').inputValue();
   }
 
+  /** Shows the Parley views and finds the chat's frame again (a hidden view's page is rebuilt). */
+  async function showChat(): Promise<void> {
+    await wb!.openParley();
+    chat = await wb!.chatFrame('.composer textarea');
+  }
+
   before(async function () {
     this.timeout(15 * 60_000);
     // Only this suite's screenshots: other suites keep theirs in the same folder.
@@ -286,6 +292,31 @@ describe('VS Code extension in a real VS Code', function () {
     await rows(text).first().waitFor();
   });
 
+  it('holds notifications during a debug session and shows one digest after it', async () => {
+    writeFileSync(path.join(workspace.dir, 'wait.js'), 'setTimeout(() => {}, 12000);\n');
+    mkdirSync(path.join(workspace.dir, '.vscode'), { recursive: true });
+    writeFileSync(
+      path.join(workspace.dir, '.vscode', 'launch.json'),
+      JSON.stringify({ version: '0.2.0', configurations: [{ type: 'node', request: 'launch', name: 'wait', program: '${workspaceFolder}/wait.js' }] }),
+    );
+    await wb!.command('View: Show Explorer');
+    await new Promise((r) => setTimeout(r, 2000));
+    await wb!.command('Debug: Start Debugging');
+    await wb!.page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
+    const first = `during debugging one ${Date.now()}`;
+    const second = `during debugging two ${Date.now()}`;
+    bob!.run('send', '--to', ALICE, first);
+    bob!.run('send', '--to', ALICE, second);
+    await new Promise((r) => setTimeout(r, 2000));
+    const toasts = async () => (await wb!.page.locator('.notification-toast').allInnerTexts()).join('\n');
+    assert.ok(!(await toasts()).includes(first), 'no toast while debugging');
+    await shot('debugging');
+    await wb!.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 120_000 });
+    await waitFor('the digest', async () => /While you were debugging: 2 messages from bobby01/.test(await toasts()), 20_000);
+    await shot('debug-digest');
+    await wb!.page.locator('.notification-toast', { hasText: 'While you were debugging' }).locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => undefined);
+  });
+
   it('shares presence: away after idle, and "in file on branch" when opted in', async () => {
     wb!.updateSettings(workspace.dir, { 'parley.presence.shareContext': true, 'parley.presence.awayAfterMinutes': 0.05 });
     await wb!.command('Go to File');
@@ -323,8 +354,12 @@ describe('VS Code extension in a real VS Code', function () {
     assert.equal(ref.size, Buffer.byteLength(body));
     assert.equal(ref.sha256, createHash('sha256').update(body).digest('hex'));
     assert.equal(got.from, ALICE);
+    await showChat();
     await wb!.page.locator('.pane-body .monaco-list-row[aria-label^="#general"]').first().click();
-    await waitFor('#general in the chat', async () => (await activeRoom()) === 'general');
+    await waitFor('#general in the chat', async () => {
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === 'general';
+    });
     await chat.locator('.row.msg', { hasText: 'notes.txt' }).first().waitFor({ timeout: 15_000 });
     await shot('file-sent');
   });

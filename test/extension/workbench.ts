@@ -78,6 +78,8 @@ export class Workbench {
         args: chromium.chromiumArgs,
       });
       const page = context.pages()[0] ?? (await context.newPage());
+      // Generous per-action timeouts: the machines running this are small and often busy.
+      page.setDefaultTimeout(60000);
       // Generous: on a loaded 2-core machine the first workbench load can take a minute.
       await page.goto(`${server.url}?folder=${encodeURIComponent(opts.workspace)}`, { timeout: 120000 });
       await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
@@ -122,7 +124,7 @@ export class Workbench {
     return file;
   }
 
-  /** F1, `>title`, Enter on the matching entry. */
+  /** F1, `>title`, then the entry whose label is exactly the title (trailing dots aside). */
   async command(title: string): Promise<void> {
     const page = this.page;
     // Escape only a quick input left open: in an editor it would drop the selection.
@@ -131,13 +133,22 @@ export class Workbench {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 15000 });
-    await waitFor(`palette entry "${title}" first`, async () => {
-      const first = page.locator('.quick-input-list .monaco-list-row').first();
-      return ((await first.getAttribute('aria-label')) ?? (await first.textContent()) ?? '').includes(title);
-    });
-    await input.press('Enter');
+    const bare = (s: string) => s.trim().replace(/(\.\.\.|…)$/, '');
+    const row = await waitFor(
+      `palette entry "${title}"`,
+      async () => {
+        const rows = page.locator('.quick-input-list .monaco-list-row');
+        const n = await rows.count();
+        for (let i = 0; i < n; i++) {
+          const label = await rows.nth(i).locator('.label-name').first().innerText({ timeout: 1000 }).catch(() => '');
+          if (bare(label) === bare(title)) return rows.nth(i);
+        }
+        return undefined;
+      },
+      30000,
+      200,
+    );
+    await row.click();
   }
 
   /** Answers the open quick input (input box or pick) with `text`. */
@@ -195,7 +206,8 @@ export class Workbench {
 
   /** Opens the Parley container in the activity bar. */
   async openParley(): Promise<void> {
-    const item = this.page.locator('.activitybar .action-item a[aria-label^="Parley"]').first();
+    // The li, not its link: the unread badge sits on top of the link.
+    const item = this.page.locator('.activitybar .action-item:has(a[aria-label^="Parley"])').first();
     await item.waitFor({ state: 'visible', timeout: 30000 });
     const checked = await this.page.locator('.activitybar .action-item.checked a[aria-label^="Parley"]').count();
     if (!checked) await item.click();

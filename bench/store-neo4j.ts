@@ -1,0 +1,278 @@
+// Persisted ingest on Neo4j next to SQLite, and history page latency from a big Neo4j room.
+// Usage: npx tsx bench/store-neo4j.ts [--batches 1,16,64,256] [--seconds 15] [--max-messages 50000]
+//          [--warmup-seconds 60] [--history-rows 1000000] [--load-batch 10000] [--load-minutes 60]
+//          [--samples 1000] [--uri bolt://… (a running Neo4j to use)] [--data DIR] [--out results.json]
+// Starts its own Neo4j (scripts/services/neo4j.mjs) unless --uri is given. One Neo4j serves the
+// whole run: the big history room is loaded first (kept in --data and reused by later runs),
+// then the JVM is warmed up (a cold JIT on a busy machine is ten times slower), then each ingest
+// run writes fresh rooms, deleted afterwards, so ingest happens into a store that is not empty.
+// Prints progress on stderr and JSON on stdout (or to --out).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import neo4j from 'neo4j-driver';
+import type { ChatMessage } from '../protocol';
+import { Neo4jStore } from '../server/store/neo4j';
+import { SqliteStore } from '../server/store/sqlite';
+import type { NewMessage, Store } from '../server/store/store';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const BATCHES = arg('batches', '1,16,64,256').split(',').filter(Boolean).map(Number);
+const seconds = Number(arg('seconds', '15'));
+const warmupSeconds = Number(arg('warmup-seconds', '60'));
+const maxMessages = Number(arg('max-messages', '50000'));
+const historyRows = Number(arg('history-rows', '1000000'));
+const loadBatch = Number(arg('load-batch', '10000'));
+const loadMinutes = Number(arg('load-minutes', '60'));
+const samples = Number(arg('samples', '1000'));
+const givenUri = arg('uri', '');
+const keptDir = arg('data', '');
+const out = arg('out', '');
+const PAGE_CACHE_MB = 1024;
+const JVM_ARGS = ['-Xmx2g'];
+const ROOMS = 20;
+const USERS = 8;
+
+// Words with a skewed frequency, like chat: a few very common, a long tail of rare ones (~80 bytes).
+const VOCAB = Array.from({ length: 5000 }, (_, i) => createHash('sha1').update(String(i)).digest('hex').slice(0, 3 + (i % 6)));
+let rng = 42;
+function random(): number {
+  rng = (rng * 1103515245 + 12345) % 2147483648;
+  return rng / 2147483648;
+}
+function sentence(): string {
+  let s = '';
+  while (s.length < 80) s += `${VOCAB[Math.floor(random() ** 3 * VOCAB.length)]} `;
+  return s.trimEnd();
+}
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+let cid = 0;
+
+interface Neo4jServer {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(dataDir?: string): Promise<Neo4jServer> {
+  if (givenUri) return { uri: givenUri, stop: async () => {} };
+  // A path the compiler does not resolve: the service script is plain JavaScript.
+  const script = path.join(__dirname, '../scripts/services/neo4j.mjs');
+  const mod = (await import(script)) as {
+    startNeo4j(o: { dataDir?: string; pageCacheMb: number; jvmArgs: string[] }): Promise<Neo4jServer>;
+  };
+  return mod.startNeo4j({ dataDir, pageCacheMb: PAGE_CACHE_MB, jvmArgs: JVM_ARGS });
+}
+
+/** Deletes rooms whose id starts with `prefix`, and their messages, in chunks. */
+async function deleteRooms(uri: string, prefix: string): Promise<void> {
+  const driver = neo4j.driver(uri);
+  const session = driver.session();
+  try {
+    await session.run(
+      `MATCH (r:Room) WHERE r.id STARTS WITH $prefix
+       MATCH (m:Message)-[:IN]->(r)
+       CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 10000 ROWS`,
+      { prefix },
+    );
+    await session.run('MATCH (r:Room) WHERE r.id STARTS WITH $prefix DETACH DELETE r', { prefix });
+  } finally {
+    await session.close();
+    await driver.close();
+  }
+}
+
+const USER_NAMES = Array.from({ length: USERS }, (_, u) => `user_${u}`);
+
+async function seed(store: Store, rooms: string[]): Promise<void> {
+  for (const name of USER_NAMES) await store.createUser({ name, passwordHash: 'x', createdAt: 0 });
+  for (const id of rooms) await store.createRoom({ id, kind: 'group', name: id, createdAt: 0 }, USER_NAMES);
+}
+
+interface Rate {
+  msgsPerSec: number;
+  messages: number;
+  seconds: number;
+}
+
+/** Appends batches one after another (as the server's group commit does) for `seconds`. */
+async function ingest(store: Store, batch: number, prefix: string, runSeconds = seconds): Promise<Rate> {
+  const rooms = Array.from({ length: ROOMS }, (_, r) => `${prefix}${r}`);
+  await seed(store, rooms);
+  let sent = 0;
+  const t0 = process.hrtime.bigint();
+  const deadline = Date.now() + runSeconds * 1000;
+  while (Date.now() < deadline && sent < maxMessages) {
+    const input: NewMessage[] = [];
+    for (let i = 0; i < batch; i++, sent++) {
+      input.push({ room: rooms[sent % ROOMS], from: USER_NAMES[sent % USERS], cid: `c${++cid}`, ts: Date.now(), text: sentence() });
+    }
+    await store.append(input);
+  }
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { msgsPerSec: Math.round(sent / elapsed), messages: sent, seconds: round(elapsed, 1) };
+}
+
+async function warmUp(store: Store, uri: string): Promise<void> {
+  log(`warming up Neo4j for ${warmupSeconds} s`);
+  const deadline = Date.now() + warmupSeconds * 1000;
+  for (let round = 0; Date.now() < deadline; round++) {
+    for (const batch of [1, 16, 64, 256]) await ingest(store, batch, `warm-${round}-${batch}-`, 2);
+    await store.history('big', { limit: 200 });
+  }
+  await deleteRooms(uri, 'warm-');
+}
+
+async function ingestAll(store: Store, uri: string): Promise<Record<string, { neo4j: Rate; sqlite: Rate }>> {
+  const result: Record<string, { neo4j: Rate; sqlite: Rate }> = {};
+  for (const batch of BATCHES) {
+    const onGraph = await ingest(store, batch, `ingest-${batch}-`);
+    await deleteRooms(uri, 'ingest-');
+    const dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-sqlite-'));
+    const file = new SqliteStore({ dataDir: dir });
+    await file.init();
+    let onFile: Rate;
+    try {
+      onFile = await ingest(file, batch, `ingest-${batch}-`);
+    } finally {
+      await file.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    result[batch] = { neo4j: onGraph, sqlite: onFile };
+    log(`batch ${String(batch).padStart(3)}: neo4j ${onGraph.msgsPerSec} msgs/s, sqlite ${onFile.msgsPerSec} msgs/s`);
+  }
+  return result;
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function time(count: number, op: () => Promise<unknown>): Promise<Latency> {
+  for (let i = 0; i < Math.min(50, count); i++) await op();
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await op();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), max: round(ms[ms.length - 1]) };
+}
+
+/**
+ * Fills room `big` (one message in 20 goes to `small`, so its messages are not one solid run)
+ * with importMessages: large UNWIND batches, the same CREATE as append, full-text index included.
+ */
+async function load(store: Store, have: number): Promise<{ rows: number; seconds: number; msgsPerSec: number; batch: number; stoppedEarly: boolean }> {
+  const t0 = process.hrtime.bigint();
+  const deadline = Date.now() + loadMinutes * 60_000;
+  let big = have;
+  let small = await store.lastSeq('small');
+  let lastReport = Date.now();
+  while (big < historyRows && Date.now() < deadline) {
+    const batch: ChatMessage[] = [];
+    const ids = randomBytes(12 * loadBatch);
+    for (let i = 0; i < loadBatch && big < historyRows; i++) {
+      const inSmall = i % 20 === 19;
+      const seq = inSmall ? ++small : ++big;
+      batch.push({
+        room: inSmall ? 'small' : 'big',
+        seq,
+        ts: 1_700_000_000_000 + big + small,
+        msgId: ids.toString('base64url', i * 12, (i + 1) * 12),
+        from: `user_${i % USERS}`,
+        cid: `load-${inSmall ? 's' : 'b'}-${seq}`,
+        text: sentence(),
+      });
+    }
+    await store.importMessages(batch);
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+      log(`loaded ${big} / ${historyRows} (${Math.round((big - have) / elapsed)} msgs/s into big)`);
+    }
+  }
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rows = big - have;
+  return { rows, seconds: round(elapsed, 1), msgsPerSec: Math.round((rows * 21) / 20 / elapsed), batch: loadBatch, stoppedEarly: big < historyRows };
+}
+
+/** Loads the big room when it is short of --history-rows; returns what the load took. */
+async function prepareHistory(store: Store) {
+  const have = await store.lastSeq('big');
+  if (historyRows <= 0 || have >= historyRows) return undefined;
+  if (have === 0) {
+    await store.createRoom({ id: 'big', kind: 'group', name: 'big', createdAt: 0 }, USER_NAMES);
+    await store.createRoom({ id: 'small', kind: 'group', name: 'small', createdAt: 0 }, USER_NAMES);
+  }
+  return load(store, have);
+}
+
+async function history(store: Store): Promise<Record<string, unknown>> {
+  const have = await store.lastSeq('big');
+  log(`room big holds ${have} messages; timing history pages`);
+  const randomBefore = () => 201 + Math.floor(random() * Math.max(1, have - 200));
+  return {
+    roomMessages: have,
+    history200Newest: await time(samples, () => store.history('big', { limit: 200 })),
+    history200RandomBefore: await time(samples, () => store.history('big', { before: randomBefore(), limit: 200 })),
+    since200: await time(samples, () => store.since('big', randomBefore(), 200)),
+  };
+}
+
+async function main(): Promise<void> {
+  const result: Record<string, unknown> = {
+    bench: 'store-neo4j',
+    node: process.version,
+    cpus: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    loadavgAtStart: loadavg().map((x) => round(x, 2)),
+    neo4j: givenUri ? { uri: givenUri } : { version: 'community 5.26 (scripts/services/neo4j.mjs)', pageCacheMb: PAGE_CACHE_MB, jvmArgs: JVM_ARGS },
+    messageBytes: 80,
+    ingestSecondsPerRun: seconds,
+  };
+  const dataDir = keptDir || (givenUri ? undefined : await mkdtemp(path.join(tmpdir(), 'parley-bench-neo4j-')));
+  const server = await startServer(dataDir);
+  const store = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+  try {
+    await store.init();
+    for (const name of USER_NAMES) await store.createUser({ name, passwordHash: 'x', createdAt: 0 });
+    // Leftovers of an interrupted run.
+    await deleteRooms(server.uri, 'ingest-');
+    await deleteRooms(server.uri, 'warm-');
+    const loaded = await prepareHistory(store);
+    if (loaded) log(`loaded: ${JSON.stringify(loaded)}`);
+    await warmUp(store, server.uri);
+    result.ingest = await ingestAll(store, server.uri);
+    if (historyRows > 0) {
+      result.history = { load: loaded, ...(await history(store)) };
+      log(`history: ${JSON.stringify(result.history)}`);
+    }
+  } finally {
+    await store.close();
+    await server.stop();
+    if (dataDir && !keptDir) await rm(dataDir, { recursive: true, force: true });
+  }
+  result.loadavgAtEnd = loadavg().map((x) => round(x, 2));
+  const json = JSON.stringify(result, null, 2);
+  if (out) await writeFile(out, `${json}\n`);
+  else process.stdout.write(`${json}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -96,7 +96,12 @@ export class FileSender {
     let canRetry = false;
     switch (e?.code) {
       case 'TOO_LARGE': {
-        const max = this.service.transferClient().limits?.maxUpload;
+        let max: number | undefined;
+        try {
+          max = this.service.transferClient().limits?.maxUpload;
+        } catch {
+          // signed out meanwhile: say it without the number
+        }
         text = max
           ? vscode.l10n.t('{0} is too large: the server accepts up to {1} MB.', name, Math.floor(max / (1024 * 1024)))
           : vscode.l10n.t('{0} is too large for this server.', name);

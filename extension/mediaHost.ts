@@ -50,9 +50,14 @@ export class MediaHost {
         case 'pasteImage':
           await this.sender.send(msg.room, [{ kind: 'bytes', name: msg.name || 'pasted image', mime: msg.mime, data: Buffer.from(msg.dataBase64, 'base64') }]);
           break;
-        case 'dropFiles':
-          await this.sender.send(msg.room, await this.dropped(msg));
+        case 'dropFiles': {
+          const { items, tooBig } = await this.dropped(msg);
+          if (items.length > 0) await this.sender.send(msg.room, items);
+          if (tooBig.length > 0) {
+            throw Object.assign(new Error(vscode.l10n.t('{0} is too big to drop here; use "Parley: Send File…".', tooBig.join(', '))), { code: 'TOO_LARGE' });
+          }
           break;
+        }
       }
       this.chatView.post(wv.Done.create({ requestId: msg.requestId }));
     } catch (err) {
@@ -61,8 +66,10 @@ export class MediaHost {
     }
   }
 
-  private async dropped(msg: wv.MessageOf<typeof wv.DropFiles>): Promise<Outgoing[]> {
+  /** What can be sent, and the OS files that came without their bytes. */
+  private async dropped(msg: wv.MessageOf<typeof wv.DropFiles>): Promise<{ items: Outgoing[]; tooBig: string[] }> {
     const out: Outgoing[] = [];
+    const tooBig: string[] = [];
     for (const raw of msg.uris ?? []) {
       let uri: vscode.Uri;
       try {
@@ -74,12 +81,10 @@ export class MediaHost {
       else out.push({ kind: 'bytes', name: uri.path.split('/').pop() || 'file', data: Buffer.from(await vscode.workspace.fs.readFile(uri)) });
     }
     for (const f of msg.files) {
-      if (f.dataBase64 === undefined || f.size > MAX_INLINE_BYTES) {
-        throw Object.assign(new Error(vscode.l10n.t('{0} is too big to drop here; use "Parley: Send File…".', f.name)), { code: 'TOO_LARGE' });
-      }
-      out.push({ kind: 'bytes', name: f.name, mime: f.mime || undefined, data: Buffer.from(f.dataBase64, 'base64') });
+      if (f.dataBase64 === undefined || f.size > MAX_INLINE_BYTES) tooBig.push(f.name);
+      else out.push({ kind: 'bytes', name: f.name, mime: f.mime || undefined, data: Buffer.from(f.dataBase64, 'base64') });
     }
-    return out;
+    return { items: out, tooBig };
   }
 
   private async saveAs(fileId: string): Promise<void> {

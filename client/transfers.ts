@@ -269,11 +269,14 @@ async function hashPrefix(hash: Hash, options: DownloadOptions, offset: number):
   if (n !== offset) throw new TypeError(`The prefix holds ${n} bytes, not the offset ${offset}.`);
 }
 
+// Room for a few chunks, so the socket is not paused for every write.
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+
 function openOutput(file: string, offset: number): fs.WriteStream {
-  if (offset === 0) return fs.createWriteStream(file);
+  if (offset === 0) return fs.createWriteStream(file, { highWaterMark: OUTPUT_HIGH_WATER });
   // bytes past the offset are from a download that was cut off; they come again
   fs.truncateSync(file, offset);
-  return fs.createWriteStream(file, { flags: 'r+', start: offset });
+  return fs.createWriteStream(file, { flags: 'r+', start: offset, highWaterMark: OUTPUT_HIGH_WATER });
 }
 
 /** Waits until everything written reached the file (or the stream's consumer). */

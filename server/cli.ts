@@ -4,11 +4,16 @@ import { createLogger, type Logger } from './log';
 import { openMediaStore } from './media/open-media-store';
 import { ParleyServer } from './server';
 import { openStore } from './store';
+import { runCopyStore } from './store/copy-store';
 import { RetryingMediaStore } from './transfers/media-ready';
 
 declare const PARLEY_VERSION: string;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'copy-store') {
+    process.exitCode = await runCopyStore(process.argv.slice(3));
+    return;
+  }
   let action;
   try {
     action = parseArgs(process.argv.slice(2));

@@ -62,6 +62,10 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
+  { name: 'neo4j', arg: 'URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
+  { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
+  { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer the environment variable)' },
+  { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
   { name: 'ftp', arg: 'URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
 ];
@@ -77,6 +81,7 @@ export function helpText(): string {
   const lines = OPTIONS.map((o) => `  --${`${o.name} ${o.arg}`.padEnd(width)} ${o.help}  [${envName(o.name)}]`);
   return [
     'Usage: parley-server [options]',
+    '       parley-server copy-store --from SPEC --to SPEC   (copy an installation between stores; see copy-store --help)',
     '',
     'Runs the Parley chat server. With no options it listens on 127.0.0.1:6666 and keeps',
     'everything (SQLite database, uploaded media) under ./parley-data.',
@@ -153,12 +158,26 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
   };
 }
 
-/** The embedded defaults; `--neo4j` / `--ftp` select the real services once they exist. */
+/** The embedded defaults unless `--neo4j` / `--ftp` select the real services. */
 function selectBackends(raw: Raw, dataDir: string): { store: StoreConfig; media: MediaConfig } {
   return {
-    store: { kind: 'sqlite', dataDir },
+    store: selectStore(raw, dataDir),
     media: selectMedia(raw, dataDir),
   };
+}
+
+function selectStore(raw: Raw, dataDir: string): StoreConfig {
+  const uri = raw.neo4j;
+  const user = raw['neo4j-user'];
+  const password = raw['neo4j-password'];
+  const database = raw['neo4j-database'];
+  if (uri === undefined) {
+    if (user !== undefined || password !== undefined || database !== undefined) throw new ConfigError('--neo4j-user, --neo4j-password and --neo4j-database go with --neo4j.');
+    return { kind: 'sqlite', dataDir };
+  }
+  if (!/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^/]+/.test(uri)) throw new ConfigError('--neo4j takes a bolt://host:port or neo4j://host:port address.');
+  if ((user === undefined) !== (password === undefined)) throw new ConfigError('--neo4j-user and --neo4j-password go together.');
+  return { kind: 'neo4j', uri, ...(user !== undefined ? { user, password } : {}), ...(database !== undefined ? { database } : {}) };
 }
 
 function selectMedia(raw: Raw, dataDir: string): MediaConfig {

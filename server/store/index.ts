@@ -1,3 +1,4 @@
+import { Neo4jStore, type Neo4jStoreConfig } from './neo4j';
 import { SqliteStore } from './sqlite';
 import type { Store } from './store';
 
@@ -9,8 +10,8 @@ export interface SqliteStoreConfig {
   dataDir: string;
 }
 
-/** Which backend holds users, rooms and messages. The Neo4j backend adds its variant here. */
-export type StoreConfig = SqliteStoreConfig;
+/** Which backend holds users, rooms and messages. */
+export type StoreConfig = SqliteStoreConfig | Neo4jStoreConfig;
 
 /** Anything with pino's `info(obj, msg)` and `warn(obj, msg)` shape. */
 export interface StoreLogger {
@@ -32,6 +33,9 @@ export async function openStore(config: StoreConfig, log?: StoreLogger): Promise
         onMigrated: (from, to) => log?.info({ store: 'sqlite', from, to }, 'store schema upgraded'),
         onWarning: (err) => log?.warn({ store: 'sqlite', err }, 'store degraded'),
       });
+      break;
+    case 'neo4j':
+      store = new Neo4jStore(config);
       break;
     default: {
       const unknown: { kind: string } = config;

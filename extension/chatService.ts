@@ -260,6 +260,8 @@ export class ChatService implements vscode.Disposable {
       else this.postRooms();
       this.flushPending();
       this.sessionEmitter.fire(s.user);
+      // Rooms one could join show in the tree too; not knowing them is no error.
+      client.rooms().catch((err: Error) => this.log.warn(`room list: ${err.message}`));
     });
     client.on('rooms', (rooms) => {
       if (!this.model.user) return;

@@ -72,8 +72,13 @@ export class ChatModel {
         mentions: unread > 0 ? prev?.mentions ?? 0 : 0,
       });
     }
-    // DMs opened here or started by someone else stay until the server lists them.
-    for (const [id, r] of this.rooms) if (!next.has(id) && r.info.kind === 'dm') next.set(id, r);
+    for (const [id, r] of this.rooms) {
+      if (next.has(id)) continue;
+      // DMs opened here or started by someone else stay until the server lists them; group
+      // rooms missing from a session's list (left, or only ever listed as joinable) stay joinable.
+      if (r.info.kind === 'dm') next.set(id, r);
+      else if (id !== GENERAL_ROOM) next.set(id, { ...r, joined: false, unread: 0, mentions: 0 });
+    }
     this.rooms.clear();
     for (const [id, r] of next) this.rooms.set(id, r);
     this.changed();

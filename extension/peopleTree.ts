@@ -14,16 +14,41 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly view: vscode.TreeView<Node>;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastShown = '';
+  private lastBadge = 0;
 
   constructor(private readonly model: ChatModel) {
     this.view = vscode.window.createTreeView('parley.people', { treeDataProvider: this, showCollapseAll: false });
     this.subscriptions.push(this.view, this.emitter, model.onDidChange(() => this.refresh()));
   }
 
+  /**
+   * Re-renders only when something shown changed, at most every 100 ms: every refresh replaces
+   * the items' command handles, and a click on a row rendered just before one runs a stale
+   * handle ("command not found"). Messages and presence arrive in bursts.
+   */
   refresh(): void {
-    this.emitter.fire(undefined);
-    const total = this.model.unreadTotal();
-    this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread messages', total) } : undefined;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const shown = this.signature();
+      if (shown !== this.lastShown) {
+        this.lastShown = shown;
+        this.emitter.fire(undefined);
+      }
+      const total = this.model.unreadTotal();
+      if (total !== this.lastBadge) {
+        this.lastBadge = total;
+        this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread messages', total) } : undefined;
+      }
+    }, 100);
+  }
+
+  private signature(): string {
+    const rooms = this.model.allRooms().map((r) => [r.info.id, r.info.name, r.joined, r.unread, r.mentions]);
+    const people = this.model.allPeople().map((p) => [p.user, p.status, p.context]);
+    return JSON.stringify([this.model.user, rooms, people]);
   }
 
   getChildren(node?: Node): Node[] {
@@ -113,6 +138,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   dispose(): void {
+    clearTimeout(this.timer);
     for (const d of this.subscriptions) d.dispose();
   }
 }

@@ -50,8 +50,10 @@ describe('extension model', () => {
     m.ensureDm('dm:alice01:carol01');
     m.setRooms([room('general', 0, 0)]);
     assert.ok(m.room('dm:alice01:carol01'), 'a DM opened locally survives a list without it');
+    assert.equal(m.room('dev')?.joined, false, 'a group room left elsewhere stays, as joinable');
+    assert.equal(m.room('ops')?.joined, false);
     assert.equal(m.displayName('dm:alice01:carol01'), '@carol01');
-    assert.deepEqual(m.allRooms().map((r) => r.info.id), ['general', 'dm:alice01:carol01']);
+    assert.deepEqual(m.allRooms().map((r) => r.info.id), ['general', 'dm:alice01:carol01', 'dev', 'ops']);
   });
 
   it('tracks presence, without the signed-in user, and mentions', () => {

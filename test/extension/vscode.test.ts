@@ -64,6 +64,17 @@ describe('VS Code extension in a real VS Code', function () {
     return chat.locator('.room-select').inputValue();
   }
 
+  /** Clicks a People row until the chat shows `room` (a click racing a tree refresh is lost). */
+  async function openFromTree(label: string, room: string): Promise<void> {
+    const row = wb!.page.locator(`.pane-body .monaco-list-row[aria-label^="${label}"]`).first();
+    await waitFor(`${room} in the chat after clicking ${label}`, async () => {
+      await row.click();
+      await new Promise((r) => setTimeout(r, 500));
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === room;
+    }, 30_000, 1000);
+  }
+
   /** Shows the Parley views and finds the chat's frame again (a hidden view's page is rebuilt). */
   async function showChat(): Promise<void> {
     await wb!.openParley();
@@ -172,8 +183,7 @@ describe('VS Code extension in a real VS Code', function () {
   });
 
   it('opens the DM when a user is clicked in People, and counts unread elsewhere', async () => {
-    await wb!.page.locator('.pane-body .monaco-list-row[aria-label^="bobby01"]').first().click();
-    await waitFor('the DM room in the chat', async () => (await activeRoom()) === DM);
+    await openFromTree(BOB, DM);
     const text = `psst ${Date.now()}`;
     await compose(text);
     const got = await tail.waitFor(text, (m) => m.text === text);
@@ -188,8 +198,7 @@ describe('VS Code extension in a real VS Code', function () {
     );
     await shot('dm-and-unread');
     // Opening the room from the tree reads it.
-    await general.first().click();
-    await waitFor('#general in the chat', async () => (await activeRoom()) === 'general');
+    await openFromTree('#general', 'general');
     await waitFor('unread cleared', async () => !/#general\s*1\b/.test((await general.first().innerText()).replace(/\s+/g, ' ')));
   });
 
@@ -341,6 +350,34 @@ describe('VS Code extension in a real VS Code', function () {
     await waitFor('context no longer shared', () => who()?.context === undefined, 30_000, 500);
   });
 
+  it('creates a room, then leaves and joins it again with the tree\'s inline actions', async () => {
+    await showChat();
+    const name = `team-${Date.now() % 100000}`;
+    await wb!.command('Parley: Create Room');
+    await wb!.answer(name, /Room name/);
+    await waitFor(`#${name} in the chat`, async () => {
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === name;
+    });
+    const row = wb!.page.locator(`.pane-body .monaco-list-row[aria-label^="#${name}"]`).first();
+    await row.waitFor();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Leave Room"]').click();
+    await waitFor('the room shown as not joined', async () => /not joined/.test(await row.innerText()));
+    await waitFor('the chat back in #general', async () => {
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === 'general';
+    });
+    await shot('left-room');
+    await row.hover();
+    await row.locator('.action-label[aria-label="Join Room"]').click();
+    await waitFor('joined again', async () => !/not joined/.test(await row.innerText()));
+    await waitFor(`#${name} in the chat again`, async () => {
+      chat = await wb!.chatFrame('.composer textarea');
+      return (await activeRoom()) === name;
+    });
+  });
+
   it('sends a file with Send File… through the file dialog', async () => {
     const file = path.join(workspace.dir, 'notes.txt');
     const body = 'notes to share\n'.repeat(500);
@@ -355,11 +392,7 @@ describe('VS Code extension in a real VS Code', function () {
     assert.equal(ref.sha256, createHash('sha256').update(body).digest('hex'));
     assert.equal(got.from, ALICE);
     await showChat();
-    await wb!.page.locator('.pane-body .monaco-list-row[aria-label^="#general"]').first().click();
-    await waitFor('#general in the chat', async () => {
-      chat = await wb!.chatFrame('.composer textarea');
-      return (await activeRoom()) === 'general';
-    });
+    await openFromTree('#general', 'general');
     await chat.locator('.row.msg', { hasText: 'notes.txt' }).first().waitFor({ timeout: 15_000 });
     await shot('file-sent');
   });

@@ -2,6 +2,8 @@
 // Neo4j, code-server; each cached after its first install), then runs every mocha suite.
 // Extra arguments are passed to mocha, e.g. `npm test -- test/store`.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled } from './ensure-install.mjs';
@@ -43,18 +45,48 @@ async function provision() {
   if (failures.length > 0 && !ci) process.stdout.write(`Some services could not be provisioned:\n  ${failures.join('\n  ')}\n`);
 }
 
+/** One mocha run; returns its counts (the reporter writes them to a file). */
+function mocha(specs, mochaArgs, extraEnv = {}) {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'parley-results-')), 'results.json');
+  spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/mocha/bin/mocha.js'), '--reporter', join(root, 'test/helpers/reporter.cjs'), ...specs, ...mochaArgs],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, PARLEY_BUILT: '1', PARLEY_RESULTS_FILE: resultsFile, ...extraEnv } },
+  );
+  // A run that died before its reporter finished counts as one failure.
+  if (!existsSync(resultsFile)) return { passed: 0, failed: 1, skipped: 0 };
+  return JSON.parse(readFileSync(resultsFile, 'utf8'));
+}
+
+/** The chat integration suite once more, with the server keeping everything in a real Neo4j. */
+async function chatSuiteOnNeo4j() {
+  process.stdout.write('» The server chat suite again, with the server on Neo4j\n');
+  const { startNeo4j } = await import(join(root, 'scripts/services/neo4j.mjs'));
+  let neo4j;
+  try {
+    neo4j = await startNeo4j({ port: 0 });
+  } catch (err) {
+    process.stdout.write(`  Neo4j did not start: ${err.message}\n`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  try {
+    return mocha(['test/server/chat.test.ts'], [], { PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}` });
+  } finally {
+    await neo4j.stop();
+  }
+}
+
 async function main() {
   ensureInstalled(root);
   await step('Build', () => run('node', ['scripts/build.mjs']));
   if (!args.includes('--no-provision')) await provision();
   const mochaArgs = args.filter((a) => a !== '--no-provision');
-  const specs = mochaArgs.some((a) => !a.startsWith('-')) ? [] : ['test/**/*.test.ts'];
-  const result = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/mocha/bin/mocha.js'), '--reporter', join(root, 'test/helpers/reporter.cjs'), ...specs, ...mochaArgs],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, PARLEY_BUILT: '1' } },
-  );
-  process.exit(result.status ?? 1);
+  const focused = mochaArgs.some((a) => !a.startsWith('-'));
+  const runs = [mocha(focused ? [] : ['test/**/*.test.ts'], mochaArgs)];
+  if (!focused) runs.push(await chatSuiteOnNeo4j());
+  const total = runs.reduce((sum, r) => ({ passed: sum.passed + r.passed, failed: sum.failed + r.failed, skipped: sum.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  process.stdout.write(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`);
+  process.exit(total.failed > 0 ? 1 : 0);
 }
 
 main().catch((err) => {

@@ -30,6 +30,15 @@ export function ensureBuilt(): void {
   built = true;
 }
 
+/**
+ * Flags added to every test server: PARLEY_TEST_SERVER_ARGS="--neo4j bolt://127.0.0.1:7687" runs a
+ * suite once more with the server on another backend.
+ */
+function extraServerArgs(): string[] {
+  const extra = process.env.PARLEY_TEST_SERVER_ARGS?.trim();
+  return extra ? extra.split(/\s+/) : [];
+}
+
 export function tempDir(prefix = 'parley-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -80,7 +89,7 @@ export class TestServer {
   static async start(options: StartOptions = {}): Promise<TestServer> {
     ensureBuilt();
     const dataDir = options.dataDir ?? tempDir();
-    const args = [...(process.env.PARLEY_SERVER_NODE_ARGS ? process.env.PARLEY_SERVER_NODE_ARGS.split(" ") : []), SERVER_CLI, '--port', String(options.port ?? 0), '--data', dataDir, ...(options.args ?? [])];
+    const args = [...(process.env.PARLEY_SERVER_NODE_ARGS ? process.env.PARLEY_SERVER_NODE_ARGS.split(" ") : []), SERVER_CLI, '--port', String(options.port ?? 0), '--data', dataDir, ...(options.args ?? []), ...extraServerArgs()];
     const proc = spawn(process.execPath, args, {
       cwd: dataDir,
       env: { ...process.env, ...options.env },

@@ -7,6 +7,7 @@ import {
   DEFAULT_ERROR_MESSAGES,
   FrameDecoder,
   ParleyError,
+  encodeFrameHead,
   PROTOCOL_VERSION,
   encodeFrame,
   isErrorCode,
@@ -82,6 +83,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_INBOUND_FRAME = 64 * 1024 * 1024;
 /** Reply types that precede the final reply of the same request. */
 const PARTIAL_TYPES = new Set(['chunk', 'download_start']);
+/** Bodies from this size on are written after their frame head as they are, not copied into one buffer. */
+const SEPARATE_BODY = 16 * 1024;
 
 declare const PARLEY_VERSION: string | undefined;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
@@ -194,6 +197,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   send(frame: { t: string; [key: string]: unknown }, body?: Buffer): boolean {
     if (this.closedWith) throw this.closedWith.error ?? new ConnectionError('CLOSED', 'The connection is closed.');
+    // a large body (a file chunk) goes out as it is, after its frame head: do not change it afterwards
+    if (body !== undefined && body.length >= SEPARATE_BODY) return this.write(encodeFrameHead(frame, body.length), body);
     return this.write(encodeFrame(frame, body));
   }
 
@@ -237,14 +242,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return timer;
   }
 
-  private write(buf: Buffer): boolean {
+  /** Writes one frame: encoded whole, or as its head followed by `body`. */
+  private write(buf: Buffer, body?: Buffer): boolean {
     const max = this.limits.maxFrame;
-    if (buf.length - 4 > max) {
-      throw new ParleyError('FRAME_TOO_LARGE', `Frame of ${buf.length - 4} bytes is over the server's ${max}-byte limit.`);
+    const size = buf.length + (body?.length ?? 0);
+    if (size - 4 > max) {
+      throw new ParleyError('FRAME_TOO_LARGE', `Frame of ${size - 4} bytes is over the server's ${max}-byte limit.`);
     }
     if (this.blocked) {
       this.queue.push(buf);
       this.queued += buf.length;
+      if (body !== undefined) {
+        this.queue.push(body);
+        this.queued += body.length;
+      }
       return false;
     }
     if (!this.corked) {
@@ -257,6 +268,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       });
     }
     if (!this.socket.write(buf)) this.blocked = true;
+    if (body !== undefined && !this.socket.write(body)) this.blocked = true;
     return !this.blocked;
   }
 

@@ -7,6 +7,8 @@ import type { ErrorCode } from './errors';
 export const LENGTH_BYTES = 4;
 const PREFIX_BYTES = 8;
 const EMPTY = Buffer.alloc(0);
+// Bodies this large are not copied out of the decoder's buffer when they fill most of it.
+const IN_PLACE_BODY = 16 * 1024;
 
 export interface Frame {
   header: Record<string, unknown>;
@@ -22,6 +24,20 @@ export function encodeFrame(header: object, body: Buffer = EMPTY): Buffer {
   out.writeUInt32BE(headerLength, 4);
   out.write(json, PREFIX_BYTES, 'utf8');
   if (body.length > 0) body.copy(out, PREFIX_BYTES + headerLength);
+  return out;
+}
+
+/**
+ * The length prefix and header of a frame whose body goes out as a buffer of its own, so a large
+ * body (a file chunk) is never copied: write this, then exactly `bodyLength` bytes of body.
+ */
+export function encodeFrameHead(header: object, bodyLength: number): Buffer {
+  const json = JSON.stringify(header);
+  const headerLength = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + headerLength);
+  out.writeUInt32BE(LENGTH_BYTES + headerLength + bodyLength, 0);
+  out.writeUInt32BE(headerLength, 4);
+  out.write(json, PREFIX_BYTES, 'utf8');
   return out;
 }
 
@@ -123,7 +139,9 @@ function parseFrame(buf: Buffer, start: number, frameLength: number): Frame {
     throw new FrameError('BAD_FRAME', 'Frame header is not a JSON object.');
   }
   const bodyEnd = start + frameLength;
-  // Copy the body out so the frame never pins the whole socket chunk in memory.
-  const body = headerEnd === bodyEnd ? EMPTY : Buffer.from(buf.subarray(headerEnd, bodyEnd));
+  const span = buf.subarray(headerEnd, bodyEnd);
+  // A small body is copied out so it never pins a whole socket chunk in memory; a body that fills
+  // most of its buffer (a file chunk) is used in place, saving a copy of every transferred byte.
+  const body = span.length === 0 ? EMPTY : span.length >= IN_PLACE_BODY && span.length * 2 >= buf.length ? span : Buffer.from(span);
   return { header: header as Record<string, unknown>, body };
 }

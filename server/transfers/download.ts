@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DEFAULT_ERROR_MESSAGES, ParleyError, encodeFrame, type RequestId } from '../../protocol';
+import { DEFAULT_ERROR_MESSAGES, ParleyError, encodeFrameHead, type RequestId } from '../../protocol';
 import type { Logger } from '../log';
 import type { Connection } from '../net/connection';
 
@@ -46,7 +46,8 @@ export class Download {
       }
       for (let at = 0; at < data.length; at += chunkSize) {
         const body = at === 0 && data.length <= chunkSize ? data : data.subarray(at, at + chunkSize);
-        if (!this.conn.write(encodeFrame(this.chunkHeader, body))) {
+        // head and body queued back to back: the body is not copied into a frame of its own
+        if (!this.conn.write(encodeFrameHead(this.chunkHeader, body.length)) || !this.conn.write(body)) {
           // the connection is gone or was dropped as a slow consumer
           this.cancel();
           return;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { FrameDecoder, FrameError, encodeFrame, validateClientFrame, type Frame } from '../../protocol';
+import { FrameDecoder, FrameError, encodeFrame, encodeFrameHead, validateClientFrame, type Frame } from '../../protocol';
 
 function rawFrame(headerJson: string, body: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.from(headerJson, 'utf8');
@@ -86,6 +86,28 @@ describe('FrameDecoder', () => {
     const checked = validateClientFrame(frame.header);
     assert.equal(checked.ok, false);
     assert.ok(!checked.ok && checked.code === 'UNKNOWN_TYPE' && checked.id === 'x7');
+  });
+
+  it('decodes a frame written as head and body the same as one encoded whole', () => {
+    const body = Buffer.alloc(300 * 1024, 7);
+    const header = { t: 'chunk', uploadId: 'u1' };
+    const split = Buffer.concat([encodeFrameHead(header, body.length), body]);
+    assert.ok(split.equals(encodeFrame(header, body)));
+    const decoder = new FrameDecoder(1024 * 1024);
+    const frames: Frame[] = [];
+    for (let at = 0; at < split.length; at += 65536) frames.push(...decoder.push(split.subarray(at, at + 65536)));
+    assert.equal(frames.length, 1);
+    assert.deepEqual(frames[0].header, header);
+    assert.ok(frames[0].body.equals(body));
+  });
+
+  it('copies small bodies out of the chunk they came in, so they never pin it', () => {
+    const big = Buffer.alloc(60_000, 1);
+    const chunk = Buffer.concat([encodeFrame({ t: 'chunk', id: 1 }, Buffer.from('tiny')), encodeFrame({ t: 'chunk', id: 2 }, big)]);
+    const frames = new FrameDecoder(1024 * 1024).push(chunk);
+    assert.equal(frames[0].body.toString(), 'tiny');
+    assert.ok(frames[0].body.buffer.byteLength < 60_000, 'the small body holds on to the whole chunk');
+    assert.ok(frames[1].body.equals(big));
   });
 
   it('validates field types with INVALID', () => {

@@ -42,6 +42,8 @@ export interface OptionSpec {
   help: string;
   /** A switch: `--name` alone means on; env accepts 1/0, true/false, yes/no. */
   flag?: boolean;
+  /** An env name other than the derived one. */
+  env?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
   { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer the environment variable)' },
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
-  { name: 'ftp', arg: 'URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
+  { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
 ];
 
@@ -76,9 +78,14 @@ export function envName(option: string): string {
   return `PARLEY_${option.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** The environment variable that sets an option. */
+export function envOf(option: OptionSpec): string {
+  return option.env ?? envName(option.name);
+}
+
 export function helpText(): string {
   const width = Math.max(...OPTIONS.map((o) => o.name.length + o.arg.length)) + 4;
-  const lines = OPTIONS.map((o) => `  --${`${o.name} ${o.arg}`.padEnd(width)} ${o.help}  [${envName(o.name)}]`);
+  const lines = OPTIONS.map((o) => `  --${`${o.name} ${o.arg}`.padEnd(width)} ${o.help}  [${envOf(o)}]`);
   return [
     'Usage: parley-server [options]',
     '       parley-server copy-store --from SPEC --to SPEC   (copy an installation between stores; see copy-store --help)',
@@ -105,7 +112,7 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
   const flags = new Set(OPTIONS.filter((o) => o.flag).map((o) => o.name));
   const raw: Raw = {};
   for (const o of OPTIONS) {
-    const value = env[envName(o.name)];
+    const value = env[envOf(o)];
     if (value !== undefined && value !== '') raw[o.name] = value;
   }
   for (let i = 0; i < argv.length; i++) {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { ConfigError, OPTIONS, envName, helpText, parseArgs, type ServerConfig } from '../../server/config';
+import { ConfigError, OPTIONS, envOf, helpText, parseArgs, type ServerConfig } from '../../server/config';
 
 function config(argv: string[], env: Record<string, string> = {}): ServerConfig {
   const action = parseArgs(argv, env, '/srv');
@@ -45,12 +45,28 @@ describe('server config', () => {
     assert.throws(() => parseArgs([], { PARLEY_MAX_FRAME: 'big' }), ConfigError);
   });
 
+  it('puts media on FTP with --ftp / PARLEY_FTP_URL, explicit TLS with --ftp-secure', () => {
+    assert.deepEqual(config(['--ftp', 'ftp://u:p@files:2121/parley']).media, { kind: 'ftp', url: 'ftp://u:p@files:2121/parley' });
+    assert.deepEqual(config([], { PARLEY_FTP_URL: 'ftp://u:p@files/m' }).media, { kind: 'ftp', url: 'ftp://u:p@files/m' });
+    assert.deepEqual(config(['--ftp', 'ftp://u:p@files/m', '--ftp-secure']).media, { kind: 'ftp', url: 'ftp://u:p@files/m', secure: true });
+    assert.deepEqual(config(['--ftp=ftp://u:p@files/m'], { PARLEY_FTP_SECURE: 'true' }).media, { kind: 'ftp', url: 'ftp://u:p@files/m', secure: true });
+    assert.deepEqual(config(['--ftp', 'ftp://u:p@files/m', '--ftp-secure=false']).media, { kind: 'ftp', url: 'ftp://u:p@files/m' });
+    // a switch does not swallow the next option
+    assert.equal(config(['--ftp-secure', '--ftp', 'ftp://u:p@files/m', '--port', '7']).port, 7);
+    assert.throws(() => parseArgs(['--ftp-secure'], {}), /goes with --ftp/);
+    assert.throws(() => parseArgs(['--ftp', 'http://files/m'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--ftp', 'not a url'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-secure=maybe'], {}), ConfigError);
+    // a URL error never repeats the password
+    assert.throws(() => parseArgs(['--ftp', 'sftp://u:hunter2@files/m'], {}), (err: Error) => !err.message.includes('hunter2'));
+  });
+
   it('documents every option and its env name in --help', () => {
     assert.equal(parseArgs(['--help'], {}).kind, 'help');
     const text = helpText();
     for (const o of OPTIONS) {
       assert.ok(text.includes(`--${o.name}`), o.name);
-      assert.ok(text.includes(envName(o.name)), envName(o.name));
+      assert.ok(text.includes(envOf(o)), envOf(o));
     }
   });
 });

@@ -193,12 +193,13 @@ export class ChatService implements vscode.Disposable {
   async logout(): Promise<void> {
     this.cancelRetry();
     const client = this.client;
-    await this.secrets.delete(secretKey(this.server));
     if (client?.status === 'ready' && client.sessionToken) {
       // Revoke the token on the server; do not keep the user waiting for a slow one.
       await Promise.race([client.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
     }
+    // Session first, secret second: the secret's change event must not read as another window.
     this.dropSession();
+    await this.secrets.delete(secretKey(this.server));
   }
 
   /** Connect / Reconnect: a fresh connection now, skipping any backoff wait. */

@@ -248,7 +248,7 @@ describe('VS Code extension in a real VS Code', function () {
     await page.keyboard.press('Shift+ArrowDown');
     await page.keyboard.press('Shift+End');
     await wb!.command('Parley: Send Selection');
-    await wb!.pick('#general');
+    await wb!.pick('#general', /Where to send it/);
     const got = await tail.waitFor('snippet', (m) => m.snippet !== undefined, 30_000);
     const s = got.snippet as Record<string, unknown>;
     assert.equal(s.path, 'src/hello.ts');
@@ -385,7 +385,7 @@ describe('VS Code extension in a real VS Code', function () {
     await wb!.command('Parley: Send File…');
     // code-server's own file dialog: a quick input that takes a path.
     await wb!.answer(file);
-    await wb!.pick('#general');
+    await wb!.pick('#general', /Where to send it/);
     const got = await tail.waitFor('file message', (m) => (m.file as { name?: string } | undefined)?.name === 'notes.txt', 30_000);
     const ref = got.file as { size: number; sha256: string; kind: string };
     assert.equal(ref.size, Buffer.byteLength(body));
@@ -395,5 +395,18 @@ describe('VS Code extension in a real VS Code', function () {
     await openFromTree('#general', 'general');
     await chat.locator('.row.msg', { hasText: 'notes.txt' }).first().waitFor({ timeout: 15_000 });
     await shot('file-sent');
+  });
+
+  it('signs out: the status says so and the token is gone for the next start', async () => {
+    await wb!.command('Parley: Sign Out');
+    await waitFor('signed-out status', async () => /Parley: signed out/.test(await wb!.statusText()), 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(!(await wb!.notifications()).some((t) => /another window/.test(t)), 'no "signed out elsewhere" warning');
+    // Connect / Reconnect without a saved session asks to sign in.
+    await wb!.command('Parley: Connect / Reconnect');
+    await wb!.answer(ALICE, /User name/);
+    await wb!.answer(PASSWORD, /Password/);
+    await waitFor('signed in again', async () => (await wb!.statusText()).includes(ALICE), 30_000);
+    await shot('signed-in-again');
   });
 });

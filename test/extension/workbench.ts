@@ -156,19 +156,34 @@ export class Workbench {
     const widget = this.page.locator('.quick-input-widget');
     const input = widget.locator('.quick-input-box input');
     await input.waitFor({ state: 'visible' });
-    if (expectPrompt) {
-      await waitFor(`quick input prompt ${expectPrompt}`, async () => expectPrompt.test((await widget.innerText()) ?? ''));
-    }
+    if (expectPrompt) await this.waitForPrompt(expectPrompt);
     await input.fill(text);
     await input.press('Enter');
   }
 
+  /**
+   * Waits for the quick input showing `prompt` (title, prompt or placeholder). One widget serves
+   * every quick input, so "visible" alone may still be the one that is closing.
+   */
+  async waitForPrompt(prompt: RegExp): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    const input = widget.locator('.quick-input-box input');
+    await waitFor(`quick input ${prompt}`, async () => {
+      if (!(await widget.isVisible())) return false;
+      const text = `${await widget.innerText()} ${(await input.getAttribute('placeholder')) ?? ''}`;
+      return prompt.test(text);
+    });
+  }
+
   /** Filters the open quick pick with `text` and accepts the first matching entry. */
-  async pick(text: string): Promise<void> {
+  async pick(text: string, expectPrompt?: RegExp): Promise<void> {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
+    if (expectPrompt) await this.waitForPrompt(expectPrompt);
     await input.fill(text);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible', timeout: 15000 });
+    // Enter takes the first row: wait until the filter has put the match there.
+    const first = this.page.locator('.quick-input-list .monaco-list-row').first();
+    await waitFor(`"${text}" first in the pick`, async () => ((await first.innerText({ timeout: 1000 }).catch(() => '')) ?? '').includes(text), 15000);
     await input.press('Enter');
   }
 

@@ -64,7 +64,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
-  { name: 'neo4j', arg: 'URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
+  { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
   { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer the environment variable)' },
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },

@@ -195,6 +195,7 @@ function run(cmd, args, { cwd, log, timeoutMs = 0 }) {
     const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
     const onData = (chunk) => {
       // Maven colours output even with -q; strip escapes so logs and errors stay readable.
+      // eslint-disable-next-line no-control-regex
       const text = chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
       output += text;
       if (output.length > 200_000) output = output.slice(-100_000);

@@ -9,6 +9,7 @@ import {
   notFound, silentLogger, tempName, watchFailure,
   type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
 } from './media-store';
+import { StagedTemp } from './staged-temp';
 
 export interface DiskMediaStoreOptions {
   /** The media directory, e.g. `<dataDir>/media`. */
@@ -81,10 +82,15 @@ export class DiskMediaStore implements MediaStore {
       if (firstFailure() === 'dest') throw this.unavailable('put', err);
       throw err;
     }
-    return new DiskStaged(this, tmp, out.bytesWritten);
+    return new StagedTemp(this, tmp, out.bytesWritten);
   }
 
-  /** @internal used by DiskStaged */
+  /** @internal used by StagedTemp */
+  async discardTemp(tmp: string): Promise<void> {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+
+  /** @internal used by StagedTemp */
   async commitTemp(tmp: string, key: string, replace: boolean): Promise<{ stored: boolean }> {
     assertKey(key);
     this.checkOpen();
@@ -159,29 +165,6 @@ export class DiskMediaStore implements MediaStore {
 
   private unavailable(op: string, err: unknown): ParleyError {
     return mediaUnavailable(this.log, op, err, this.description);
-  }
-}
-
-class DiskStaged implements StagedMedia {
-  private done = false;
-
-  constructor(
-    private readonly store: DiskMediaStore,
-    private readonly tmp: string,
-    readonly size: number,
-  ) {}
-
-  async commit(key: string, options: { replace?: boolean } = {}): Promise<{ stored: boolean }> {
-    assertKey(key);
-    if (this.done) throw new Error('staged media already committed or discarded');
-    this.done = true;
-    return this.store.commitTemp(this.tmp, key, options.replace ?? false);
-  }
-
-  async discard(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await rm(this.tmp, { force: true }).catch(() => {});
   }
 }
 

@@ -9,6 +9,7 @@ import {
   mediaUnavailable, notFound, silentLogger, tempName,
   type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
 } from './media-store';
+import { StagedTemp } from './staged-temp';
 
 export interface FtpMediaStoreOptions {
   /** `ftp://user:pass@host:port/dir`, or `ftpes://…` for explicit TLS. The dir is relative to the login directory. */
@@ -171,14 +172,14 @@ export class FtpMediaStore implements MediaStore {
         }
         this.pool.release(client, true);
         this.reapLater();
-        return new FtpStaged(this, tmp, copy.size());
+        return new StagedTemp(this, tmp, copy.size());
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** @internal used by FtpStaged */
+  /** @internal used by StagedTemp */
   async commitTemp(tmp: string, key: string, replace: boolean): Promise<{ stored: boolean }> {
     const dest = this.pathOf(key);
     try {
@@ -203,7 +204,7 @@ export class FtpMediaStore implements MediaStore {
     }
   }
 
-  /** @internal used by FtpStaged */
+  /** @internal used by StagedTemp */
   async discardTemp(tmp: string): Promise<void> {
     if (!(await this.removeTemp(tmp))) this.orphans.add(tmp);
   }
@@ -404,29 +405,6 @@ export class FtpMediaStore implements MediaStore {
 
   private unavailable(op: string, err: unknown): ParleyError {
     return mediaUnavailable(this.log, op, err, this.description);
-  }
-}
-
-class FtpStaged implements StagedMedia {
-  private done = false;
-
-  constructor(
-    private readonly store: FtpMediaStore,
-    private readonly tmp: string,
-    readonly size: number,
-  ) {}
-
-  async commit(key: string, options: { replace?: boolean } = {}): Promise<{ stored: boolean }> {
-    assertKey(key);
-    if (this.done) throw new Error('staged media already committed or discarded');
-    this.done = true;
-    return this.store.commitTemp(this.tmp, key, options.replace ?? false);
-  }
-
-  async discard(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.store.discardTemp(this.tmp);
   }
 }
 

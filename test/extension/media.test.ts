@@ -115,19 +115,6 @@ describe('VS Code extension: sending and showing files', function () {
   });
 
   /** Answers code-server's open dialog (a quick input) with a path, once it has filled in its own start folder. */
-  async function choosePath(file: string): Promise<void> {
-    const input = wb!.page.locator('.quick-input-widget .quick-input-box input');
-    await waitFor('the open dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20_000);
-    await waitFor('the path accepted', async () => {
-      if (!((await input.inputValue()) ?? '').startsWith('/')) return true;
-      await input.fill(file);
-      await input.press('Enter');
-      await new Promise((r) => setTimeout(r, 500));
-      // Accepted once the room pick replaced the dialog.
-      return (await input.getAttribute('placeholder')) === 'Where to send it';
-    }, 20_000);
-  }
-
   it('signs in', async () => {
     await wb!.openParley();
     // The extension is up once its status item is.
@@ -147,7 +134,7 @@ describe('VS Code extension: sending and showing files', function () {
     const sha256 = createHash('sha256').update(png).digest('hex');
 
     await wb!.command('Parley: Send Image…');
-    await choosePath(file);
+    await wb!.chooseFile(file);
     // The room pick offers the current room first.
     await wb!.page.locator('.quick-input-list .monaco-list-row', { hasText: '#general' }).first().waitFor({ timeout: 15_000 });
     await wb!.page.keyboard.press('Enter');
@@ -230,7 +217,7 @@ describe('VS Code extension: sending and showing files', function () {
     // Sparse: the size is checked before any byte is read.
     truncateSync((writeFileSync(file, ''), file), 101 * 1024 * 1024);
     await wb!.command('Parley: Send File…');
-    await choosePath(file);
+    await wb!.chooseFile(file);
     await wb!.pick('#general');
     await waitFor('the too-large error', async () =>
       (await wb!.notifications()).some((t) => /huge\.bin is too large: the server accepts up to 100 MB/.test(t)), 20_000);
@@ -243,7 +230,7 @@ describe('VS Code extension: sending and showing files', function () {
     writeFileSync(file, Buffer.alloc(95 * 1024 * 1024, 7));
     const before = tail.messages.length;
     await wb!.command('Parley: Send File…');
-    await choosePath(file);
+    await wb!.chooseFile(file);
     await wb!.pick('#general');
     const toast = wb!.page.locator('.notification-toast', { hasText: 'Sending big.bin' });
     await toast.first().waitFor({ timeout: 20_000 });

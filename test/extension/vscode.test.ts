@@ -384,7 +384,7 @@ describe('VS Code extension in a real VS Code', function () {
     writeFileSync(file, body);
     await wb!.command('Parley: Send File…');
     // code-server's own file dialog: a quick input that takes a path.
-    await wb!.answer(file);
+    await wb!.chooseFile(file);
     await wb!.pick('#general', /Where to send it/);
     const got = await tail.waitFor('file message', (m) => (m.file as { name?: string } | undefined)?.name === 'notes.txt', 30_000);
     const ref = got.file as { size: number; sha256: string; kind: string };

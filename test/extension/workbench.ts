@@ -175,6 +175,23 @@ export class Workbench {
     });
   }
 
+  /**
+   * Answers VS Code's simple open dialog (a quick input prefilled with a path) with `file`.
+   * Retried: Enter can land before the dialog has read its own value, and the command
+   * palette's input is the same widget.
+   */
+  async chooseFile(file: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await waitFor('the open dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20_000);
+    await waitFor('the path accepted', async () => {
+      if (!((await input.inputValue()) ?? '').startsWith('/')) return true;
+      await input.fill(file);
+      await input.press('Enter');
+      await new Promise((r) => setTimeout(r, 500));
+      return !(await input.isVisible()) || !((await input.inputValue()) ?? '').startsWith('/');
+    }, 20_000);
+  }
+
   /** Filters the open quick pick with `text` and accepts the first matching entry. */
   async pick(text: string, expectPrompt?: RegExp): Promise<void> {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');

@@ -303,6 +303,9 @@ export async function openWebview(browser: Browser, server: TestServer, opts: Op
     await page.addInitScript(`(${STUB})();`);
     sessions.set(browser, h);
   }
+  // Leave the previous load first: its pending timers (a read mark 250 ms after scrolling)
+  // would otherwise post into this test after the reset.
+  await host.page.goto('about:blank');
   host.reset();
   await host.page.setViewportSize({ width: opts.width ?? 420, height: opts.height ?? 720 });
   const cfg = encodeURIComponent(JSON.stringify({ state: opts.state, theme: THEMES[opts.theme ?? 'dark'] }));

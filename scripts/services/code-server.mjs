@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebPackages } from './apt.mjs';
+import { shQuote, spawnWatchdog } from './watchdog.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 // What @vscode/ripgrep (as pinned by this code-server) looks for before downloading.
@@ -213,28 +214,6 @@ function killGroup(pid, signal) {
     if (e.code === 'ESRCH') return false;
     throw e;
   }
-}
-
-const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-
-// Cleans up if this process dies without stop() (crash, SIGKILL, Ctrl-C): a
-// detached sh waits for EOF on a pipe that only this process holds open.
-function spawnWatchdog(script) {
-  const w = spawn('/bin/sh', ['-c', `cat >/dev/null; ${script}`], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  w.on('error', () => {});
-  w.stdin.on('error', () => {});
-  w.unref();
-  w.stdin.unref?.();
-  return () => {
-    try {
-      w.kill('SIGKILL');
-    } catch {
-      // gone already
-    }
-  };
 }
 
 const live = new Set();

@@ -47,7 +47,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     const roots = this.mediaRoot ? [root, this.mediaRoot] : [root];
     view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: roots };
     view.webview.html = renderWebviewHtml({
-      cspSource: resourceSources(view.webview.cspSource),
+      cspSource: view.webview.cspSource,
       mediaRoot: this.mediaRoot ? view.webview.asWebviewUri(this.mediaRoot).toString() : undefined,
       nonce: makeNonce(),
       scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
@@ -120,13 +120,3 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 }
 
-/**
- * VS Code's cspSource is "'self' https://*.vscode-cdn.net". Every resource we load comes from
- * asWebviewUri (the https host), so keyword sources like 'self' are dropped rather than widened.
- */
-function resourceSources(cspSource: string): string {
-  return cspSource
-    .split(/\s+/)
-    .filter((s) => s && !s.startsWith("'"))
-    .join(' ');
-}

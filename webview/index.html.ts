@@ -1,6 +1,6 @@
 // The webview's HTML with a strict Content Security Policy: scripts only by nonce, styles,
-// images, media and fonts only from the webview's own resource origin. No 'unsafe-*', no
-// inline code. Used by the extension host; kept free of 'vscode' so tests can call it.
+// images, media and fonts only from the webview's own resource origins (`webview.cspSource`,
+// as VS Code gives it). No 'unsafe-*', no inline code. Used by the extension host; kept free of 'vscode' so tests can call it.
 
 export interface WebviewHtmlOptions {
   /** `webview.cspSource`. */
@@ -26,8 +26,20 @@ export function makeNonce(): string {
 }
 
 const NONCE = /^[A-Za-z0-9+/=_-]{16,}$/;
-// A CSP source expression: no spaces, quotes, semicolons or commas that could add directives.
-const SOURCE = /^[^\s;,'"<>]+$/;
+// What VS Code's `webview.cspSource` is made of: the 'self' keyword and host sources such as
+// https://*.vscode-cdn.net, https://*.vscode-resource.vscode-cdn.net or vscode-webview://<id>.
+// A host source needs a scheme and a host (optionally starting with "*."), an optional port and
+// path, and nothing that could end the directive (;), start another policy (,), quote a keyword
+// ('unsafe-inline', 'nonce-…'), or allow every host (a bare *, "https:", data:, blob:).
+const SELF = "'self'";
+const HOST_SOURCE = /^(?:https|vscode-webview|vscode-resource|vscode-file):\/\/(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&()*+=:@/-]*)?$/i;
+const LOOPBACK_SOURCE = /^http:\/\/(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
+
+/** One source of `webview.cspSource`: 'self', or a scheme://host source without a bare wildcard. */
+export function isResourceSource(s: string): boolean {
+  if (s === SELF) return true;
+  return HOST_SOURCE.test(s) || LOOPBACK_SOURCE.test(s);
+}
 
 function escapeAttr(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -36,8 +48,9 @@ function escapeAttr(s: string): string {
 export function buildCsp(opts: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'mediaRoot'>): string {
   const { cspSource, nonce, mediaRoot } = opts;
   if (!NONCE.test(nonce)) throw new Error('nonce must be at least 16 base64 characters');
+  // Sources are separated by single spaces; tabs, newlines and other whitespace are refused.
   const sources = cspSource.split(' ').filter(Boolean);
-  if (sources.length === 0 || !sources.every((s) => SOURCE.test(s))) throw new Error(`invalid cspSource: ${cspSource}`);
+  if (sources.length === 0 || !sources.every(isResourceSource)) throw new Error(`invalid cspSource: ${cspSource}`);
   const src = sources.join(' ');
   let media = src;
   if (mediaRoot !== undefined) {

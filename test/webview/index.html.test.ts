@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildCsp, makeNonce, renderWebviewHtml } from '../../webview/index.html';
+import { buildCsp, isResourceSource, makeNonce, renderWebviewHtml } from '../../webview/index.html';
 
 const base = {
   cspSource: 'https://*.vscode-cdn.net',
@@ -52,6 +52,67 @@ describe('webview/index.html', () => {
     assert.match(csp, /media-src https:\/\/\*\.vscode-cdn\.net http:\/\/127\.0\.0\.1:7777(;|$)/);
     assert.doesNotMatch(csp, /script-src[^;]*127/);
     assert.throws(() => buildCsp({ ...base, mediaRoot: 'javascript:alert(1)' }));
+  });
+
+  // What `webview.cspSource` really is, by VS Code version: 1.100 and later, 1.5x–1.9x, and
+  // the desktop app's own webview scheme.
+  const REAL_CSP_SOURCES = [
+    "'self' https://*.vscode-cdn.net",
+    'https://*.vscode-resource.vscode-cdn.net',
+    'vscode-webview://0fcr8ga3a0aumpd6b5n6l0l0s2ui5m5ujepr0f7hnbsvbd1ag8v1',
+    "'self' https://*.vscode-resource.vscode-cdn.net vscode-webview://4a1b2c3d",
+  ];
+
+  it("accepts VS Code's real cspSource forms, 'self' included, for styles, images, media and fonts", () => {
+    for (const cspSource of REAL_CSP_SOURCES) {
+      const csp = buildCsp({ ...base, cspSource });
+      for (const directive of ['style-src', 'img-src', 'media-src', 'font-src']) {
+        assert.match(csp, new RegExp(`(^|; )${directive} ${cspSource.replace(/[.*+/]/g, '\\$&')}( |;|$)`), `${directive} in ${csp}`);
+      }
+      // Scripts stay nonce-only whatever the resource sources are.
+      assert.match(csp, new RegExp(`script-src 'nonce-${base.nonce}'; `));
+      assert.doesNotMatch(csp, /unsafe-/);
+    }
+    assert.ok(isResourceSource("'self'"));
+    assert.ok(isResourceSource('https://*.vscode-cdn.net'));
+  });
+
+  it('refuses cspSources that would add a directive, start another policy or widen the policy', () => {
+    const hostile = [
+      "'self' https://*.vscode-cdn.net; script-src 'unsafe-inline'",
+      "https://*.vscode-cdn.net;script-src *",
+      'https://*.vscode-cdn.net, script-src *',
+      "'self' 'unsafe-inline'",
+      "'unsafe-eval'",
+      "'unsafe-hashes'",
+      "'strict-dynamic'",
+      "'nonce-abcdefghijklmnop'",
+      "'sha256-abc='",
+      '"self"',
+      "'self",
+      "'SELF'",
+      '*',
+      "'self' *",
+      'https://*',
+      'https:',
+      'https://',
+      'data:',
+      "'self' data:",
+      'blob:',
+      'javascript:alert(1)',
+      'http://example.com',
+      'https://*.vscode-cdn.net\tscript-src',
+      'https://*.vscode-cdn.net\nscript-src *',
+      "'self'\u00a0https://x.example",
+      'https://a.example/<script>',
+      'https://*.*.example',
+      '*.vscode-cdn.net',
+      '',
+      ' ',
+    ];
+    for (const cspSource of hostile) {
+      assert.throws(() => buildCsp({ ...base, cspSource }), /invalid cspSource/, JSON.stringify(cspSource));
+    }
   });
 
   it('makes fresh base64 nonces', () => {

@@ -21,11 +21,47 @@ export class LatencyRecorder {
     if (slot < this.samples.length) this.samples[slot] = ms;
   }
 
-  summary(): { p50: number; p99: number; max: number; samples: number } {
-    const sorted = this.samples.slice(0, this.count).sort();
-    const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
-    return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(this.max), samples: this.seen };
+  /** The kept samples, for merging recorders of several threads with summarize(). */
+  snapshot(): LatencySnapshot {
+    return { samples: this.samples.slice(0, this.count), seen: this.seen, max: this.max };
   }
+
+  summary(): LatencySummary {
+    return summarize([this.snapshot()]);
+  }
+}
+
+export interface LatencySnapshot {
+  samples: Float64Array;
+  seen: number;
+  max: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+/** Percentiles over the samples of one or more recorders. */
+export function summarize(parts: LatencySnapshot[]): LatencySummary {
+  let length = 0;
+  for (const p of parts) length += p.samples.length;
+  const sorted = new Float64Array(length);
+  let at = 0;
+  for (const p of parts) {
+    sorted.set(p.samples, at);
+    at += p.samples.length;
+  }
+  sorted.sort();
+  const q = (x: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]);
+  return {
+    p50: round(q(0.5)),
+    p99: round(q(0.99)),
+    max: round(Math.max(0, ...parts.map((p) => p.max))),
+    samples: parts.reduce((n, p) => n + p.seen, 0),
+  };
 }
 
 export function round(value: number, digits = 3): number {

@@ -1,18 +1,17 @@
+import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Connection } from '../client/connection';
-import type { AckReply, ServerFrame, SessionReply } from '../protocol';
-import { LatencyRecorder } from './latency';
+import { PROTOCOL_VERSION, type SessionReply } from '../protocol';
+import { LatencyRecorder, summarize, type LatencySnapshot, type LatencySummary } from './latency';
 
 export interface Target {
   host: string;
   port: number;
 }
 
-/**
- * Opens `connections` signed-in connections spread over `users` accounts: each account
- * registers and logs in once, further connections resume with its token (no scrypt per link).
- */
-export async function openClients(target: Target, connections: number, users: number, prefix: string): Promise<Connection[]> {
+/** Registers `users` accounts (`prefix00000` …) and returns a session token for each. */
+export async function registerUsers(target: Target, users: number, prefix: string): Promise<string[]> {
   const tokens: string[] = [];
   for (let start = 0; start < users; start += 20) {
     const batch = Array.from({ length: Math.min(20, users - start) }, (_, i) => start + i);
@@ -29,6 +28,15 @@ export async function openClients(target: Target, connections: number, users: nu
       )),
     );
   }
+  return tokens;
+}
+
+/**
+ * Opens `connections` signed-in client Connections spread over `users` accounts: each account
+ * registers and logs in once, further connections resume with its token (no scrypt per link).
+ */
+export async function openClients(target: Target, connections: number, users: number, prefix: string): Promise<Connection[]> {
+  const tokens = await registerUsers(target, users, prefix);
   const clients: Connection[] = [];
   for (let start = 0; start < connections; start += 100) {
     const batch = Array.from({ length: Math.min(100, connections - start) }, (_, i) => start + i);
@@ -45,6 +53,22 @@ export async function openClients(target: Target, connections: number, users: nu
   return clients;
 }
 
+export interface FanoutOptions {
+  room: string;
+  clients: number;
+  users: number;
+  prefix: string;
+  senders: number;
+  perSender: number;
+  /** Unacknowledged sends each sender keeps at most. */
+  window: number;
+  timeoutMs: number;
+  /** Threads the clients are spread over. */
+  workers: number;
+  /** Called once every client is signed in, right before the first send. */
+  measure: () => void;
+}
+
 export interface FanoutResult {
   durationSeconds: number;
   accepted: number;
@@ -53,90 +77,416 @@ export interface FanoutResult {
   lost: number;
   duplicated: number;
   outOfOrder: number;
-  latency: ReturnType<LatencyRecorder['summary']>;
+  errors: number;
+  firstError?: string;
+  latency: LatencySummary;
+  /** CPU of the whole generator process (every thread) during the measured phase. */
+  generatorCpuSeconds: number;
 }
+
+/** What one thread of clients counted. */
+interface ThreadStats {
+  accepted: number;
+  deliveries: number;
+  duplicated: number;
+  outOfOrder: number;
+  errors: number;
+  firstError?: string;
+  latency: LatencySnapshot;
+}
+
+interface ClientSpec {
+  /** Position among all clients; senders are 0 … senders-1. */
+  index: number;
+  token: string;
+}
+
+interface WorkerSetup {
+  parleyLoad: true;
+  target: Target;
+  room: string;
+  clients: ClientSpec[];
+  senders: number;
+  perSender: number;
+  window: number;
+}
+
+type ToMain = { type: 'ready' } | { type: 'failed'; error: string } | { type: 'done'; stats: ThreadStats };
 
 /**
  * Senders (the first `senders` clients) each send `perSender` messages to `room` with at most
- * `window` unacked; every client records what it receives. Text = "sender n sentAt" so each
- * receiver can check order, loss and duplicates per sender and measure latency.
+ * `window` unacknowledged; every client checks what it receives. The clients run in worker
+ * threads on raw sockets: a delivery is checked by scanning its frame's bytes (room, seq and the
+ * text "sender n sentAt"), not by parsing it, so the generator stays cheaper than the server.
+ *
+ * Checks, exact per delivery: each receiver sees every other sender's n in order, once; a client
+ * that does not send sees the room's seqs gap-free and ascending, one that sends sees them
+ * ascending (its own messages come back as acks, not msgs). `lost` = expected − in-order deliveries.
  */
-export async function runFanout(
-  clients: Connection[],
-  options: { room: string; senders: number; perSender: number; window: number; timeoutMs: number },
-): Promise<FanoutResult> {
-  const { room, senders, perSender, window } = options;
-  const latency = new LatencyRecorder();
-  const lastSeen = clients.map(() => new Int32Array(senders).fill(-1));
-  let deliveries = 0;
-  let duplicated = 0;
-  let outOfOrder = 0;
-  // Each message goes to every connection but its sender's own.
-  const expectedDeliveries = senders * perSender * (clients.length - 1);
-  let accepted = 0;
+export async function runFanout(target: Target, options: FanoutOptions): Promise<FanoutResult> {
+  const { clients, users, senders } = options;
+  const tokens = await registerUsers(target, users, options.prefix);
+  const threads = Math.max(1, Math.min(options.workers, clients));
+  const specs: ClientSpec[][] = Array.from({ length: threads }, () => []);
+  for (let i = 0; i < clients; i++) specs[i % threads].push({ index: i, token: tokens[i % users] });
 
-  let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  const checkDone = () => {
-    if (accepted === senders * perSender && deliveries + duplicated >= expectedDeliveries) finish();
-  };
-
-  clients.forEach((conn, receiver) => {
-    conn.on('frame', (header: ServerFrame) => {
-      if (header.t !== 'msg' || header.room !== room || header.text === undefined) return;
-      const now = performance.now();
-      const [s, n, sentAt] = header.text.split(' ');
-      const sender = Number(s);
-      if (sender === receiver) return;
-      const seen = lastSeen[receiver];
-      const index = Number(n);
-      if (index <= seen[sender]) duplicated++;
-      else {
-        if (index !== seen[sender] + 1) outOfOrder++;
-        seen[sender] = index;
-        deliveries++;
-      }
-      latency.add(now - Number(sentAt));
-      if (deliveries + duplicated >= expectedDeliveries) checkDone();
-    });
+  const workers = specs.map((list) => {
+    const setup: WorkerSetup = {
+      parleyLoad: true,
+      target,
+      room: options.room,
+      clients: list,
+      senders,
+      perSender: options.perSender,
+      window: options.window,
+    };
+    // The worker runs this same file; under tsx (npm run bench) it needs tsx's require hook first.
+    const source = __filename.endsWith('.ts') ? `require('tsx/cjs');\nrequire(${JSON.stringify(__filename)});` : `require(${JSON.stringify(__filename)});`;
+    return new Worker(source, { eval: true, workerData: setup, execArgv: [] });
   });
-
-  const started = performance.now();
-  const sendAll = async (sender: number) => {
-    const conn = clients[sender];
-    let next = 0;
-    await new Promise<void>((resolve, reject) => {
-      let inFlight = 0;
-      const pump = () => {
-        while (inFlight < window && next < perSender) {
-          const n = next++;
-          inFlight++;
-          conn
-            .request<AckReply>({ t: 'send', room, cid: `${sender}-${n}`, text: `${sender} ${n} ${performance.now()}` }, undefined, { timeoutMs: options.timeoutMs })
-            .then(() => {
-              inFlight--;
-              accepted++;
-              if (next === perSender && inFlight === 0) resolve();
-              else pump();
-            }, reject);
-        }
-      };
-      pump();
+  const next = (w: Worker): Promise<ToMain> =>
+    new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      w.once('error', onError);
+      w.once('message', (m: ToMain) => {
+        w.off('error', onError);
+        resolve(m);
+      });
     });
-  };
-  await Promise.all(Array.from({ length: senders }, (_, s) => sendAll(s)));
-  checkDone();
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.timeoutMs).unref());
-  await Promise.race([done, timeout]);
-  const durationSeconds = (performance.now() - started) / 1000;
-  return {
-    durationSeconds,
-    accepted,
-    deliveries,
-    expectedDeliveries,
-    lost: expectedDeliveries - deliveries,
-    duplicated,
-    outOfOrder,
-    latency: latency.summary(),
-  };
+  try {
+    const ready = await Promise.all(workers.map(next));
+    const failed = ready.find((m) => m.type === 'failed');
+    if (failed !== undefined && failed.type === 'failed') throw new Error(`bench client failed to sign in: ${failed.error}`);
+
+    const finished = workers.map(next);
+    options.measure();
+    const cpuAtStart = process.cpuUsage();
+    const started = performance.now();
+    for (const w of workers) w.postMessage('go');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs)));
+    await Promise.race([Promise.all(finished), timedOut]);
+    clearTimeout(timer);
+    for (const w of workers) w.postMessage('stop');
+    const reports = await Promise.all(finished);
+    const durationSeconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
+
+    const stats = reports.map((m) => (m as Extract<ToMain, { type: 'done' }>).stats);
+    const sum = (key: 'accepted' | 'deliveries' | 'duplicated' | 'outOfOrder' | 'errors') => stats.reduce((n, s) => n + s[key], 0);
+    // Each message goes to every connection but its sender's own.
+    const expectedDeliveries = senders * options.perSender * (clients - 1);
+    const deliveries = sum('deliveries');
+    return {
+      durationSeconds,
+      accepted: sum('accepted'),
+      deliveries,
+      expectedDeliveries,
+      lost: expectedDeliveries - deliveries,
+      duplicated: sum('duplicated'),
+      outOfOrder: sum('outOfOrder'),
+      errors: sum('errors'),
+      firstError: stats.find((s) => s.firstError !== undefined)?.firstError,
+      latency: summarize(stats.map((s) => s.latency)),
+      generatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker side: raw protocol clients.
+
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/** Absolute milliseconds with sub-millisecond precision, comparable across threads. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function frame(json: string): Buffer {
+  const length = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(8 + length);
+  out.writeUInt32BE(4 + length, 0);
+  out.writeUInt32BE(length, 4);
+  out.write(json, 8, 'latin1');
+  return out;
+}
+
+/** Parses the unsigned decimal (with optional fraction) in buf[from, to). */
+function parseNumber(buf: Buffer, from: number, to: number): number {
+  let value = 0;
+  let i = from;
+  for (; i < to && buf[i] !== DOT; i++) value = value * 10 + (buf[i] - ZERO);
+  if (i < to) {
+    let scale = 0.1;
+    for (i++; i < to; i++, scale /= 10) value += (buf[i] - ZERO) * scale;
+  }
+  return value;
+}
+
+function startsWith(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+class Thread {
+  readonly latency = new LatencyRecorder();
+  readonly stats: Omit<ThreadStats, 'latency'> = { accepted: 0, deliveries: 0, duplicated: 0, outOfOrder: 0, errors: 0 };
+  readonly msgPrefix: Buffer;
+  readonly ackPrefix = Buffer.from('{"t":"ack"');
+  readonly pingPrefix = Buffer.from('{"t":"ping"');
+  readonly errorPrefix = Buffer.from('{"t":"error"');
+  readonly anyMsgPrefix = Buffer.from('{"t":"msg"');
+  clients: RawClient[] = [];
+  running = false;
+  reported = false;
+
+  constructor(readonly setup: WorkerSetup) {
+    // The server writes msg headers as {"t":"msg","room":…,"seq":…,"ts":…,"msgId":…,"from":…,"cid":…,"text":…}.
+    this.msgPrefix = Buffer.from(`{"t":"msg","room":${JSON.stringify(setup.room)},"seq":`);
+  }
+
+  fail(message: string): void {
+    this.stats.errors++;
+    this.stats.firstError ??= message;
+  }
+
+  checkDone(): void {
+    if (!this.running || this.reported) return;
+    for (const c of this.clients) if (!c.finished()) return;
+    this.report();
+  }
+
+  report(): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.running = false;
+    parentPort?.postMessage({ type: 'done', stats: { ...this.stats, latency: this.latency.snapshot() } } satisfies ToMain);
+  }
+}
+
+class RawClient {
+  private readonly socket: net.Socket;
+  private pending: Buffer | undefined;
+  private signedIn = false;
+  private onSession: ((err?: Error) => void) | undefined;
+  /** The room's last seq this client has seen. */
+  private lastSeq = 0;
+  /** Per sender, the last n seen from it. */
+  private readonly seen: Int32Array;
+  private readonly senderIndex: number;
+  private readonly expected: number;
+  private received = 0;
+  private nextToSend = 0;
+  private inFlight = 0;
+  private acked = 0;
+
+  constructor(
+    private readonly thread: Thread,
+    spec: ClientSpec,
+    socket: net.Socket,
+  ) {
+    const { senders, perSender } = thread.setup;
+    this.socket = socket;
+    this.seen = new Int32Array(senders).fill(-1);
+    this.senderIndex = spec.index < senders ? spec.index : -1;
+    this.expected = (this.senderIndex >= 0 ? senders - 1 : senders) * perSender;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.lost(`socket error: ${err.message}`));
+    socket.on('close', () => this.lost('the server closed a connection'));
+  }
+
+  static open(thread: Thread, spec: ClientSpec): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(thread.setup.target);
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        const client = new RawClient(thread, spec, socket);
+        client.onSession = (err) => (err ? reject(err) : resolve(client));
+        socket.write(
+          Buffer.concat([
+            frame(JSON.stringify({ t: 'hello', id: 1, v: PROTOCOL_VERSION, client: 'parley-bench' })),
+            frame(JSON.stringify({ t: 'resume', id: 2, token: spec.token })),
+          ]),
+        );
+      });
+    });
+  }
+
+  finished(): boolean {
+    return this.received >= this.expected && (this.senderIndex < 0 || this.acked === this.thread.setup.perSender);
+  }
+
+  start(): void {
+    if (this.senderIndex >= 0) this.pump();
+  }
+
+  close(): void {
+    this.socket.removeAllListeners('close');
+    this.socket.destroy();
+  }
+
+  private lost(why: string): void {
+    if (this.thread.running) {
+      this.thread.fail(why);
+      this.thread.report();
+    }
+    this.onSession?.(new Error(why));
+  }
+
+  private pump(): void {
+    const { perSender, window, room } = this.thread.setup;
+    if (this.inFlight >= window || this.nextToSend >= perSender) return;
+    const frames: Buffer[] = [];
+    const s = this.senderIndex;
+    const roomJson = JSON.stringify(room);
+    while (this.inFlight < window && this.nextToSend < perSender) {
+      const n = this.nextToSend++;
+      this.inFlight++;
+      frames.push(frame(`{"t":"send","id":${n + 10},"room":${roomJson},"cid":"${s}-${n}","text":"${s} ${n} ${now().toFixed(3)}"}`));
+    }
+    this.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+  }
+
+  private onData(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.pending !== undefined) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    let off = 0;
+    while (buf.length - off >= 8) {
+      const length = buf.readUInt32BE(off);
+      const end = off + 4 + length;
+      if (end > buf.length) break;
+      const headerStart = off + 8;
+      this.onFrame(buf, headerStart, headerStart + buf.readUInt32BE(off + 4));
+      off = end;
+    }
+    if (off < buf.length) this.pending = buf.subarray(off);
+    if (this.senderIndex >= 0 && this.thread.running) this.pump();
+    this.thread.checkDone();
+  }
+
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    const t = this.thread;
+    if (!this.signedIn) {
+      const header = JSON.parse(buf.toString('utf8', start, end)) as { t: string; id?: number; rooms?: { id: string; lastSeq: number }[]; message?: string };
+      if (header.t === 'session') {
+        this.signedIn = true;
+        this.lastSeq = header.rooms?.find((r) => r.id === t.setup.room)?.lastSeq ?? 0;
+        this.onSession?.();
+        this.onSession = undefined;
+      } else if (header.t === 'error') {
+        this.onSession?.(new Error(header.message));
+      }
+      return;
+    }
+    if (startsWith(buf, start, end, t.msgPrefix)) {
+      let i = start + t.msgPrefix.length;
+      let seq = 0;
+      for (; buf[i] >= ZERO && buf[i] <= ZERO + 9; i++) seq = seq * 10 + (buf[i] - ZERO);
+      this.onMsg(seq, buf, end);
+      return;
+    }
+    if (startsWith(buf, start, end, t.ackPrefix)) {
+      this.inFlight--;
+      this.acked++;
+      t.stats.accepted++;
+      return;
+    }
+    if (startsWith(buf, start, end, t.pingPrefix)) {
+      const ping = JSON.parse(buf.toString('utf8', start, end)) as { id?: unknown };
+      this.socket.write(frame(JSON.stringify(ping.id === undefined ? { t: 'pong' } : { t: 'pong', id: ping.id })));
+      return;
+    }
+    if (startsWith(buf, start, end, t.errorPrefix)) {
+      const error = JSON.parse(buf.toString('utf8', start, end)) as { id?: number; code: string; message: string };
+      if (error.id !== undefined && this.senderIndex >= 0) this.inFlight--;
+      t.fail(`${error.code}: ${error.message}`);
+      return;
+    }
+    if (startsWith(buf, start, end, t.anyMsgPrefix)) {
+      // A msg laid out differently from what the scan expects: read it the slow way.
+      const msg = JSON.parse(buf.toString('utf8', start, end)) as { room: string; seq: number; text?: string };
+      if (msg.room !== t.setup.room || msg.text === undefined) return;
+      const text = Buffer.from(`${JSON.stringify(msg.text)}}`);
+      this.onMsg(msg.seq, text, text.length);
+    }
+  }
+
+  /** `buf` ends (at `end`) with the header's last field, "text":"sender n sentAt"}. */
+  private onMsg(seq: number, buf: Buffer, end: number): void {
+    const t = this.thread;
+    const at = now();
+    // Walk back from the closing quote over "sentAt", "n" and "sender".
+    const close = end - 2;
+    let i = close - 1;
+    while (buf[i] !== SPACE) i--;
+    const sentAt = parseNumber(buf, i + 1, close);
+    const nEnd = i;
+    for (i--; buf[i] !== SPACE; i--);
+    const n = parseNumber(buf, i + 1, nEnd);
+    const sEnd = i;
+    for (i--; buf[i] !== QUOTE; i--);
+    const sender = parseNumber(buf, i + 1, sEnd);
+
+    // Room order: ascending always, and gap-free for a client whose own sends do not come back as acks.
+    if (seq <= this.lastSeq || (this.senderIndex < 0 && seq !== this.lastSeq + 1)) t.stats.outOfOrder++;
+    if (seq > this.lastSeq) this.lastSeq = seq;
+
+    if (sender === this.senderIndex || sender >= this.seen.length) {
+      t.stats.duplicated++;
+      return;
+    }
+    const last = this.seen[sender];
+    if (n <= last) {
+      t.stats.duplicated++;
+      return;
+    }
+    if (n !== last + 1) t.stats.outOfOrder++;
+    this.seen[sender] = n;
+    this.received++;
+    t.stats.deliveries++;
+    t.latency.add(at - sentAt);
+  }
+}
+
+async function workerMain(setup: WorkerSetup): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  const thread = new Thread(setup);
+  try {
+    for (let start = 0; start < setup.clients.length; start += 100) {
+      const batch = setup.clients.slice(start, start + 100);
+      thread.clients.push(...(await Promise.all(batch.map((spec) => RawClient.open(thread, spec)))));
+    }
+  } catch (err) {
+    port.postMessage({ type: 'failed', error: err instanceof Error ? err.message : String(err) } satisfies ToMain);
+    return;
+  }
+  port.on('message', (message: string) => {
+    if (message === 'go') {
+      thread.running = true;
+      for (const c of thread.clients) c.start();
+      thread.checkDone();
+    } else if (message === 'stop') {
+      thread.report();
+      for (const c of thread.clients) c.close();
+      port.close();
+    }
+  });
+  port.postMessage({ type: 'ready' } satisfies ToMain);
+}
+
+if (!isMainThread && (workerData as Partial<WorkerSetup> | undefined)?.parleyLoad === true) {
+  void workerMain(workerData as WorkerSetup);
 }

@@ -26,7 +26,19 @@ async function runOne(name: string, serverArgs: string[]): Promise<Record<string
       serverRss: () => rssBytes(pid),
     });
     const cpu = cpuSeconds(pid) - cpuAtStart;
-    return { workload: workload.name, description: workload.description, ...result, serverCpuSeconds: round(cpu, 2), serverPeakRssBytes: sampler.stop() };
+    // Server CPU per unit of work: the figure that survives a shared, noisy machine.
+    const perUnit: Record<string, number> = {};
+    if (typeof result.deliveries === 'number' && result.deliveries > 0) perUnit.serverCpuMicrosPerDelivery = round((cpu * 1e6) / result.deliveries, 2);
+    if (typeof result.accepted === 'number' && result.accepted > 0) perUnit.serverCpuMicrosPerMessage = round((cpu * 1e6) / result.accepted, 1);
+    return {
+      workload: workload.name,
+      description: workload.description,
+      ...result,
+      serverCpuSeconds: round(cpu, 2),
+      ...perUnit,
+      serverPeakRssBytes: sampler.stop(),
+      loadAverage: os.loadavg().map((l) => round(l, 2)),
+    };
   } finally {
     await server.stop();
   }

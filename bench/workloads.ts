@@ -16,33 +16,46 @@ export interface Workload {
   run(ctx: WorkloadContext): Promise<Record<string, unknown>>;
 }
 
+/** Threads the generator spreads its clients over (PARLEY_BENCH_WORKERS, default 2). */
+const WORKERS = Math.max(1, Number(process.env.PARLEY_BENCH_WORKERS ?? 2) || 2);
+
 function fanout(name: string, description: string, clients: number, users: number, senders: number, perSender: number, window: number): Workload {
   return {
     name,
     description,
     async run(ctx) {
-      const conns = await openClients(ctx.target, clients, users, `${name.toLowerCase()}u`);
-      try {
-        ctx.measure();
-        const r = await runFanout(conns, { room: 'general', senders, perSender, window, timeoutMs: 300_000 });
-        return {
-          clients,
-          senders,
-          perSender,
-          window,
-          durationSeconds: round(r.durationSeconds),
-          deliveriesPerSecond: Math.round(r.deliveries / r.durationSeconds),
-          acceptedPerSecond: Math.round(r.accepted / r.durationSeconds),
-          latencyMs: r.latency,
-          deliveries: r.deliveries,
-          expectedDeliveries: r.expectedDeliveries,
-          lost: r.lost,
-          duplicated: r.duplicated,
-          outOfOrder: r.outOfOrder,
-        };
-      } finally {
-        closeAll(conns);
-      }
+      const r = await runFanout(ctx.target, {
+        room: 'general',
+        clients,
+        users,
+        prefix: `${name.toLowerCase()}u`,
+        senders,
+        perSender,
+        window,
+        timeoutMs: 300_000,
+        workers: WORKERS,
+        measure: ctx.measure,
+      });
+      return {
+        clients,
+        senders,
+        perSender,
+        window,
+        generatorThreads: Math.min(WORKERS, clients),
+        durationSeconds: round(r.durationSeconds),
+        deliveriesPerSecond: Math.round(r.deliveries / r.durationSeconds),
+        acceptedPerSecond: Math.round(r.accepted / r.durationSeconds),
+        latencyMs: r.latency,
+        accepted: r.accepted,
+        deliveries: r.deliveries,
+        expectedDeliveries: r.expectedDeliveries,
+        lost: r.lost,
+        duplicated: r.duplicated,
+        outOfOrder: r.outOfOrder,
+        errors: r.errors,
+        ...(r.firstError === undefined ? {} : { firstError: r.firstError }),
+        generatorCpuSeconds: round(r.generatorCpuSeconds, 2),
+      };
     },
   };
 }

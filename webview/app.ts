@@ -6,7 +6,7 @@ import { rankCandidates, type Trigger } from './mentions';
 import {
   Acked, ActiveRoom, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
   OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
-  Search, SearchResults, Send, Typing, TypingEvent,
+  RunCommand, Search, SearchResults, Send, Typing, TypingEvent,
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
 } from './messages';
 import { parsePrivateShortcut } from './privateChat';
@@ -30,7 +30,8 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connected: '',
   reconnecting: 'Reconnecting…',
   offline: 'Offline. Messages will be sent when the connection is back.',
-  signedOut: 'Signed out.',
+  // The signed-out panel says it, with its Sign in and Register buttons.
+  signedOut: '',
 };
 
 export class App {
@@ -61,6 +62,7 @@ export class App {
   private readonly typingLine: HTMLElement;
   private readonly toast: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly signedOutPanel: HTMLElement;
   private readonly composer: Composer;
   private readonly search: SearchView;
 
@@ -78,6 +80,7 @@ export class App {
     this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
     this.jump = h('button', { class: 'jump', attrs: { type: 'button' } }, icon([...ICONS.arrowDown]), 'Jump to latest');
     this.empty = h('div', { class: 'empty', text: 'Connecting to Parley…' });
+    this.signedOutPanel = this.renderSignedOut();
     this.toast = h('div', { class: 'toast', attrs: { role: 'alert' } });
     this.toast.hidden = true;
     this.jump.hidden = true;
@@ -113,6 +116,8 @@ export class App {
 
   private handle(msg: HostMessage): void {
     if (Init.is(msg)) return this.onInit(msg);
+    // Before init too: a signed-out host sends nothing else.
+    if (Connection.is(msg)) return this.onConnection(msg.state, msg.detail);
     if (!this.ready) return;
     if (Messages.is(msg)) {
       const page = msg.prepend === true || msg.requestId !== undefined;
@@ -133,9 +138,6 @@ export class App {
     } else if (Presence.is(msg)) {
       this.store.applyPresence(msg.users, msg.changes);
       this.updateHeader();
-    } else if (Connection.is(msg)) {
-      this.connection = msg.state;
-      this.updateBanner(msg.detail);
     } else if (ActiveRoom.is(msg)) {
       this.openRoom(msg.room, true);
     } else if (Rooms.is(msg)) {
@@ -168,6 +170,40 @@ export class App {
     this.active = undefined;
     this.list.reset();
     this.openRoom(room, room === msg.activeRoom);
+  }
+
+  private onConnection(state: ConnectionState, detail?: string): void {
+    this.connection = state;
+    if (state === 'signedOut') this.showSignedOut();
+    this.updateBanner(detail);
+  }
+
+  /** Nothing of the previous session stays on screen; `init` brings the next one. */
+  private showSignedOut(): void {
+    this.ready = false;
+    if (this.search.isOpen) this.search.close();
+    this.active = undefined;
+    this.list.reset();
+    this.list.setItems([], 'bottom');
+    this.roomSelect.replaceChildren();
+    this.roomStatus.replaceChildren();
+    this.typingLine.replaceChildren();
+    this.jump.hidden = true;
+    this.composer.setRoom('', 'Sign in to send messages');
+    this.composer.setEnabled(false);
+    this.empty.replaceChildren(this.signedOutPanel);
+    this.empty.hidden = false;
+  }
+
+  private renderSignedOut(): HTMLElement {
+    const signIn = h('button', { class: 'primary-button', text: 'Sign in', attrs: { type: 'button' } });
+    const register = h('button', { class: 'secondary-button', text: 'Register', attrs: { type: 'button' } });
+    signIn.addEventListener('click', () => this.host.post(RunCommand, { command: 'parley.signIn' }));
+    register.addEventListener('click', () => this.host.post(RunCommand, { command: 'parley.register' }));
+    return h('div', { class: 'signed-out', attrs: { role: 'region', 'aria-label': 'Signed out' } },
+      h('p', { class: 'signed-out-title', text: 'You are signed out of Parley.' }),
+      h('p', { class: 'signed-out-text', text: 'Sign in to chat with your team, or register a new account on this server.' }),
+      h('div', { class: 'signed-out-actions' }, signIn, register));
   }
 
   // ---- rooms ------------------------------------------------------------------------------

@@ -204,6 +204,14 @@ export const OpenSnippet = notification<'openSnippet', { message: ChatMessage }>
 export const Search = request<'search', { query: string; room?: string }, typeof SearchResults>(
   'search', (m) => isNonEmpty(m.query) && opt(m.room, isNonEmpty), SearchResults);
 
+/** The commands a webview may ask the host to run: signing in and registering. Nothing else. */
+export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register'] as const;
+export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
+
+/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign in" and "Register"). */
+export const RunCommand = notification<'runCommand', { command: WebviewCommand }>(
+  'runCommand', (m) => WEBVIEW_COMMANDS.includes(m.command as WebviewCommand));
+
 /** Send a failed message again (same cid, so the server never stores it twice). */
 export const Retry = notification<'retry', { cid: string }>('retry', (m) => isNonEmpty(m.cid));
 
@@ -245,7 +253,7 @@ export const hostMessages = [
 ] as const;
 
 export const webviewMessages = [
-  Ready, Send, LoadOlder, OpenRoom, Typing, Read, OpenLink, OpenSnippet, Search, Retry,
+  Ready, Send, LoadOlder, OpenRoom, Typing, Read, OpenLink, OpenSnippet, Search, Retry, RunCommand,
   RequestMedia, Download, OpenMedia, PasteImage, DropFiles,
 ] as const;
 

@@ -1,10 +1,10 @@
 // The chat panel in headless Chromium, driven through a fake extension host.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import type { ChatMessage } from '../../protocol/messages';
 import { Acked, ActiveRoom, Connection, ErrorMessage, MediaUri, Messages, Pending, Presence, ReadMark, SearchResults, TypingEvent } from '../../webview/messages';
 import { BOB, CAROL, DAVE, DM_BOB, ME, T0, chatter, init, message, rooms } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { artifacts, launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
 
 const MIN = 60_000;
 
@@ -339,6 +339,95 @@ describe('webview UI (Chromium)', function () {
     // Unread counts for rooms in the background.
     await host.post(Messages.create({ room: 'general', messages: [message('general', 4, BOB, 'new'), message('general', 5, BOB, 'newer')] }));
     assert.match((await host.page.locator('.room-select option[value="general"]').textContent()) ?? '', /\(2\)/);
+  });
+
+  it('when signed out, offers Sign in and Register, which ask the host to run the commands', async () => {
+    host = await openWebview(browser, server);
+    // What a signed-out host sends after `ready`: the connection state, and nothing else.
+    await host.post(Connection.create({ state: 'signedOut' }));
+    const panel = host.page.locator('.signed-out');
+    await panel.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match((await panel.textContent()) ?? '', /signed out/i);
+    assert.equal(await host.page.locator('.composer textarea').isDisabled(), true);
+    await panel.getByRole('button', { name: 'Sign in' }).click();
+    await panel.getByRole('button', { name: 'Register' }).click();
+    await host.settle();
+    assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.signIn', 'parley.register']);
+    await host.page.screenshot({ path: `${artifacts}/webview-signed-out.png` });
+
+    // Signing in replaces the panel with the chat; signing out again clears the chat away.
+    serveHistory(host, { general: chatter('general', 1, 3) });
+    await host.post(init());
+    await host.page.locator('.row.msg').first().waitFor();
+    assert.equal(await panel.isVisible(), false);
+    assert.equal(await host.page.locator('.composer textarea').isDisabled(), false);
+    await host.post(Connection.create({ state: 'signedOut' }));
+    await panel.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await host.page.locator('.row.msg').count(), 0, 'no messages of the previous session stay on screen');
+    assert.equal(await host.page.locator('.room-select option').count(), 0);
+    assert.equal(await host.page.locator('.composer textarea').isDisabled(), true);
+    // Keyboard users reach the buttons too.
+    await panel.getByRole('button', { name: 'Register' }).focus();
+    await host.page.keyboard.press('Enter');
+    await host.settle();
+    assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.signIn', 'parley.register', 'parley.register']);
+  });
+
+  it('keeps a snippet header on one line in a 280 px sidebar: the path ellipsized, Open whole', async () => {
+    const dirs = 'packages/frontend/src/components/settings/notifications/';
+    const snippet = (seq: number, path: string) => message('general', seq, BOB, `snippet ${seq}`, T0 + seq * 1000, {
+      snippet: { code: 'export const x = 1;\nexport const y = 2;', language: 'typescript', path, startLine: 120, endLine: 134 },
+    });
+    host = await openWebview(browser, server, { width: 280 });
+    serveHistory(host, { general: [snippet(1, `${dirs}Panel.tsx`), snippet(2, `${dirs}NotificationPreferencesPanelWithAVeryLongName.tsx`)] });
+    await host.post(init());
+    await host.page.locator('.snippet .snippet-head').nth(1).waitFor();
+    await host.page.screenshot({ path: `${artifacts}/webview-snippet-280px.png` });
+
+    const fit = (l: Locator) => l.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, overflow: getComputedStyle(el).textOverflow }));
+    for (const i of [0, 1]) {
+      const head = host.page.locator('.snippet .snippet-head').nth(i);
+      const headBox = (await head.boundingBox())!;
+      const boxes = await Promise.all(['.code-lang', '.snippet-path', 'button'].map(async (sel) => (await head.locator(sel).boundingBox())!));
+      const [lang, where, open] = boxes;
+      // One line: every part side by side inside the header, nothing pushed out or wrapped.
+      for (const b of boxes) {
+        assert.ok(b.y >= headBox.y - 0.5 && b.y + b.height <= headBox.y + headBox.height + 0.5, JSON.stringify({ b, headBox }));
+        assert.ok(b.x >= headBox.x - 0.5 && b.x + b.width <= headBox.x + headBox.width + 0.5, JSON.stringify({ b, headBox }));
+      }
+      assert.ok(headBox.height <= 2 * Math.max(lang.height, open.height), `header height ${headBox.height}`);
+      assert.ok(lang.x + lang.width <= where.x + 0.5 && where.x + where.width <= open.x + 0.5, 'language, path, Open from left to right');
+      const openFit = await fit(head.locator('button'));
+      assert.ok(openFit.scroll <= openFit.client, `Open is shown whole: ${JSON.stringify(openFit)}`);
+      assert.equal((await head.locator('button').innerText()).trim(), 'Open');
+      const langFit = await fit(head.locator('.code-lang'));
+      assert.ok(langFit.scroll <= langFit.client, 'the language is shown whole');
+      // The folders give way first, with an ellipsis.
+      const dir = await fit(head.locator('.snippet-dir'));
+      assert.ok(dir.scroll > dir.client && dir.overflow === 'ellipsis', `folders ellipsized: ${JSON.stringify(dir)}`);
+      // Then the file name, only once the folders are down to their ellipsis.
+      const file = await fit(head.locator('.snippet-file'));
+      assert.ok(file.client > dir.client, `the file name keeps the room: ${JSON.stringify({ dir, file })}`);
+      if (file.scroll > file.client) {
+        assert.equal(file.overflow, 'ellipsis');
+        assert.ok(dir.client <= 20, `folders gave way first: ${JSON.stringify({ dir, file })}`);
+      }
+    }
+    const head = host.page.locator('.snippet .snippet-head').first();
+    assert.equal(await head.locator('.snippet-file').textContent(), 'Panel.tsx:120–134');
+    assert.equal(await head.locator('.snippet-path').getAttribute('title'), `${dirs}Panel.tsx:120–134`, 'the whole path on hover');
+    // Nothing scrolls sideways.
+    const sideways = await host.page.locator('.scroller').evaluate((el) => el.scrollWidth - el.clientWidth);
+    assert.ok(sideways <= 0, `the list overflows by ${sideways} px`);
+
+    // A little wider and the file name with its lines is whole, the folders still shortened.
+    await host.page.setViewportSize({ width: 360, height: 720 });
+    await host.settle();
+    const file = await fit(head.locator('.snippet-file'));
+    assert.ok(file.scroll <= file.client, `file name and lines whole at 360 px: ${JSON.stringify(file)}`);
+    const dir = await fit(head.locator('.snippet-dir'));
+    assert.ok(dir.scroll > dir.client, 'folders still ellipsized');
+    await host.page.screenshot({ path: `${artifacts}/webview-snippet-360px.png` });
   });
 
   it('takes its colours from the theme classes VS Code sets on <body>', async () => {

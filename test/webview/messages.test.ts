@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  Acked, Connection, DropFiles, ErrorMessage, Init, LoadOlder, Messages, OpenLink, OpenSnippet, Pending, Ready, Search,
+  Acked, Connection, DropFiles, ErrorMessage, Init, LoadOlder, Messages, OpenLink, OpenSnippet, Pending, Ready, RunCommand, Search,
   SearchResults, Send, Typing, TypingEvent, hostMessages, isHostMessage, isWebviewMessage, replyError, replyTo, webviewMessages,
 } from '../../webview/messages';
 import { ME, init, message } from './fixtures';
@@ -65,6 +65,14 @@ describe('webview/messages', () => {
     const err = replyError(req, 'not available yet', 'NOT_AVAILABLE');
     assert.deepEqual(err, { type: 'error', message: 'not available yet', code: 'NOT_AVAILABLE', requestId: 'r7' });
     assert.ok(ErrorMessage.is(err));
+  });
+
+  it('lets the webview ask only for the sign-in and register commands', () => {
+    assert.ok(isWebviewMessage(RunCommand.create({ command: 'parley.signIn' })));
+    assert.ok(isWebviewMessage({ type: 'runCommand', command: 'parley.register' }));
+    for (const command of ['parley.signOut', 'workbench.action.terminal.new', 'parley.signIn ', '', 42, undefined]) {
+      assert.equal(isWebviewMessage({ type: 'runCommand', command }), false, String(command));
+    }
   });
 
   it('checks snippets inside openSnippet', () => {

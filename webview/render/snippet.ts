@@ -30,10 +30,15 @@ export function renderSnippet(msg: ChatMessage, key: string, ctx: RenderContext)
   const open = h('button', { class: 'text-button', title: 'Open in editor', attrs: { type: 'button' } }, icon([...ICONS.open]), 'Open');
   open.addEventListener('click', () => ctx.openSnippet(msg));
   const location = snippetLocation(s);
+  // The folders give way first (ellipsized), then the file name: "src/comp…/Button.tsx:4–9".
+  const slash = location.lastIndexOf('/', s.path?.length ?? 0);
   const head = h('div', { class: 'snippet-head' },
     h('span', { class: 'code-lang', text: lang ?? (s.language || 'text') }),
-    location ? h('span', { class: 'snippet-path', text: location, title: location }) : null,
-    h('span', { class: 'spacer' }),
+    location
+      ? h('span', { class: 'snippet-path', title: location },
+        slash >= 0 ? h('span', { class: 'snippet-dir', text: location.slice(0, slash + 1) }) : null,
+        h('span', { class: 'snippet-file', text: location.slice(slash + 1) }))
+      : null,
     open);
 
   const gutter = h('pre', { class: 'snippet-gutter', attrs: { 'aria-hidden': 'true' }, text: shown.map((_, i) => String(first + i)).join('\n') });

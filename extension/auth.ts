@@ -55,9 +55,36 @@ export async function askCredentials(memento: vscode.Memento, mode: 'signIn' | '
   return { user: user.trim(), password };
 }
 
+// Node's codes for a certificate chain that does not end at a trusted CA.
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED',
+]);
+
+/** The TLS certificate error behind a failed connection, if that is what it was. */
+export function certificateProblem(err: unknown): { kind: 'untrusted' | 'name' | 'other'; reason: string } | undefined {
+  for (let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const reason = e.message ?? code;
+    if (UNTRUSTED.has(code)) return { kind: 'untrusted', reason };
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'name', reason };
+    if (/^CERT_|_CERT$|_CERT_/.test(code)) return { kind: 'other', reason };
+  }
+  return undefined;
+}
+
 /** A user-facing sentence for any failure of a request to the server. */
 export function describeError(err: unknown): string {
   if (err instanceof ParleyError) return err.message;
+  const cert = certificateProblem(err);
+  if (cert?.kind === 'untrusted') {
+    return vscode.l10n.t(
+      'The server\'s TLS certificate is not trusted ({0}). If it is self-signed or signed by a private CA, set parley.server.tlsCaFile to that CA\'s certificate (a PEM file).',
+      cert.reason,
+    );
+  }
+  if (cert?.kind === 'name') return vscode.l10n.t('The server\'s TLS certificate is not valid for the host in parley.server.host ({0}).', cert.reason);
+  if (cert) return vscode.l10n.t('The server\'s TLS certificate was refused ({0}).', cert.reason);
   const e = err as { code?: string; message?: string };
   if (e?.code === 'CONNECT_FAILED' || e?.code === 'ECONNREFUSED') {
     return vscode.l10n.t('Cannot reach the Parley server. Check the parley.server settings.');

@@ -1,11 +1,16 @@
 // The one connection of the extension (a ParleyClient in the extension host), the session
 // token in SecretStorage, and the bridge between client events, the model and the webview.
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
 import * as vscode from 'vscode';
 import { backoffDelay } from '../client/backoff';
 import { ConnectionError } from '../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
 import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type RoomInfo, type Snippet } from '../protocol';
 import * as wv from '../webview/messages';
+import { certificateProblem, describeError } from './auth';
 import { ChatModel } from './model';
 import type { ConnectionState } from './state';
 
@@ -13,15 +18,44 @@ export interface ServerConfig {
   host: string;
   port: number;
   tls: boolean;
+  /** PEM file of the CA that signed the server's certificate (a private CA), trusted with TLS. */
+  tlsCaFile?: string;
 }
 
 export function readServerConfig(): ServerConfig {
   const c = vscode.workspace.getConfiguration('parley.server');
+  const caFile = c.get<string>('tlsCaFile', '').trim();
   return {
     host: c.get<string>('host', '127.0.0.1').trim() || '127.0.0.1',
     port: c.get<number>('port', DEFAULT_PORT),
     tls: c.get<boolean>('tls', false),
+    ...(caFile ? { tlsCaFile: caFile } : {}),
   };
+}
+
+/** `~/…` is under the home folder; a relative path is relative to the first workspace folder. */
+export function resolveCaFile(file: string): string {
+  if (file === '~' || file.startsWith('~/')) return path.join(os.homedir(), file.slice(1));
+  if (path.isAbsolute(file)) return file;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, file) : path.resolve(file);
+}
+
+/** The TLS options for a connection: system CAs, plus the private CA of parley.server.tlsCaFile. */
+export function tlsOptions(c: ServerConfig): boolean | tls.ConnectionOptions {
+  if (!c.tls) return false;
+  if (!c.tlsCaFile) return true;
+  const file = resolveCaFile(c.tlsCaFile);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(vscode.l10n.t('Cannot read the CA file set in parley.server.tlsCaFile ({0}): {1}', file, (err as Error).message));
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(vscode.l10n.t('The file set in parley.server.tlsCaFile ({0}) holds no PEM certificate.', file));
+  }
+  return { ca: [...tls.rootCertificates, pem] };
 }
 
 /** Tokens are per server: switching servers must not send one server's token to another. */
@@ -128,8 +162,21 @@ export class ChatService implements vscode.Disposable {
   /** Connects with the saved token, if there is one for the configured server. */
   async start(): Promise<void> {
     this.cancelRetry();
-    this.replaceClient();
+    let client: ParleyClient;
+    try {
+      client = this.replaceClient();
+    } catch (err) {
+      // An unreadable CA file: nothing can connect until the setting is fixed (which restarts).
+      this.replaceClient(false);
+      this.model.clear();
+      this.setState({ kind: 'signedOut' });
+      this.log.error((err as Error).message);
+      void this.showConfigError(err);
+      return;
+    }
     const stored = await this.storedSession();
+    // A sign-in that started meanwhile (a command that activated the extension) wins.
+    if (client !== this.client) return;
     if (!stored) {
       this.model.clear();
       this.setState({ kind: 'signedOut' });
@@ -153,6 +200,8 @@ export class ChatService implements vscode.Disposable {
       }
       // Server down or unreachable: keep trying with backoff, as the client does once connected.
       this.log.warn(`connecting to ${this.server.host}:${this.server.port} failed: ${(err as Error).message}`);
+      // An untrusted certificate will not fix itself: say once what to set.
+      if (certificateProblem(err) && this.retryAttempt === 0) void this.showConfigError(err);
       const delay = Math.max(500, backoffDelay(this.retryAttempt++, INITIAL_BACKOFF));
       this.setState({ kind: 'reconnecting', at: Date.now() + delay, reason: (err as Error).message });
       this.retryTimer = setTimeout(() => {
@@ -221,11 +270,17 @@ export class ChatService implements vscode.Disposable {
     if (warning) void vscode.window.showWarningMessage(warning);
   }
 
+  private async showConfigError(err: unknown): Promise<void> {
+    const open = vscode.l10n.t('Open Settings');
+    const pick = await vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)), open);
+    if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'parley.server');
+  }
+
   private clientOptions() {
     return {
       host: this.server.host,
       port: this.server.port,
-      tls: this.server.tls,
+      tls: tlsOptions(this.server),
       clientName: `parley-vscode/${PARLEY_VERSION} (VS Code ${vscode.version})`,
     };
   }

@@ -21,9 +21,8 @@ try {
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing after the build`);
   }
   const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
-  const flags = ['package', '--no-dependencies', '--allow-missing-repository', '--out', out];
-  if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(root, f)))) flags.push('--skip-license');
-  run([vsce, ...flags]);
+  if (!existsSync(join(root, 'LICENSE'))) throw new Error('LICENSE is missing (the .vsix ships it)');
+  run([vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out]);
   const size = statSync(out).size;
   console.log(`${out}: ${(size / 1024).toFixed(0)} KiB`);
   if (size > MAX_BYTES) throw new Error(`the .vsix is ${size} bytes, over the ${MAX_BYTES}-byte budget`);

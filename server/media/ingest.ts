@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { ParleyError } from '../../protocol/errors';
 import type { FileKind } from '../../protocol/messages';
 import { contentKey, type MediaStore } from './media-store';
+import { streamHash } from './thread-hash';
 
 // Enough for file-type to see past the headers of the common formats (it needs ~4 KB for most;
 // more helps with ID3-tagged audio). Kept per upload, so it stays small.
@@ -54,7 +54,8 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
   }
   if (announced > maxSize) throw tooLarge(maxSize);
 
-  const hash = createHash('sha256');
+  // large uploads hash on a lower-priority thread: chat keeps the event loop and the CPU
+  const hash = streamHash(announced);
   const head: Buffer[] = [];
   let headBytes = 0;
   let received = 0;
@@ -69,14 +70,17 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
       if (received > announced) {
         return callback(new ParleyError('TOO_LARGE', `The upload is larger than the ${announced} bytes announced.`));
       }
-      hash.update(chunk);
+      const caughtUp = hash.update(chunk);
       if (headBytes < SNIFF_BYTES) {
         // a copy: the caller may reuse its chunk buffers
         const part = Buffer.from(chunk.subarray(0, SNIFF_BYTES - headBytes));
         head.push(part);
         headBytes += part.length;
       }
-      callback(null, chunk);
+      // the bytes go on at once; only the next chunk waits while the hash lags too far behind
+      if (caughtUp) return callback(null, chunk);
+      this.push(chunk);
+      hash.ready().then(() => callback(), callback);
     },
   });
   const input = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
@@ -89,13 +93,14 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
   } catch (err) {
     // stop reading the client's bytes too
     checked.destroy();
+    hash.dispose();
     throw err;
   }
   try {
     if (received !== announced) {
       throw new ParleyError('INVALID', `The upload ended after ${received} of the ${announced} bytes announced.`);
     }
-    const sha256 = hash.digest('hex');
+    const sha256 = await hash.digest();
     const claimed = typeof options.sha256 === 'function' ? await options.sha256() : options.sha256;
     if (claimed !== undefined && (typeof claimed !== 'string' || claimed.toLowerCase() !== sha256)) {
       throw new ParleyError('INVALID', 'The sha256 does not match the bytes received.');
@@ -105,6 +110,7 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
     const { stored } = await staged.commit(key, { replace: false });
     return { key, sha256, size: received, mime, kind: kindOf(mime), stored };
   } catch (err) {
+    hash.dispose();
     await staged.discard();
     throw err;
   }

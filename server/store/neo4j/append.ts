@@ -14,23 +14,59 @@ export function newMessageIds(count: number): string[] {
   return ids;
 }
 
+// One statement per append batch. For each room of the batch, in id order (so two batches cannot
+// deadlock): writing a throwaway property takes the room's write lock, and only then are lastSeq and
+// the earlier copies of the batch's (from, cid) pairs read, so both see everything committed before.
+// (`SET r.lastSeq = r.lastSeq + n` would read before locking and lose updates.) The messages not
+// sent before get lastSeq + 1, + 2, … in batch order, with their relationships, and lastSeq moves on.
+// Only what the caller cannot know comes back: each room's base seq, how many messages were
+// created, and the earlier copies of repeated sends.
+const APPEND = `
+  UNWIND $groups AS g
+  MATCH (r:Room {id: g.room})
+  SET r._lock = true
+  REMOVE r._lock
+  WITH r, g
+  CALL (g) {
+    UNWIND g.msgs AS k
+    OPTIONAL MATCH (o:Message {from: k.from, cid: k.cid})
+    OPTIONAL MATCH (o)-[:ATTACHES]->(of:File)
+    WITH k, o, of ORDER BY k.i
+    RETURN collect(CASE WHEN o IS NULL THEN k END) AS fresh,
+           collect(CASE WHEN o IS NULL THEN null
+                        ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet}, f: of {.*}} END) AS found
+  }
+  WITH r, g, fresh, found, r.lastSeq AS base
+  SET r.lastSeq = base + size(fresh)
+  WITH r, g, fresh, found, base
+  CALL (r, fresh, base) {
+    UNWIND range(0, size(fresh) - 1) AS j
+    WITH r, fresh[j] AS m, base + 1 + j AS seq
+    MATCH (u:User {name: m.from})
+    CREATE (u)-[:SENT]->(x:Message {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
+                                    text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
+    WITH m, x
+    OPTIONAL MATCH (to:User {name: m.to})
+    FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
+    WITH m, x
+    FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
+      MERGE (f:File {fileId: file.fileId})
+        ON CREATE SET f.sha256 = file.sha256, f.name = file.name, f.size = file.size, f.mime = file.mime,
+                      f.kind = file.kind, f.room = x.room, f.uploader = m.from, f.ts = m.ts
+      CREATE (x)-[:ATTACHES]->(f))
+    RETURN count(x) AS created
+  }
+  RETURN g.room AS room, base, size(fresh) AS fresh, created, found`;
+
 // Writing a throwaway property takes each room's write lock (in id order, so two batches cannot
-// deadlock); collect() finishes the locking, and the subquery, correlated on its result, runs only
-// after it, so lastSeq and the lookup of earlier (from, cid) copies see everything committed before. (`SET r.lastSeq = r.lastSeq + n`
-// would read before locking and lose updates.)
-const LOCK_AND_FIND = `
+// deadlock); collect() finishes the locking before lastSeq is read. Used by importMessages.
+const LOCK = `
   UNWIND $rooms AS id
   MATCH (r:Room {id: id})
   SET r._lock = true
   REMOVE r._lock
   WITH collect({id: r.id, lastSeq: r.lastSeq}) AS rooms
-  CALL (rooms) {
-    UNWIND $keys AS k
-    MATCH (m:Message {from: k.from, cid: k.cid})
-    OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
-    RETURN collect({i: k.i, m: m {.id, .room, .seq, .ts, .from, .cid, .text, .snippet}, f: f {.*}}) AS found
-  }
-  RETURN rooms, found`;
+  RETURN rooms`;
 
 // Null properties are simply not written, so text/snippet/searchExtra appear only when present.
 const CREATE = `
@@ -54,60 +90,53 @@ const CREATE = `
   SET r.lastSeq = s.lastSeq
   RETURN created, count(r) AS rooms`;
 
-export interface LockedRow {
-  rooms: { id: string; lastSeq: number }[];
+interface AppendRow {
+  room: string;
+  base: number;
+  fresh: number;
+  created: number;
   found: { i: number; m: MessageProps; f: FileProps | null }[];
 }
 
 /**
- * The body of one write transaction (re-run as a whole by the driver on transient failures):
- * lock the batch's rooms in id order, look up (from, cid) pairs sent before, create the rest with
- * consecutive seqs, move each room's lastSeq. `ids[i]` is the msgId reserved for batch[i].
+ * The body of one write transaction (re-run as a whole by the driver on transient failures): one
+ * statement locks the batch's rooms in id order, looks up (from, cid) pairs sent before, creates
+ * the rest with consecutive seqs and moves each room's lastSeq. `ids[i]` is the msgId reserved for
+ * batch[i].
  */
 export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], ids: string[]): Promise<AppendResult[]> {
-  // The first occurrence of each (from, cid) in the batch; later ones repeat it.
+  // The first occurrence of each (from, cid) in the batch goes to the store; later ones repeat it.
   const firstOf = new Map<string, number>();
-  const firsts: number[] = [];
+  const byRoom = new Map<string, number[]>();
   batch.forEach((m, i) => {
     const key = `${m.from}\u0000${m.cid}`;
-    if (!firstOf.has(key)) {
-      firstOf.set(key, i);
-      firsts.push(i);
-    }
+    if (firstOf.has(key)) return;
+    firstOf.set(key, i);
+    const list = byRoom.get(m.room);
+    if (list) list.push(i);
+    else byRoom.set(m.room, [i]);
   });
+  const roomIds = [...byRoom.keys()].sort();
+  const groups = roomIds.map((room) => ({ room, msgs: (byRoom.get(room) ?? []).map((i) => toParams(batch[i], i, ids[i])) }));
 
-  const roomIds = [...new Set(firsts.map((i) => batch[i].room))].sort();
-  const keys = firsts.map((i) => ({ i: int(i), from: batch[i].from, cid: batch[i].cid }));
-  const locked = await lockRooms(tx, roomIds, keys);
-  const lastSeq = new Map(locked.rooms.map((r) => [r.id, r.lastSeq]));
-  const stored = new Map(locked.found.map((row) => [row.i, toMessage(row.m, row.f)]));
+  const rows = (await tx.run<AppendRow>(APPEND, { groups })).records.map((r) => r.toObject());
+  const missing = roomIds.filter((id) => !rows.some((r) => r.room === id));
+  if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
 
   const results: AppendResult[] = new Array(batch.length);
-  const fresh: ChatMessage[] = [];
-  for (const i of firsts) {
-    const earlier = stored.get(i);
-    if (earlier) {
+  for (const row of rows) {
+    if (row.created !== row.fresh) {
+      // Only a sender without a User node drops rows here; refuse (the transaction rolls back) rather than leave a gap.
+      throw new Error(`append stored ${row.created} of ${row.fresh} messages in ${row.room} (unknown sender?)`);
+    }
+    const earlier = new Map(row.found.map((x) => [x.i, toMessage(x.m, x.f)]));
+    let seq = row.base;
+    for (const i of byRoom.get(row.room) ?? []) {
+      const stored = earlier.get(i);
       // Same msgId: an earlier attempt of this very transaction committed before its reply was lost.
-      results[i] = { message: earlier, duplicate: earlier.msgId !== ids[i] };
-      continue;
+      results[i] = stored ? { message: stored, duplicate: stored.msgId !== ids[i] } : { message: accepted(batch[i], ++seq, ids[i]), duplicate: false };
     }
-    const m = batch[i];
-    const seq = (lastSeq.get(m.room) ?? 0) + 1;
-    lastSeq.set(m.room, seq);
-    const message: ChatMessage = { room: m.room, seq, ts: m.ts, msgId: ids[i], from: m.from, cid: m.cid };
-    if (m.text !== undefined) message.text = m.text;
-    // Through JSON like a stored copy, so the ack and a later history read compare equal.
-    if (m.snippet !== undefined) message.snippet = JSON.parse(JSON.stringify(m.snippet)) as ChatMessage['snippet'];
-    if (m.file !== undefined) {
-      const { fileId, name, size, mime, kind, sha256 } = m.file;
-      message.file = { fileId, name, size, mime, kind, sha256 };
-    }
-    fresh.push(message);
-    results[i] = { message, duplicate: false };
   }
-
-  if (fresh.length > 0) await createMessages(tx, fresh, lastSeq);
-
   batch.forEach((m, i) => {
     if (results[i] === undefined) {
       const first = results[firstOf.get(`${m.from}\u0000${m.cid}`) ?? i];
@@ -117,14 +146,26 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
   return results;
 }
 
+/** The message as stored, built from the input rather than read back. */
+function accepted(m: NewMessage, seq: number, msgId: string): ChatMessage {
+  const message: ChatMessage = { room: m.room, seq, ts: m.ts, msgId, from: m.from, cid: m.cid };
+  if (m.text !== undefined) message.text = m.text;
+  // Through JSON like a stored copy, so the ack and a later history read compare equal.
+  if (m.snippet !== undefined) message.snippet = JSON.parse(JSON.stringify(m.snippet)) as ChatMessage['snippet'];
+  if (m.file !== undefined) {
+    const { fileId, name, size, mime, kind, sha256 } = m.file;
+    message.file = { fileId, name, size, mime, kind, sha256 };
+  }
+  return message;
+}
+
 /** Locks the rooms (in id order) and returns their lastSeq; rejects when one does not exist. */
-export async function lockRooms(tx: ManagedTransaction, roomIds: string[], keys: unknown[] = []): Promise<LockedRow> {
-  const head = (await tx.run<LockedRow>(LOCK_AND_FIND, { rooms: roomIds, keys })).records[0];
-  const locked = { rooms: head?.get('rooms') ?? [], found: head?.get('found') ?? [] };
-  const known = new Set(locked.rooms.map((r) => r.id));
-  const missing = roomIds.filter((id) => !known.has(id));
+export async function lockRooms(tx: ManagedTransaction, roomIds: string[]): Promise<Map<string, number>> {
+  const head = (await tx.run<{ rooms: { id: string; lastSeq: number }[] }>(LOCK, { rooms: roomIds })).records[0];
+  const lastSeq = new Map((head?.get('rooms') ?? []).map((r) => [r.id, r.lastSeq]));
+  const missing = roomIds.filter((id) => !lastSeq.has(id));
   if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
-  return locked;
+  return lastSeq;
 }
 
 /**
@@ -133,7 +174,7 @@ export async function lockRooms(tx: ManagedTransaction, roomIds: string[], keys:
  */
 export async function createMessages(tx: ManagedTransaction, messages: ChatMessage[], lastSeq: Map<string, number>): Promise<void> {
   const rooms = [...new Set(messages.map((m) => m.room))].map((id) => ({ id, lastSeq: int(lastSeq.get(id) ?? 0) }));
-  const created = await tx.run<{ created: number; rooms: number }>(CREATE, { msgs: messages.map(toParams), rooms });
+  const created = await tx.run<{ created: number; rooms: number }>(CREATE, { msgs: messages.map(toImportParams), rooms });
   const row = created.records[0];
   if (!row || row.get('created') !== messages.length || row.get('rooms') !== rooms.length) {
     // Only a sender without a User node drops rows here; refuse rather than leave a gap.
@@ -141,20 +182,27 @@ export async function createMessages(tx: ManagedTransaction, messages: ChatMessa
   }
 }
 
-function toParams(message: ChatMessage): Record<string, unknown> {
+function toParams(message: NewMessage, i: number, msgId: string): Record<string, unknown> {
   const dm = dmMembers(message.room);
   const file = message.file;
   return {
-    id: message.msgId,
-    room: message.room,
-    seq: int(message.seq),
-    ts: int(message.ts),
+    i: int(i),
+    id: msgId,
     from: message.from,
-    cid: message.cid ?? message.msgId,
+    cid: message.cid,
+    ts: int(message.ts),
     text: message.text ?? null,
     snippet: message.snippet === undefined ? null : JSON.stringify(message.snippet),
     extra: searchExtra(message.text, message.snippet, file?.name),
     to: dm ? (dm[0] === message.from ? dm[1] : dm[0]) : null,
     file: file ? { ...file, size: int(file.size) } : null,
+  };
+}
+
+function toImportParams(message: ChatMessage): Record<string, unknown> {
+  return {
+    ...toParams({ ...message, cid: message.cid ?? message.msgId }, 0, message.msgId),
+    room: message.room,
+    seq: int(message.seq),
   };
 }

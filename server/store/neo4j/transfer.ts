@@ -17,8 +17,7 @@ export const EXPORT_READ_MARKS = `
 /** Stores messages with their given seq and msgId; one transaction, under the rooms' locks. */
 export async function importInTx(tx: ManagedTransaction, messages: ChatMessage[]): Promise<void> {
   const roomIds = [...new Set(messages.map((m) => m.room))].sort();
-  const locked = await lockRooms(tx, roomIds);
-  const lastSeq = new Map(locked.rooms.map((r) => [r.id, r.lastSeq]));
+  const lastSeq = await lockRooms(tx, roomIds);
   for (const m of messages) {
     const previous = lastSeq.get(m.room) ?? 0;
     if (!Number.isSafeInteger(m.seq) || m.seq <= previous) throw new Error(`import into ${m.room}: seq ${m.seq} does not follow ${previous}`);

@@ -45,6 +45,16 @@ function escapeAttr(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Whether the host source `source` (e.g. https://*.vscode-cdn.net) already allows `url`'s origin. */
+function coversOrigin(source: string, url: URL): boolean {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\*\.)?([^/:]+)(?::(\d+))?/i.exec(source);
+  if (!m || `${m[1].toLowerCase()}:` !== url.protocol) return false;
+  const [, , wildcard, host, port] = m;
+  if ((port ?? '') !== url.port) return false;
+  const h = url.hostname.toLowerCase();
+  return wildcard ? h.endsWith(`.${host.toLowerCase()}`) : h === host.toLowerCase();
+}
+
 export function buildCsp(opts: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'mediaRoot'>): string {
   const { cspSource, nonce, mediaRoot } = opts;
   if (!NONCE.test(nonce)) throw new Error('nonce must be at least 16 base64 characters');
@@ -54,9 +64,16 @@ export function buildCsp(opts: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 
   const src = sources.join(' ');
   let media = src;
   if (mediaRoot !== undefined) {
-    const origin = new URL(mediaRoot).origin;
-    if (!/^https?:\/\/[^\s;,'"<>]+$/.test(origin)) throw new Error(`invalid mediaRoot: ${mediaRoot}`);
-    media = `${src} ${origin}`;
+    const url = new URL(mediaRoot);
+    // Inside VS Code the media folder is a webview resource like the rest (e.g.
+    // https://vscode-remote+….vscode-resource.vscode-cdn.net), already allowed by cspSource's
+    // wildcard, and its "+" is no valid CSP host character: it is not listed again.
+    if (!sources.some((s) => coversOrigin(s, url))) {
+      if (!/^https?:$/.test(url.protocol) || !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
+        throw new Error(`invalid mediaRoot: ${mediaRoot}`);
+      }
+      media = `${src} ${url.origin}`;
+    }
   }
   return [
     "default-src 'none'",

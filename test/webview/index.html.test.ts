@@ -52,6 +52,20 @@ describe('webview/index.html', () => {
     assert.match(csp, /media-src https:\/\/\*\.vscode-cdn\.net http:\/\/127\.0\.0\.1:7777(;|$)/);
     assert.doesNotMatch(csp, /script-src[^;]*127/);
     assert.throws(() => buildCsp({ ...base, mediaRoot: 'javascript:alert(1)' }));
+    assert.throws(() => buildCsp({ ...base, mediaRoot: 'https://a+b.example/media' }), /invalid mediaRoot/);
+  });
+
+  it('does not list a media folder again that cspSource already allows (VS Code remote resource hosts)', () => {
+    // What asWebviewUri gives for globalStorage/media in code-server: a "+" no CSP host may contain.
+    const mediaRoot = 'https://vscode-remote+127-002e0-002e0-002e1-003a37831.vscode-resource.vscode-cdn.net/home/u/.local/share/code-server/User/globalStorage/parley.parley/media';
+    for (const cspSource of ["'self' https://*.vscode-cdn.net", 'https://*.vscode-resource.vscode-cdn.net']) {
+      const csp = buildCsp({ ...base, cspSource, mediaRoot });
+      assert.doesNotMatch(csp, /\+/, csp);
+      assert.match(csp, new RegExp(`img-src ${cspSource.replace(/[.*+/]/g, '\\$&')} data:`));
+      assert.match(csp, new RegExp(`media-src ${cspSource.replace(/[.*+/]/g, '\\$&')}(;|$)`));
+    }
+    // Another port or scheme is not covered by the wildcard.
+    assert.match(buildCsp({ ...base, mediaRoot: 'http://127.0.0.1:7777/m' }), /media-src https:\/\/\*\.vscode-cdn\.net http:\/\/127\.0\.0\.1:7777/);
   });
 
   // What `webview.cspSource` really is, by VS Code version: 1.100 and later, 1.5x–1.9x, and

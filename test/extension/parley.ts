@@ -52,19 +52,33 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+}
+
 export class ParleyServer {
   private child?: ChildProcess;
   private output = '';
   readonly dataDir: string;
 
-  private constructor(readonly port: number) {
+  private constructor(
+    readonly port: number,
+    /** Serves TLS with this certificate (`--tls-cert`, `--tls-key`). */
+    readonly tls?: ServerTls,
+  ) {
     this.dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ext-data-'));
   }
 
-  static async start(): Promise<ParleyServer> {
-    const s = new ParleyServer(await freePort());
+  static async start(opts: { tls?: ServerTls } = {}): Promise<ParleyServer> {
+    const s = new ParleyServer(await freePort(), opts.tls);
     await s.launch();
     return s;
+  }
+
+  /** What the terminal client needs to reach this server: the port, and the CA with TLS. */
+  get clientArgs(): string[] {
+    return ['--port', String(this.port), ...(this.tls ? ['--ca', this.tls.certFile] : [])];
   }
 
   get log(): string {
@@ -75,7 +89,10 @@ export class ParleyServer {
   async launch(): Promise<void> {
     const child = spawn(
       process.execPath,
-      [SERVER_CLI, '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir, '--rate-limit', '0'],
+      [
+        SERVER_CLI, '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir, '--rate-limit', '0',
+        ...(this.tls ? ['--tls-cert', this.tls.certFile, '--tls-key', this.tls.keyFile] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -128,7 +145,7 @@ export class TerminalUser {
   }
 
   run(...args: string[]): string {
-    const r = spawnSync(process.execPath, [CLIENT_CLI, '--port', String(this.server.port), ...args], {
+    const r = spawnSync(process.execPath, [CLIENT_CLI, ...this.server.clientArgs, ...args], {
       env: this.env(),
       encoding: 'utf8',
       timeout: 20000,
@@ -151,7 +168,7 @@ export class TerminalUser {
 
   /** `parley tail --json` (all rooms without `room`): a live connection, so the user is online. */
   tail(room?: string): Tail {
-    const args = ['--port', String(this.server.port), 'tail', ...(room ? ['--room', room] : []), '--json'];
+    const args = [...this.server.clientArgs, 'tail', ...(room ? ['--room', room] : []), '--json'];
     const child = spawn(process.execPath, [CLIENT_CLI, ...args], {
       env: this.env(),
       stdio: ['ignore', 'pipe', 'pipe'],

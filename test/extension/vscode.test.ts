@@ -133,11 +133,16 @@ describe('VS Code extension in a real VS Code', function () {
     const listing = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
     assert.ok(listing.includes('extension/dist/extension/extension.js'), listing.join('\n'));
     assert.ok(listing.includes('extension/dist/webview/main.js'), listing.join('\n'));
+    assert.ok(listing.includes('extension/LICENSE.txt'), listing.join('\n'));
     const stray = listing.filter((f) => /dist\/(server|client)\/|node_modules\/|\.map$|\.ts$/.test(f));
     assert.deepEqual(stray, []);
     assert.match(wb!.installOutput, /successfully installed/i);
+    // Opening the Parley views is what starts the extension (no start-up activation).
     await wb!.openParley();
     await waitFor('signed-out status item', async () => /Parley: signed out/.test(await wb!.statusText()), 60_000);
+    const activated = wb!.logs(/exthost/).split('\n').filter((l) => l.includes('_doActivateExtension parley.parley,'));
+    assert.equal(activated.length, 1, activated.join('\n'));
+    assert.match(activated[0], /startup: false, activationEvent: 'onView:parley\.(chat|people)'/);
     await shot('installed');
   });
 
@@ -148,6 +153,9 @@ describe('VS Code extension in a real VS Code', function () {
     await waitFor('status item "alice01"', async () => (await wb!.statusText()).includes(ALICE), 30_000);
     chat = await wb!.chatFrame('.composer textarea');
     await waitFor('composer enabled', async () => !(await chat.locator('.composer textarea').isDisabled()));
+    // The webview loaded under its CSP with VS Code's real cspSource: script ran, styles applied.
+    assert.equal(await chat.locator('.composer .input-row').evaluate((el) => getComputedStyle(el).display), 'flex');
+    assert.deepEqual(wb!.cspViolations(), []);
     await shot('signed-in');
   });
 

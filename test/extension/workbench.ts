@@ -1,7 +1,7 @@
 // A real VS Code (code-server) with the packaged extension installed, driven through its UI by
 // headless Chromium. Commands go through the command palette, as a user would run them.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
@@ -45,6 +45,8 @@ export class Workbench {
     private readonly server: CodeServerHandle,
     private readonly tmp: string,
     readonly installOutput: string,
+    /** Content Security Policy reports from any frame, the webviews' included. */
+    private readonly cspReports: string[],
   ) {}
 
   static async start(opts: { vsix: string; workspace: string; settings: Record<string, unknown> }): Promise<Workbench> {
@@ -78,13 +80,17 @@ export class Workbench {
         args: chromium.chromiumArgs,
       });
       const page = context.pages()[0] ?? (await context.newPage());
+      const cspReports: string[] = [];
+      page.on('console', (msg) => {
+        if (/Content[- ]Security[- ]Policy/i.test(msg.text())) cspReports.push(msg.text());
+      });
       // Generous per-action timeouts: the machines running this are small and often busy.
       page.setDefaultTimeout(60000);
       // Generous: on a loaded 2-core machine the first workbench load can take a minute.
       await page.goto(`${server.url}?folder=${encodeURIComponent(opts.workspace)}`, { timeout: 120000 });
       await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
       await page.locator('.statusbar').waitFor({ timeout: 120000 });
-      return new Workbench(page, context, server, tmp, installOutput);
+      return new Workbench(page, context, server, tmp, installOutput, cspReports);
     } catch (err) {
       await context?.close().catch(() => {});
       await server.stop().catch(() => {});
@@ -95,6 +101,33 @@ export class Workbench {
 
   get logFile(): string {
     return this.server.logFile;
+  }
+
+  get userDataDir(): string {
+    return this.server.userDataDir;
+  }
+
+  /**
+   * The text of VS Code's log files whose path matches `file`: the extension host's log
+   * (`/exthost/`, activations), or an output channel's (`/Parley\.log$/`).
+   */
+  logs(file: RegExp): string {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (file.test(p)) out.push(readFileSync(p, 'utf8'));
+      }
+    };
+    const root = path.join(this.server.userDataDir, 'logs');
+    if (existsSync(root)) walk(root);
+    return out.join('\n');
+  }
+
+  /** Every "CSP" line the page's frames logged (violations are logged to the console). */
+  cspViolations(): string[] {
+    return [...this.cspReports];
   }
 
   async stop(): Promise<void> {

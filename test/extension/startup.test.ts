@@ -1,0 +1,157 @@
+// The packaged extension in a real VS Code (code-server + headless Chromium) against a real
+// parley-server that serves TLS with a self-signed certificate: Parley starts only when it is
+// used, the signed-out chat runs the sign-in commands, and the connection trusts the server
+// once parley.server.tlsCaFile names its CA.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { selfSignedCert, type SelfSignedCert } from '../helpers/tls';
+import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
+import { ciMustHave, packageVsix, service, Workbench } from './workbench';
+
+const ALICE = 'alice01';
+const BOB = 'bobby01';
+const PASSWORD = 'correct horse';
+const EXTENSION_ID = 'parley.parley';
+
+describe('VS Code extension: started on demand, signed-out chat, TLS with a private CA', function () {
+  this.timeout(5 * 60_000);
+  let cert: SelfSignedCert | undefined;
+  let server: ParleyServer | undefined;
+  let bob: TerminalUser | undefined;
+  let tail: Tail;
+  let wb: Workbench | undefined;
+  let workspace: string | undefined;
+  let chat: Frame;
+  let step = 0;
+
+  const shot = async (name: string) => wb?.screenshot(`startup-${String(++step).padStart(2, '0')}-${name}`);
+  /** The extension host's activation lines for Parley. */
+  const activations = () => wb!.logs(/exthost/).split('\n').filter((l) => l.includes(`_doActivateExtension ${EXTENSION_ID},`));
+  const toasts = async () => (await wb!.page.locator('.notification-toast').allInnerTexts()).join('\n');
+  const escape = async () => {
+    await wb!.page.keyboard.press('Escape');
+    await wb!.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  };
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    try {
+      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
+      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
+    } catch (err) {
+      ciMustHave(this, err);
+    }
+    if (process.env.PARLEY_BUILT !== '1') {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+    }
+    const vsix = packageVsix();
+    cert = selfSignedCert();
+    server = await ParleyServer.start({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
+    new TerminalUser(server, ALICE, PASSWORD).register();
+    bob = new TerminalUser(server, BOB, PASSWORD);
+    bob.register();
+    bob.login();
+    tail = bob.tail();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'parley-ws-'));
+    wb = await Workbench.start({
+      vsix,
+      workspace,
+      settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port, 'parley.server.tls': true },
+    });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.stop();
+    bob?.close();
+    await server?.stop();
+    cert?.cleanup();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await shot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+      if (server) console.error(`parley-server log:\n${server.log}`);
+    }
+  });
+
+  it('does not start with VS Code: nothing of Parley runs until it is used', async () => {
+    // Built-in extensions activating on onStartupFinished mark the moment Parley used to start.
+    await waitFor('start-up finished', () => /activationEvent: 'onStartupFinished'/.test(wb!.logs(/exthost/)), 120_000, 500);
+    assert.deepEqual(activations(), []);
+    assert.doesNotMatch(await wb!.statusText(), /Parley/);
+  });
+
+  it('starts when a Parley command runs: Connect without a session asks to sign in', async () => {
+    await wb!.command('Parley: Connect / Reconnect');
+    await wb!.waitForPrompt(/User name/);
+    await escape();
+    const lines = await waitFor('Parley activated', () => (activations().length > 0 ? activations() : undefined), 30_000, 250);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /activationEvent: 'onCommand:parley\.connect'/);
+    await waitFor('signed-out status item', async () => /Parley: signed out/.test(await wb!.statusText()), 30_000);
+    await waitFor('the activation time in the Parley log', () => /activated in \d+(\.\d+)? ms/.test(wb!.logs(/Parley\.log$/)), 30_000, 250);
+  });
+
+  it('shows the signed-out chat under its CSP; Register and Sign in run the commands', async () => {
+    await wb!.openParley();
+    chat = await wb!.chatFrame('.signed-out');
+    // The bundle ran (the panel is its DOM) and the stylesheet applied, both under the CSP.
+    assert.equal(await chat.locator('.signed-out').evaluate((el) => getComputedStyle(el).textAlign), 'center');
+    assert.match(await chat.locator('.signed-out').innerText(), /signed out/i);
+    await shot('signed-out-chat');
+    await chat.getByRole('button', { name: 'Register' }).click();
+    await wb!.waitForPrompt(/Parley: Register/);
+    await escape();
+    assert.deepEqual(wb!.cspViolations(), []);
+  });
+
+  it('without parley.server.tlsCaFile, signing in to a self-signed server says what to set', async () => {
+    await chat.getByRole('button', { name: 'Sign in' }).click();
+    await wb!.answer(ALICE, /Parley: Sign In/);
+    await wb!.answer(PASSWORD, /Password/);
+    await waitFor('the certificate error', async () => /parley\.server\.tlsCaFile/.test(await toasts()), 30_000);
+    assert.match(await toasts(), /certificate is not trusted/);
+    await shot('untrusted-certificate');
+    assert.match(await wb!.statusText(), /Parley: signed out/);
+    await wb!.command('Notifications: Clear All Notifications');
+  });
+
+  it('with parley.server.tlsCaFile set, signs in over TLS and chats with the terminal client', async () => {
+    wb!.updateSettings(workspace!, { 'parley.server.tlsCaFile': cert!.certFile });
+    // The settings file reaches the extension host asynchronously: sign in until it has.
+    await waitFor('signed in over TLS', async () => {
+      await wb!.command('Parley: Sign In');
+      await wb!.answer(ALICE, /Parley: Sign In/);
+      await wb!.answer(PASSWORD, /Password/);
+      return waitFor('an answer from the server', async () => {
+        if ((await wb!.statusText()).includes(ALICE)) return 'in';
+        if (/parley\.server\.tlsCaFile/.test(await toasts())) {
+          await wb!.command('Notifications: Clear All Notifications');
+          return 'not yet';
+        }
+        return undefined;
+      }, 30_000).then((r) => r === 'in');
+    }, 90_000, 1000);
+    chat = await wb!.chatFrame('.composer textarea');
+    await waitFor('composer enabled', async () => !(await chat.locator('.composer textarea').isDisabled()));
+    const text = `over TLS ${Date.now()}`;
+    const box = chat.locator('.composer textarea');
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+    const got = await tail.waitFor(text, (m) => m.text === text);
+    assert.equal(got.from, ALICE);
+    const reply = `TLS reply ${Date.now()}`;
+    bob!.send('general', reply);
+    await chat.locator('.row.msg:not(.pending) .md', { hasText: reply }).first().waitFor({ timeout: 15_000 });
+    await shot('signed-in-over-tls');
+    assert.deepEqual(wb!.cspViolations(), []);
+  });
+});

@@ -1,4 +1,17 @@
-import type { Peer } from './peer';
+import type { HeldFrame, Peer } from './peer';
+
+/** A stored message waiting for its batch to go out: the sender's ack and, unless a repeat, the room's msg. */
+interface StagedMessage {
+  room: string;
+  members: ReadonlySet<string> | undefined;
+  seq: number;
+  /** The msg header as JSON; undefined for a repeated cid, which only gets its ack. */
+  json: string | undefined;
+  sender: Peer;
+  ack: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Who is connected as whom, and delivery of one encoded frame to many connections.
@@ -12,6 +25,8 @@ export class Hub {
   readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
   private readonly byToken = new Map<string, Set<Peer>>();
+  private staged: StagedMessage[] = [];
+  private flushQueued = false;
 
   /** Returns true when this is the user's first connection. */
   add(peer: Peer): boolean {
@@ -56,10 +71,12 @@ export class Hub {
   }
 
   toAll(frame: Buffer, except?: Peer): void {
+    if (this.staged.length > 0) this.flushStaged();
     for (const peer of this.peers) if (peer !== except) peer.conn.write(frame);
   }
 
   toUser(user: string, frame: Buffer, except?: Peer): void {
+    if (this.staged.length > 0) this.flushStaged();
     const mine = this.byUser.get(user);
     if (mine === undefined) return;
     for (const peer of mine) if (peer !== except) peer.conn.write(frame);
@@ -67,6 +84,7 @@ export class Hub {
 
   /** Delivers a room message; `members` undefined means general (everyone). */
   toRoom(room: string, members: ReadonlySet<string> | undefined, seq: number, frame: Buffer, except?: Peer): void {
+    if (this.staged.length > 0) this.flushStaged();
     if (members === undefined) {
       for (const peer of this.peers) if (peer !== except) this.deliver(peer, room, seq, frame);
       return;
@@ -80,6 +98,7 @@ export class Hub {
 
   /** Room events from `user` that the user's own connections need not see (typing). */
   toOthers(members: ReadonlySet<string> | undefined, frame: Buffer, user: string): void {
+    if (this.staged.length > 0) this.flushStaged();
     if (members === undefined) {
       for (const peer of this.peers) if (peer.user !== user) peer.conn.write(frame);
       return;
@@ -93,20 +112,144 @@ export class Hub {
     for (const user of members) this.toUser(user, frame, except);
   }
 
+  /**
+   * Acks a stored message to its sender and delivers it to the room, later in this turn: the
+   * messages of one commit batch go out together, as one buffer shared by every member (the
+   * sender's own connection gets its acks in their places instead of its messages). `json` is
+   * the msg header, or undefined for a repeated cid, which gets only its ack.
+   */
+  stage(room: string, members: ReadonlySet<string> | undefined, seq: number, json: string | undefined, sender: Peer, ack: Buffer): void {
+    this.staged.push({ room, members, seq, json, sender, ack });
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flushStaged();
+      });
+    }
+  }
+
+  /** Delivers whatever stage() holds now; every other way out of the Hub calls this first, so order holds. */
+  flushStaged(): void {
+    const list = this.staged;
+    if (list.length === 0) return;
+    this.staged = [];
+    const room = list[0].room;
+    let oneRoom = true;
+    for (let i = 1; i < list.length && oneRoom; i++) oneRoom = list[i].room === room;
+    if (oneRoom) {
+      this.deliverBatch(list);
+      return;
+    }
+    const byRoom = new Map<string, StagedMessage[]>();
+    for (const m of list) {
+      const same = byRoom.get(m.room);
+      if (same === undefined) byRoom.set(m.room, [m]);
+      else same.push(m);
+    }
+    for (const batch of byRoom.values()) this.deliverBatch(batch);
+  }
+
+  /** One room's staged messages, in seq order: encoded into one buffer, queued once per member. */
+  private deliverBatch(list: StagedMessage[]): void {
+    const n = list.length;
+    const { room, members } = list[0];
+    const bounds = new Int32Array(n + 1);
+    let total = 0;
+    const lengths = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const json = list[i].json;
+      if (json !== undefined) {
+        lengths[i] = Buffer.byteLength(json);
+        total += 8 + lengths[i];
+      }
+    }
+    const frames = total === 0 ? EMPTY : Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      bounds[i] = at;
+      const json = list[i].json;
+      if (json === undefined) continue;
+      frames.writeUInt32BE(4 + lengths[i], at);
+      frames.writeUInt32BE(lengths[i], at + 4);
+      frames.write(json, at + 8, 'utf8');
+      at += 8 + lengths[i];
+    }
+    bounds[n] = at;
+
+    // Senders get a stream of their own: others' messages with their acks in between.
+    const senders = new Map<Peer, boolean>();
+    for (let i = 0; i < n; i++) senders.set(list[i].sender, false);
+    const visit = (peer: Peer) => {
+      if (senders.has(peer)) {
+        senders.set(peer, true);
+        this.deliverToSender(peer, list, frames, bounds, true);
+        return;
+      }
+      if (total === 0) return;
+      const held = peer.gates?.get(room);
+      if (held === undefined) {
+        peer.conn.write(frames);
+        return;
+      }
+      for (let i = 0; i < n && peer.gates !== undefined; i++) {
+        if (list[i].json !== undefined) this.hold(peer, held, list[i].seq, frames.subarray(bounds[i], bounds[i + 1]));
+      }
+    };
+    if (members === undefined) {
+      for (const peer of this.peers) visit(peer);
+    } else {
+      for (const user of members) {
+        const mine = this.byUser.get(user);
+        if (mine !== undefined) for (const peer of mine) visit(peer);
+      }
+    }
+    // A sender that is no longer a member (or signed out) still gets its acks.
+    for (const [peer, visited] of senders) if (!visited) this.deliverToSender(peer, list, frames, bounds, false);
+  }
+
+  private deliverToSender(peer: Peer, list: StagedMessage[], frames: Buffer, bounds: Int32Array, member: boolean): void {
+    const room = list[0].room;
+    const held = member ? peer.gates?.get(room) : undefined;
+    let runStart = -1;
+    let runEnd = -1;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      if (m.sender === peer) {
+        if (runStart >= 0) peer.conn.write(frames.subarray(runStart, runEnd));
+        runStart = -1;
+        peer.conn.write(m.ack);
+      } else if (member && m.json !== undefined) {
+        if (held !== undefined) {
+          if (peer.gates !== undefined) this.hold(peer, held, m.seq, frames.subarray(bounds[i], bounds[i + 1]));
+        } else {
+          if (runStart < 0) runStart = bounds[i];
+          runEnd = bounds[i + 1];
+        }
+      }
+    }
+    if (runStart >= 0) peer.conn.write(frames.subarray(runStart, runEnd));
+  }
+
   private deliver(peer: Peer, room: string, seq: number, frame: Buffer): void {
     if (peer.gates !== undefined) {
       const held = peer.gates.get(room);
       if (held !== undefined) {
-        held.push({ seq, frame });
-        peer.heldBytes = (peer.heldBytes ?? 0) + frame.length;
-        if (peer.heldBytes > this.heldLimit) {
-          peer.gates = undefined;
-          peer.heldBytes = undefined;
-          peer.conn.closeWithError('SLOW_CONSUMER');
-        }
+        this.hold(peer, held, seq, frame);
         return;
       }
     }
     peer.conn.write(frame);
+  }
+
+  /** A live message for a room the peer's resume is still replaying waits until the replay ends. */
+  private hold(peer: Peer, held: HeldFrame[], seq: number, frame: Buffer): void {
+    held.push({ seq, frame });
+    peer.heldBytes = (peer.heldBytes ?? 0) + frame.length;
+    if (peer.heldBytes > this.heldLimit) {
+      peer.gates = undefined;
+      peer.heldBytes = undefined;
+      peer.conn.closeWithError('SLOW_CONSUMER');
+    }
   }
 }

@@ -62,10 +62,10 @@ export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMe
       return;
     }
     const stored = result.message;
-    conn.send({ t: 'ack', id, cid: message.cid, room: stored.room, seq: stored.seq, ts: stored.ts, msgId: stored.msgId });
-    if (result.duplicate) return;
-    const frame = encodeFrame({ t: 'msg', ...stored });
-    ctx.hub.toRoom(stored.room, room === 'general' ? undefined : room.members, stored.seq, frame, peer);
+    const ack = encodeFrame({ t: 'ack', id, cid: message.cid, room: stored.room, seq: stored.seq, ts: stored.ts, msgId: stored.msgId });
+    // {"t":"msg", then the stored message's own fields: the same header as encoding { t: 'msg', ...stored }.
+    const json = result.duplicate ? undefined : `{"t":"msg",${JSON.stringify(stored).slice(1)}`;
+    ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, json, peer, ack);
   });
 }
 

@@ -100,6 +100,8 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
       await ctx.rooms.access(room, user);
       while (true) {
         const page = await ctx.store.since(room, last, REPLAY_PAGE);
+        // Live messages stored before this read wait in the gate, not in the Hub's staging.
+        ctx.hub.flushStaged();
         if (peer.user !== user || !conn.isOpen) return;
         for (const message of page) {
           conn.write(encodeFrame({ t: 'msg', ...message }));
@@ -117,6 +119,7 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
       }
       // A room the user may not read (or that is gone) just reports where the client stands.
     }
+    ctx.hub.flushStaged();
     if (peer.user !== user || !conn.isOpen) return;
     conn.send({ t: 'caught_up', room, seq: last });
     const held = peer.gates?.get(room);

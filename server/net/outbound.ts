@@ -54,11 +54,18 @@ export class Outbound {
     this.scheduled = false;
     const n = this.queue.length;
     if (n === 0 || this.closed) return;
-    const data = n === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queued);
-    // The bytes now live in `data`; reuse the array rather than allocate one per flush.
+    if (n === 1 || (n <= WRITEV_MAX_BUFFERS && this.queued >= WRITEV_MIN_BYTES)) {
+      // A few large buffers (a commit batch's messages, shared by every member) go out as they
+      // are, in one writev: copying them into one buffer per socket would cost more.
+      if (n > 1) this.socket.cork();
+      for (let i = 0; i < n; i++) this.socket.write(this.queue[i]);
+      if (n > 1) this.socket.uncork();
+    } else {
+      this.socket.write(Buffer.concat(this.queue, this.queued));
+    }
+    // The bytes now live in the socket; reuse the array rather than allocate one per flush.
     this.queue.length = 0;
     this.queued = 0;
-    this.socket.write(data);
     if (this.socket.writableLength > this.cap) this.overflow();
   }
 
@@ -94,6 +101,10 @@ export class Outbound {
     for (const wake of waiters) wake();
   }
 }
+
+// Flushes of at most this many buffers totalling at least this many bytes are written without a copy.
+const WRITEV_MAX_BUFFERS = 16;
+const WRITEV_MIN_BYTES = 32 * 1024;
 
 // One setImmediate for all sockets with queued frames, however many there are.
 let dirty: Outbound[] = [];

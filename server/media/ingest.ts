@@ -3,7 +3,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { ParleyError } from '../../protocol/errors';
 import type { FileKind } from '../../protocol/messages';
 import { contentKey, type MediaStore } from './media-store';
-import { streamHash } from './thread-hash';
+import { SERVER_HASH_NICE, streamHash } from './thread-hash';
 
 // Enough for file-type to see past the headers of the common formats (it needs ~4 KB for most;
 // more helps with ID3-tagged audio). Kept per upload, so it stays small.
@@ -55,7 +55,7 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
   if (announced > maxSize) throw tooLarge(maxSize);
 
   // large uploads hash on a lower-priority thread: chat keeps the event loop and the CPU
-  const hash = streamHash(announced);
+  const hash = streamHash(announced, { nice: SERVER_HASH_NICE });
   const head: Buffer[] = [];
   let headBytes = 0;
   let received = 0;

@@ -4,9 +4,10 @@ import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
- * sha256 of a stream of bytes, computed as they pass. Large transfers hash on a worker thread
- * at a lower scheduling priority, so hashing (the costliest work of a relayed byte) neither
- * blocks the event loop that serves chat nor competes with it for CPU on a busy machine.
+ * sha256 of a stream of bytes, computed as they pass. Large transfers hash on a worker thread,
+ * so hashing (the costliest work of a relayed byte) runs beside the socket I/O instead of
+ * between it; the server's thread also runs at a lower priority, so it never delays chat.
+ * Depends on Node built-ins only: the client's transfers use it too.
  */
 export interface StreamHash {
   /**
@@ -32,8 +33,11 @@ export const THREAD_HASH_MIN_BYTES = 1024 * 1024;
 const RING_BYTES = 4 * 1024 * 1024;
 /** update() returns false above this lag; ready() resolves at or below half of it. */
 const HIGH_LAG = RING_BYTES / 2;
-/** Nice value of the hashing thread (Linux; elsewhere the thread runs at normal priority). */
-const WORKER_NICE = 10;
+/**
+ * Nice value the server's hashing thread runs at (Linux; elsewhere threads keep the normal
+ * priority): uploads then take the CPU that chat leaves, rather than delay it.
+ */
+export const SERVER_HASH_NICE = 10;
 
 /** A hash in this thread, for small transfers or when no worker thread can run. */
 class LocalHash implements StreamHash {
@@ -89,21 +93,25 @@ parentPort.on('message', ([id, a, n]) => {
 });
 `;
 
-/** The one hashing thread of the process; started on first use, restarted if it dies. */
+/** One hashing thread per nice value in use; started on first use, restarted if it dies. */
 class HashThread {
-  private static current: HashThread | undefined;
+  private static readonly threads = new Map<number, HashThread>();
   private readonly worker: Worker;
   private readonly hashes = new Map<number, ThreadHash>();
   private nextId = 1;
   private dead = false;
 
-  static get(): HashThread {
-    if (HashThread.current === undefined || HashThread.current.dead) HashThread.current = new HashThread();
-    return HashThread.current;
+  static get(nice: number): HashThread {
+    let thread = HashThread.threads.get(nice);
+    if (thread === undefined || thread.dead) {
+      thread = new HashThread(nice);
+      HashThread.threads.set(nice, thread);
+    }
+    return thread;
   }
 
-  private constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: canLowerThreadPriority() ? WORKER_NICE : 0 } });
+  private constructor(nice: number) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: nice > 0 && canLowerThreadPriority() ? nice : 0 } });
     // an idle hashing thread never keeps a process alive
     this.worker.unref();
     this.worker.on('message', ([id, value]: [number, number | string]) => this.hashes.get(id)?.reply(value));
@@ -137,7 +145,7 @@ class HashThread {
 }
 
 class ThreadHash implements StreamHash {
-  private readonly thread = HashThread.get();
+  private readonly thread: HashThread;
   private readonly id: number;
   private readonly ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
   /** Where the next bytes go in the ring. */
@@ -153,7 +161,8 @@ class ThreadHash implements StreamHash {
   private ended = false;
   private digestAsked = false;
 
-  constructor() {
+  constructor(nice: number) {
+    this.thread = HashThread.get(nice);
     this.id = this.thread.open(this);
     this.thread.post([this.id, this.ring.buffer as SharedArrayBuffer]);
   }
@@ -255,13 +264,14 @@ class ThreadHash implements StreamHash {
 let threadsWork = true;
 
 /**
- * A hash for a transfer of about `expectedBytes`: on the hashing thread when that is large,
- * in this thread when it is small or no worker thread can be started.
+ * A hash for a transfer of about `expectedBytes`: on a hashing thread when that is large, in
+ * this thread when it is small or no worker thread can be started. `nice` (default 0) lowers
+ * the hashing thread's priority; the server uses SERVER_HASH_NICE, clients the default.
  */
-export function streamHash(expectedBytes: number): StreamHash {
+export function streamHash(expectedBytes: number, options: { nice?: number } = {}): StreamHash {
   if (expectedBytes < THREAD_HASH_MIN_BYTES || !threadsWork) return new LocalHash();
   try {
-    return new ThreadHash();
+    return new ThreadHash(options.nice ?? 0);
   } catch {
     threadsWork = false;
     return new LocalHash();

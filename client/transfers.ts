@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -10,6 +9,7 @@ import {
   type ServerFrame,
   type UploadReadyReply,
 } from '../protocol';
+import { streamHash, type StreamHash } from '../server/media/thread-hash';
 import { Connection, ConnectionError, type OutgoingFrame } from './connection';
 import type { ParleyClient } from './session';
 
@@ -115,10 +115,17 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
   const { uploadId } = ready;
   const chunkSize = Math.max(1, Math.min(ready.chunk, conn.limits.maxFrame - 1024));
   const header = { t: 'chunk', uploadId };
-  const hash = createHash('sha256');
+  // a large file hashes on a worker thread, beside the socket writes rather than between them
+  const hash = streamHash(size);
   let sent = 0;
   return new Promise<string>((resolve, reject) => {
     let settled = false;
+    // the source is paused while the socket's queue is full or the hash lags; both must clear
+    let socketFull = false;
+    let hashBehind = false;
+    const resumeSource = (): void => {
+      if (!settled && !socketFull && !hashBehind) source.resume();
+    };
     const finish = (err?: Error, abort = false): void => {
       if (settled) return;
       settled = true;
@@ -128,9 +135,10 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
       options.signal?.removeEventListener('abort', onAbort);
       source.off('data', onData);
       if (err === undefined) {
-        resolve(hash.digest('hex'));
+        resolve(hash.digest());
         return;
       }
+      hash.dispose();
       source.destroy();
       if (abort && !conn.closed) conn.send({ t: 'upload_abort', uploadId });
       reject(err);
@@ -141,7 +149,8 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
     };
     const onClose = (err?: Error): void => finish(err ?? new ConnectionError('CLOSED', 'The connection closed during the upload.'));
     const onDrain = (): void => {
-      if (!settled) source.resume();
+      socketFull = false;
+      resumeSource();
     };
     const onAbort = (): void => finish(abortReason(options.signal), true);
     const onData = (data: Buffer | string): void => {
@@ -150,7 +159,7 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
         finish(new TransferError('SIZE_MISMATCH', `The source yielded more than the ${size} bytes announced.`), true);
         return;
       }
-      hash.update(bytes);
+      const hashCaughtUp = hash.update(bytes);
       sent += bytes.length;
       let open = true;
       try {
@@ -162,7 +171,18 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
         return;
       }
       options.onProgress?.(sent, size);
-      if (!open) source.pause();
+      if (!open) {
+        socketFull = true;
+        source.pause();
+      }
+      if (!hashCaughtUp && !hashBehind) {
+        hashBehind = true;
+        source.pause();
+        void hash.ready().then(() => {
+          hashBehind = false;
+          resumeSource();
+        });
+      }
     };
     conn.on('frame', onFrame);
     conn.on('close', onClose);
@@ -186,9 +206,18 @@ function sendBody(conn: Connection, ready: UploadReadyReply, source: Readable, s
 export async function downloadFile(target: TransferTarget, options: DownloadOptions): Promise<DownloadResult> {
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError('offset must be a whole number of bytes.');
-  const hash = createHash('sha256');
-  if (offset > 0) await hashPrefix(hash, options, offset);
-  options.signal?.throwIfAborted();
+  // a resumed download hashes its prefix first; a fresh one learns its size from download_start
+  let hash: StreamHash | undefined;
+  if (offset > 0) {
+    hash = streamHash(offset);
+    try {
+      await hashPrefix(hash, options, offset);
+      options.signal?.throwIfAborted();
+    } catch (err) {
+      hash.dispose();
+      throw err;
+    }
+  }
   return withConnection(target, async (conn) => {
     const out = typeof options.to === 'string' ? openOutput(options.to, offset) : options.to;
     const ownsOutput = typeof options.to === 'string';
@@ -196,6 +225,7 @@ export async function downloadFile(target: TransferTarget, options: DownloadOpti
     let received = 0;
     let writeError: Error | undefined;
     let paused = false;
+    let hashBehind = false;
     const onWriteError = (err: Error): void => {
       writeError ??= err;
       conn.close(err);
@@ -209,11 +239,21 @@ export async function downloadFile(target: TransferTarget, options: DownloadOpti
         onPartial: (frame, body) => {
           if (frame.t === 'download_start') {
             start = frame;
+            hash ??= streamHash(frame.size);
             options.onProgress?.(offset, frame.size);
             return;
           }
           if (frame.t !== 'chunk' || body.length === 0) return;
-          hash.update(body);
+          hash ??= streamHash(0);
+          if (!hash.update(body) && !hashBehind) {
+            // the hashing thread is behind: stop reading until it catches up
+            hashBehind = true;
+            conn.pauseReading();
+            void hash.ready().then(() => {
+              hashBehind = false;
+              conn.resumeReading();
+            });
+          }
           received += body.length;
           if (!out.write(body) && !paused) {
             paused = true;
@@ -232,7 +272,7 @@ export async function downloadFile(target: TransferTarget, options: DownloadOpti
       }
       await endOutput(out, ownsOutput);
       if (writeError) throw writeError;
-      const digest = hash.digest('hex');
+      const digest = await (hash ?? streamHash(0)).digest();
       if (digest !== end.sha256) throw new TransferError('SHA_MISMATCH', 'The downloaded bytes do not match the file’s sha256.');
       return { fileId: start.fileId, name: start.name, mime: start.mime, size: start.size, sha256: digest, offset };
     } catch (err) {
@@ -240,6 +280,7 @@ export async function downloadFile(target: TransferTarget, options: DownloadOpti
       if (ownsOutput) await endOutput(out, true).catch(() => undefined);
       throw writeError ?? (options.signal?.aborted ? abortReason(options.signal) : err);
     } finally {
+      hash?.dispose();
       if (paused) conn.resumeReading();
       options.signal?.removeEventListener('abort', onAbort);
       out.off('error', onWriteError);
@@ -247,7 +288,7 @@ export async function downloadFile(target: TransferTarget, options: DownloadOpti
   });
 }
 
-async function hashPrefix(hash: Hash, options: DownloadOptions, offset: number): Promise<void> {
+async function hashPrefix(hash: StreamHash, options: DownloadOptions, offset: number): Promise<void> {
   let source: Readable;
   if (typeof options.to === 'string') {
     const size = (await fs.promises.stat(options.to)).size;
@@ -262,7 +303,7 @@ async function hashPrefix(hash: Hash, options: DownloadOptions, offset: number):
   for await (const chunk of source) {
     const bytes = chunk as Buffer;
     const take = Math.min(bytes.length, offset - n);
-    hash.update(take === bytes.length ? bytes : bytes.subarray(0, take));
+    if (!hash.update(take === bytes.length ? bytes : bytes.subarray(0, take))) await hash.ready();
     n += take;
     if (n >= offset) break;
   }

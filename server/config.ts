@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
-import { parseFtpUrl } from './media/ftp-store';
+import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
 import type { MediaConfig } from './media/open-media-store';
 import type { StoreConfig } from './store';
 
@@ -70,6 +70,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
   { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
+  { name: 'ftp-pool', arg: 'N', help: `FTP connections kept open with --ftp; each transfer holds one (default ${DEFAULT_FTP_POOL})` },
 ];
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -190,8 +191,10 @@ function selectStore(raw: Raw, dataDir: string): StoreConfig {
 function selectMedia(raw: Raw, dataDir: string): MediaConfig {
   const url = raw.ftp;
   const secure = flag(raw, 'ftp-secure');
+  const pool = raw['ftp-pool'] === undefined ? undefined : integer(raw, 'ftp-pool', DEFAULT_FTP_POOL, 1, 256);
   if (url === undefined) {
     if (secure) throw new ConfigError('--ftp-secure goes with --ftp.');
+    if (pool !== undefined) throw new ConfigError('--ftp-pool goes with --ftp.');
     return { kind: 'disk', dir: path.join(dataDir, 'media') };
   }
   try {
@@ -200,7 +203,7 @@ function selectMedia(raw: Raw, dataDir: string): MediaConfig {
   } catch (err) {
     throw new ConfigError(`--ftp: ${(err as Error).message}.`);
   }
-  return secure ? { kind: 'ftp', url, secure } : { kind: 'ftp', url };
+  return { kind: 'ftp', url, ...(secure ? { secure } : {}), ...(pool !== undefined ? { poolSize: pool } : {}) };
 }
 
 function flag(raw: Raw, name: string): boolean {

@@ -18,7 +18,7 @@ export interface FtpMediaStoreOptions {
   secure?: boolean;
   /** For TLS, e.g. `{ ca }` or `{ rejectUnauthorized: false }` for a self-signed test server. */
   secureOptions?: ConnectionOptions;
-  /** Connections kept at most (default 4). */
+  /** Connections kept at most (default DEFAULT_FTP_POOL); every running transfer holds one. */
   poolSize?: number;
   /** Connect and control-reply timeout, and stall timeout of a transfer (default 10 s). */
   timeoutMs?: number;
@@ -67,6 +67,8 @@ export function parseFtpUrl(url: string, secure?: boolean): FtpTarget {
   };
 }
 
+/** FTP connections a store keeps at most unless told otherwise (`--ftp-pool`). */
+export const DEFAULT_FTP_POOL = 4;
 const TEMP_DIR = '.tmp';
 const DOWNLOAD_HWM = 256 * 1024;
 const UPLOAD_HWM = 256 * 1024;
@@ -322,7 +324,7 @@ export class FtpMediaStore implements MediaStore {
 
   private makePool(): FtpPool {
     return new FtpPool({
-      size: this.options.poolSize ?? 4,
+      size: this.options.poolSize ?? DEFAULT_FTP_POOL,
       acquireTimeoutMs: this.options.acquireTimeoutMs ?? 10_000,
       open: () => this.connect(),
     });

@@ -54,6 +54,11 @@ describe('server config', () => {
     // a switch does not swallow the next option
     assert.equal(config(['--ftp-secure', '--ftp', 'ftp://u:p@files/m', '--port', '7']).port, 7);
     assert.throws(() => parseArgs(['--ftp-secure'], {}), /goes with --ftp/);
+    assert.deepEqual(config(['--ftp', 'ftp://u:p@files/m', '--ftp-pool', '12']).media, { kind: 'ftp', url: 'ftp://u:p@files/m', poolSize: 12 });
+    assert.deepEqual(config(['--ftp', 'ftp://u:p@files/m'], { PARLEY_FTP_POOL: '2' }).media, { kind: 'ftp', url: 'ftp://u:p@files/m', poolSize: 2 });
+    assert.throws(() => parseArgs(['--ftp-pool', '8'], {}), /--ftp-pool goes with --ftp/);
+    assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-pool', '0'], {}), /--ftp-pool must be a whole number/);
+    assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-pool', 'many'], {}), ConfigError);
     assert.throws(() => parseArgs(['--ftp', 'http://files/m'], {}), ConfigError);
     assert.throws(() => parseArgs(['--ftp', 'not a url'], {}), ConfigError);
     assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-secure=maybe'], {}), ConfigError);

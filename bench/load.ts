@@ -36,7 +36,12 @@ export async function registerUsers(target: Target, users: number, prefix: strin
  * registers and logs in once, further connections resume with its token (no scrypt per link).
  */
 export async function openClients(target: Target, connections: number, users: number, prefix: string): Promise<Connection[]> {
-  const tokens = await registerUsers(target, users, prefix);
+  return connectClients(target, await registerUsers(target, users, prefix), connections);
+}
+
+/** Opens `connections` client Connections, each resuming a session with the next of `tokens`. */
+export async function connectClients(target: Target, tokens: string[], connections: number): Promise<Connection[]> {
+  const users = tokens.length;
   const clients: Connection[] = [];
   for (let start = 0; start < connections; start += 100) {
     const batch = Array.from({ length: Math.min(100, connections - start) }, (_, i) => start + i);

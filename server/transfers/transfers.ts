@@ -12,6 +12,7 @@ import type { Peer } from '../chat/peer';
 import { contentKey, type MediaStore } from '../media/media-store';
 import { Download } from './download';
 import { displayName } from './file-name';
+import { FiledMedia } from './filed-media';
 import { Upload } from './upload';
 
 /** Transfers one connection may run at once; each holds a media-store stream (an FTP connection). */
@@ -42,6 +43,7 @@ class PeerTransfers {
  */
 export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, media: MediaStore): void {
   const byPeer = new WeakMap<Peer, PeerTransfers>();
+  const filedMedia = new FiledMedia(media, ctx.logger);
   const transfersOf = (peer: Peer): PeerTransfers => {
     let t = byPeer.get(peer);
     if (t === undefined) {
@@ -62,7 +64,7 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     // charged like one message, before any byte moves
     if (!ctx.sendLimiter.take(user)) throw new ParleyError('RATE_LIMITED', 'You are sending too fast; try again shortly.');
     const spec = { requestId: f.id, room: f.room, name: displayName(f.name), size: f.size, user };
-    const upload = new Upload(ctx, peer, media, spec, (u) => t.uploads.delete(u.uploadId));
+    const upload = new Upload(ctx, peer, media, filedMedia, spec, (u) => t.uploads.delete(u.uploadId));
     t.uploads.set(upload.uploadId, upload);
     peer.conn.send({ t: 'upload_ready', id: f.id, uploadId: upload.uploadId, chunk: ctx.limits.chunk });
   });

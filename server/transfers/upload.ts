@@ -7,6 +7,7 @@ import type { RoomEntry } from '../chat/rooms';
 import { ingest, type IngestResult } from '../media/ingest';
 import type { MediaStore } from '../media/media-store';
 import type { NewMessage } from '../store/store';
+import type { FiledMedia } from './filed-media';
 
 /**
  * Upload bytes held between the socket and the media store. Past this the connection stops
@@ -51,6 +52,7 @@ export class Upload {
     private readonly ctx: ChatContext,
     private readonly peer: Peer,
     media: MediaStore,
+    private readonly filedMedia: FiledMedia,
     private readonly spec: UploadSpec,
     /** Called once the upload needs no more frames: answered, cancelled or gone. */
     private readonly onSettled: (upload: Upload) => void,
@@ -109,6 +111,9 @@ export class Upload {
   private stored(result: IngestResult): void {
     const id = this.endId as RequestId;
     const { room, user } = this.spec;
+    // bytes this upload filed are removed again if its message cannot be stored
+    this.filedMedia.filed(result.key, result.stored);
+    const posted = (ok: boolean) => this.filedMedia.settled(result.key, ok);
     // Membership is checked again: the uploader may have left the room meanwhile.
     this.ctx.rooms.access(room, user).then(
       (entry) => {
@@ -120,10 +125,11 @@ export class Upload {
           kind: result.kind,
           sha256: result.sha256,
         };
-        postFile(this.ctx, this.peer, id, { room, from: user, cid: `upload:${this.uploadId}`, ts: Date.now(), file }, entry);
+        postFile(this.ctx, this.peer, id, { room, from: user, cid: `upload:${this.uploadId}`, ts: Date.now(), file }, entry, posted);
         this.settle();
       },
       (err: unknown) => {
+        posted(false);
         replyError(this.ctx, this.peer, id, err);
         this.settle();
       },
@@ -187,11 +193,19 @@ export class Upload {
  * learns the fileId and sniffed type) and delivers `msg` to the room, like `send` does. The rate
  * limit was applied when the upload started, not here, so a finished upload is never refused.
  */
-function postFile(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
+function postFile(
+  ctx: ChatContext,
+  peer: Peer,
+  id: RequestId,
+  message: NewMessage,
+  room: RoomEntry | 'general',
+  posted: (ok: boolean) => void,
+): void {
   const conn = peer.conn;
   conn.hold();
   ctx.commits.add(message, (err, result) => {
     conn.release();
+    posted(err === undefined && result !== undefined);
     if (err !== undefined || result === undefined) {
       ctx.logger.warn({ err, room: message.room }, 'append of a file message failed');
       conn.sendError(id, 'STORE_UNAVAILABLE');

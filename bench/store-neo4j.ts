@@ -1,13 +1,18 @@
 // Persisted ingest on Neo4j next to SQLite, and history page latency from a big Neo4j room.
 // Usage: npx tsx bench/store-neo4j.ts [--batches 1,16,64,256] [--seconds 15] [--max-messages 50000]
 //          [--warmup-seconds 60] [--history-rows 1000000] [--load-batch 10000] [--load-minutes 60]
-//          [--samples 1000] [--uri bolt://… (a running Neo4j to use)] [--data DIR] [--out results.json]
+//          [--samples 1000] [--inflight 1] [--uri bolt://… (a running Neo4j to use)] [--neo4j-pid PID]
+//          [--data DIR] [--out results.json]
 // Starts its own Neo4j (scripts/services/neo4j.mjs) unless --uri is given. One Neo4j serves the
 // whole run: the big history room is loaded first (kept in --data and reused by later runs),
 // then the JVM is warmed up (a cold JIT on a busy machine is ten times slower), then each ingest
 // run writes fresh rooms, deleted afterwards, so ingest happens into a store that is not empty.
+// Each ingest run also reports where the time goes: Neo4j's CPU (from /proc, for the Neo4j this
+// bench started or --neo4j-pid), this process's CPU (driver and store code), and the rest of the
+// wall time (waiting: round trips, log forces, other processes on the cores).
 // Prints progress on stderr and JSON on stdout (or to --out).
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -33,6 +38,8 @@ const samples = Number(arg('samples', '1000'));
 const givenUri = arg('uri', '');
 const keptDir = arg('data', '');
 const out = arg('out', '');
+const inflight = Number(arg('inflight', '1'));
+let neo4jPid = Number(arg('neo4j-pid', '0'));
 const PAGE_CACHE_MB = 1024;
 const JVM_ARGS = ['-Xmx2g'];
 const ROOMS = 20;
@@ -57,7 +64,19 @@ let cid = 0;
 
 interface Neo4jServer {
   uri: string;
+  pid?: number;
   stop(): Promise<void>;
+}
+
+/** CPU seconds used so far by a process (user + system), or undefined when it cannot be read. */
+function processCpu(pid: number): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 async function startServer(dataDir?: string): Promise<Neo4jServer> {
@@ -99,24 +118,50 @@ interface Rate {
   msgsPerSec: number;
   messages: number;
   seconds: number;
+  msPerBatch: number;
+  /** Per message: the store's own process (driver, store code), and the Neo4j server when known. */
+  clientCpuUs: number;
+  serverCpuUs?: number;
+  loadavg1: number;
 }
 
-/** Appends batches one after another (as the server's group commit does) for `seconds`. */
-async function ingest(store: Store, batch: number, prefix: string, runSeconds = seconds): Promise<Rate> {
+/**
+ * Appends batches one after another (as the server's group commit does) for `seconds`; with
+ * --inflight N, N such writers at once (the store merges what queues up).
+ */
+async function ingest(store: Store, batch: number, prefix: string, runSeconds = seconds, serverPid = 0): Promise<Rate> {
   const rooms = Array.from({ length: ROOMS }, (_, r) => `${prefix}${r}`);
   await seed(store, rooms);
   let sent = 0;
+  let batches = 0;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  const server0 = processCpu(serverPid);
   const deadline = Date.now() + runSeconds * 1000;
-  while (Date.now() < deadline && sent < maxMessages) {
-    const input: NewMessage[] = [];
-    for (let i = 0; i < batch; i++, sent++) {
-      input.push({ room: rooms[sent % ROOMS], from: USER_NAMES[sent % USERS], cid: `c${++cid}`, ts: Date.now(), text: sentence() });
+  const writer = async () => {
+    while (Date.now() < deadline && sent < maxMessages) {
+      const input: NewMessage[] = [];
+      for (let i = 0; i < batch; i++, sent++) {
+        input.push({ room: rooms[sent % ROOMS], from: USER_NAMES[sent % USERS], cid: `c${++cid}`, ts: Date.now(), text: sentence() });
+      }
+      await store.append(input);
+      batches++;
     }
-    await store.append(input);
-  }
+  };
+  await Promise.all(Array.from({ length: inflight }, writer));
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { msgsPerSec: Math.round(sent / elapsed), messages: sent, seconds: round(elapsed, 1) };
+  const cpu = process.cpuUsage(cpu0);
+  const server1 = processCpu(serverPid);
+  const rate: Rate = {
+    msgsPerSec: Math.round(sent / elapsed),
+    messages: sent,
+    seconds: round(elapsed, 1),
+    msPerBatch: round((elapsed * 1000 * inflight) / batches, 2),
+    clientCpuUs: round((cpu.user + cpu.system) / sent, 1),
+    loadavg1: round(loadavg()[0], 2),
+  };
+  if (server0 !== undefined && server1 !== undefined) rate.serverCpuUs = round(((server1 - server0) * 1e6) / sent, 1);
+  return rate;
 }
 
 async function warmUp(store: Store, uri: string): Promise<void> {
@@ -132,7 +177,7 @@ async function warmUp(store: Store, uri: string): Promise<void> {
 async function ingestAll(store: Store, uri: string): Promise<Record<string, { neo4j: Rate; sqlite: Rate }>> {
   const result: Record<string, { neo4j: Rate; sqlite: Rate }> = {};
   for (const batch of BATCHES) {
-    const onGraph = await ingest(store, batch, `ingest-${batch}-`);
+    const onGraph = await ingest(store, batch, `ingest-${batch}-`, seconds, neo4jPid);
     await deleteRooms(uri, 'ingest-');
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-sqlite-'));
     const file = new SqliteStore({ dataDir: dir });
@@ -145,7 +190,10 @@ async function ingestAll(store: Store, uri: string): Promise<Record<string, { ne
       await rm(dir, { recursive: true, force: true });
     }
     result[batch] = { neo4j: onGraph, sqlite: onFile };
-    log(`batch ${String(batch).padStart(3)}: neo4j ${onGraph.msgsPerSec} msgs/s, sqlite ${onFile.msgsPerSec} msgs/s`);
+    log(
+      `batch ${String(batch).padStart(3)}: neo4j ${onGraph.msgsPerSec} msgs/s (${onGraph.msPerBatch} ms/batch; CPU per message: ` +
+        `neo4j ${onGraph.serverCpuUs ?? '?'} µs, client ${onGraph.clientCpuUs} µs), sqlite ${onFile.msgsPerSec} msgs/s`,
+    );
   }
   return result;
 }
@@ -243,9 +291,11 @@ async function main(): Promise<void> {
     neo4j: givenUri ? { uri: givenUri } : { version: 'community 5.26 (scripts/services/neo4j.mjs)', pageCacheMb: PAGE_CACHE_MB, jvmArgs: JVM_ARGS },
     messageBytes: 80,
     ingestSecondsPerRun: seconds,
+    appendsInFlight: inflight,
   };
   const dataDir = keptDir || (givenUri ? undefined : await mkdtemp(path.join(tmpdir(), 'parley-bench-neo4j-')));
   const server = await startServer(dataDir);
+  if (!neo4jPid && server.pid) neo4jPid = server.pid;
   const store = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
   try {
     await store.init();

@@ -77,6 +77,25 @@ describe('Neo4j store', function () {
         indexes.some((i) => i.type === type && (i.labelsOrTypes as string[])[0] === 'Message' && String(i.properties) === String(props) && i.state === 'ONLINE');
       assert.ok(has('RANGE', ['room', 'seq']), 'range index on (Message.room, Message.seq)');
       assert.ok(has('FULLTEXT', ['text', 'searchExtra']), 'full-text index on Message.text');
+      const [fulltext] = await rows("SHOW INDEXES YIELD name, options WHERE name = 'message_text' RETURN options");
+      assert.equal((fulltext.options as { indexConfig: Record<string, unknown> }).indexConfig['fulltext.eventually_consistent'], true);
+    });
+
+    it('finds every acknowledged message at once, though the full-text index is eventually consistent', async () => {
+      await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+      const other = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await other.init();
+      try {
+        for (let i = 0; i < 20; i++) {
+          const word = `w${i}x${Date.now().toString(36)}`;
+          const [acked] = await store.append([msg(GENERAL_ROOM, 'writer1', `look for ${word} here`)]);
+          // Another store instance (another server) searches right after the ack.
+          const found = await other.search('writer1', word, { limit: 5 });
+          assert.deepEqual(found.map((m) => m.msgId), [acked.message.msgId], `search ${i}`);
+        }
+      } finally {
+        await other.close();
+      }
     });
 
     it('writes the graph model: SENT, IN, TO, MEMBER_OF, ATTACHES, sessions', async () => {

@@ -69,7 +69,10 @@ const SINCE = `
   OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
   RETURN ${MESSAGE_FIELDS}`;
 
+// The full-text index is eventually consistent (schema.ts): wait for the updates of transactions
+// committed before this one, so every acknowledged message can be found.
 const SEARCH = `
+  CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
   MATCH (:User {name: $user})-[:MEMBER_OF]->(r:Room)
   WHERE $room IS NULL OR r.id = $room
   WITH collect(r.id) AS rooms

@@ -95,6 +95,27 @@ describe('SQLite store specifics', () => {
     assert.equal(next.message.seq, 2);
   });
 
+  it('finds a message the moment it is stored, and indexes at open what a process left unindexed', async () => {
+    const store = fx.store;
+    await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+    await store.append([{ room: 'general', from: 'writer1', cid: 'a', ts: 1, text: 'alpha words' }]);
+    assert.deepEqual((await store.search('writer1', 'alpha', { limit: 5 })).map((m) => m.seq), [1]);
+    await store.close();
+    // A row stored by a process that ended before its index batch.
+    const db = new Database(path.join(fx.dataDir, 'parley.db'));
+    try {
+      db.prepare(`INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text) VALUES ('general', 2, 'm2', 'writer1', 'b', 2, 'bravo words')`).run();
+    } finally {
+      db.close();
+    }
+    const again = await fx.reopen();
+    assert.deepEqual((await again.search('writer1', 'bravo', { limit: 5 })).map((m) => m.seq), [2]);
+    assert.deepEqual((await again.search('writer1', 'words', { limit: 5 })).map((m) => m.seq), [2, 1]);
+    for (let i = 0; i < 300; i++) await again.append([{ room: 'general', from: 'writer1', cid: `c${i}`, ts: 3, text: `charlie n${i}` }]);
+    assert.equal((await again.search('writer1', 'charlie', { limit: 100 })).length, 100);
+    assert.deepEqual((await again.search('writer1', 'n299', { limit: 5 })).map((m) => m.seq), [302]);
+  });
+
   it('copies the WAL back into the database file while open', async () => {
     const store = fx.store;
     const dbFile = path.join(fx.dataDir, 'parley.db');

@@ -14,6 +14,10 @@ type FileParams = [string, string, string, number, string, string, string, strin
 interface Staged {
   results: AppendResult[];
   seqs: Map<string, number>;
+  /** Ids of the rows written (0 when none), and whether they went into the search index already. */
+  firstRow: number;
+  lastRow: number;
+  indexed: boolean;
 }
 
 /** Appending (seq, msgId, idempotency, attached files) and reading messages back in seq order. */
@@ -55,6 +59,7 @@ export class Messages {
     const staged = this.appendTx(batch);
     // Only now, after COMMIT: a rolled-back batch must not advance the cache.
     this.seqs.commit(staged.seqs);
+    if (staged.firstRow !== 0) this.index.committed(staged.firstRow, staged.lastRow, staged.indexed);
     return staged.results;
   }
 
@@ -105,7 +110,7 @@ export class Messages {
       if (fileText !== null) message.file = JSON.parse(fileText) as FileRef;
       results.push({ message, duplicate: false });
     }
-    if (firstRow !== 0) this.index.add(firstRow, lastRow);
-    return { results, seqs };
+    const indexed = firstRow !== 0 && this.index.addOrDefer(firstRow, lastRow);
+    return { results, seqs, firstRow, lastRow, indexed };
   }
 }

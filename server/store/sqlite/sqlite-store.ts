@@ -34,7 +34,12 @@ interface Open {
   transfer: Transfer;
   getFile: (fileId: string) => FileRow | undefined;
   checkpointer: Checkpointer | undefined;
+  /** Indexes the rows the search index is waiting for, in one transaction. */
+  catchUpIndex: () => void;
 }
+
+/** Appended rows wait at most this long for the search index when no batch fills up. */
+const INDEX_DELAY_MS = 20;
 
 /**
  * The embedded Store: one SQLite file, written only by this process. better-sqlite3 is
@@ -47,6 +52,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private open: Open | undefined;
   private closed = false;
+  private indexTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = path.join(options.dataDir, DATABASE_FILE);
@@ -71,7 +77,16 @@ export class SqliteStore implements Store {
       );
       const transfer = new Transfer(db, messages.seqs, search);
       const checkpointer = this.startCheckpointer(db);
-      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id), checkpointer };
+      const catchUpTx = db.transaction(() => search.catchUp());
+      const catchUpIndex = () => {
+        if (search.pending === 0) return;
+        catchUpTx();
+        search.caughtUp();
+      };
+      // Messages stored by a process that ended before indexing them.
+      search.recover();
+      catchUpIndex();
+      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -83,6 +98,14 @@ export class SqliteStore implements Store {
     this.closed = true;
     const open = this.open;
     if (open === undefined) return;
+    if (this.indexTimer !== undefined) clearTimeout(this.indexTimer);
+    this.indexTimer = undefined;
+    try {
+      open.catchUpIndex();
+    } catch (err) {
+      // The rows are stored; the next open indexes them.
+      this.options.onWarning?.(err instanceof Error ? err : new Error(String(err)));
+    }
     this.open = undefined;
     await open.checkpointer?.stop();
     try {
@@ -155,7 +178,26 @@ export class SqliteStore implements Store {
   }
 
   async append(batch: NewMessage[]): Promise<AppendResult[]> {
-    return this.write((o) => o.messages.append(batch));
+    const results = this.write((o) => o.messages.append(batch));
+    if (this.indexTimer === undefined && this.open !== undefined && this.open.search.pending > 0) {
+      this.indexTimer = setTimeout(() => this.indexLater(), INDEX_DELAY_MS);
+      this.indexTimer.unref();
+    }
+    return results;
+  }
+
+  /** The timer's catch-up; a failure leaves the rows waiting for the next try. */
+  private indexLater(): void {
+    this.indexTimer = undefined;
+    const open = this.open;
+    if (open === undefined || open.search.pending === 0) return;
+    try {
+      this.write((o) => o.catchUpIndex());
+    } catch (err) {
+      this.options.onWarning?.(err instanceof Error ? err : new Error(String(err)));
+      this.indexTimer = setTimeout(() => this.indexLater(), 1000);
+      this.indexTimer.unref();
+    }
   }
 
   async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
@@ -172,6 +214,11 @@ export class SqliteStore implements Store {
 
   async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
     return this.run((o) => {
+      // Every stored message is searchable: index what waits first.
+      if (o.search.pending > 0) {
+        o.catchUpIndex();
+        o.checkpointer?.written();
+      }
       const match = toFtsQuery(query);
       const limit = Math.max(0, Math.floor(options.limit));
       if (match === undefined || limit === 0) return [];

@@ -53,9 +53,12 @@ export class Transfer {
     const last = this.importTx(messages);
     // Only after COMMIT, as in append.
     this.seqs.commit(last);
+    this.index.caughtUp();
   }
 
   private stage(messages: ChatMessage[]): Map<string, number> {
+    // Rows still waiting for the index come first, so the index stays a prefix of the messages.
+    this.index.catchUp();
     const last = new Map<string, number>();
     let first = 0;
     let lastRow = 0;

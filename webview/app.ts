@@ -53,6 +53,7 @@ export class App {
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private mediaQueue: string[] = [];
 
+  private readonly header: HTMLElement;
   private readonly roomSelect: HTMLSelectElement;
   private readonly roomStatus: HTMLElement;
   private readonly banner: HTMLElement;
@@ -76,6 +77,7 @@ export class App {
     const searchButton = h('button', { class: 'icon-button', title: 'Search messages', attrs: { type: 'button', 'aria-label': 'Search messages' } }, icon([...ICONS.search]));
     this.search = new SearchView(this.ctx, (q) => this.runSearch(q), (room) => this.openRoom(room, false), () => this.list.refresh());
     const header = h('header', { class: 'topbar' }, h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, searchButton), this.search.bar);
+    this.header = header;
     this.banner = h('div', { class: 'banner', attrs: { role: 'status' } });
     this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
     this.jump = h('button', { class: 'jump', attrs: { type: 'button' } }, icon([...ICONS.arrowDown]), 'Jump to latest');
@@ -163,6 +165,7 @@ export class App {
     if (msg.maxText) this.maxText = msg.maxText;
     if (msg.theme) applyTheme(msg.theme);
     this.empty.hidden = true;
+    this.header.hidden = false;
     this.composer.setEnabled(true);
     this.updateBanner();
     const known = (id: string | undefined): id is string => id !== undefined && this.store.rooms.has(id);
@@ -193,6 +196,8 @@ export class App {
     this.composer.setEnabled(false);
     this.empty.replaceChildren(this.signedOutPanel);
     this.empty.hidden = false;
+    // No rooms to pick or search while signed out.
+    this.header.hidden = true;
   }
 
   private renderSignedOut(): HTMLElement {

@@ -33,12 +33,11 @@ const NONCE = /^[A-Za-z0-9+/=_-]{16,}$/;
 // ('unsafe-inline', 'nonce-…'), or allow every host (a bare *, "https:", data:, blob:).
 const SELF = "'self'";
 const HOST_SOURCE = /^(?:https|vscode-webview|vscode-resource|vscode-file):\/\/(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&()*+=:@/-]*)?$/i;
-const LOOPBACK_SOURCE = /^http:\/\/(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
 
 /** One source of `webview.cspSource`: 'self', or a scheme://host source without a bare wildcard. */
 export function isResourceSource(s: string): boolean {
   if (s === SELF) return true;
-  return HOST_SOURCE.test(s) || LOOPBACK_SOURCE.test(s);
+  return HOST_SOURCE.test(s);
 }
 
 function escapeAttr(s: string): string {

@@ -58,7 +58,8 @@ export async function startServer(): Promise<TestServer> {
       res.end(body);
     };
     if (url.pathname === '/') {
-      let html = renderWebviewHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/main.js`, styleUri: `${origin}/styles.css` });
+      // 'self', as in VS Code's own cspSource: the page, bundle and media share this origin.
+      let html = renderWebviewHtml({ cspSource: "'self'", nonce: makeNonce(), scriptUri: `${origin}/main.js`, styleUri: `${origin}/styles.css` });
       if (url.searchParams.get('csp') === '0') html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '');
       return send(200, 'text/html; charset=utf-8', html);
     }

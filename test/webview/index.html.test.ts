@@ -115,6 +115,7 @@ describe('webview/index.html', () => {
       'blob:',
       'javascript:alert(1)',
       'http://example.com',
+      'http://127.0.0.1:8080',
       'https://*.vscode-cdn.net\tscript-src',
       'https://*.vscode-cdn.net\nscript-src *',
       "'self'\u00a0https://x.example",

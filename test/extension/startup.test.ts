@@ -4,13 +4,13 @@
 // once parley.server.tlsCaFile names its CA.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { selfSignedCert, type SelfSignedCert } from '../helpers/tls';
 import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
-import { ciMustHave, packageVsix, service, Workbench } from './workbench';
+import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
 
 const ALICE = 'alice01';
 const BOB = 'bobby01';
@@ -39,6 +39,8 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
 
   before(async function () {
     this.timeout(15 * 60_000);
+    // Only this suite's screenshots: other suites keep theirs in the same folder.
+    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('startup-')) rmSync(path.join(ARTIFACTS, f), { force: true });
     try {
       await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
       await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();

@@ -31,6 +31,8 @@ export const THREAD_HASH_MIN_BYTES = 1024 * 1024;
  * chunk, so memory stays flat however large the transfer.
  */
 const RING_BYTES = 4 * 1024 * 1024;
+/** Ring bytes handed to the worker in one message: fewer, larger messages cost less. */
+const POST_BYTES = 256 * 1024;
 /** update() returns false above this lag; ready() resolves at or below half of it. */
 const HIGH_LAG = RING_BYTES / 2;
 /**
@@ -150,8 +152,11 @@ class ThreadHash implements StreamHash {
   private readonly ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
   /** Where the next bytes go in the ring. */
   private at = 0;
-  /** Bytes in the ring not yet hashed. */
+  /** Bytes in the ring not yet hashed (the unposted ones included). */
   private lag = 0;
+  /** Ring bytes at postAt..at not yet handed to the worker. */
+  private postAt = 0;
+  private unposted = 0;
   /** Bytes that did not fit in the ring yet (copies: the caller may reuse its buffers). */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -180,6 +185,7 @@ class ThreadHash implements StreamHash {
 
   ready(): Promise<void> {
     if (this.error || this.ended || this.lag + this.pendingBytes <= HIGH_LAG / 2) return Promise.resolve();
+    this.flush();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -236,7 +242,16 @@ class ThreadHash implements StreamHash {
   private askDigest(): void {
     if (this.digestAsked) return;
     this.digestAsked = true;
+    this.flush();
     this.thread.post([this.id, null]);
+  }
+
+  /** Hands the bytes copied since the last message to the worker. */
+  private flush(): void {
+    if (this.unposted === 0) return;
+    this.thread.post([this.id, this.postAt, this.unposted]);
+    this.postAt = this.at;
+    this.unposted = 0;
   }
 
   /** Copies as much as fits into the ring and hands it to the worker; returns what did not fit. */
@@ -246,11 +261,15 @@ class ThreadHash implements StreamHash {
       const at = this.at;
       const n = Math.min(rest.byteLength, RING_BYTES - this.lag, RING_BYTES - at);
       this.ring.set(rest.subarray(0, n), at);
-      this.thread.post([this.id, at, n]);
       this.at = (at + n) % RING_BYTES;
       this.lag += n;
+      this.unposted += n;
       rest = rest.subarray(n);
+      // a message covers one contiguous stretch: post at the ring's end, or once enough piled up
+      if (this.unposted >= POST_BYTES || this.at === 0) this.flush();
     }
+    // the ring is full: what is in it must reach the worker, or no space would ever come back
+    if (rest.byteLength > 0) this.flush();
     return rest;
   }
 

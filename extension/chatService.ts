@@ -41,7 +41,7 @@ export function resolveCaFile(file: string): string {
   return folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, file) : path.resolve(file);
 }
 
-/** The TLS options for a connection: system CAs, plus the private CA of parley.server.tlsCaFile. */
+/** The TLS options for a connection: Node's public CAs, plus the private CA of parley.server.tlsCaFile. */
 export function tlsOptions(c: ServerConfig): boolean | tls.ConnectionOptions {
   if (!c.tls) return false;
   if (!c.tlsCaFile) return true;

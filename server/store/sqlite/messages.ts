@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ChatMessage, FileRef } from '../../../protocol';
 import type { AppendResult, HistoryPage, NewMessage } from '../store';
@@ -7,6 +7,23 @@ import type { SearchIndex } from './search';
 import { SeqCache } from './seq-cache';
 
 const MSG_ID_BYTES = 12;
+/** Random bytes for this many message ids are drawn at once: one call per id costs more than the id. */
+const ID_POOL_IDS = 1024;
+
+/** Message ids: 12 random bytes each, base64url, drawn from a pool refilled from the CSPRNG. */
+class IdPool {
+  private readonly pool = Buffer.alloc(MSG_ID_BYTES * ID_POOL_IDS);
+  private next = ID_POOL_IDS;
+
+  take(): string {
+    if (this.next === ID_POOL_IDS) {
+      randomFillSync(this.pool);
+      this.next = 0;
+    }
+    const at = this.next++ * MSG_ID_BYTES;
+    return this.pool.toString('base64url', at, at + MSG_ID_BYTES);
+  }
+}
 
 type InsertParams = [string, number, string, string, string, number, string | null, string | null, string | null];
 type FileParams = [string, string, string, number, string, string, string, string, number];
@@ -29,6 +46,7 @@ export class Messages {
   private readonly selectBefore: Statement<[string, number, number], MessageRow>;
   private readonly selectAfter: Statement<[string, number, number], MessageRow>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
+  private readonly ids = new IdPool();
 
   constructor(
     db: Database,
@@ -79,13 +97,12 @@ export class Messages {
   private stage(batch: NewMessage[]): Staged {
     const seqs = new Map<string, number>();
     const results: AppendResult[] = [];
-    const ids = randomBytes(MSG_ID_BYTES * batch.length);
     let firstRow = 0;
     let lastRow = 0;
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i];
       const seq = (seqs.get(m.room) ?? this.seqs.get(m.room)) + 1;
-      const msgId = ids.toString('base64url', i * MSG_ID_BYTES, (i + 1) * MSG_ID_BYTES);
+      const msgId = this.ids.take();
       const snippet = m.snippet === undefined ? null : JSON.stringify(m.snippet);
       const file = m.file;
       const fileText = file === undefined ? null : fileJson(file);

@@ -158,6 +158,8 @@ describe('VS Code extension: sending and showing files', function () {
     assert.equal(loaded, 96);
     const src = await img.getAttribute('src');
     assert.ok(src && /^https:\/\//.test(src) && src.includes(`/media/${sha256}/`), `src ${src}`);
+    // Allowed by the webview's CSP as VS Code's resource host, with nothing reported.
+    assert.deepEqual(wb!.cspViolations(), []);
     await img.scrollIntoViewIfNeeded();
     await shot('image-inline');
 

@@ -275,7 +275,7 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     if (!token) throw new ParleyError('UNAUTHENTICATED');
     const conn = await Connection.open({ ...this.options, clientName: `${this.options.clientName ?? 'parley-client'} (transfer)` });
     try {
-      await conn.request({ t: 'resume', token });
+      await conn.request({ t: 'resume', token, transfer: true });
       return conn;
     } catch (err) {
       conn.close();

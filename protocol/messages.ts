@@ -69,7 +69,8 @@ export interface PresenceEntry {
 export interface HelloRequest { t: 'hello'; id: RequestId; v: number; client: string }
 export interface RegisterRequest { t: 'register'; id: RequestId; user: string; password: string }
 export interface LoginRequest { t: 'login'; id: RequestId; user: string; password: string }
-export interface ResumeRequest { t: 'resume'; id: RequestId; token: string; since?: Record<string, number> }
+/** `transfer: true` opens a transfer-only session: transfer replies only, no chat events (no `since`). */
+export interface ResumeRequest { t: 'resume'; id: RequestId; token: string; since?: Record<string, number>; transfer?: boolean }
 export interface LogoutRequest { t: 'logout'; id: RequestId }
 export interface PingFrame { t: 'ping'; id?: RequestId }
 export interface PongFrame { t: 'pong'; id?: RequestId }

@@ -12,6 +12,7 @@ interface FieldSpec {
 type Schema = Record<string, FieldSpec>;
 
 const isString: FieldCheck = (v) => typeof v === 'string';
+const isBoolean: FieldCheck = (v) => typeof v === 'boolean';
 const isNonEmptyString: FieldCheck = (v) => typeof v === 'string' && v.length > 0;
 const isShortString = (max: number): FieldCheck => (v) => typeof v === 'string' && v.length > 0 && v.length <= max;
 const isNonNegativeInt: FieldCheck = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -48,7 +49,7 @@ const SCHEMAS: Record<ClientFrameType, Schema> = {
   hello: { id, v: req(isNonNegativeInt), client: opt(isShortString(200)) },
   register: { id, user: req(isString), password: req(isString) },
   login: { id, user: req(isString), password: req(isString) },
-  resume: { id, token: req(isShortString(200)), since: opt(isSince) },
+  resume: { id, token: req(isShortString(200)), since: opt(isSince), transfer: opt(isBoolean) },
   logout: { id },
   ping: { id: opt(isRequestId) },
   pong: { id: opt(isRequestId) },

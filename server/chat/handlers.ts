@@ -71,6 +71,10 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
       conn.sendError(id, 'UNAUTHENTICATED');
       return;
     }
+    if (peer.transferOnly && !TRANSFER_TYPES.includes(f.t) && f.t !== 'logout' && !session.PUBLIC_TYPES.has(f.t)) {
+      if (id !== undefined) conn.sendError(id, 'FORBIDDEN', 'This connection carries file transfers only.');
+      return;
+    }
     const handler = this.table[f.t] as FrameHandler | undefined;
     if (handler === undefined) {
       if (TRANSFER_TYPES.includes(f.t) && id !== undefined) conn.sendError(id, 'MEDIA_UNAVAILABLE', 'File transfer is not available on this server yet.');

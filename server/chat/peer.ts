@@ -15,4 +15,6 @@ export interface Peer {
   gates?: Map<string, HeldFrame[]>;
   /** Bytes held in `gates`; past the outbound cap the peer counts as a slow consumer. */
   heldBytes?: number;
+  /** Signed in with `resume {transfer: true}`: file transfers only, outside the Hub and presence. */
+  transferOnly?: boolean;
 }

@@ -37,15 +37,47 @@ export async function login(ctx: ChatContext, peer: Peer, f: LoginRequest): Prom
 }
 
 export async function resume(ctx: ChatContext, peer: Peer, f: ResumeRequest): Promise<void> {
+  if (f.transfer === true && f.since !== undefined) throw new ParleyError('INVALID', 'A transfer-only session replays no messages: leave out since.');
   const { user, tokenHash } = await ctx.auth.resume(f.token);
-  await startSession(ctx, peer, user, f.token, tokenHash, f.id, f.since);
+  if (f.transfer === true) await startTransferSession(ctx, peer, user, f.token, tokenHash, f.id);
+  else await startSession(ctx, peer, user, f.token, tokenHash, f.id, f.since);
+}
+
+/** Transfer-only connections by token, per server, so a logout closes them too; they are not in the Hub. */
+const transferPeers = new WeakMap<ChatContext, Map<string, Set<Peer>>>();
+
+/**
+ * A connection for file transfers only: it is not in the Hub, so no msg, presence, typing or
+ * read event is queued on it (and none competes with file bytes for its socket), and it does
+ * not count toward the user's presence.
+ */
+async function startTransferSession(ctx: ChatContext, peer: Peer, user: string, token: string, tokenHash: string, id: RequestId): Promise<void> {
+  const rooms = await ctx.store.roomsOf(user);
+  if (!peer.conn.isOpen) return;
+  signOut(ctx, peer);
+  peer.user = user;
+  peer.tokenHash = tokenHash;
+  peer.transferOnly = true;
+  let byToken = transferPeers.get(ctx);
+  if (byToken === undefined) {
+    byToken = new Map();
+    transferPeers.set(ctx, byToken);
+  }
+  let same = byToken.get(tokenHash);
+  if (same === undefined) {
+    same = new Set();
+    byToken.set(tokenHash, same);
+  }
+  same.add(peer);
+  ctx.logger.debug({ user, conn: peer.conn.id }, 'signed in for transfers');
+  peer.conn.send({ t: 'session', id, token, user, rooms });
 }
 
 export async function logout(ctx: ChatContext, peer: Peer, f: LogoutRequest): Promise<void> {
   const tokenHash = peer.tokenHash as string;
   await ctx.auth.logout(tokenHash);
   // Every connection that used the token loses it too.
-  for (const other of ctx.hub.withToken(tokenHash)) {
+  for (const other of [...ctx.hub.withToken(tokenHash), ...(transferPeers.get(ctx)?.get(tokenHash) ?? [])]) {
     if (other !== peer) other.conn.closeWithError('UNAUTHENTICATED', 'This session was signed out.');
   }
   signOut(ctx, peer);
@@ -56,8 +88,16 @@ export async function logout(ctx: ChatContext, peer: Peer, f: LogoutRequest): Pr
 export function signOut(ctx: ChatContext, peer: Peer): void {
   const user = peer.user;
   if (user === undefined) return;
-  const last = ctx.hub.remove(peer);
-  ctx.presence.disconnected(user, last);
+  if (peer.transferOnly) {
+    const byToken = transferPeers.get(ctx);
+    const same = byToken?.get(peer.tokenHash as string);
+    same?.delete(peer);
+    if (same?.size === 0) byToken?.delete(peer.tokenHash as string);
+    peer.transferOnly = undefined;
+  } else {
+    const last = ctx.hub.remove(peer);
+    ctx.presence.disconnected(user, last);
+  }
   peer.user = undefined;
   peer.tokenHash = undefined;
   peer.gates = undefined;

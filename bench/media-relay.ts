@@ -70,7 +70,7 @@ async function signedIn(target: Target, user: string): Promise<{ conn: Connectio
 
 async function transferConn(target: Target, token: string): Promise<Connection> {
   const conn = await Connection.open({ ...target, clientName: 'bench (transfer)' });
-  await conn.request({ t: 'resume', token });
+  await conn.request({ t: 'resume', token, transfer: true });
   return conn;
 }
 

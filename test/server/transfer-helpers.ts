@@ -66,10 +66,10 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A second connection signed in with the same token: what clients use for transfers. */
+/** A second connection signed in with the same token for transfers only: what clients use. */
 export async function transferConnection(server: TestServer, token: string): Promise<Connection> {
   const conn = await connect(server);
-  await conn.request<SessionReply>({ t: 'resume', token });
+  await conn.request<SessionReply>({ t: 'resume', token, transfer: true });
   return conn;
 }
 

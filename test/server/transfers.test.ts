@@ -369,6 +369,39 @@ describe('server: file transfers over real TCP (disk media store)', function () 
     assert.ok(!tb.closed, 'the slow reader was not dropped');
   });
 
+  it('keeps chat events off a transfer-only session, which refuses chat requests and ends with a logout', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    const ta = await transfer(a);
+    const seen: ServerFrame[] = [];
+    ta.on('frame', (f: ServerFrame) => seen.push(f));
+    const data = randomBytes(70_000);
+    const ack = await uploadFile(ta, { room: 'general', stream: Readable.from([data]), size: data.length, name: 'quiet.bin' });
+    // the uploader's chat connection and the room get the file message; the transfer connection only its replies
+    await a.waitFor((f) => f.t === 'msg' && (f as MsgEvent).file?.fileId === ack.file?.fileId);
+    await b.waitFor((f) => f.t === 'msg' && (f as MsgEvent).file?.fileId === ack.file?.fileId);
+    await b.send('general', 'not for the transfer connection');
+    await a.waitFor((f) => f.t === 'msg' && (f as MsgEvent).text === 'not for the transfer connection');
+    await sleep(100);
+    // replies resolve their requests; no event reached the transfer connection
+    assert.deepEqual(
+      seen.map((f) => f.t),
+      [],
+    );
+    await rejectsWith(ta.request({ t: 'send', room: 'general', cid: 'x1', text: 'hi' }), 'FORBIDDEN');
+    await rejectsWith(ta.request({ t: 'history', room: 'general' }), 'FORBIDDEN');
+    await rejectsWith(ta.request({ t: 'resume', token: a.token, transfer: true, since: { general: 0 } }), 'INVALID');
+    // a user whose only connection is a transfer one is not online
+    const solo = await user();
+    const ts = await transfer(solo);
+    solo.close();
+    await b.waitFor((f) => f.t === 'presence' && (f as { changes?: { user: string; status: string }[] }).changes?.some((c) => c.user === solo.user && c.status === 'offline') === true);
+    ts.close();
+    // signing out closes every connection of the token, the transfer-only one too
+    const closed = new Promise<void>((resolve) => ta.once('close', () => resolve()));
+    await a.conn.request({ t: 'logout' });
+    await closed;
+  });
+
   it('serves transfers on the chat connection too', async () => {
     const [a, b] = await Promise.all([user(), user()]);
     const data = randomBytes(70_000);

@@ -107,6 +107,11 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
     // The bundle ran (the panel is its DOM) and the stylesheet applied, both under the CSP.
     assert.equal(await chat.locator('.signed-out').evaluate((el) => getComputedStyle(el).textAlign), 'center');
     assert.match(await chat.locator('.signed-out').innerText(), /signed out/i);
+    // VS Code's cspSource as it is ('self' and its resource host), scripts by nonce alone.
+    const csp = (await chat.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
+    assert.match(csp, /(^|; )style-src 'self' https:\/\/\*\.vscode-cdn\.net(;|$)/, csp);
+    assert.match(csp, /(^|; )script-src 'nonce-[A-Za-z0-9+/=]+'(;|$)/, csp);
+    assert.doesNotMatch(csp, /unsafe-/);
     await shot('signed-out-chat');
     await chat.getByRole('button', { name: 'Register' }).click();
     await wb!.waitForPrompt(/Parley: Register/);

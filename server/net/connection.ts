@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   maxFrame: number;
   outboundBuffer: number;
   logger: Logger;
+  /** Told once the socket closed (after the handler's close). */
+  closed?: (conn: Connection<unknown>) => void;
 }
 
 // Inbound flow control: stop reading while this much work is waiting, read again below the low mark.
@@ -24,10 +26,30 @@ const CLOSE_GRACE_MS = 1000;
 
 let nextId = 1;
 
+// Socket events go to module-level functions that find their Connection on the socket, rather
+// than to closures made per connection: an idle connection should cost as little as possible.
+const OWNER = Symbol('parley.connection');
+type OwnedSocket = Socket & { [OWNER]: Connection<unknown> };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER].onData(chunk);
+}
+
+function onSocketError(this: OwnedSocket, err: Error): void {
+  this[OWNER].onError(err);
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  this[OWNER].onClose();
+}
+
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER].onEnd();
+}
+
 /** One client socket: framing, ordered dispatch, inbound backpressure, bounded outbound queue. */
 export class Connection<C = unknown> {
   readonly id = nextId++;
-  readonly remoteAddress: string;
   readonly outbound: Outbound;
   context!: C;
   /** ms timestamp of the last bytes received, for keepalive. */
@@ -53,19 +75,21 @@ export class Connection<C = unknown> {
     private readonly handler: ConnectionHandler<C>,
     private readonly options: ConnectionOptions,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.decoder = new FrameDecoder(options.maxFrame);
     this.replyHighWater = Math.max(64 * 1024, options.outboundBuffer / 4);
-    this.outbound = new Outbound(socket, options.outboundBuffer, () => this.closeWithError('SLOW_CONSUMER'));
+    this.outbound = new Outbound(socket, options.outboundBuffer, this);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => options.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
-    socket.on('close', () => this.onClose());
-    socket.on('end', () => {
-      // The peer finished sending; finish our side too rather than leave a half-open socket.
-      if (!this.closing) socket.end();
-    });
+    (socket as OwnedSocket)[OWNER] = this as Connection<unknown>;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
     this.context = handler.open(this);
+  }
+
+  /** The peer's address (read from the socket when first needed). */
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? 'unknown';
   }
 
   get isOpen(): boolean {
@@ -144,7 +168,18 @@ export class Connection<C = unknown> {
     this.head = 0;
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal The peer finished sending; finish our side too rather than leave a half-open socket. */
+  onEnd(): void {
+    if (!this.closing) this.socket.end();
+  }
+
+  /** @internal */
+  onError(err: Error): void {
+    this.options.logger.debug({ conn: this.id, err: err.message }, 'socket error');
+  }
+
+  /** @internal */
+  onData(chunk: Buffer): void {
     if (this.closing || this.stopped) return;
     this.lastSeen = Date.now();
     let frames;
@@ -233,7 +268,8 @@ export class Connection<C = unknown> {
     }
   }
 
-  private onClose(): void {
+  /** @internal */
+  onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
@@ -241,5 +277,6 @@ export class Connection<C = unknown> {
     this.queue = [];
     this.head = 0;
     this.handler.close(this);
+    this.options.closed?.(this as Connection<unknown>);
   }
 }

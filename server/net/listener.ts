@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { encodeFrame } from '../../protocol';
 import type { Logger } from '../log';
-import { Connection, type ConnectionHandler } from './connection';
+import { Connection, type ConnectionHandler, type ConnectionOptions } from './connection';
 
 export interface ListenerOptions {
   host: string;
@@ -22,11 +22,14 @@ export class Listener<C> {
   readonly connections = new Set<Connection<C>>();
   private readonly server: net.Server;
   private sweepTimer?: NodeJS.Timeout;
+  /** Shared by every connection: one closure for all of them, not one each. */
+  private readonly connectionOptions: ConnectionOptions;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly handler: ConnectionHandler<C>,
   ) {
+    this.connectionOptions = { ...options, closed: (conn) => this.connections.delete(conn as unknown as Connection<C>) };
     const onSocket = (socket: net.Socket) => this.accept(socket);
     if (options.tls) {
       this.server = tls.createServer(
@@ -61,9 +64,8 @@ export class Listener<C> {
   }
 
   private accept(socket: net.Socket): void {
-    const conn = new Connection<C>(socket, this.handler, this.options);
+    const conn = new Connection<C>(socket, this.handler, this.connectionOptions);
     this.connections.add(conn);
-    socket.once('close', () => this.connections.delete(conn));
   }
 
   /** One timer for all connections: ping the quiet ones, close those silent past 2× the interval. */

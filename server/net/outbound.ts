@@ -10,15 +10,14 @@ export class Outbound {
   private queued = 0;
   private scheduled = false;
   private closed = false;
-  private drainWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] | undefined;
 
+  /** `owner` is closed with SLOW_CONSUMER when the peer falls `cap` bytes behind. */
   constructor(
     private readonly socket: Socket,
     private readonly cap: number,
-    private readonly onOverflow: () => void,
-  ) {
-    socket.on('drain', () => this.wakeDrainWaiters());
-  }
+    private readonly owner: { closeWithError(code: 'SLOW_CONSUMER'): void },
+  ) {}
 
   /** Bytes not yet handed to the kernel: our queue plus the socket's own buffer. */
   get pendingBytes(): number {
@@ -77,7 +76,13 @@ export class Outbound {
     while (!this.closed && this.pendingBytes > bytes) {
       if (this.queued > 0) this.flush();
       if (!this.socket.writableNeedDrain || this.socket.destroyed) return;
-      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      // Listening for 'drain' only while someone waits keeps an idle connection small.
+      if (this.drainWaiters === undefined) {
+        this.drainWaiters = [];
+        this.socket.on('drain', () => this.wakeDrainWaiters());
+      }
+      const waiters = this.drainWaiters;
+      await new Promise<void>((resolve) => waiters.push(resolve));
     }
   }
 
@@ -91,12 +96,12 @@ export class Outbound {
 
   private overflow(): void {
     this.close();
-    this.onOverflow();
+    this.owner.closeWithError('SLOW_CONSUMER');
   }
 
   private wakeDrainWaiters(): void {
     const waiters = this.drainWaiters;
-    if (waiters.length === 0) return;
+    if (waiters === undefined || waiters.length === 0) return;
     this.drainWaiters = [];
     for (const wake of waiters) wake();
   }

@@ -249,6 +249,8 @@ class Thread {
   readonly errorPrefix = Buffer.from('{"t":"error"');
   readonly anyMsgPrefix = Buffer.from('{"t":"msg"');
   clients: RawClient[] = [];
+  /** When the chunk being read arrived. */
+  arrivedAt = 0;
   running = false;
   reported = false;
 
@@ -362,6 +364,8 @@ class RawClient {
   }
 
   private onData(chunk: Buffer): void {
+    // Every frame of a chunk arrived at the same moment: one clock read for all of them.
+    this.thread.arrivedAt = now();
     let buf = chunk;
     if (this.pending !== undefined) {
       buf = Buffer.concat([this.pending, chunk]);
@@ -431,7 +435,7 @@ class RawClient {
   /** `buf` ends (at `end`) with the header's last field, "text":"sender n sentAt"}. */
   private onMsg(seq: number, buf: Buffer, end: number): void {
     const t = this.thread;
-    const at = now();
+    const at = t.arrivedAt;
     // Walk back from the closing quote over "sentAt", "n" and "sender".
     const close = end - 2;
     let i = close - 1;

@@ -249,6 +249,8 @@ class Thread {
   readonly errorPrefix = Buffer.from('{"t":"error"');
   readonly anyMsgPrefix = Buffer.from('{"t":"msg"');
   clients: RawClient[] = [];
+  /** Every socket of the thread reads into this. */
+  readonly readBuffer = Buffer.allocUnsafe(256 * 1024);
   /** When the chunk being read arrived. */
   arrivedAt = 0;
   running = false;
@@ -305,19 +307,31 @@ class RawClient {
     this.senderIndex = spec.index < senders ? spec.index : -1;
     this.expected = (this.senderIndex >= 0 ? senders - 1 : senders) * perSender;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.lost(`socket error: ${err.message}`));
     socket.on('close', () => this.lost('the server closed a connection'));
   }
 
   static open(thread: Thread, spec: ClientSpec): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(thread.setup.target);
+      let client: RawClient | undefined;
+      // Reads land in one buffer per thread, handed straight to the client: no stream machinery
+      // and no allocation per read. What a read leaves of a partial frame is copied out.
+      const socket = net.connect({
+        ...thread.setup.target,
+        onread: {
+          buffer: thread.readBuffer,
+          callback: (n: number, buf: Uint8Array) => {
+            client?.onData(Buffer.from(buf.buffer, buf.byteOffset, n), true);
+            return true;
+          },
+        },
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        const client = new RawClient(thread, spec, socket);
-        client.onSession = (err) => (err ? reject(err) : resolve(client));
+        const opened = new RawClient(thread, spec, socket);
+        client = opened;
+        opened.onSession = (err) => (err ? reject(err) : resolve(opened));
         socket.write(
           Buffer.concat([
             frame(JSON.stringify({ t: 'hello', id: 1, v: PROTOCOL_VERSION, client: 'parley-bench' })),
@@ -363,7 +377,8 @@ class RawClient {
     this.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
   }
 
-  private onData(chunk: Buffer): void {
+  /** `reused`: the chunk's memory is read into again after this call. */
+  onData(chunk: Buffer, reused: boolean): void {
     // Every frame of a chunk arrived at the same moment: one clock read for all of them.
     this.thread.arrivedAt = now();
     let buf = chunk;
@@ -380,7 +395,7 @@ class RawClient {
       this.onFrame(buf, headerStart, headerStart + buf.readUInt32BE(off + 4));
       off = end;
     }
-    if (off < buf.length) this.pending = buf.subarray(off);
+    if (off < buf.length) this.pending = reused && buf === chunk ? Buffer.from(buf.subarray(off)) : buf.subarray(off);
     if (this.senderIndex >= 0 && this.thread.running) this.pump();
     this.thread.checkDone();
   }

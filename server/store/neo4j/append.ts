@@ -14,20 +14,21 @@ export function newMessageIds(count: number): string[] {
   return ids;
 }
 
-// One statement per append batch. For each room of the batch, in id order (so two batches cannot
-// deadlock): writing a throwaway property takes the room's write lock, and only then are lastSeq and
-// the earlier copies of the batch's (from, cid) pairs read, so both see everything committed before.
-// (`SET r.lastSeq = r.lastSeq + n` would read before locking and lose updates.) The messages not
-// sent before get lastSeq + 1, + 2, … in batch order, with their relationships, and lastSeq moves on.
-// Only what the caller cannot know comes back: each room's base seq, how many messages were
-// created, and the earlier copies of repeated sends.
-const APPEND = `
-  UNWIND $groups AS g
-  MATCH (r:Room {id: g.room})
-  SET r._lock = true
-  REMOVE r._lock
-  WITH r, g
-  CALL (g) {
+// One statement per append batch. The batch's senders and DM partners are looked up once ($users;
+// messages refer to them by position). Then, for each room of the batch in id order (so two
+// batches cannot deadlock), writing a throwaway property takes the room's write lock, and only then
+// are lastSeq and (with `lookup`) the earlier copies of the batch's (from, cid) pairs read, so both
+// see everything committed before. (`SET r.lastSeq = r.lastSeq + n` would read before locking and
+// lose updates.) The messages not sent before get lastSeq + 1, + 2, … in batch order, with their
+// relationships, and lastSeq moves on. Only what the caller cannot know comes back: each room's
+// base seq, how many messages were created, and the earlier copies of repeated sends.
+//
+// Resends are rare, so the first attempt skips the lookup (one index seek per message): a (from,
+// cid) stored before then fails the uniqueness constraint, nothing is stored, and the batch runs
+// again with the lookup.
+function appendQuery(lookup: boolean): string {
+  const find = lookup
+    ? `CALL (g) {
     UNWIND g.msgs AS k
     OPTIONAL MATCH (o:Message {from: k.from, cid: k.cid})
     OPTIONAL MATCH (o)-[:ATTACHES]->(of:File)
@@ -35,18 +36,26 @@ const APPEND = `
     RETURN collect(CASE WHEN o IS NULL THEN k END) AS fresh,
            collect(CASE WHEN o IS NULL THEN null
                         ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet}, f: of {.*}} END) AS found
-  }
-  WITH r, g, fresh, found, r.lastSeq AS base
+  }`
+    : 'WITH us, r, g, g.msgs AS fresh, [] AS found';
+  return `
+  WITH [name IN $users | head(COLLECT { MATCH (u:User {name: name}) RETURN u })] AS us
+  UNWIND $groups AS g
+  MATCH (r:Room {id: g.room})
+  SET r._lock = true
+  REMOVE r._lock
+  WITH us, r, g
+  ${find}
+  WITH us, r, g, fresh, found, r.lastSeq AS base
   SET r.lastSeq = base + size(fresh)
-  WITH r, g, fresh, found, base
-  CALL (r, fresh, base) {
+  WITH us, r, g, fresh, found, base
+  CALL (us, r, fresh, base) {
     UNWIND range(0, size(fresh) - 1) AS j
-    WITH r, fresh[j] AS m, base + 1 + j AS seq
-    MATCH (u:User {name: m.from})
+    WITH r, fresh[j] AS m, base + 1 + j AS seq, us
+    WITH r, m, seq, us[m.u] AS u, us[m.t] AS to
+    WHERE u IS NOT NULL
     CREATE (u)-[:SENT]->(x:Message {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
                                     text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
-    WITH m, x
-    OPTIONAL MATCH (to:User {name: m.to})
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
     WITH m, x
     FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
@@ -57,6 +66,10 @@ const APPEND = `
     RETURN count(x) AS created
   }
   RETURN g.room AS room, base, size(fresh) AS fresh, created, found`;
+}
+
+const APPEND_NEW = appendQuery(false);
+const APPEND_LOOKUP = appendQuery(true);
 
 // Writing a throwaway property takes each room's write lock (in id order, so two batches cannot
 // deadlock); collect() finishes the locking before lastSeq is read. Used by importMessages.
@@ -100,11 +113,12 @@ interface AppendRow {
 
 /**
  * The body of one write transaction (re-run as a whole by the driver on transient failures): one
- * statement locks the batch's rooms in id order, looks up (from, cid) pairs sent before, creates
+ * statement locks the batch's rooms in id order, looks up (from, cid) pairs sent before (unless
+ * `lookup` is false: then one of them fails the transaction with a constraint violation), creates
  * the rest with consecutive seqs and moves each room's lastSeq. `ids[i]` is the msgId reserved for
  * batch[i].
  */
-export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], ids: string[]): Promise<AppendResult[]> {
+export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], ids: string[], lookup = true): Promise<AppendResult[]> {
   // The first occurrence of each (from, cid) in the batch goes to the store; later ones repeat it.
   const firstOf = new Map<string, number>();
   const byRoom = new Map<string, number[]>();
@@ -117,9 +131,23 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
     else byRoom.set(m.room, [i]);
   });
   const roomIds = [...byRoom.keys()].sort();
-  const groups = roomIds.map((room) => ({ room, msgs: (byRoom.get(room) ?? []).map((i) => toParams(batch[i], i, ids[i])) }));
+  const users = new Map<string, number>();
+  const user = (name: string | null) => {
+    if (name === null) return null;
+    let at = users.get(name);
+    if (at === undefined) users.set(name, (at = users.size));
+    return int(at);
+  };
+  const groups = roomIds.map((room) => ({
+    room,
+    msgs: (byRoom.get(room) ?? []).map((i) => {
+      const { to, ...params } = toParams(batch[i], i, ids[i]);
+      return { ...params, u: user(batch[i].from), t: user(to as string | null) };
+    }),
+  }));
 
-  const rows = (await tx.run<AppendRow>(APPEND, { groups })).records.map((r) => r.toObject());
+  const query = lookup ? APPEND_LOOKUP : APPEND_NEW;
+  const rows = (await tx.run<AppendRow>(query, { groups, users: [...users.keys()] })).records.map((r) => r.toObject());
   const missing = roomIds.filter((id) => !rows.some((r) => r.room === id));
   if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
 

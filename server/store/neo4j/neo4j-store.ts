@@ -266,13 +266,14 @@ export class Neo4jStore implements Store {
 
   private async appendNow(batch: NewMessage[]): Promise<AppendResult[]> {
     const ids = newMessageIds(batch.length);
-    // The same (from, cid) racing in from another transaction into another room trips the
-    // uniqueness constraint; run again and it is found as the duplicate it is.
+    // The first attempt does not look for earlier copies of (from, cid): a resend, or the same
+    // (from, cid) racing in from another transaction, trips the uniqueness constraint instead, and
+    // the next attempt finds it as the duplicate it is.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.write((tx) => appendInTx(tx, batch, ids));
+        return await this.write((tx) => appendInTx(tx, batch, ids, attempt > 1));
       } catch (err) {
-        if (!isConstraintFailure(err) || attempt === 3) throw err;
+        if (!isConstraintFailure(err) || attempt === 4) throw err;
       }
     }
   }

@@ -95,13 +95,19 @@ parentPort.on('message', ([id, a, n]) => {
 });
 `;
 
-/** One hashing thread per nice value in use; started on first use, restarted if it dies. */
+/**
+ * One hashing thread per nice value in use; started on first use, restarted if it dies. Hashes
+ * go to it only once it runs: until then (and wherever no worker thread can start) they are
+ * computed in the calling thread, so a platform without worker threads loses nothing.
+ */
 class HashThread {
   private static readonly threads = new Map<number, HashThread>();
   private readonly worker: Worker;
   private readonly hashes = new Map<number, ThreadHash>();
   private nextId = 1;
   private dead = false;
+  online = false;
+  readonly started: Promise<boolean>;
 
   static get(nice: number): HashThread {
     let thread = HashThread.threads.get(nice);
@@ -114,9 +120,17 @@ class HashThread {
 
   private constructor(nice: number) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: nice > 0 && canLowerThreadPriority() ? nice : 0 } });
-    // an idle hashing thread never keeps a process alive
-    this.worker.unref();
     this.worker.on('message', ([id, value]: [number, number | string]) => this.hashes.get(id)?.reply(value));
+    this.started = new Promise((resolve) => {
+      this.worker.once('online', () => {
+        this.online = true;
+        // An idle hashing thread never keeps a process alive (starting, it does: someone may
+        // wait for it). After the listeners: adding a 'message' listener refs the worker again.
+        if (this.hashes.size === 0) this.worker.unref();
+        resolve(true);
+      });
+      this.worker.once('exit', () => resolve(false));
+    });
     this.worker.on('error', (err) => this.died(err));
     this.worker.on('exit', (code) => this.died(new Error(`the hashing thread exited with code ${code}`)));
   }
@@ -141,6 +155,8 @@ class HashThread {
   private died(err: Error): void {
     if (this.dead) return;
     this.dead = true;
+    // a thread that never ran will not run next time either
+    if (!this.online) threadsWork = false;
     for (const hash of [...this.hashes.values()]) hash.fail(err);
     this.hashes.clear();
   }
@@ -166,8 +182,8 @@ class ThreadHash implements StreamHash {
   private ended = false;
   private digestAsked = false;
 
-  constructor(nice: number) {
-    this.thread = HashThread.get(nice);
+  constructor(thread: HashThread) {
+    this.thread = thread;
     this.id = this.thread.open(this);
     this.thread.post([this.id, this.ring.buffer as SharedArrayBuffer]);
   }
@@ -289,11 +305,25 @@ let threadsWork = true;
  */
 export function streamHash(expectedBytes: number, options: { nice?: number } = {}): StreamHash {
   if (expectedBytes < THREAD_HASH_MIN_BYTES || !threadsWork) return new LocalHash();
+  const thread = hashThread(options.nice ?? 0);
+  return thread?.online ? new ThreadHash(thread) : new LocalHash();
+}
+
+/**
+ * Starts the hashing thread for `nice` ahead of the first large transfer; resolves with whether
+ * it runs. Transfers work without calling this: the first ones then hash in this thread.
+ */
+export function startHashThread(nice = 0): Promise<boolean> {
+  return hashThread(nice)?.started ?? Promise.resolve(false);
+}
+
+function hashThread(nice: number): HashThread | undefined {
+  if (!threadsWork) return undefined;
   try {
-    return new ThreadHash(options.nice ?? 0);
+    return HashThread.get(nice);
   } catch {
     threadsWork = false;
-    return new LocalHash();
+    return undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import type { ChatContext } from '../chat/context';
 import type { ChatHandlers } from '../chat/handlers';
 import type { Peer } from '../chat/peer';
 import { contentKey, type MediaStore } from '../media/media-store';
+import { SERVER_HASH_NICE, startHashThread } from '../media/thread-hash';
 import { Download } from './download';
 import { displayName } from './file-name';
 import { FiledMedia } from './filed-media';
@@ -42,6 +43,8 @@ class PeerTransfers {
  * connection (clients use a second one, so chat frames never wait behind file bytes).
  */
 export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, media: MediaStore): void {
+  // ready before the first large upload, which would otherwise hash on the main thread
+  void startHashThread(SERVER_HASH_NICE);
   const byPeer = new WeakMap<Peer, PeerTransfers>();
   const filedMedia = new FiledMedia(media, ctx.logger);
   const transfersOf = (peer: Peer): PeerTransfers => {

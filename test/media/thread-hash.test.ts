@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { THREAD_HASH_MIN_BYTES, streamHash } from '../../server/media/thread-hash';
+import * as path from 'node:path';
+import { THREAD_HASH_MIN_BYTES, startHashThread, streamHash } from '../../server/media/thread-hash';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -24,6 +26,10 @@ async function hashInPieces(data: Buffer, piece: number, reuse = false): Promise
 }
 
 describe('media: stream hash (worker thread for large transfers)', () => {
+  before(async () => {
+    assert.equal(await startHashThread(), true, 'the hashing thread runs here');
+  });
+
   it('matches crypto for small, large, odd-sized and reused chunks', async function () {
     this.timeout(60_000);
     const small = randomBytes(1000);
@@ -44,6 +50,22 @@ describe('media: stream hash (worker thread for large transfers)', () => {
     dropped.dispose();
     assert.deepEqual(await digests, data.map(sha256));
     await assert.rejects(dropped.digest());
+  });
+
+  it('never keeps a process alive, before or after its thread ran', function () {
+    this.timeout(60_000);
+    const module = JSON.stringify(path.join(__dirname, '../../server/media/thread-hash.ts'));
+    for (const code of [
+      // a large hash while the thread is still starting (hashed in this thread)
+      `const { streamHash } = require(${module}); const h = streamHash(8 << 20); h.update(Buffer.alloc(1 << 20)); h.digest().then((d) => console.log(d));`,
+      // a hash on the thread
+      `const { streamHash, startHashThread } = require(${module}); startHashThread().then(() => { const h = streamHash(8 << 20); h.update(Buffer.alloc(1 << 20)); return h.digest(); }).then((d) => console.log(d));`,
+    ]) {
+      const run = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.signal, null, 'the process exited by itself');
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stdout.trim(), sha256(Buffer.alloc(1 << 20)));
+    }
   });
 
   it('hashes an empty transfer', async () => {

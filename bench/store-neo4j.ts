@@ -1,11 +1,11 @@
-// Persisted ingest on Neo4j next to SQLite, and history page latency from a big Neo4j room.
+// Persisted ingest on Neo4j next to SQLite, and history page latency from a big room on both.
 // Usage: npx tsx bench/store-neo4j.ts [--batches 1,16,64,256] [--seconds 15] [--max-messages 50000]
 //          [--warmup-seconds 60] [--history-rows 1000000] [--load-batch 10000] [--load-minutes 60]
 //          [--samples 1000] [--inflight 1] [--uri bolt://… (a running Neo4j to use)] [--neo4j-pid PID]
-//          [--data DIR] [--out results.json]
+//          [--data DIR] [--sqlite-data DIR] [--out results.json]
 // Starts its own Neo4j (scripts/services/neo4j.mjs) unless --uri is given. One Neo4j serves the
 // whole run: the big history room is loaded first (kept in --data and reused by later runs),
-// then the JVM is warmed up (a cold JIT on a busy machine is ten times slower), then each ingest
+// (the SQLite one likewise in --sqlite-data), then the JVM is warmed up (a cold JIT on a busy machine is ten times slower), then each ingest
 // run writes fresh rooms, deleted afterwards, so ingest happens into a store that is not empty.
 // Each ingest run also reports where the time goes: Neo4j's CPU (from /proc, for the Neo4j this
 // bench started or --neo4j-pid), this process's CPU (driver and store code), and the rest of the
@@ -37,6 +37,7 @@ const loadMinutes = Number(arg('load-minutes', '60'));
 const samples = Number(arg('samples', '1000'));
 const givenUri = arg('uri', '');
 const keptDir = arg('data', '');
+const keptSqliteDir = arg('sqlite-data', '');
 const out = arg('out', '');
 const inflight = Number(arg('inflight', '1'));
 let neo4jPid = Number(arg('neo4j-pid', '0'));
@@ -281,6 +282,22 @@ async function history(store: Store): Promise<Record<string, unknown>> {
   };
 }
 
+/** The same big room and history timings on SQLite (kept in --sqlite-data between runs). */
+async function sqliteHistory(): Promise<Record<string, unknown>> {
+  const dir = keptSqliteDir || (await mkdtemp(path.join(tmpdir(), 'parley-bench-sqlite-big-')));
+  const file = new SqliteStore({ dataDir: dir });
+  await file.init();
+  try {
+    for (const name of USER_NAMES) await file.createUser({ name, passwordHash: 'x', createdAt: 0 });
+    const loaded = await prepareHistory(file);
+    if (loaded) log(`sqlite loaded: ${JSON.stringify(loaded)}`);
+    return { load: loaded, ...(await history(file)) };
+  } finally {
+    await file.close();
+    if (!keptSqliteDir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     bench: 'store-neo4j',
@@ -308,8 +325,11 @@ async function main(): Promise<void> {
     await warmUp(store, server.uri);
     result.ingest = await ingestAll(store, server.uri);
     if (historyRows > 0) {
-      result.history = { load: loaded, ...(await history(store)) };
-      log(`history: ${JSON.stringify(result.history)}`);
+      const onGraph = { load: loaded, ...(await history(store)) };
+      log(`neo4j history: ${JSON.stringify(onGraph)}`);
+      const onFile = await sqliteHistory();
+      log(`sqlite history: ${JSON.stringify(onFile)}`);
+      result.history = { neo4j: onGraph, sqlite: onFile };
     }
   } finally {
     await store.close();

@@ -14,6 +14,7 @@ import {
   toRoom,
   toUser,
   type FileProps,
+  type MessageColumns,
   type MessageProps,
   type RoomProps,
   type UserProps,
@@ -415,13 +416,20 @@ export class Neo4jStore implements Store {
   }
 }
 
-interface MessageRow {
-  m: MessageProps;
-  f: FileProps | null;
-}
+type MessageRow = MessageColumns;
 
 function rowMessage(row: Row<MessageRow>): ChatMessage {
-  return toMessage(row.get('m'), row.get('f'));
+  const m: MessageProps = {
+    id: row.get('id'),
+    room: row.get('room'),
+    seq: row.get('seq'),
+    ts: row.get('ts'),
+    from: row.get('sender'),
+    cid: row.get('cid'),
+    text: row.get('text'),
+    snippet: row.get('snippet'),
+  };
+  return toMessage(m, row.get('f'));
 }
 
 interface RoomInfoRow {

@@ -11,7 +11,7 @@ export function int(value: number): number | ReturnType<typeof neo4j.int> {
   return Number.isSafeInteger(value) ? neo4j.int(value) : value;
 }
 
-/** Message properties as projected by MESSAGE_FIELDS. */
+/** Message properties as read back by append (earlier copies of a resend). */
 export interface MessageProps {
   id: string;
   room: string;
@@ -35,8 +35,25 @@ export interface FileProps {
   ts: number;
 }
 
-/** Cypher projection of a message `m` and its attached file `f` (null when none). */
-export const MESSAGE_FIELDS = 'm {.id, .room, .seq, .ts, .from, .cid, .text, .snippet} AS m, f {.*} AS f';
+/**
+ * Cypher projection of a message `m` and its attached file `f` (null when none): one column per
+ * property rather than a map, so a page of messages does not repeat the property names in every row.
+ */
+export const MESSAGE_FIELDS =
+  'm.id AS id, m.room AS room, m.seq AS seq, m.ts AS ts, m.from AS sender, m.cid AS cid, m.text AS text, m.snippet AS snippet, f {.*} AS f';
+
+/** A row projected by MESSAGE_FIELDS. */
+export interface MessageColumns {
+  id: string;
+  room: string;
+  seq: number;
+  ts: number;
+  sender: string;
+  cid: string;
+  text: string | null;
+  snippet: string | null;
+  f: FileProps | null;
+}
 
 /** Absent fields are left out rather than set to undefined, so messages compare and serialise cleanly. */
 export function toMessage(m: MessageProps, f: FileProps | null | undefined): ChatMessage {

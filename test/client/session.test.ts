@@ -278,6 +278,7 @@ describe('client/session', () => {
     const transfer = await c.openTransferConnection();
     assert.equal(chat.resumes.at(-1)?.token, 'tok-alice_1');
     assert.equal(chat.resumes.at(-1)?.since, undefined);
+    assert.equal(chat.resumes.at(-1)?.transfer, true, 'a transfer-only session');
     transfer.close();
   });
 });

@@ -203,22 +203,36 @@ interface Latency {
   p50: number;
   p99: number;
   max: number;
+  /** Mean CPU per call in ms: this process (driver, store code), and Neo4j's when known. */
+  clientCpuMs: number;
+  serverCpuMs?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function time(count: number, op: () => Promise<unknown>): Promise<Latency> {
+async function time(count: number, op: () => Promise<unknown>, serverPid = 0): Promise<Latency> {
   for (let i = 0; i < Math.min(50, count); i++) await op();
   const ms: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const server0 = processCpu(serverPid);
   for (let i = 0; i < count; i++) {
     const t0 = process.hrtime.bigint();
     await op();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
+  const cpu = process.cpuUsage(cpu0);
+  const server1 = processCpu(serverPid);
   ms.sort((a, b) => a - b);
-  return { p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), max: round(ms[ms.length - 1]) };
+  const latency: Latency = {
+    p50: round(percentile(ms, 50)),
+    p99: round(percentile(ms, 99)),
+    max: round(ms[ms.length - 1]),
+    clientCpuMs: round((cpu.user + cpu.system) / 1000 / count),
+  };
+  if (server0 !== undefined && server1 !== undefined) latency.serverCpuMs = round(((server1 - server0) * 1000) / count);
+  return latency;
 }
 
 /**
@@ -270,15 +284,15 @@ async function prepareHistory(store: Store) {
   return load(store, have);
 }
 
-async function history(store: Store): Promise<Record<string, unknown>> {
+async function history(store: Store, serverPid = 0): Promise<Record<string, unknown>> {
   const have = await store.lastSeq('big');
   log(`room big holds ${have} messages; timing history pages`);
   const randomBefore = () => 201 + Math.floor(random() * Math.max(1, have - 200));
   return {
     roomMessages: have,
-    history200Newest: await time(samples, () => store.history('big', { limit: 200 })),
-    history200RandomBefore: await time(samples, () => store.history('big', { before: randomBefore(), limit: 200 })),
-    since200: await time(samples, () => store.since('big', randomBefore(), 200)),
+    history200Newest: await time(samples, () => store.history('big', { limit: 200 }), serverPid),
+    history200RandomBefore: await time(samples, () => store.history('big', { before: randomBefore(), limit: 200 }), serverPid),
+    since200: await time(samples, () => store.since('big', randomBefore(), 200), serverPid),
   };
 }
 
@@ -325,7 +339,7 @@ async function main(): Promise<void> {
     await warmUp(store, server.uri);
     result.ingest = await ingestAll(store, server.uri);
     if (historyRows > 0) {
-      const onGraph = { load: loaded, ...(await history(store)) };
+      const onGraph = { load: loaded, ...(await history(store, neo4jPid)) };
       log(`neo4j history: ${JSON.stringify(onGraph)}`);
       const onFile = await sqliteHistory();
       log(`sqlite history: ${JSON.stringify(onFile)}`);

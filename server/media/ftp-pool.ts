@@ -46,10 +46,16 @@ export class FtpPool {
     return { open: this.count, idle: this.idle.length, waiting: this.waiters.length };
   }
 
-  async acquire(): Promise<Client> {
-    const deadline = Date.now() + this.options.acquireTimeoutMs;
+  /**
+   * A logged-in client. With a signal the call waits for a free one until the signal aborts
+   * (rejecting with its reason), for callers that hold a connection as long as a transfer lasts;
+   * without one it waits at most `acquireTimeoutMs`.
+   */
+  async acquire(signal?: AbortSignal): Promise<Client> {
+    const deadline = signal === undefined ? Date.now() + this.options.acquireTimeoutMs : Infinity;
     for (;;) {
       if (this.closed) throw new PoolClosedError();
+      signal?.throwIfAborted();
       const idle = this.takeIdle();
       if (idle) return idle;
       if (this.count < this.options.size) {
@@ -68,7 +74,7 @@ export class FtpPool {
           throw err;
         }
       }
-      const handed = await this.wait(deadline);
+      const handed = await this.wait(deadline, signal);
       if (handed) return handed;
     }
   }
@@ -110,24 +116,39 @@ export class FtpPool {
     this.waiters.shift()?.wake();
   }
 
-  private wait(deadline: number): Promise<Client | undefined> {
+  private wait(deadline: number, signal?: AbortSignal): Promise<Client | undefined> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const leave = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new PoolTimeoutError(this.options.acquireTimeoutMs));
-      }, Math.max(0, deadline - Date.now()));
+      };
+      const timer =
+        deadline === Infinity
+          ? undefined
+          : setTimeout(() => {
+              leave();
+              signal?.removeEventListener('abort', onAbort);
+              reject(new PoolTimeoutError(this.options.acquireTimeoutMs));
+            }, Math.max(0, deadline - Date.now()));
+      const onAbort = () => {
+        clearTimeout(timer);
+        leave();
+        reject(signal?.reason);
+      };
       const waiter: Waiter = {
         wake: (client) => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve(client);
         },
         fail: (err) => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           reject(err);
         },
       };
       this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -140,12 +140,17 @@ export class FtpMediaStore implements MediaStore {
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     const tmp = posix.join(this.tmpDir, tempName());
-    const onAbort = () => source.destroy(signal?.reason);
+    const onAbort = () => {
+      // an upload may be cancelled before a connection was free, with nothing reading the source yet
+      if (source.listenerCount('error') === 0) source.on('error', () => {});
+      source.destroy(signal?.reason);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     let copy: CleanCopy | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
-        const client = await this.acquire('put');
+        // an upload that can be cancelled waits for a free connection as long as it takes
+        const client = await this.acquire('put', signal);
         copy ??= cleanCopy(source);
         try {
           await client.uploadFrom(copy.body, tmp);
@@ -349,11 +354,12 @@ export class FtpMediaStore implements MediaStore {
     }
   }
 
-  private async acquire(op: string): Promise<Client> {
+  private async acquire(op: string, signal?: AbortSignal): Promise<Client> {
     this.checkOpen();
     try {
-      return await this.pool.acquire();
+      return await this.pool.acquire(signal);
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       if (err instanceof PoolClosedError) throw closedError();
       throw this.unavailable(op, err);
     }

@@ -43,6 +43,10 @@ export interface MediaStore {
 }
 
 export interface PutOptions {
+  /**
+   * Aborts the put. With a signal, a backend with a bounded set of connections (FTP) waits for
+   * a free one until the signal aborts; without one, only a bounded time.
+   */
   signal?: AbortSignal;
 }
 

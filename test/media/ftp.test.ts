@@ -214,6 +214,31 @@ describe('FTP media store against vsftpd', function () {
       assert.deepEqual(await store.stat(key), { size: data.length });
     });
 
+    it('lets a cancellable upload wait for a free connection past the acquire timeout, until cancelled', async () => {
+      const { store } = await opened({ poolSize: 1, acquireTimeoutMs: 300 });
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const data = randomBytes(16 * MiB);
+      const key = keyOf(data);
+      await store.put(key, Readable.from([data]));
+      // an unread download holds the only connection, for longer than acquireTimeoutMs
+      const held = await store.get(key);
+      const next = randomBytes(MiB);
+      const staged = store.stage(Readable.from([next]), { signal: new AbortController().signal });
+      await pause(800);
+      held.destroy();
+      await (await staged).commit(keyOf(next));
+      assert.deepEqual(await store.stat(keyOf(next)), { size: next.length });
+      // cancelled while waiting: rejects with its reason, and the pool serves the next call
+      const heldAgain = await store.get(key);
+      const cancel = new AbortController();
+      const cancelled = store.stage(Readable.from([randomBytes(1000)]), { signal: cancel.signal });
+      await pause(100);
+      cancel.abort(new Error('cancelled by the uploader'));
+      await assert.rejects(cancelled, /cancelled by the uploader/);
+      heldAgain.destroy();
+      assert.deepEqual(await store.stat(key), { size: data.length });
+    });
+
     it('serves more concurrent calls than connections', async () => {
       const { store } = await opened({ poolSize: 2 });
       const blobs = Array.from({ length: 10 }, () => randomBytes(200_000));

@@ -4,6 +4,9 @@ import { dmRoomId, encodeFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
 import { Client, RawSocket, signIn, sleep } from './chat-helpers';
 
+// Generous: the point is that the healthy pair keeps chatting, on a machine that may be busy.
+const ROUND_TRIP_BOUND_MS = 10_000;
+
 /** Two users exchanging DMs; returns the slowest round trip in ms. Throws if any exchange fails. */
 async function pingPong(a: Client, b: Client, rounds: number, tag: string): Promise<number> {
   const room = dmRoomId(a.user, b.user);
@@ -12,7 +15,7 @@ async function pingPong(a: Client, b: Client, rounds: number, tag: string): Prom
     const started = Date.now();
     const text = `${tag}-${i}`;
     await a.send(room, text);
-    await b.waitFor((f) => f.t === 'msg' && f.room === room && (f as { text?: string }).text === text, 5000, text);
+    await b.waitFor((f) => f.t === 'msg' && f.room === room && (f as { text?: string }).text === text, ROUND_TRIP_BOUND_MS, text);
     worst = Math.max(worst, Date.now() - started);
   }
   return worst;
@@ -50,7 +53,7 @@ describe('server: one bad connection never hurts the others', function () {
     })();
     try {
       const worst = await pingPong(a, b, 30, 'garbage');
-      assert.ok(worst < 5000, `a round trip took ${worst} ms`);
+      assert.ok(worst < ROUND_TRIP_BOUND_MS, `a round trip took ${worst} ms`);
     } finally {
       stop = true;
       await garbage;
@@ -73,7 +76,7 @@ describe('server: one bad connection never hurts the others', function () {
     })();
     try {
       const worst = await pingPong(a, b, 30, 'flood');
-      assert.ok(worst < 5000, `a round trip took ${worst} ms`);
+      assert.ok(worst < ROUND_TRIP_BOUND_MS, `a round trip took ${worst} ms`);
     } finally {
       stop = true;
       await flood;
@@ -103,10 +106,12 @@ describe('server: one bad connection never hurts the others', function () {
       30_000,
       'slow consumer offline',
     );
+    // The flood has done its job once the slow socket is dropped; more would only load the machine.
+    let done = false;
+    void offline.then(() => (done = true), () => undefined);
     // Several senders, so the per-user rate limit does not slow the fill-up.
     const senders = await Promise.all(Array.from({ length: 4 }, () => signIn(server)));
     const big = 'x'.repeat(16_000);
-    let done = false;
     const pump = Promise.all(
       senders.map(async (sender) => {
         let sent = 0;
@@ -119,7 +124,7 @@ describe('server: one bad connection never hurts the others', function () {
     try {
       const worst = await pingPong(a, b, 20, 'slow');
       await offline;
-      assert.ok(worst < 5000, `a round trip took ${worst} ms`);
+      assert.ok(worst < ROUND_TRIP_BOUND_MS, `a round trip took ${worst} ms`);
       assert.ok(
         server.logs.some((l) => l.code === 'SLOW_CONSUMER'),
         'the server did not report dropping a slow consumer',

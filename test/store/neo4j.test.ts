@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { GENERAL_ROOM, ParleyError, dmRoomId } from '../../protocol';
 import { Neo4jStore, graphQueries } from '../../server/store/neo4j';
+import { appendInTx, newMessageIds } from '../../server/store/neo4j/append';
 import { toLuceneQuery } from '../../server/store/neo4j/lucene-query';
 import { searchExtra } from '../../server/store/neo4j/records';
 import type { NewMessage, Store } from '../../server/store/store';
@@ -157,6 +158,48 @@ describe('Neo4j store', function () {
       assert.deepEqual(talk.map((r) => `${r.from}>${r.to}: ${r.text}`), ['xavier>yvonne: x to y 1', 'yvonne>xavier: y to x 1', 'xavier>yvonne: x to y 2']);
       const busiest = await rows(graphQueries.BUSIEST_ROOMS, { limit: neo4j.int(2) });
       assert.deepEqual(busiest, [{ room: GENERAL_ROOM, kind: 'group', messages: 4, members: 3 }, { room: xy, kind: 'dm', messages: 3, members: 2 }]);
+    });
+
+    it('recognises resends mixed into a batch of new messages across rooms', async () => {
+      for (const name of ['writer1', 'writer2']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      await store.createRoom({ id: 'side', kind: 'group', name: 'side', createdAt: 1 }, ['writer1', 'writer2']);
+      const [a, b] = await store.append([
+        { room: GENERAL_ROOM, from: 'writer1', cid: 'old-1', ts: 1, text: 'first' },
+        { room: 'side', from: 'writer2', cid: 'old-2', ts: 2, text: 'second' },
+      ]);
+      const results = await store.append([
+        { room: 'side', from: 'writer1', cid: 'new-1', ts: 3, text: 'n1' },
+        { room: GENERAL_ROOM, from: 'writer2', cid: 'old-2', ts: 4, text: 'resent into another room' },
+        { room: GENERAL_ROOM, from: 'writer2', cid: 'new-2', ts: 5, text: 'n2' },
+        { room: 'side', from: 'writer1', cid: 'old-1', ts: 6, text: 'resent' },
+        { room: 'side', from: 'writer2', cid: 'new-3', ts: 7, text: 'n3' },
+      ]);
+      assert.deepEqual(results.map((r) => r.duplicate), [false, true, false, true, false]);
+      assert.deepEqual(results[1].message, b.message);
+      assert.deepEqual(results[3].message, a.message);
+      assert.deepEqual(results.map((r) => `${r.message.room}:${r.message.seq}`), ['side:2', 'side:1', `${GENERAL_ROOM}:2`, `${GENERAL_ROOM}:1`, 'side:3']);
+      assert.equal(await store.lastSeq(GENERAL_ROOM), 2);
+      assert.equal(await store.lastSeq('side'), 3);
+      assert.deepEqual(await rows('MATCH (m:Message) RETURN count(m) AS n'), [{ n: 5 }]);
+    });
+
+    it('recognises its own earlier commit when a transaction is run again with the same msgIds', async () => {
+      await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+      const batch = [msg(GENERAL_ROOM, 'writer1', 'one'), msg(GENERAL_ROOM, 'writer1', 'two')];
+      const ids = newMessageIds(batch.length);
+      const session = driver.session();
+      try {
+        const first = await session.executeWrite((tx) => appendInTx(tx, batch, ids, false));
+        // As after a reply lost on the way back: the attempt without the lookup is refused…
+        await assert.rejects(session.executeWrite((tx) => appendInTx(tx, batch, ids, false)), /already exists|ConstraintValidation/i);
+        // …and the one with it finds the stored copies as this batch's own, not as resends.
+        const again = await session.executeWrite((tx) => appendInTx(tx, batch, ids, true));
+        assert.deepEqual(again, first);
+        assert.deepEqual(again.map((r) => r.duplicate), [false, false]);
+      } finally {
+        await session.close();
+      }
+      assert.equal(await store.lastSeq(GENERAL_ROOM), 2);
     });
 
     it('keeps one gap-free sequence when two store instances write the same room', async () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { ParleyError } from '../../protocol';
 import { openStore, type Store } from '../../server/store';
 import { matchExpression, toFtsQuery } from '../../server/store/sqlite/fts-query';
+import { RESET_WAL_BYTES, WAL_SIZE_LIMIT_BYTES } from '../../server/store/sqlite/checkpointer';
 import { SCHEMA_VERSION } from '../../server/store/sqlite/schema';
 import { storeContract } from './contract';
 
@@ -138,6 +139,70 @@ describe('SQLite store specifics', () => {
     } finally {
       db.close();
     }
+  });
+
+  describe('WAL size', () => {
+    const walFile = () => path.join(fx.dataDir, 'parley.db-wal');
+    const walSize = async () => (await stat(walFile()).catch(() => ({ size: 0 }))).size;
+    // About 100 bytes, as in a chat; every one-message commit still writes several pages.
+    const line = (i: number) => ({ room: 'general', from: 'writer1', cid: `s${i}`, ts: i, text: `steady message ${i} ${'x'.repeat(80)}` });
+    /** One-message commits from `from` on; returns the largest WAL file seen after any of them. */
+    const commitOneByOne = async (store: Store, from: number, count: number) => {
+      let largest = 0;
+      for (let i = from; i < from + count; i++) {
+        await store.append([line(i)]);
+        largest = Math.max(largest, await walSize());
+      }
+      return largest;
+    };
+
+    it('stays bounded under a steady stream of one-message commits', async function () {
+      this.timeout(120_000);
+      const store = fx.store;
+      await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+      // Each commit appends at least 4 pages (table, indexes) to the WAL: 6000 of them write
+      // over 90 MiB, several times the bound, so the WAL has to start over again and again.
+      const count = 6000;
+      const largest = await commitOneByOne(store, 0, count);
+      const bound = RESET_WAL_BYTES + 1024 * 1024;
+      assert.ok(largest < bound, `the WAL file reached ${largest} bytes, over ${bound}`);
+      assert.equal(await store.lastSeq('general'), count);
+      const page = await store.history('general', { limit: 3 });
+      assert.deepEqual(page.messages.map((m) => m.cid), [`s${count - 3}`, `s${count - 2}`, `s${count - 1}`]);
+      await store.close();
+      const again = await fx.reopen();
+      assert.equal(await again.lastSeq('general'), count);
+      assert.equal((await again.search('writer1', `${count - 1}`, { limit: 5 })).length, 1);
+    });
+
+    it('is held up by a reader of old frames but never holds writes back for good, and starts over once it ends', async function () {
+      this.timeout(120_000);
+      const store = fx.store;
+      await store.createUser({ name: 'writer1', passwordHash: 'h', createdAt: 1 });
+      await commitOneByOne(store, 0, 100);
+      // Another process's long read: its snapshot keeps the frames it may need in the WAL.
+      const reader = new Database(path.join(fx.dataDir, 'parley.db'), { readonly: true });
+      let largestHeld: number;
+      try {
+        reader.exec('BEGIN');
+        assert.equal((reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, 100);
+        largestHeld = await commitOneByOne(store, 100, 2500);
+        assert.ok(largestHeld > RESET_WAL_BYTES, `the WAL file stayed at ${largestHeld} bytes`);
+        assert.equal((reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, 100);
+        reader.exec('COMMIT');
+      } finally {
+        reader.close();
+      }
+      // The next restart, once the file has grown by another RESET_WAL_BYTES, succeeds and the
+      // commit after it cuts the file back.
+      let smallest = Infinity;
+      for (let i = 2600; i < 2600 + 2500; i++) {
+        await store.append([line(i)]);
+        smallest = Math.min(smallest, await walSize());
+      }
+      assert.ok(smallest <= WAL_SIZE_LIMIT_BYTES + 1024 * 1024, `the WAL file never came back below ${smallest} bytes`);
+      assert.equal(await store.lastSeq('general'), 5100);
+    });
   });
 
   describe('search expressions', () => {

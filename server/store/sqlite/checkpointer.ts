@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -5,13 +6,29 @@ import { Worker } from 'node:worker_threads';
 const MIN_INTERVAL_MS = 100;
 /** SQLite's own automatic checkpoint starts at 1000 pages; the thread starts no earlier. */
 const START_WAL_BYTES = 4 * 1024 * 1024;
+/**
+ * Once the WAL file reaches this size it is started over: writes wait while one checkpoint copies
+ * what the last ones left behind, and the next commit writes from the start of the file again.
+ * Keep it above the writer's journal_size_limit, which a restart truncates the file to.
+ */
+export const RESET_WAL_BYTES = 16 * 1024 * 1024;
+/** The size a restart truncates the WAL file to (PRAGMA journal_size_limit on the writer). */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 const STOP_TIMEOUT_MS = 5000;
+/**
+ * How long a restart waits for a reader of old frames (another process's snapshot) or another
+ * writer before it gives up: writes are held back meanwhile.
+ */
+const RESTART_BUSY_MS = 200;
 
 // Plain CommonJS run by the worker thread; the driver path comes in, so no bundler has to find it.
+// 'checkpoint' copies what it can beside the writer (PASSIVE). 'restart' runs while the store
+// holds its writes back: it copies the rest, waits for readers of the old frames, and leaves the
+// WAL to be started over by the next commit (RESTART). Neither keeps a read transaction open.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file);
+const db = new Database(workerData.file, { timeout: workerData.busyTimeout });
 parentPort.on('message', (message) => {
   if (message === 'stop') {
     db.close();
@@ -20,7 +37,8 @@ parentPort.on('message', (message) => {
   }
   let reply;
   try {
-    reply = { ok: db.pragma('wal_checkpoint(PASSIVE)')[0] };
+    const mode = message === 'restart' ? 'RESTART' : 'PASSIVE';
+    reply = { ok: db.pragma('wal_checkpoint(' + mode + ')')[0] };
   } catch (err) {
     reply = { error: String(err && err.message ? err.message : err) };
   }
@@ -28,11 +46,20 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** What PRAGMA wal_checkpoint returns: busy is 1 when it could not finish. */
+interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
 export interface CheckpointerOptions {
   /** The database file; its WAL is `${file}-wal`. */
   file: string;
   /** Told when checkpoints cannot run on the thread; the caller then checkpoints on its own. */
   onFailure: (err: Error) => void;
+  /** WAL file size that starts a restart; RESET_WAL_BYTES unless a test wants it smaller. */
+  resetBytes?: number;
 }
 
 /**
@@ -42,6 +69,17 @@ export interface CheckpointerOptions {
  * PASSIVE never waits for the writer, and the writer never waits for it. The thread costs a
  * few hundred milliseconds to start, so it starts only once the WAL has grown to where SQLite
  * would have checkpointed anyway.
+ *
+ * PASSIVE alone never lets the WAL start over while commits keep coming: SQLite rewinds the WAL
+ * only when a commit finds every frame copied back, and each checkpoint's fsync takes longer
+ * than the gap between two commits, so there are always new frames behind it and the file grows
+ * without end. So once the file reaches resetBytes (checked after every write, a stat), the
+ * store holds its writes back (`gate`; the event loop keeps running, appends queue up and go
+ * in the next group commit) while the thread runs a RESTART checkpoint, which has only the
+ * frames since the last PASSIVE left to copy. The next commit then writes from the start of the
+ * WAL and truncates the file to the writer's journal_size_limit. Durability is unchanged:
+ * a commit is in the WAL before it is acknowledged, and the WAL is synced before its frames are
+ * copied.
  */
 export class Checkpointer {
   private worker: Worker | undefined;
@@ -52,13 +90,38 @@ export class Checkpointer {
   private stopping = false;
   private lastStart = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly wal: string;
+  private readonly resetBytes: number;
+  /** WAL size that starts the next restart: raised for a while when a restart could not finish. */
+  private resetAt: number;
+  /** A restart was asked for while a PASSIVE checkpoint ran; it starts when that one ends. */
+  private restartWanted = false;
+  private openGate: (() => void) | undefined;
+  private gatePromise: Promise<void> | undefined;
+  /** Restarts that finished, and those that found a reader or a writer in the way. */
+  restarts = 0;
+  restartsBusy = 0;
 
-  constructor(private readonly options: CheckpointerOptions) {}
+  constructor(private readonly options: CheckpointerOptions) {
+    this.wal = `${options.file}-wal`;
+    this.resetBytes = options.resetBytes ?? RESET_WAL_BYTES;
+    this.resetAt = this.resetBytes;
+  }
+
+  /** While set, writes must wait for it: a restart checkpoint is running. */
+  get gate(): Promise<void> | undefined {
+    return this.gatePromise;
+  }
 
   /** Something was committed: checkpoint soon, without delaying the caller. */
   written(): void {
     if (this.failed || this.stopping) return;
     this.pending = true;
+    if (this.gatePromise !== undefined) return;
+    if (this.walSize() >= this.resetAt) {
+      this.beginRestart();
+      return;
+    }
     if (!this.inFlight && this.timer === undefined) this.schedule();
   }
 
@@ -67,12 +130,51 @@ export class Checkpointer {
     this.stopping = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.restartWanted) {
+      this.restartWanted = false;
+      this.releaseGate();
+    }
+    if (this.gatePromise !== undefined) await this.gatePromise;
     const worker = this.worker;
     if (worker === undefined) return;
     worker.postMessage('stop');
     const timeout = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(timeout);
+  }
+
+  private walSize(): number {
+    try {
+      return statSync(this.wal).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private beginRestart(): void {
+    this.gatePromise = new Promise((resolve) => (this.openGate = resolve));
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inFlight) {
+      // A PASSIVE checkpoint is running; the restart follows it.
+      this.restartWanted = true;
+      return;
+    }
+    this.postRestart();
+  }
+
+  private postRestart(): void {
+    this.inFlight = true;
+    this.pending = false;
+    this.lastStart = Date.now();
+    (this.worker ?? this.startWorker()).postMessage('restart');
+  }
+
+  private releaseGate(): void {
+    const open = this.openGate;
+    this.openGate = undefined;
+    this.gatePromise = undefined;
+    open?.();
   }
 
   private schedule(): void {
@@ -89,10 +191,19 @@ export class Checkpointer {
     if (this.worker === undefined && !(await this.walReached(START_WAL_BYTES))) {
       // Not worth a thread yet; the next write looks again.
       this.inFlight = false;
+      if (this.restartWanted) {
+        this.restartWanted = false;
+        this.postRestart();
+      }
       return;
     }
     if (this.stopping || this.failed) {
       this.inFlight = false;
+      return;
+    }
+    if (this.restartWanted) {
+      this.restartWanted = false;
+      this.postRestart();
       return;
     }
     this.pending = false;
@@ -102,7 +213,7 @@ export class Checkpointer {
 
   private async walReached(bytes: number): Promise<boolean> {
     try {
-      return (await stat(`${this.options.file}-wal`)).size >= bytes;
+      return (await stat(this.wal)).size >= bytes;
     } catch {
       return false;
     }
@@ -111,16 +222,12 @@ export class Checkpointer {
   private startWorker(): Worker {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: this.options.file, driver: require.resolve('better-sqlite3') },
+      workerData: { file: this.options.file, driver: require.resolve('better-sqlite3'), busyTimeout: RESTART_BUSY_MS },
     });
     worker.unref();
     this.worker = worker;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (reply: { error?: string }) => {
-      this.inFlight = false;
-      if (reply.error !== undefined) this.fail(new Error(`WAL checkpoint failed: ${reply.error}`));
-      else if (this.pending && this.timer === undefined) this.schedule();
-    });
+    worker.on('message', (reply: { ok?: CheckpointResult; error?: string }) => this.checkpointed(reply));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', () => {
       this.inFlight = false;
@@ -129,7 +236,35 @@ export class Checkpointer {
     return worker;
   }
 
+  private checkpointed(reply: { ok?: CheckpointResult; error?: string }): void {
+    this.inFlight = false;
+    if (reply.error !== undefined) {
+      this.fail(new Error(`WAL checkpoint failed: ${reply.error}`));
+      return;
+    }
+    if (this.gatePromise !== undefined && !this.restartWanted) {
+      // The restart's reply. Busy: something held the old frames; try again only after the
+      // file has grown by another resetBytes, so the writer is not held back commit after commit.
+      if (reply.ok !== undefined && reply.ok.busy !== 0) {
+        this.restartsBusy++;
+        this.resetAt = this.walSize() + this.resetBytes;
+      } else {
+        this.restarts++;
+        this.resetAt = this.resetBytes;
+      }
+      this.releaseGate();
+    } else if (this.restartWanted && !this.stopping) {
+      this.restartWanted = false;
+      this.postRestart();
+      return;
+    }
+    if (this.pending && this.timer === undefined && !this.stopping) this.schedule();
+  }
+
   private fail(err: Error): void {
+    // Writes held back for a restart go ahead: the caller falls back to its own checkpoints.
+    this.restartWanted = false;
+    this.releaseGate();
     if (this.failed || this.stopping) return;
     this.failed = true;
     this.options.onFailure(err);

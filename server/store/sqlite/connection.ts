@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { ParleyError } from '../../../protocol';
+import { WAL_SIZE_LIMIT_BYTES } from './checkpointer';
 
 /** Opens (creating if needed) the database file with the settings every Parley connection uses. */
 export function openDatabase(file: string, dir: string): Database.Database {
@@ -15,8 +16,8 @@ export function openDatabase(file: string, dir: string): Database.Database {
     db.pragma('busy_timeout = 5000');
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -65536');
-    // A burst can grow the WAL far past its checkpoint size; give the disk back afterwards.
-    db.pragma('journal_size_limit = 67108864');
+    // When the WAL starts over, its file is cut back to this size (see Checkpointer).
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     return db;
   } catch (err) {
     db.close();

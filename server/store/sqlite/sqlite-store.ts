@@ -100,6 +100,8 @@ export class SqliteStore implements Store {
     if (open === undefined) return;
     if (this.indexTimer !== undefined) clearTimeout(this.indexTimer);
     this.indexTimer = undefined;
+    // Writes held back by a running restart checkpoint go first.
+    await this.writable(open);
     try {
       open.catchUpIndex();
     } catch (err) {
@@ -178,7 +180,7 @@ export class SqliteStore implements Store {
   }
 
   async append(batch: NewMessage[]): Promise<AppendResult[]> {
-    const results = this.write((o) => o.messages.append(batch));
+    const results = await this.write((o) => o.messages.append(batch));
     if (this.indexTimer === undefined && this.open !== undefined && this.open.search.pending > 0) {
       this.indexTimer = setTimeout(() => this.indexLater(), INDEX_DELAY_MS);
       this.indexTimer.unref();
@@ -191,8 +193,13 @@ export class SqliteStore implements Store {
     this.indexTimer = undefined;
     const open = this.open;
     if (open === undefined || open.search.pending === 0) return;
+    const gate = open.checkpointer?.gate;
+    if (gate !== undefined) {
+      void gate.then(() => this.indexLater());
+      return;
+    }
     try {
-      this.write((o) => o.catchUpIndex());
+      this.writeNow((o) => o.catchUpIndex());
     } catch (err) {
       this.options.onWarning?.(err instanceof Error ? err : new Error(String(err)));
       this.indexTimer = setTimeout(() => this.indexLater(), 1000);
@@ -213,6 +220,8 @@ export class SqliteStore implements Store {
   }
 
   async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
+    // Indexing what waits is a write: not while a restart checkpoint runs.
+    if (this.open !== undefined && this.open.search.pending > 0) await this.writable(this.open);
     return this.run((o) => {
       // Every stored message is searchable: index what waits first.
       if (o.search.pending > 0) {
@@ -272,10 +281,25 @@ export class SqliteStore implements Store {
     }
   }
 
-  private write<T>(work: (open: Open) => T): T {
+  /**
+   * Runs a write now, or after the restart checkpoint that holds writes back (Checkpointer.gate);
+   * writes that waited run in the order they were asked for.
+   */
+  private write<T>(work: (open: Open) => T): Promise<T> | T {
+    const gate = this.open?.checkpointer?.gate;
+    if (gate !== undefined) return gate.then(() => this.write(work));
+    return this.writeNow(work);
+  }
+
+  private writeNow<T>(work: (open: Open) => T): T {
     const result = this.run(work);
     this.open?.checkpointer?.written();
     return result;
+  }
+
+  /** Resolves once no restart checkpoint holds writes back. */
+  private async writable(open: Open): Promise<void> {
+    for (let gate = open.checkpointer?.gate; gate !== undefined; gate = open.checkpointer?.gate) await gate;
   }
 
   private run<T>(work: (open: Open) => T): T {

@@ -7,11 +7,14 @@ const MIN_INTERVAL_MS = 100;
 /** SQLite's own automatic checkpoint starts at 1000 pages; the thread starts no earlier. */
 const START_WAL_BYTES = 4 * 1024 * 1024;
 /**
- * Once the WAL file reaches this size it is started over: writes wait while one checkpoint copies
- * what the last ones left behind, and the next commit writes from the start of the file again.
- * Keep it above the writer's journal_size_limit, which a restart truncates the file to.
+ * Once the WAL file reaches this size it is started over: a PASSIVE checkpoint runs at once,
+ * and when it ends, writes wait while a RESTART checkpoint copies the few frames written during
+ * it; the next commit writes from the start of the file again. Keep it above the writer's
+ * journal_size_limit, which a restart truncates the file to.
  */
 export const RESET_WAL_BYTES = 16 * 1024 * 1024;
+/** If the WAL reaches this size before that PASSIVE ends, writes wait from then on. */
+export const MAX_WAL_BYTES = 24 * 1024 * 1024;
 /** The size a restart truncates the WAL file to (PRAGMA journal_size_limit on the writer). */
 export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 const STOP_TIMEOUT_MS = 5000;
@@ -73,18 +76,20 @@ export interface CheckpointerOptions {
  * PASSIVE alone never lets the WAL start over while commits keep coming: SQLite rewinds the WAL
  * only when a commit finds every frame copied back, and each checkpoint's fsync takes longer
  * than the gap between two commits, so there are always new frames behind it and the file grows
- * without end. So once the file reaches resetBytes (checked after every write, a stat), the
- * store holds its writes back (`gate`; the event loop keeps running, appends queue up and go
- * in the next group commit) while the thread runs a RESTART checkpoint, which has only the
- * frames since the last PASSIVE left to copy. The next commit then writes from the start of the
- * WAL and truncates the file to the writer's journal_size_limit. Durability is unchanged:
- * a commit is in the WAL before it is acknowledged, and the WAL is synced before its frames are
- * copied.
+ * without end. So once the file reaches RESET_WAL_BYTES (a stat after every write), a PASSIVE
+ * checkpoint runs at once, beside the writer, and does most of the copying and syncing; then
+ * the store holds its writes back (`gate`: the event loop keeps running, appends queue up and
+ * go in the next group commit) while a RESTART checkpoint copies what was written meanwhile.
+ * The next commit writes from the start of the WAL and cuts the file back to the writer's
+ * journal_size_limit. Should the file reach MAX_WAL_BYTES before the PASSIVE ends, writes wait
+ * from then on, so the file stays below that plus one commit. Durability is unchanged: a commit
+ * is in the WAL before it is acknowledged, and the WAL is synced before frames are copied.
  */
 export class Checkpointer {
   private worker: Worker | undefined;
   private exited: Promise<void> = Promise.resolve();
-  private inFlight = false;
+  /** What the thread is doing, or about to do once the WAL size is known. */
+  private running: 'none' | 'passive' | 'restart' = 'none';
   private pending = false;
   private failed = false;
   private stopping = false;
@@ -92,10 +97,11 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | undefined;
   private readonly wal: string;
   private readonly resetBytes: number;
+  private readonly maxBytes: number;
   /** WAL size that starts the next restart: raised for a while when a restart could not finish. */
   private resetAt: number;
-  /** A restart was asked for while a PASSIVE checkpoint ran; it starts when that one ends. */
-  private restartWanted = false;
+  /** The PASSIVE checkpoint running prepares a restart, which follows it. */
+  private restartNext = false;
   private openGate: (() => void) | undefined;
   private gatePromise: Promise<void> | undefined;
   /** Restarts that finished, and those that found a reader or a writer in the way. */
@@ -105,10 +111,11 @@ export class Checkpointer {
   constructor(private readonly options: CheckpointerOptions) {
     this.wal = `${options.file}-wal`;
     this.resetBytes = options.resetBytes ?? RESET_WAL_BYTES;
+    this.maxBytes = this.resetBytes + (MAX_WAL_BYTES - RESET_WAL_BYTES);
     this.resetAt = this.resetBytes;
   }
 
-  /** While set, writes must wait for it: a restart checkpoint is running. */
+  /** While set, writes must wait for it: a restart checkpoint is about to run or running. */
   get gate(): Promise<void> | undefined {
     return this.gatePromise;
   }
@@ -118,11 +125,19 @@ export class Checkpointer {
     if (this.failed || this.stopping) return;
     this.pending = true;
     if (this.gatePromise !== undefined) return;
-    if (this.walSize() >= this.resetAt) {
-      this.beginRestart();
+    const size = this.walSize();
+    if (size >= this.resetAt) {
+      this.restartNext = true;
+      if (this.running === 'none') {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.post('passive');
+      } else if (size >= this.resetAt - this.resetBytes + this.maxBytes) {
+        this.closeGate();
+      }
       return;
     }
-    if (!this.inFlight && this.timer === undefined) this.schedule();
+    if (this.running === 'none' && this.timer === undefined) this.schedule();
   }
 
   /** Lets a running checkpoint finish, then ends the thread and its connection. */
@@ -130,10 +145,9 @@ export class Checkpointer {
     this.stopping = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.restartWanted) {
-      this.restartWanted = false;
-      this.releaseGate();
-    }
+    this.restartNext = false;
+    // A gate closed for a restart that has not started yet opens; a running one ends first.
+    if (this.running !== 'restart') this.releaseGate();
     if (this.gatePromise !== undefined) await this.gatePromise;
     const worker = this.worker;
     if (worker === undefined) return;
@@ -151,23 +165,8 @@ export class Checkpointer {
     }
   }
 
-  private beginRestart(): void {
-    this.gatePromise = new Promise((resolve) => (this.openGate = resolve));
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.inFlight) {
-      // A PASSIVE checkpoint is running; the restart follows it.
-      this.restartWanted = true;
-      return;
-    }
-    this.postRestart();
-  }
-
-  private postRestart(): void {
-    this.inFlight = true;
-    this.pending = false;
-    this.lastStart = Date.now();
-    (this.worker ?? this.startWorker()).postMessage('restart');
+  private closeGate(): void {
+    if (this.gatePromise === undefined) this.gatePromise = new Promise((resolve) => (this.openGate = resolve));
   }
 
   private releaseGate(): void {
@@ -177,38 +176,34 @@ export class Checkpointer {
     open?.();
   }
 
+  private post(mode: 'passive' | 'restart'): void {
+    if (mode === 'restart') {
+      this.restartNext = false;
+      this.closeGate();
+    }
+    this.running = mode;
+    this.pending = false;
+    this.lastStart = Date.now();
+    (this.worker ?? this.startWorker()).postMessage(mode === 'restart' ? 'restart' : 'checkpoint');
+  }
+
   private schedule(): void {
     const wait = Math.max(0, this.lastStart + MIN_INTERVAL_MS - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.pending && !this.inFlight && !this.stopping && !this.failed) void this.run();
+      if (this.pending && this.running === 'none' && !this.stopping && !this.failed) void this.run();
     }, wait);
     this.timer.unref();
   }
 
+  /** The timer's PASSIVE checkpoint, once the WAL is worth a thread. */
   private async run(): Promise<void> {
-    this.inFlight = true;
-    if (this.worker === undefined && !(await this.walReached(START_WAL_BYTES))) {
-      // Not worth a thread yet; the next write looks again.
-      this.inFlight = false;
-      if (this.restartWanted) {
-        this.restartWanted = false;
-        this.postRestart();
-      }
-      return;
-    }
-    if (this.stopping || this.failed) {
-      this.inFlight = false;
-      return;
-    }
-    if (this.restartWanted) {
-      this.restartWanted = false;
-      this.postRestart();
-      return;
-    }
-    this.pending = false;
-    this.lastStart = Date.now();
-    (this.worker ?? this.startWorker()).postMessage('checkpoint');
+    this.running = 'passive';
+    const worthIt = this.worker !== undefined || (await this.walReached(START_WAL_BYTES));
+    this.running = 'none';
+    if (this.stopping || this.failed) return;
+    // A write meanwhile may have asked for a restart, which starts with a PASSIVE too.
+    if (worthIt || this.restartNext) this.post(this.gatePromise === undefined ? 'passive' : 'restart');
   }
 
   private async walReached(bytes: number): Promise<boolean> {
@@ -230,21 +225,22 @@ export class Checkpointer {
     worker.on('message', (reply: { ok?: CheckpointResult; error?: string }) => this.checkpointed(reply));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', () => {
-      this.inFlight = false;
+      this.running = 'none';
       if (!this.stopping) this.fail(new Error('WAL checkpoint thread exited'));
     });
     return worker;
   }
 
   private checkpointed(reply: { ok?: CheckpointResult; error?: string }): void {
-    this.inFlight = false;
+    const ran = this.running;
+    this.running = 'none';
     if (reply.error !== undefined) {
       this.fail(new Error(`WAL checkpoint failed: ${reply.error}`));
       return;
     }
-    if (this.gatePromise !== undefined && !this.restartWanted) {
-      // The restart's reply. Busy: something held the old frames; try again only after the
-      // file has grown by another resetBytes, so the writer is not held back commit after commit.
+    if (ran === 'restart') {
+      // Busy: something held the old frames; try again only after the file has grown by
+      // another resetBytes, so the writer is not held back commit after commit.
       if (reply.ok !== undefined && reply.ok.busy !== 0) {
         this.restartsBusy++;
         this.resetAt = this.walSize() + this.resetBytes;
@@ -253,9 +249,8 @@ export class Checkpointer {
         this.resetAt = this.resetBytes;
       }
       this.releaseGate();
-    } else if (this.restartWanted && !this.stopping) {
-      this.restartWanted = false;
-      this.postRestart();
+    } else if (this.restartNext && !this.stopping) {
+      this.post('restart');
       return;
     }
     if (this.pending && this.timer === undefined && !this.stopping) this.schedule();
@@ -263,7 +258,7 @@ export class Checkpointer {
 
   private fail(err: Error): void {
     // Writes held back for a restart go ahead: the caller falls back to its own checkpoints.
-    this.restartWanted = false;
+    this.restartNext = false;
     this.releaseGate();
     if (this.failed || this.stopping) return;
     this.failed = true;

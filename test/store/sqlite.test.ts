@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { ParleyError } from '../../protocol';
 import { openStore, type Store } from '../../server/store';
+import { SqliteStore } from '../../server/store/sqlite';
 import { matchExpression, toFtsQuery } from '../../server/store/sqlite/fts-query';
 import { MAX_WAL_BYTES, RESET_WAL_BYTES, WAL_SIZE_LIMIT_BYTES } from '../../server/store/sqlite/checkpointer';
-import { SCHEMA_VERSION } from '../../server/store/sqlite/schema';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../server/store/sqlite/schema';
 import { storeContract } from './contract';
 
 async function sqliteFixture() {
@@ -77,6 +78,73 @@ describe('SQLite store specifics', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     await assert.rejects(fx.reopen(), isUnavailable);
+  });
+
+  it('upgrades a version 1 file: messages, their ids, seqs, search and resends survive; msg_id loses its index', async () => {
+    await fx.store.close();
+    const dataDir = path.join(fx.dataDir, 'v1');
+    await mkdir(dataDir);
+    const file = path.join(dataDir, 'parley.db');
+    const old = new Database(file);
+    try {
+      old.pragma('journal_mode = WAL');
+      MIGRATIONS[0](old);
+      old.pragma('user_version = 1');
+      old.exec(`
+        INSERT INTO users (name, password_hash, created_at) VALUES ('ann', 'h', 1), ('bob', 'h', 1);
+        INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES ('general', 'group', 'general', NULL, 1), ('ops', 'group', 'ops', 'ann', 1);
+        INSERT INTO members (room, user) VALUES ('ops', 'ann'), ('ops', 'bob');
+        INSERT INTO read_marks (room, user, seq) VALUES ('ops', 'bob', 1);
+        INSERT INTO messages (id, room, seq, msg_id, from_user, cid, ts, text) VALUES
+          (1, 'general', 1, 'old-id-1', 'ann', 'a1', 10, 'hello from before'),
+          (2, 'ops', 1, 'old-id-2', 'bob', 'b1', 11, 'deploy finished'),
+          (5, 'ops', 2, 'old-id-5', 'ann', 'a2', 12, 'thanks bob');
+        INSERT INTO search_index (rowid, body, room) SELECT m.id, m.text, 'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room;
+      `);
+    } finally {
+      old.close();
+    }
+    const migrated: [number, number][] = [];
+    const store = new SqliteStore({ dataDir, onMigrated: (from, to) => migrated.push([from, to]) });
+    await store.init();
+    try {
+      assert.deepEqual(migrated, [[1, SCHEMA_VERSION]]);
+      const ops = await store.history('ops', { limit: 10 });
+      assert.deepEqual(
+        ops.messages.map((m) => [m.seq, m.msgId, m.from, m.cid, m.text]),
+        [
+          [1, 'old-id-2', 'bob', 'b1', 'deploy finished'],
+          [2, 'old-id-5', 'ann', 'a2', 'thanks bob'],
+        ],
+      );
+      assert.deepEqual((await store.search('bob', 'deploy', { limit: 5 })).map((m) => m.msgId), ['old-id-2']);
+      assert.deepEqual((await store.search('ann', 'hello', { limit: 5 })).map((m) => m.msgId), ['old-id-1']);
+      assert.equal((await store.roomInfo('ops', 'bob'))?.lastRead, 1);
+      // A resend is still recognised, and seqs go on.
+      const [again] = await store.append([{ room: 'ops', from: 'bob', cid: 'b1', ts: 20, text: 'deploy finished' }]);
+      assert.equal(again.duplicate, true);
+      assert.equal(again.message.msgId, 'old-id-2');
+      const [next] = await store.append([{ room: 'ops', from: 'bob', cid: 'b2', ts: 21, text: 'rollback done' }]);
+      assert.equal(next.duplicate, false);
+      assert.equal(next.message.seq, 3);
+      assert.deepEqual((await store.search('ann', 'rollback', { limit: 5 })).map((m) => m.seq), [3]);
+      assert.deepEqual((await store.search('ann', 'thanks', { limit: 5 })).map((m) => m.seq), [2]);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const indexed = (db.pragma('index_list(messages)') as { name: string }[]).flatMap((i) =>
+        (db.pragma(`index_info(${i.name})`) as { name: string }[]).map((c) => c.name),
+      );
+      assert.ok(!indexed.includes('msg_id'), `msg_id is still indexed: ${indexed.join(', ')}`);
+      assert.ok(indexed.includes('seq') && indexed.includes('cid'));
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
   });
 
   it('stores nothing of a failed batch and keeps the seq where it was', async () => {

@@ -86,6 +86,32 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         tokenize = 'unicode61 remove_diacritics 2'
       );
     `),
+  // msg_id loses its UNIQUE index. Nothing looks a message up by it, and the ids are 96 random
+  // bits (or copied from a store that made them unique), while keeping the index cost an insert
+  // at a random place in a B-tree per message: with small commits, one more page in the WAL
+  // each time. SQLite cannot drop a column constraint, so the table is rebuilt with its ids
+  // (the search index refers to them) and its other constraints; nothing refers to messages.
+  (db) =>
+    db.exec(`
+      CREATE TABLE messages_v2 (
+        id        INTEGER PRIMARY KEY,
+        room      TEXT NOT NULL REFERENCES rooms(id),
+        seq       INTEGER NOT NULL,
+        msg_id    TEXT NOT NULL,
+        from_user TEXT NOT NULL REFERENCES users(name),
+        cid       TEXT NOT NULL,
+        ts        INTEGER NOT NULL,
+        text      TEXT,
+        snippet   TEXT,
+        file      TEXT,
+        UNIQUE (room, seq),
+        UNIQUE (from_user, cid)
+      );
+      INSERT INTO messages_v2 (id, room, seq, msg_id, from_user, cid, ts, text, snippet, file)
+        SELECT id, room, seq, msg_id, from_user, cid, ts, text, snippet, file FROM messages ORDER BY id;
+      DROP TABLE messages;
+      ALTER TABLE messages_v2 RENAME TO messages;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,10 +8,27 @@ interface StagedMessage {
   /** The msg header as JSON; undefined for a repeated cid, which only gets its ack. */
   json: string | undefined;
   sender: Peer;
-  ack: Buffer;
+  /** The sender's ack header as JSON. */
+  ack: string;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The acks of `sender`'s messages among list[from … to), as frames in one buffer. */
+function encodeAcks(list: StagedMessage[], sender: Peer, from: number, to: number): Buffer {
+  let total = 0;
+  for (let i = from; i < to; i++) if (list[i].sender === sender) total += 8 + Buffer.byteLength(list[i].ack);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    if (list[i].sender !== sender) continue;
+    const written = out.write(list[i].ack, at + 8, 'utf8');
+    out.writeUInt32BE(4 + written, at);
+    out.writeUInt32BE(written, at + 4);
+    at += 8 + written;
+  }
+  return out;
+}
 
 /**
  * Who is connected as whom, and delivery of one encoded frame to many connections.
@@ -118,7 +135,7 @@ export class Hub {
    * sender's own connection gets its acks in their places instead of its messages). `json` is
    * the msg header, or undefined for a repeated cid, which gets only its ack.
    */
-  stage(room: string, members: ReadonlySet<string> | undefined, seq: number, json: string | undefined, sender: Peer, ack: Buffer): void {
+  stage(room: string, members: ReadonlySet<string> | undefined, seq: number, json: string | undefined, sender: Peer, ack: string): void {
     this.staged.push({ room, members, seq, json, sender, ack });
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -211,15 +228,19 @@ export class Hub {
   private deliverToSender(peer: Peer, list: StagedMessage[], frames: Buffer, bounds: Int32Array, member: boolean): void {
     const room = list[0].room;
     const held = member ? peer.gates?.get(room) : undefined;
+    // Runs of others' messages go out as slices of the batch's buffer, runs of acks encoded together.
     let runStart = -1;
     let runEnd = -1;
+    let acksFrom = -1;
     for (let i = 0; i < list.length; i++) {
       const m = list[i];
       if (m.sender === peer) {
         if (runStart >= 0) peer.conn.write(frames.subarray(runStart, runEnd));
         runStart = -1;
-        peer.conn.write(m.ack);
+        if (acksFrom < 0) acksFrom = i;
       } else if (member && m.json !== undefined) {
+        if (acksFrom >= 0) peer.conn.write(encodeAcks(list, peer, acksFrom, i));
+        acksFrom = -1;
         if (held !== undefined) {
           if (peer.gates !== undefined) this.hold(peer, held, m.seq, frames.subarray(bounds[i], bounds[i + 1]));
         } else {
@@ -228,6 +249,7 @@ export class Hub {
         }
       }
     }
+    if (acksFrom >= 0) peer.conn.write(encodeAcks(list, peer, acksFrom, list.length));
     if (runStart >= 0) peer.conn.write(frames.subarray(runStart, runEnd));
   }
 

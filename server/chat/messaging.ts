@@ -62,11 +62,16 @@ export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMe
       return;
     }
     const stored = result.message;
-    const ack = encodeFrame({ t: 'ack', id, cid: message.cid, room: stored.room, seq: stored.seq, ts: stored.ts, msgId: stored.msgId });
+    const ack = ackJson(id, message.cid, stored.room, stored.seq, stored.ts, stored.msgId);
     // {"t":"msg", then the stored message's own fields: the same header as encoding { t: 'msg', ...stored }.
     const json = result.duplicate ? undefined : `{"t":"msg",${JSON.stringify(stored).slice(1)}`;
     ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, json, peer, ack);
   });
+}
+
+/** The ack header, the same JSON as stringifying { t: 'ack', id, cid, room, seq, ts, msgId }. */
+export function ackJson(id: RequestId, cid: string, room: string, seq: number, ts: number, msgId: string): string {
+  return `{"t":"ack","id":${JSON.stringify(id)},"cid":${JSON.stringify(cid)},"room":${JSON.stringify(room)},"seq":${seq},"ts":${ts},"msgId":${JSON.stringify(msgId)}}`;
 }
 
 function toNewMessage(f: SendRequest, user: string): NewMessage {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { FrameDecoder, encodeFrame } from '../../protocol';
 import { Hub } from '../../server/chat/fanout';
+import { ackJson } from '../../server/chat/messaging';
 import type { Peer } from '../../server/chat/peer';
 
 /** A peer whose connection records the frames written to it, decoded. */
@@ -24,7 +25,7 @@ function fakePeer(user: string): Peer & { frames: Record<string, unknown>[]; clo
 }
 
 const msgJson = (room: string, seq: number, from: string) => `{"t":"msg","room":"${room}","seq":${seq},"from":"${from}"}`;
-const ack = (room: string, seq: number) => encodeFrame({ t: 'ack', id: seq, room, seq });
+const ack = (room: string, seq: number) => JSON.stringify({ t: 'ack', id: seq, room, seq });
 const shape = (frames: Record<string, unknown>[]) => frames.map((f) => `${f.t as string}:${f.room as string}:${f.seq as number}`);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,5 +82,18 @@ describe('hub: staged fan-out of a commit batch', () => {
     hub.stage('general', undefined, 3, msgJson('general', 3, 'alice1'), a, ack('general', 3));
     hub.flushStaged();
     assert.equal(b.closedWith, 'SLOW_CONSUMER');
+  });
+});
+
+describe('ack header', () => {
+  it('is the JSON of the ack object, whatever the id, cid and room hold', () => {
+    const cases: [string | number, string, string][] = [
+      [7, 'c1', 'general'],
+      ['req-"1"', 'ç\u2028\\id', 'room with "quotes" and \n'],
+      [1.5e21, '\u0000', 'é🎉'],
+    ];
+    for (const [id, cid, room] of cases) {
+      assert.equal(ackJson(id, cid, room, 42, 1764100000000, 'AbC-_9'), JSON.stringify({ t: 'ack', id, cid, room, seq: 42, ts: 1764100000000, msgId: 'AbC-_9' }));
+    }
   });
 });

@@ -7,7 +7,7 @@ import { ParleyError } from '../../protocol/errors';
 import {
   DEFAULT_STALE_TEMP_MS, assertKey, assertOffset, closedError, isStaleTemp, mediaUnavailable,
   notFound, silentLogger, tempName, watchFailure,
-  type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
+  type MediaLogger, type GetOptions, type MediaStore, type PutOptions, type StagedMedia,
 } from './media-store';
 import { StagedTemp } from './staged-temp';
 
@@ -110,7 +110,7 @@ export class DiskMediaStore implements MediaStore {
     }
   }
 
-  async get(key: string, options: { offset?: number } = {}): Promise<Readable> {
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
     assertKey(key);
     const offset = assertOffset(options.offset);
     this.checkOpen();

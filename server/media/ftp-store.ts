@@ -7,7 +7,7 @@ import { FtpPool, PoolClosedError } from './ftp-pool';
 import {
   DEFAULT_STALE_TEMP_MS, assertKey, assertOffset, closedError, isStaleTemp,
   mediaUnavailable, notFound, silentLogger, tempName,
-  type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
+  type GetOptions, type MediaLogger, type MediaStore, type PutOptions, type StagedMedia,
 } from './media-store';
 import { StagedTemp } from './staged-temp';
 
@@ -225,13 +225,13 @@ export class FtpMediaStore implements MediaStore {
     }
   }
 
-  async get(key: string, options: { offset?: number } = {}): Promise<Readable> {
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
     assertKey(key);
     const offset = assertOffset(options.offset);
     this.checkReady();
     const file = this.pathOf(key);
     for (let attempt = 0; ; attempt++) {
-      const client = await this.acquire('get');
+      const client = await this.acquire('get', options.signal);
       let size: number | undefined;
       try {
         size = await sizeOf(client, file);

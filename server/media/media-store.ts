@@ -36,7 +36,7 @@ export interface MediaStore {
    * for a missing key and INVALID for an offset past the end. The consumer must read the
    * stream to its end or destroy it: an FTP stream holds a connection until then.
    */
-  get(key: string, options?: { offset?: number }): Promise<Readable>;
+  get(key: string, options?: GetOptions): Promise<Readable>;
   stat(key: string): Promise<{ size: number } | undefined>;
   /** True when something was deleted; a missing key is not an error. */
   delete(key: string): Promise<boolean>;
@@ -46,6 +46,15 @@ export interface PutOptions {
   /**
    * Aborts the put. With a signal, a backend with a bounded set of connections (FTP) waits for
    * a free one until the signal aborts; without one, only a bounded time.
+   */
+  signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  offset?: number;
+  /**
+   * With a signal, a backend with a bounded set of connections (FTP) waits for a free one until
+   * the signal aborts (rejecting with its reason); without one, only a bounded time.
    */
   signal?: AbortSignal;
 }

@@ -239,6 +239,37 @@ describe('FTP media store against vsftpd', function () {
       assert.deepEqual(await store.stat(key), { size: data.length });
     });
 
+    it('lets a get with a signal wait for a free connection past the acquire timeout, until aborted', async () => {
+      const { store } = await opened({ poolSize: 1, acquireTimeoutMs: 300 });
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const data = randomBytes(16 * MiB);
+      const key = keyOf(data);
+      await store.put(key, Readable.from([data]));
+      // a download read part-way and then given up, as a parked download does, frees the connection
+      const held = await store.get(key);
+      const first = await new Promise<Buffer>((resolve) =>
+        held.once('data', (chunk: Buffer) => {
+          held.pause();
+          resolve(chunk);
+        }),
+      );
+      const waiting = store.get(key, { offset: first.length, signal: new AbortController().signal });
+      await pause(800);
+      held.destroy();
+      // the rest from that offset on the next connection: the bytes join exactly
+      const rest = await collect(await waiting);
+      assert.equal(sha256(Buffer.concat([first, rest])), sha256(data));
+      // aborted while waiting: rejects with its reason, and the pool serves the next call
+      const heldAgain = await store.get(key);
+      const abort = new AbortController();
+      const aborted = store.get(key, { signal: abort.signal });
+      await pause(100);
+      abort.abort(new Error('the download ended'));
+      await assert.rejects(aborted, /the download ended/);
+      heldAgain.destroy();
+      assert.deepEqual(await store.stat(key), { size: data.length });
+    });
+
     it('serves more concurrent calls than connections', async () => {
       const { store } = await opened({ poolSize: 2 });
       const blobs = Array.from({ length: 10 }, () => randomBytes(200_000));

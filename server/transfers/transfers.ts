@@ -6,7 +6,7 @@ import {
   type UploadEndRequest,
   type UploadRequest,
 } from '../../protocol';
-import type { ChatContext } from '../chat/context';
+import { replyError, type ChatContext } from '../chat/context';
 import type { ChatHandlers } from '../chat/handlers';
 import type { Peer } from '../chat/peer';
 import { contentKey, type MediaStore } from '../media/media-store';
@@ -21,6 +21,9 @@ const MAX_UPLOADS = 8;
 const MAX_DOWNLOADS = 8;
 // A download stops reading its media stream while this much is queued for the socket.
 const DOWNLOAD_HIGH_WATER = 1024 * 1024;
+// A download paused that long by a client that does not read gives its media-store connection
+// back (FTP connections are a small shared pool) and reopens the file where it stopped later.
+const DOWNLOAD_PARK_MS = 3000;
 
 /** The transfers of one connection; all of them end when it closes. */
 class PeerTransfers {
@@ -88,7 +91,7 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     if (upload !== undefined && !upload.ended) upload.cancel();
   });
 
-  handlers.register('download', async (_ctx, peer, f: DownloadRequest) => {
+  handlers.register('download', (_ctx, peer, f: DownloadRequest) => {
     const user = peer.user as string;
     if (!peer.conn.isOpen) return;
     const t = transfersOf(peer);
@@ -96,28 +99,39 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     const download = new Download(
       peer.conn,
       f.id,
-      { chunkSize: ctx.limits.chunk, highWater: Math.min(DOWNLOAD_HIGH_WATER, ctx.outboundBuffer / 8), logger: ctx.logger },
+      {
+        chunkSize: ctx.limits.chunk,
+        highWater: Math.min(DOWNLOAD_HIGH_WATER, ctx.outboundBuffer / 8),
+        parkAfterMs: DOWNLOAD_PARK_MS,
+        logger: ctx.logger,
+      },
       (d) => t.downloads.delete(d),
     );
-    // the slot is taken before the first await, so a burst of requests cannot overrun it
+    // the slot is taken at once, so a burst of requests cannot overrun it
     t.downloads.add(download);
-    try {
+    // Not awaited: a download waiting for a media-store connection must not hold up the
+    // connection's later frames (other downloads, upload chunks); it answers by itself.
+    void (async () => {
       const file = await ctx.store.getFile(f.fileId);
       if (file === undefined) throw new ParleyError('NOT_FOUND', 'No such file.');
       await ctx.rooms.access(file.room, user);
       const offset = f.offset ?? 0;
       if (offset > file.size) throw new ParleyError('INVALID', `The offset is past the end of the ${file.size}-byte file.`);
-      const stream = await media.get(contentKey(file.sha256), { offset });
+      const key = contentKey(file.sha256);
+      const stream = await media.get(key, { offset });
       if (download.done || !peer.conn.isOpen) {
         stream.destroy();
         download.cancel();
         return;
       }
       peer.conn.send({ t: 'download_start', id: f.id, fileId: file.fileId, size: file.size, offset, name: file.name, mime: file.mime });
-      download.run(stream, file.size - offset, file.sha256);
-    } catch (err) {
+      // a reopen after a pause waits for a free media-store connection as long as the download lives
+      download.run(stream, (at, signal) => media.get(key, { offset: at, signal }), offset, file.size, file.sha256);
+    })().catch((err: unknown) => {
       t.downloads.delete(download);
-      throw err;
-    }
+      if (download.done || !peer.conn.isOpen) return;
+      download.cancel();
+      replyError(ctx, peer, f.id, err);
+    });
   });
 }

@@ -2,7 +2,7 @@
 // Usage: npx tsx bench/store-neo4j.ts [--batches 1,16,64,256] [--seconds 15] [--max-messages 50000]
 //          [--warmup-seconds 60] [--history-rows 1000000] [--load-batch 10000] [--load-minutes 60]
 //          [--samples 1000] [--inflight 1] [--uri bolt://… (a running Neo4j to use)] [--neo4j-pid PID]
-//          [--data DIR] [--sqlite-data DIR] [--out results.json]
+//          [--data DIR] [--sqlite-data DIR] [--jvm throughput|small] [--out results.json]
 // Starts its own Neo4j (scripts/services/neo4j.mjs) unless --uri is given. One Neo4j serves the
 // whole run: the big history room is loaded first (kept in --data and reused by later runs),
 // (the SQLite one likewise in --sqlite-data), then the JVM is warmed up (a cold JIT on a busy machine is ten times slower), then each ingest
@@ -42,7 +42,10 @@ const out = arg('out', '');
 const inflight = Number(arg('inflight', '1'));
 let neo4jPid = Number(arg('neo4j-pid', '0'));
 const PAGE_CACHE_MB = 1024;
-const JVM_ARGS = ['-Xmx2g'];
+// --jvm throughput (default): THROUGHPUT_JVM_ARGS of scripts/services/neo4j.mjs; --jvm small: the
+// test suites' defaults (Serial GC, heap grown from 64 MiB) with -Xmx2g, as measured before.
+const jvmProfile = arg('jvm', 'throughput');
+let jvmArgs: string[] = ['-Xmx2g'];
 const ROOMS = 20;
 const USERS = 8;
 
@@ -85,9 +88,12 @@ async function startServer(dataDir?: string): Promise<Neo4jServer> {
   // A path the compiler does not resolve: the service script is plain JavaScript.
   const script = path.join(__dirname, '../scripts/services/neo4j.mjs');
   const mod = (await import(script)) as {
+    THROUGHPUT_JVM_ARGS: string[];
     startNeo4j(o: { dataDir?: string; pageCacheMb: number; jvmArgs: string[] }): Promise<Neo4jServer>;
   };
-  return mod.startNeo4j({ dataDir, pageCacheMb: PAGE_CACHE_MB, jvmArgs: JVM_ARGS });
+  if (jvmProfile === 'throughput') jvmArgs = mod.THROUGHPUT_JVM_ARGS;
+  else if (jvmProfile !== 'small') throw new Error('--jvm is throughput or small');
+  return mod.startNeo4j({ dataDir, pageCacheMb: PAGE_CACHE_MB, jvmArgs });
 }
 
 /** Deletes rooms whose id starts with `prefix`, and their messages, in chunks. */
@@ -319,13 +325,14 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     memoryGiB: round(totalmem() / 2 ** 30, 1),
     loadavgAtStart: loadavg().map((x) => round(x, 2)),
-    neo4j: givenUri ? { uri: givenUri } : { version: 'community 5.26 (scripts/services/neo4j.mjs)', pageCacheMb: PAGE_CACHE_MB, jvmArgs: JVM_ARGS },
+    neo4j: givenUri ? { uri: givenUri } : { version: 'community 5.26 (scripts/services/neo4j.mjs)', pageCacheMb: PAGE_CACHE_MB, jvmProfile },
     messageBytes: 80,
     ingestSecondsPerRun: seconds,
     appendsInFlight: inflight,
   };
   const dataDir = keptDir || (givenUri ? undefined : await mkdtemp(path.join(tmpdir(), 'parley-bench-neo4j-')));
   const server = await startServer(dataDir);
+  if (!givenUri) result.neo4j = { ...(result.neo4j as object), jvmArgs };
   if (!neo4jPid && server.pid) neo4jPid = server.pid;
   const store = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
   try {

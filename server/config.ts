@@ -17,6 +17,8 @@ export interface ServerConfig {
   outboundBuffer: number;
   /** Keepalive ping interval in ms; a peer silent for twice this is closed. */
   pingInterval: number;
+  /** Connections one remote address may hold at once; 0 means no limit. */
+  maxConnectionsPerAddress: number;
   logLevel: string;
   /** Which Store backend; `openStore` turns it into a Store. */
   store: StoreConfig;
@@ -34,6 +36,9 @@ type Env = Record<string, string | undefined>;
 interface Raw {
   [key: string]: string | undefined;
 }
+
+/** Room for a team behind one NAT address, far below what exhausts the server's descriptors. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 export interface OptionSpec {
   /** Flag name without dashes; the env name is PARLEY_ + upper-cased with '_' for '-'. */
@@ -63,6 +68,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'rate-burst', arg: 'N', help: 'messages a user may send at once before the rate applies (default 100)' },
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
+  { name: 'max-connections-per-address', arg: 'N', help: `connections one remote address may hold at once (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}; 0 = no limit)` },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
@@ -161,6 +167,7 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     rateBurst: integer(raw, 'rate-burst', 100, 1, 1e9),
     outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
     pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,
+    maxConnectionsPerAddress: integer(raw, 'max-connections-per-address', DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 0, 1e9),
     logLevel,
     ...selectBackends(raw, dataDir),
   };

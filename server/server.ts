@@ -69,6 +69,7 @@ export class ParleyServer {
         maxFrame: config.limits.maxFrame,
         outboundBuffer: config.outboundBuffer,
         pingInterval: config.pingInterval,
+        maxConnectionsPerAddress: config.maxConnectionsPerAddress,
         logger,
       },
       this.handlers,

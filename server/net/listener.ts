@@ -12,10 +12,20 @@ export interface ListenerOptions {
   maxFrame: number;
   outboundBuffer: number;
   pingInterval: number;
+  /** Connections one remote address may hold at once; 0 or absent means no limit. */
+  maxConnectionsPerAddress?: number;
   logger: Logger;
 }
 
 const PING = encodeFrame({ t: 'ping' });
+/** Refusals are logged at most once per address per this many ms. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+/** A refused socket gets this long to take its error frame before it is destroyed. */
+const REFUSAL_GRACE_MS = 1000;
+
+function ignoreSocketError(): void {
+  // a refused peer that resets the socket is nothing to report
+}
 
 /** Accepts TCP (or TLS) sockets, wraps each in a Connection, and runs the keepalive sweep. */
 export class Listener<C> {
@@ -24,12 +34,20 @@ export class Listener<C> {
   private sweepTimer?: NodeJS.Timeout;
   /** Shared by every connection: one closure for all of them, not one each. */
   private readonly connectionOptions: ConnectionOptions;
+  private readonly maxPerAddress: number;
+  /** Open connections per remote address, counted only while a cap is set. */
+  private readonly perAddress = new Map<string, number>();
+  /** The address each counted connection was counted under (the socket may forget it once closed). */
+  private readonly countedAs = new WeakMap<Connection<C>, string>();
+  /** Per refused address: when its refusal was last logged, and refusals since then. */
+  private readonly refusals = new Map<string, { loggedAt: number; since: number }>();
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly handler: ConnectionHandler<C>,
   ) {
-    this.connectionOptions = { ...options, closed: (conn) => this.connections.delete(conn as unknown as Connection<C>) };
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? 0;
+    this.connectionOptions = { ...options, closed: (conn) => this.onClosed(conn as unknown as Connection<C>) };
     const onSocket = (socket: net.Socket) => this.accept(socket);
     if (options.tls) {
       this.server = tls.createServer(
@@ -63,9 +81,67 @@ export class Listener<C> {
     if (this.server.listening) this.server.close();
   }
 
+  /** Open connections from one remote address (counted only while a cap is set). */
+  connectionsFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
+  }
+
   private accept(socket: net.Socket): void {
-    const conn = new Connection<C>(socket, this.handler, this.connectionOptions);
+    let address: string | undefined;
+    if (this.maxPerAddress > 0) {
+      address = socket.remoteAddress ?? 'unknown';
+      const open = this.perAddress.get(address) ?? 0;
+      if (open >= this.maxPerAddress) {
+        this.refuse(socket, address);
+        return;
+      }
+      this.perAddress.set(address, open + 1);
+    }
+    let conn: Connection<C>;
+    try {
+      conn = new Connection<C>(socket, this.handler, this.connectionOptions);
+    } catch (err) {
+      if (address !== undefined) this.uncount(address);
+      throw err;
+    }
     this.connections.add(conn);
+    if (address !== undefined) this.countedAs.set(conn, address);
+  }
+
+  private onClosed(conn: Connection<C>): void {
+    this.connections.delete(conn);
+    const address = this.countedAs.get(conn);
+    if (address === undefined) return;
+    this.countedAs.delete(conn);
+    this.uncount(address);
+  }
+
+  private uncount(address: string): void {
+    const open = (this.perAddress.get(address) ?? 1) - 1;
+    if (open > 0) this.perAddress.set(address, open);
+    else this.perAddress.delete(address);
+  }
+
+  /** Over the per-address cap: one error frame, then the socket is closed; never a Connection. */
+  private refuse(socket: net.Socket, address: string): void {
+    socket.on('error', ignoreSocketError);
+    socket.end(
+      encodeFrame({
+        t: 'error',
+        code: 'RATE_LIMITED',
+        message: `Too many connections from your address (at most ${this.maxPerAddress}); close one and try again.`,
+      }),
+    );
+    setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+    const now = Date.now();
+    const seen = this.refusals.get(address);
+    if (seen === undefined || now - seen.loggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      const refused = (seen?.since ?? 0) + 1;
+      this.refusals.set(address, { loggedAt: now, since: 0 });
+      this.options.logger.warn({ address, limit: this.maxPerAddress, refused }, 'refusing connections: too many from one address');
+    } else {
+      seen.since++;
+    }
   }
 
   /** One timer for all connections: ping the quiet ones, close those silent past 2× the interval. */
@@ -73,6 +149,11 @@ export class Listener<C> {
     const interval = this.options.pingInterval;
     this.sweepTimer = setInterval(() => {
       const now = Date.now();
+      for (const [address, seen] of this.refusals) {
+        if (now - seen.loggedAt < REFUSAL_LOG_INTERVAL_MS) continue;
+        this.refusals.delete(address);
+        if (seen.since > 0) this.options.logger.warn({ address, limit: this.maxPerAddress, refused: seen.since }, 'refused connections: too many from one address');
+      }
       for (const conn of this.connections) {
         const silent = now - conn.lastSeen;
         if (silent >= 2 * interval) conn.close();

@@ -19,6 +19,7 @@ describe('server config', () => {
     assert.equal(c.rateLimit, 20);
     assert.equal(c.rateBurst, 100);
     assert.equal(c.outboundBuffer, 8 * 1024 * 1024);
+    assert.equal(c.maxConnectionsPerAddress, 256);
     assert.equal(c.limits.maxText, 16 * 1024);
     assert.equal(c.tls, undefined);
   });
@@ -30,6 +31,15 @@ describe('server config', () => {
     assert.equal(c.dataDir, path.resolve('/srv/d'));
     assert.equal(c.rateLimit, 0);
     assert.equal(c.outboundBuffer, 64 * 1024);
+  });
+
+  it('caps connections per address with --max-connections-per-address / PARLEY_MAX_CONNECTIONS_PER_ADDRESS, 0 for no cap', () => {
+    assert.equal(config(['--max-connections-per-address', '3']).maxConnectionsPerAddress, 3);
+    assert.equal(config([], { PARLEY_MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress, 0);
+    assert.equal(config(['--max-connections-per-address=40'], { PARLEY_MAX_CONNECTIONS_PER_ADDRESS: '7' }).maxConnectionsPerAddress, 40);
+    assert.throws(() => parseArgs(['--max-connections-per-address', '-1'], {}), /--max-connections-per-address must be a whole number/);
+    assert.throws(() => parseArgs([], { PARLEY_MAX_CONNECTIONS_PER_ADDRESS: 'many' }), ConfigError);
+    assert.match(helpText(), /--max-connections-per-address N .*0 = no limit.*\[PARLEY_MAX_CONNECTIONS_PER_ADDRESS\]/);
   });
 
   it('takes TLS files only as a pair', () => {

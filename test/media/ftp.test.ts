@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { FtpMediaStore, parseFtpUrl, type FtpMediaStoreOptions } from '../../server/media/ftp-store';
@@ -12,7 +11,7 @@ import { ingestSuite } from './ingest-suite';
 import {
   MiB, collect, digest, generated, listFiles, memoryLogger, rejectsWithCode, sha256, tinyFilesystem, waitFor,
 } from './helpers';
-import { startVsftpd, type Vsftpd } from './vsftpd';
+import { startVsftpd, startVsftpdForSuite, type Vsftpd } from './vsftpd';
 
 const keyOf = (data: Uint8Array) => contentKey(sha256(data));
 
@@ -23,16 +22,7 @@ describe('FTP media store against vsftpd', function () {
   let n = 0;
 
   before(async function () {
-    // the first run may install vsftpd with apt-get
-    this.timeout(600_000);
-    runDir = await mkdtemp(path.join(tmpdir(), 'parley-vsftpd-'));
-    try {
-      ftp = await startVsftpd({ dir: runDir });
-    } catch (err) {
-      if (process.env.CI === 'true') throw err;
-      console.warn(`      vsftpd unavailable, skipping: ${(err as Error).message}`);
-      this.skip();
-    }
+    ({ ftp, runDir } = await startVsftpdForSuite(this, 'parley-vsftpd-'));
   });
 
   after(async () => {

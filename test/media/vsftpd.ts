@@ -1,3 +1,5 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** What scripts/services/vsftpd.mjs returns. */
@@ -22,4 +24,21 @@ const script = path.join(__dirname, '../../scripts/services/vsftpd.mjs');
 export async function startVsftpd(options: { dir: string; port?: number; root?: string }): Promise<Vsftpd> {
   const mod = (await import(script)) as { startVsftpd(o: { dir: string; port?: number; root?: string }): Promise<Vsftpd> };
   return mod.startVsftpd(options);
+}
+
+/**
+ * For a suite's `before`: a vsftpd in a fresh directory named after `prefix`. Without vsftpd
+ * the suite is skipped, except under CI, where a missing service is a failure.
+ */
+export async function startVsftpdForSuite(ctx: Mocha.Context, prefix: string): Promise<{ ftp: Vsftpd; runDir: string }> {
+  // the first run may install vsftpd with apt-get
+  ctx.timeout(600_000);
+  const runDir = await mkdtemp(path.join(tmpdir(), prefix));
+  try {
+    return { ftp: await startVsftpd({ dir: runDir }), runDir };
+  } catch (err) {
+    if (process.env.CI === 'true') throw err;
+    console.warn(`      vsftpd unavailable, skipping: ${(err as Error).message}`);
+    ctx.skip();
+  }
 }

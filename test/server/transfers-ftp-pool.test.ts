@@ -1,14 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { downloadFile, uploadFile } from '../../client/transfers';
 import { FrameDecoder, encodeFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
-import { startVsftpd, type Vsftpd } from '../media/vsftpd';
+import { startVsftpdForSuite, type Vsftpd } from '../media/vsftpd';
 import { RawSocket, signIn, type Client } from './chat-helpers';
 import { HashSink, MiB, generated, sha256, transferConnection, until } from './transfer-helpers';
 
@@ -92,15 +90,7 @@ describe('server: a small FTP pool is not starved by clients that stop reading (
   };
 
   before(async function () {
-    this.timeout(600_000);
-    runDir = await mkdtemp(path.join(tmpdir(), 'parley-transfer-ftp-pool-'));
-    try {
-      ftp = await startVsftpd({ dir: runDir });
-    } catch (err) {
-      if (process.env.CI === 'true') throw err;
-      console.warn(`      vsftpd unavailable, skipping: ${(err as Error).message}`);
-      this.skip();
-    }
+    ({ ftp, runDir } = await startVsftpdForSuite(this, 'parley-transfer-ftp-pool-'));
   });
   afterEach(() => {
     for (const c of open.splice(0)) c.close();

@@ -1,15 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Connection, ConnectionError } from '../../client/connection';
 import { downloadFile, uploadFile } from '../../client/transfers';
 import { ParleyError, dmRoomId, type MsgEvent } from '../../protocol';
 import { TestServer } from '../helpers/server';
-import { startVsftpd, type Vsftpd } from '../media/vsftpd';
+import { startVsftpdForSuite, type Vsftpd } from '../media/vsftpd';
 import { Client, rejectsWith, signIn, sleep } from './chat-helpers';
 import { HashSink, MiB, generated, rssOf, sha256, transferConnection, until } from './transfer-helpers';
 
@@ -59,16 +58,7 @@ describe('server: file transfers with the media on a real FTP server (vsftpd)', 
   const ftpTemps = () => (fs.existsSync(path.join(mediaRoot, '.tmp')) ? fs.readdirSync(path.join(mediaRoot, '.tmp')) : []);
 
   before(async function () {
-    // the first run may install vsftpd with apt-get
-    this.timeout(600_000);
-    runDir = await mkdtemp(path.join(tmpdir(), 'parley-transfer-ftp-'));
-    try {
-      ftp = await startVsftpd({ dir: runDir });
-    } catch (err) {
-      if (process.env.CI === 'true') throw err;
-      console.warn(`      vsftpd unavailable, skipping: ${(err as Error).message}`);
-      this.skip();
-    }
+    ({ ftp, runDir } = await startVsftpdForSuite(this, 'parley-transfer-ftp-'));
     mediaRoot = path.join(ftp.root, 'parley');
     server = await TestServer.start({ args: ['--ftp', `${ftp.url}parley`, '--max-upload', '512m', '--rate-limit', '0'] });
   });

@@ -2,15 +2,14 @@
 // image sent with "Parley: Send Image…" through the open dialog reaches the terminal client,
 // shows inline in the chat, and `parley get` returns the same bytes.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Frame } from 'playwright-core';
-import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
-import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
+import { ParleyServer, TerminalUser, waitFor, type Tail } from './parley';
+import { prepareVsixSuite, Workbench } from './workbench';
 
 const ALICE = 'alice02';
 const BOB = 'bobby02';
@@ -71,19 +70,7 @@ describe('VS Code extension: sending and showing files', function () {
   const shot = async (name: string) => wb?.screenshot(`media-${String(++step).padStart(2, '0')}-${name}`);
 
   before(async function () {
-    this.timeout(15 * 60_000);
-    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('media-')) rmSync(path.join(ARTIFACTS, f), { force: true });
-    try {
-      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
-      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
-    } catch (err) {
-      ciMustHave(this, err);
-    }
-    if (process.env.PARLEY_BUILT !== '1') {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
-    const vsix = packageVsix();
+    const vsix = await prepareVsixSuite(this, 'media-');
     server = await ParleyServer.start();
     new TerminalUser(server, ALICE, PASSWORD).register();
     bob = new TerminalUser(server, BOB, PASSWORD);

@@ -3,14 +3,13 @@
 // used, the signed-out chat runs the sign-in commands, and the connection trusts the server
 // once parley.server.tlsCaFile names its CA.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { selfSignedCert, type SelfSignedCert } from '../helpers/tls';
-import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
-import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
+import { ParleyServer, TerminalUser, waitFor, type Tail } from './parley';
+import { prepareVsixSuite, Workbench } from './workbench';
 
 const ALICE = 'alice01';
 const BOB = 'bobby01';
@@ -38,20 +37,7 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
   };
 
   before(async function () {
-    this.timeout(15 * 60_000);
-    // Only this suite's screenshots: other suites keep theirs in the same folder.
-    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('startup-')) rmSync(path.join(ARTIFACTS, f), { force: true });
-    try {
-      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
-      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
-    } catch (err) {
-      ciMustHave(this, err);
-    }
-    if (process.env.PARLEY_BUILT !== '1') {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
-    const vsix = packageVsix();
+    const vsix = await prepareVsixSuite(this, 'startup-');
     cert = selfSignedCert();
     server = await ParleyServer.start({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
     new TerminalUser(server, ALICE, PASSWORD).register();

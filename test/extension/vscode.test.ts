@@ -2,14 +2,14 @@
 // parley-server, with the terminal client `parley` on the other end. One VS Code for the file;
 // the tests run in order and build on each other, as a user's session would.
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { ParleyServer, ROOT, TerminalUser, waitFor, type Tail } from './parley';
-import { ARTIFACTS, ciMustHave, packageVsix, service, Workbench } from './workbench';
+import { ParleyServer, TerminalUser, waitFor, type Tail } from './parley';
+import { prepareVsixSuite, Workbench } from './workbench';
 
 const ALICE = 'alice01';
 const BOB = 'bobby01';
@@ -82,20 +82,7 @@ describe('VS Code extension in a real VS Code', function () {
   }
 
   before(async function () {
-    this.timeout(15 * 60_000);
-    // Only this suite's screenshots: other suites keep theirs in the same folder.
-    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('vscode-')) rmSync(path.join(ARTIFACTS, f), { recursive: true, force: true });
-    try {
-      await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
-      await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
-    } catch (err) {
-      ciMustHave(this, err);
-    }
-    if (process.env.PARLEY_BUILT !== '1') {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
-    vsix = packageVsix();
+    vsix = await prepareVsixSuite(this, 'vscode-');
     server = await ParleyServer.start();
     new TerminalUser(server, ALICE, PASSWORD).register();
     bob = new TerminalUser(server, BOB, PASSWORD);

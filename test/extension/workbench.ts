@@ -38,6 +38,29 @@ export function packageVsix(): string {
   return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
 }
 
+/**
+ * For a suite's `before`: drops the suite's old screenshots (those starting with `prefix`),
+ * provisions code-server and Chromium (a missing one skips, or fails under CI), builds unless
+ * the test runner already did, and returns the packaged .vsix.
+ */
+export async function prepareVsixSuite(ctx: Mocha.Context, prefix: string): Promise<string> {
+  ctx.timeout(15 * 60_000);
+  if (existsSync(ARTIFACTS)) {
+    for (const f of readdirSync(ARTIFACTS)) if (f.startsWith(prefix)) rmSync(path.join(ARTIFACTS, f), { recursive: true, force: true });
+  }
+  try {
+    await (await service<{ ensureCodeServer(): Promise<string> }>('code-server.mjs')).ensureCodeServer();
+    await (await service<{ ensureChromium(): Promise<string> }>('chromium.mjs')).ensureChromium();
+  } catch (err) {
+    ciMustHave(ctx, err);
+  }
+  if (process.env.PARLEY_BUILT !== '1') {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  }
+  return packageVsix();
+}
+
 export class Workbench {
   private constructor(
     readonly page: Page,

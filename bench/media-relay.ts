@@ -4,49 +4,23 @@
 // Usage: npm run bench -- bench/media-relay.ts [--mib 200] [--runs 3] [--rss-mib 500] [--rtt 300] [--out file]
 // Prints a summary on stderr and JSON on stdout (or to --out).
 import { Client as FtpClient } from 'basic-ftp';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Connection } from '../client/connection';
 import { downloadFile, uploadFile } from '../client/transfers';
 import { dmRoomId, type MsgEvent, type ServerFrame, type SessionReply } from '../protocol';
 import { TestServer } from '../test/helpers/server';
 import { startVsftpd } from '../test/media/vsftpd';
+import { MiB, nullSink, repeatingSource } from './byte-streams';
 import { LatencyRecorder, round } from './latency';
 import { RssSampler, cpuSeconds, rssBytes } from './proc-stats';
-
-const MiB = 1024 * 1024;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-
-/** `total` bytes from one random block (fresh per stream, so the store never dedups a run). */
-function source(total: number): Readable {
-  const block = randomBytes(MiB);
-  let sent = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(MiB, total - sent);
-      sent += n;
-      this.push(n === MiB ? block : block.subarray(0, n));
-    },
-  });
-}
-
-const sink = () =>
-  new Writable({
-    highWaterMark: MiB,
-    write(_chunk, _enc, cb) {
-      cb();
-    },
-  });
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -130,7 +104,7 @@ async function uploaderWorker(): Promise<void> {
   });
   parentPort?.postMessage({ started: true });
   while (!stop) {
-    await uploadFile(conn, { room: 'general', stream: source(mib * MiB), size: mib * MiB, name: 'latency-load.bin' });
+    await uploadFile(conn, { room: 'general', stream: repeatingSource(mib * MiB), size: mib * MiB, name: 'latency-load.bin' });
     uploads++;
   }
   conn.close();
@@ -164,27 +138,27 @@ async function main(): Promise<void> {
     const times: Record<string, number[]> = { rawUpload: [], relayUpload: [], rawDownload: [], relayDownload: [] };
     const serverCpu = { upload: 0, download: 0 };
     // warm both paths (logins, JIT, FTP pool)
-    await raw.uploadFrom(source(MiB), '/raw/warm.bin');
-    const warm = await uploadFile(tconn, { room: 'general', stream: source(MiB), size: MiB });
-    await downloadFile(tconn, { fileId: warm.file?.fileId as string, to: sink() });
+    await raw.uploadFrom(repeatingSource(MiB), '/raw/warm.bin');
+    const warm = await uploadFile(tconn, { room: 'general', stream: repeatingSource(MiB), size: MiB });
+    await downloadFile(tconn, { fileId: warm.file?.fileId as string, to: nullSink() });
     for (let i = 0; i < runs; i++) {
       const remote = `/raw/${i}.bin`;
       let fileId = '';
-      const rawUp = async () => times.rawUpload.push(await seconds(() => raw.uploadFrom(source(total), remote)));
+      const rawUp = async () => times.rawUpload.push(await seconds(() => raw.uploadFrom(repeatingSource(total), remote)));
       const relayUp = async () => {
         const cpu0 = cpuSeconds(pid);
         times.relayUpload.push(
           await seconds(async () => {
-            const ack = await uploadFile(tconn, { room: 'general', stream: source(total), size: total, name: `run${i}.bin` });
+            const ack = await uploadFile(tconn, { room: 'general', stream: repeatingSource(total), size: total, name: `run${i}.bin` });
             fileId = ack.file?.fileId as string;
           }),
         );
         serverCpu.upload += cpuSeconds(pid) - cpu0;
       };
-      const rawDown = async () => times.rawDownload.push(await seconds(() => raw.downloadTo(sink(), remote)));
+      const rawDown = async () => times.rawDownload.push(await seconds(() => raw.downloadTo(nullSink(), remote)));
       const relayDown = async () => {
         const cpu0 = cpuSeconds(pid);
-        times.relayDownload.push(await seconds(() => downloadFile(tconn, { fileId, to: sink() })));
+        times.relayDownload.push(await seconds(() => downloadFile(tconn, { fileId, to: nullSink() })));
         serverCpu.download += cpuSeconds(pid) - cpu0;
       };
       if (i % 2 === 0) {
@@ -225,11 +199,11 @@ async function main(): Promise<void> {
     const baseline = rssBytes(pid);
     const upSampler = new RssSampler(pid);
     upSampler.start(20);
-    const big = await uploadFile(tconn, { room: 'general', stream: source(rssTotal), size: rssTotal, name: 'rss.bin' });
+    const big = await uploadFile(tconn, { room: 'general', stream: repeatingSource(rssTotal), size: rssTotal, name: 'rss.bin' });
     const upPeak = upSampler.stop();
     const downSampler = new RssSampler(pid);
     downSampler.start(20);
-    await downloadFile(tconn, { fileId: big.file?.fileId as string, to: sink() });
+    await downloadFile(tconn, { fileId: big.file?.fileId as string, to: nullSink() });
     const downPeak = downSampler.stop();
     report.serverRss = {
       transferMiB: rssMiB,

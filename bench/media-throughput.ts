@@ -7,14 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DiskMediaStore } from '../server/media/disk-store';
 import { FtpMediaStore } from '../server/media/ftp-store';
 import { ingest } from '../server/media/ingest';
 import { contentKey } from '../server/media/media-store';
 import { startVsftpd } from '../test/media/vsftpd';
-
-const MiB = 1024 * 1024;
+import { MiB, nullSink, repeatingSource } from './byte-streams';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,28 +25,6 @@ const runs = Number(arg('runs', '3'));
 const out = arg('out', '');
 const total = sizeMiB * MiB;
 const block = randomBytes(MiB);
-
-/** `total` bytes made on the fly from one random block. */
-function source(): Readable {
-  let sent = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(MiB, total - sent);
-      sent += n;
-      this.push(n === MiB ? block : block.subarray(0, n));
-    },
-  });
-}
-
-const sink = () =>
-  new Writable({
-    highWaterMark: MiB,
-    write(_chunk, _enc, cb) {
-      cb();
-    },
-  });
 
 async function drain(stream: Readable): Promise<number> {
   let n = 0;
@@ -99,14 +76,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const key = contentKey(i.toString(16).padStart(64, 'a'));
       const remote = `/raw/${i}.bin`;
-      record('basic-ftp upload', await measure(() => raw.uploadFrom(source(), remote)));
-      record('FtpMediaStore put', await measure(() => store.put(key, source())));
-      record('ingest → FtpMediaStore', await measure(() => ingest(store, { size: total, maxSize: total, source: source() })));
-      record('basic-ftp download', await measure(() => raw.downloadTo(sink(), remote)));
+      record('basic-ftp upload', await measure(() => raw.uploadFrom(repeatingSource(total, block), remote)));
+      record('FtpMediaStore put', await measure(() => store.put(key, repeatingSource(total, block))));
+      record('ingest → FtpMediaStore', await measure(() => ingest(store, { size: total, maxSize: total, source: repeatingSource(total, block) })));
+      record('basic-ftp download', await measure(() => raw.downloadTo(nullSink(), remote)));
       record('FtpMediaStore get', await measure(async () => drain(await store.get(key))));
       await raw.remove(remote);
       await store.delete(key);
-      record('DiskMediaStore put', await measure(() => disk.put(key, source())));
+      record('DiskMediaStore put', await measure(() => disk.put(key, repeatingSource(total, block))));
       record('DiskMediaStore get', await measure(async () => drain(await disk.get(key))));
       await disk.delete(key);
     }

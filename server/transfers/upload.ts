@@ -25,9 +25,16 @@ export interface UploadSpec {
   user: string;
 }
 
-/** Random ids for uploads and files; a fileId is not the content hash, so it reveals nothing about the bytes. */
+/**
+ * Random ids for uploads and files; a fileId is not the content hash, so it reveals nothing about
+ * the bytes. Never starting with '-': people pass file ids as arguments (`parley get FILEID`),
+ * where a leading dash reads as an option.
+ */
 export function randomId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
 }
 
 /**

@@ -3,11 +3,11 @@
 //          [--history-rows 1000000] [--samples 2000] [--dir <reusable data dir>] [--out results.json]
 // Prints a table on stderr and JSON on stdout (or to --out). With --dir, the big history room is
 // kept there and reused by later runs instead of being filled again.
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStore, type NewMessage, type Store } from '../server/store';
+import { VOCAB, random, sentence } from './chat-text';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,18 +24,6 @@ const BATCHES = arg('batches', '1,16,64,256').split(',').filter(Boolean).map(Num
 const ROOMS = 20;
 const USERS = 8;
 
-// Words with a skewed frequency, like chat: a few very common, a long tail of rare ones.
-const VOCAB = Array.from({ length: 5000 }, (_, i) => createHash('sha1').update(String(i)).digest('hex').slice(0, 3 + (i % 6)));
-let rng = 42;
-function random(): number {
-  rng = (rng * 1103515245 + 12345) % 2147483648;
-  return rng / 2147483648;
-}
-function sentence(): string {
-  let s = '';
-  while (s.length < 80) s += `${VOCAB[Math.floor(random() ** 3 * VOCAB.length)]} `;
-  return s.trimEnd();
-}
 
 let cid = 0;
 function makeMessages(count: number, room: (i: number) => string): NewMessage[] {

@@ -11,7 +11,7 @@
 // bench started or --neo4j-pid), this process's CPU (driver and store code), and the rest of the
 // wall time (waiting: round trips, log forces, other processes on the cores).
 // Prints progress on stderr and JSON on stdout (or to --out).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -21,6 +21,7 @@ import type { ChatMessage } from '../protocol';
 import { Neo4jStore } from '../server/store/neo4j';
 import { SqliteStore } from '../server/store/sqlite';
 import type { NewMessage, Store } from '../server/store/store';
+import { random, sentence } from './chat-text';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,18 +50,6 @@ let jvmArgs: string[] = ['-Xmx2g'];
 const ROOMS = 20;
 const USERS = 8;
 
-// Words with a skewed frequency, like chat: a few very common, a long tail of rare ones (~80 bytes).
-const VOCAB = Array.from({ length: 5000 }, (_, i) => createHash('sha1').update(String(i)).digest('hex').slice(0, 3 + (i % 6)));
-let rng = 42;
-function random(): number {
-  rng = (rng * 1103515245 + 12345) % 2147483648;
-  return rng / 2147483648;
-}
-function sentence(): string {
-  let s = '';
-  while (s.length < 80) s += `${VOCAB[Math.floor(random() ** 3 * VOCAB.length)]} `;
-  return s.trimEnd();
-}
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -3,3 +3,5 @@ export * from './frame';
 export * from './limits';
 export * from './messages';
 export * from './validate';
+export * from './emoji';
+export * from './mentions';

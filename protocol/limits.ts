@@ -1,4 +1,6 @@
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** The oldest protocol version a server still accepts in `hello` (see docs/protocol.md for what it sees). */
+export const MIN_PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 6666;
 
 /** Limits announced in `welcome`. */
@@ -11,6 +13,10 @@ export interface Limits {
   maxUpload: number;
   /** Preferred transfer chunk size, in bytes. */
   chunk: number;
+  /** Different emoji a message can carry. */
+  maxReactions: number;
+  /** Pinned messages a room can hold. */
+  maxPins: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -18,10 +24,18 @@ export const DEFAULT_LIMITS: Limits = {
   maxText: 16 * 1024,
   maxUpload: 100 * 1024 * 1024,
   chunk: 256 * 1024,
+  maxReactions: 20,
+  maxPins: 100,
 };
 
 export const HISTORY_MAX_LIMIT = 200;
 export const SEARCH_MAX_LIMIT = 100;
+export const THREAD_MAX_LIMIT = 200;
+export const EVENTS_MAX_LIMIT = 500;
+/** Longest reaction key, in UTF-16 units: one emoji, skin tones and ZWJ sequences included. */
+export const MAX_EMOJI_LENGTH = 32;
+/** Who `@room` notifies: everyone in the room. */
+export const ROOM_MENTION = 'room';
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{6,32}$/;
 export const MIN_PASSWORD_LENGTH = 6;
 export const GENERAL_ROOM = 'general';

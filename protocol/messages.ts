@@ -18,6 +18,12 @@ export interface RoomInfo {
   lastSeq: number;
   /** The requesting user's read mark (0 when nothing read). */
   lastRead: number;
+  /**
+   * Unread messages after lastRead that mention the requesting user by name or `@room`, not
+   * counting their own; left out when there are none. Counted by the server, so it is exact
+   * before any history is fetched.
+   */
+  mentions?: number;
 }
 
 /** Code shared from an editor. */
@@ -44,7 +50,30 @@ export interface FileRef {
   sha256: string;
 }
 
-/** A stored message, as delivered live (`msg`) and in `history` / `results`. */
+/** What a `change` does to the message it targets. */
+export type ChangeKind = 'react' | 'unreact' | 'edit' | 'delete' | 'pin' | 'unpin' | 'resolve' | 'reopen';
+
+export const CHANGE_KINDS: readonly ChangeKind[] = ['react', 'unreact', 'edit', 'delete', 'pin', 'unpin', 'resolve', 'reopen'];
+
+/** A change to an earlier message of the same room, itself a sequenced room event. */
+export interface Change {
+  kind: ChangeKind;
+  /** The seq of the message changed. */
+  target: number;
+  /** react / unreact: the emoji. */
+  emoji?: string;
+  /** edit: the new text. */
+  text?: string;
+}
+
+/** emoji → the users who reacted with it, in the order they did. */
+export type Reactions = Record<string, string[]>;
+
+/**
+ * A room event: a posted message, a thread reply, or (with `change`) a change to an earlier
+ * message. Every one takes the room's next seq. As delivered live (`msg` / `change`), by resume,
+ * and in `history` / `thread` / `results` (which hold messages only, each in its current state).
+ */
 export interface ChatMessage {
   room: string;
   seq: number;
@@ -55,7 +84,36 @@ export interface ChatMessage {
   text?: string;
   snippet?: Snippet;
   file?: FileRef;
+  /** A thread reply: the seq of the thread's root (always a root: threads do not nest). */
+  root?: number;
+  /** A reply that was also sent to the room: it is part of the room's history too. */
+  inRoom?: boolean;
+  /** Set on a change event, which carries no text, snippet or file of its own. */
+  change?: Change;
+
+  // Current state, on messages in history, thread, pins and search results (absent = default).
+  /** Time of the last edit. */
+  edited?: number;
+  /** A tombstone: text, snippet and file were erased; seq and thread stay. */
+  deleted?: boolean;
+  reactions?: Reactions;
+  /** On a thread root: how many replies it has, who wrote them (first reply first), the last reply's time. */
+  replies?: number;
+  repliers?: string[];
+  lastReply?: number;
+  pinned?: boolean;
+  /** On a thread root marked resolved: who resolved it. */
+  resolvedBy?: string;
 }
+
+/** An earlier version of an edited message. */
+export interface Revision {
+  text: string;
+  /** When this version was written (the original post's ts, then each edit's). */
+  ts: number;
+}
+
+export type ThreadState = 'open' | 'resolved' | 'all';
 
 export interface PresenceEntry {
   user: string;
@@ -74,7 +132,16 @@ export interface ResumeRequest { t: 'resume'; id: RequestId; token: string; sinc
 export interface LogoutRequest { t: 'logout'; id: RequestId }
 export interface PingFrame { t: 'ping'; id?: RequestId }
 export interface PongFrame { t: 'pong'; id?: RequestId }
-export interface SendRequest { t: 'send'; id: RequestId; room: string; cid: string; text?: string; snippet?: Snippet }
+/** `root` makes it a reply in that message's thread; `inRoom` also shows the reply in the room. */
+export interface SendRequest { t: 'send'; id: RequestId; room: string; cid: string; text?: string; snippet?: Snippet; root?: number; inRoom?: boolean }
+/** Reacts, edits, deletes, pins or resolves message `target` (answered by `ack`, or `ok` when it changes nothing). */
+export interface ChangeRequest { t: 'change'; id: RequestId; room: string; cid: string; kind: ChangeKind; target: number; emoji?: string; text?: string }
+export interface ThreadRequest { t: 'thread'; id: RequestId; room: string; root: number; after?: number; limit?: number }
+export interface ThreadsRequest { t: 'threads'; id: RequestId; room: string; state?: ThreadState; before?: number; limit?: number }
+export interface PinsRequest { t: 'pins'; id: RequestId; room: string }
+export interface RevisionsRequest { t: 'revisions'; id: RequestId; room: string; seq: number }
+/** Every room event after `after`, changes included, as resume sends them (for filling a gap). */
+export interface EventsRequest { t: 'events'; id: RequestId; room: string; after: number; limit?: number }
 export interface TypingRequest { t: 'typing'; room: string }
 export interface ReadRequest { t: 'read'; id?: RequestId; room: string; seq: number }
 export interface HistoryRequest { t: 'history'; id: RequestId; room: string; before?: number; limit?: number }
@@ -92,7 +159,8 @@ export interface DownloadRequest { t: 'download'; id: RequestId; fileId: string;
 
 export type ClientFrame =
   | HelloRequest | RegisterRequest | LoginRequest | ResumeRequest | LogoutRequest
-  | PingFrame | PongFrame | SendRequest | TypingRequest | ReadRequest | HistoryRequest
+  | PingFrame | PongFrame | SendRequest | ChangeRequest | ThreadRequest | ThreadsRequest | PinsRequest
+  | RevisionsRequest | EventsRequest | TypingRequest | ReadRequest | HistoryRequest
   | SearchRequest | JoinRequest | LeaveRequest | CreateRequest | RoomsRequest | StatusRequest
   | UploadRequest | ChunkFrame | UploadEndRequest | UploadAbortRequest | DownloadRequest;
 
@@ -108,6 +176,17 @@ export interface SessionReply { t: 'session'; id: RequestId; token: string; user
 /** `file` is set on the ack of an `upload_end`: the uploader learns the fileId and the sniffed type. */
 export interface AckReply { t: 'ack'; id: RequestId; cid?: string; room: string; seq: number; ts: number; msgId: string; file?: FileRef }
 export interface MsgEvent extends ChatMessage { t: 'msg' }
+/** A change to an earlier message, delivered live and by resume in seq order like `msg`. */
+export interface ChangeEvent extends ChatMessage { t: 'change'; change: Change }
+/** The root in its current state and its replies, ascending; `more` when later replies exist past the page. */
+export interface ThreadReply { t: 'thread'; id: RequestId; room: string; root: ChatMessage; replies: ChatMessage[]; more: boolean }
+/** Thread roots (messages with replies), newest first. */
+export interface ThreadsReply { t: 'threads'; id: RequestId; room: string; messages: ChatMessage[]; more: boolean }
+/** Pinned messages, most recently pinned first. */
+export interface PinsReply { t: 'pins'; id: RequestId; room: string; messages: ChatMessage[] }
+/** The earlier versions of an edited message, oldest first; the current text is the message's own. */
+export interface RevisionsReply { t: 'revisions'; id: RequestId; room: string; seq: number; revisions: Revision[] }
+export interface EventsReply { t: 'events'; id: RequestId; room: string; events: ChatMessage[]; more: boolean }
 export interface CaughtUpEvent { t: 'caught_up'; room: string; seq: number }
 export interface TypingEvent { t: 'typing'; room: string; user: string }
 export interface ReadEvent { t: 'read'; room: string; user: string; seq: number }
@@ -123,7 +202,8 @@ export interface DownloadStartReply { t: 'download_start'; id: RequestId; fileId
 export interface DownloadEndReply { t: 'download_end'; id: RequestId; sha256: string }
 
 export type ServerFrame =
-  | WelcomeReply | OkReply | ErrorFrame | SessionReply | AckReply | MsgEvent | CaughtUpEvent
+  | WelcomeReply | OkReply | ErrorFrame | SessionReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
+  | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
   | RoomLeftEvent | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
   | PingFrame | PongFrame;

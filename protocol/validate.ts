@@ -1,4 +1,5 @@
-import type { ClientFrame, ClientFrameType } from './messages';
+import { isEmoji } from './emoji';
+import { CHANGE_KINDS, type ClientFrame, type ClientFrameType } from './messages';
 
 /**
  * Runtime schemas for every client → server frame. The server trusts nothing else:
@@ -44,6 +45,9 @@ const req = (check: FieldCheck): FieldSpec => ({ check });
 const opt = (check: FieldCheck): FieldSpec => ({ check, optional: true });
 const id = req(isRequestId);
 const room = req(isShortString(200));
+const cid = req(isShortString(128));
+const isChangeKind: FieldCheck = (v) => (CHANGE_KINDS as readonly unknown[]).includes(v);
+const isThreadState: FieldCheck = (v) => v === 'open' || v === 'resolved' || v === 'all';
 
 const SCHEMAS: Record<ClientFrameType, Schema> = {
   hello: { id, v: req(isNonNegativeInt), client: opt(isShortString(200)) },
@@ -53,7 +57,13 @@ const SCHEMAS: Record<ClientFrameType, Schema> = {
   logout: { id },
   ping: { id: opt(isRequestId) },
   pong: { id: opt(isRequestId) },
-  send: { id, room, cid: req(isShortString(128)), text: opt(isString), snippet: opt(isSnippet) },
+  send: { id, room, cid, text: opt(isString), snippet: opt(isSnippet), root: opt(isPositiveInt), inRoom: opt(isBoolean) },
+  change: { id, room, cid, kind: req(isChangeKind), target: req(isPositiveInt), emoji: opt(isEmoji), text: opt(isString) },
+  thread: { id, room, root: req(isPositiveInt), after: opt(isNonNegativeInt), limit: opt(isPositiveInt) },
+  threads: { id, room, state: opt(isThreadState), before: opt(isPositiveInt), limit: opt(isPositiveInt) },
+  pins: { id, room },
+  revisions: { id, room, seq: req(isPositiveInt) },
+  events: { id, room, after: req(isNonNegativeInt), limit: opt(isPositiveInt) },
   typing: { room },
   read: { id: opt(isRequestId), room, seq: req(isNonNegativeInt) },
   history: { id, room, before: opt(isPositiveInt), limit: opt(isPositiveInt) },
@@ -135,6 +145,10 @@ function validateSend(header: Record<string, unknown>, replyId: string | number 
   if (text !== undefined && typeof text !== 'string') return wrong('send', 'text', replyId);
   const snippet = header.snippet;
   if (snippet !== undefined && !isSnippet(snippet)) return wrong('send', 'snippet', replyId);
+  const root = header.root;
+  if (root !== undefined && !(Number.isSafeInteger(root) && (root as number) > 0)) return wrong('send', 'root', replyId);
+  const inRoom = header.inRoom;
+  if (inRoom !== undefined && typeof inRoom !== 'boolean') return wrong('send', 'inRoom', replyId);
   return { ok: true, frame: header as unknown as ClientFrame };
 }
 

@@ -154,6 +154,8 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     maxText: size(raw, 'max-text', DEFAULT_LIMITS.maxText, 1),
     maxUpload: size(raw, 'max-upload', DEFAULT_LIMITS.maxUpload, 0),
     chunk: DEFAULT_LIMITS.chunk,
+    maxReactions: DEFAULT_LIMITS.maxReactions,
+    maxPins: DEFAULT_LIMITS.maxPins,
   };
   // A chunk frame must fit in a frame together with its header.
   limits.chunk = Math.max(1024, Math.min(limits.chunk, limits.maxFrame - 1024));

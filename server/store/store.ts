@@ -1,4 +1,4 @@
-import type { ChatMessage, FileRef, RoomInfo, RoomKind, Snippet } from '../../protocol';
+import type { Change, ChatMessage, ErrorCode, FileRef, Revision, RoomInfo, RoomKind, Snippet, ThreadState } from '../../protocol';
 
 export interface UserRecord {
   name: string;
@@ -29,12 +29,41 @@ export interface NewMessage {
    * unique per upload: a fileId stored before keeps its first record.
    */
   file?: FileRef;
+  /** A thread reply to the message with this seq (which must be a root of the same room). */
+  root?: number;
+  /** A reply that is also part of the room's history. */
+  inRoom?: boolean;
+  /** A change to an earlier message; such an entry has no text, snippet or file of its own. */
+  change?: Change;
+  /**
+   * Who the message (or, for an edit, its new text) mentions: user names and `room`. Only the
+   * names the chat server found in the text; the store keeps them for unread mention counts.
+   */
+  mentions?: string[];
+  /** The sender may delete any message of the room (a room admin); the author-only rule does not apply. */
+  moderator?: boolean;
+}
+
+/** Why the store did not apply an entry: a protocol error code and one sentence for the user. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
 }
 
 export interface AppendResult {
+  /** The stored entry (for a duplicate, the first copy; for a refusal or no-op, the entry as asked). */
   message: ChatMessage;
   /** True when (from, cid) was stored before: `message` is the first copy and nothing new was stored. */
   duplicate: boolean;
+  /** Set when the entry broke a rule (see CHANGE RULES on Store): nothing was stored for it. */
+  refused?: Refusal;
+  /** A change that would change nothing (a second 👍, pinning the pinned): nothing was stored, no seq taken. */
+  noop?: boolean;
+  /**
+   * A delete that removed the last message referring to these files' content: the media store
+   * may delete the bytes (sha256 is the content address).
+   */
+  unreferenced?: string[];
 }
 
 export interface FileRecord extends FileRef {
@@ -50,6 +79,15 @@ export interface HistoryPage {
   more: boolean;
 }
 
+export interface ThreadPage {
+  /** The root in its current state. */
+  root: ChatMessage;
+  /** Replies with seq > after, ascending, in their current state. */
+  replies: ChatMessage[];
+  /** True exactly when later replies exist beyond this page. */
+  more: boolean;
+}
+
 /** A user's position in a room, as kept by setReadMark. */
 export interface ReadMark {
   room: string;
@@ -57,7 +95,41 @@ export interface ReadMark {
   seq: number;
 }
 
+/** Narrows a search; every filter given must hold. The query may then be empty (filters alone). */
+export interface SearchOptions {
+  room?: string;
+  limit: number;
+  /** Sent by this user. */
+  from?: string;
+  /** Carries a file / a snippet. */
+  hasFile?: boolean;
+  hasSnippet?: boolean;
+  /** A thread root with replies, or a reply. */
+  isThread?: boolean;
+  isPinned?: boolean;
+  /** Sent before / at or after this time (ms since the epoch). */
+  before?: number;
+  after?: number;
+}
+
 /**
+ * CHANGE RULES, applied by append() inside its transaction, the same on every backend
+ * (server/store/change-rules.ts holds them once):
+ * - a reply's root, and a change's target, is a message (post or reply) of the same room, else
+ *   NOT_FOUND; a reply to a reply is NESTED_REPLY, as is resolving a reply;
+ * - a deleted target refuses everything with MESSAGE_DELETED, but a second delete is a no-op;
+ * - edit and delete are the author's (delete also a `moderator`'s), else NOT_AUTHOR;
+ * - a user holds at most one reaction per emoji per message; a message at most
+ *   `limits.maxReactions` different emoji (TOO_MANY_REACTIONS); a room at most `limits.maxPins`
+ *   pinned messages (TOO_MANY_PINS);
+ * - react when already reacted, unreact when not, pin the pinned, unpin the unpinned, resolve the
+ *   resolved and reopen the open are no-ops, as is an edit to the same text.
+ * Applied changes take the room's next seq like any message, are returned by since(), and change
+ * the target's current state: edit replaces the text (the old text becomes a revision) and sets
+ * `edited`; delete erases text, snippet, file reference, revisions and the search index entry of
+ * the target and the text of its edit events; the others update reactions, pinned, resolvedBy.
+ * A reply updates its root's replies / repliers / lastReply.
+ *
  * Everything the chat server keeps. Backends: SQLite (embedded default) and Neo4j.
  * Every method may reject with ParleyError('STORE_UNAVAILABLE') when the backend is unreachable;
  * nothing is then half-stored. `general` exists after init() and every user is a member of it.
@@ -87,7 +159,8 @@ export interface Store {
   listGroupRooms(): Promise<RoomRecord[]>;
   /**
    * The rooms a user belongs to, `general` first and then by id, with lastSeq and that user's
-   * lastRead; `members` (sorted) on every room but general.
+   * lastRead and unread `mentions` (its messages after lastRead, not the user's own, that
+   * mention the user or `room`); `members` (sorted) on every room but general.
    */
   roomsOf(user: string): Promise<RoomInfo[]>;
   /** Any room, whether or not `user` is in it (lastRead is then 0); undefined when there is no such room. */
@@ -106,18 +179,37 @@ export interface Store {
    * same batch, yields the first copy with duplicate=true.
    */
   append(batch: NewMessage[]): Promise<AppendResult[]>;
-  /** The newest `limit` messages with seq < before (or the newest overall), ascending. */
+  /**
+   * The newest `limit` messages with seq < before (or the newest overall), ascending, in their
+   * current state. Only what the room shows: posts and replies sent to the room too; change
+   * events and thread-only replies are left out (and not counted).
+   */
   history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage>;
-  /** Messages with seq > afterSeq, ascending, at most `limit`. */
+  /**
+   * Every room event with seq > afterSeq (posts, replies, changes), ascending, at most `limit`:
+   * the log a client replays. Each as stored now: erased content stays erased, and a message's
+   * text is its current one (`edited` set).
+   */
   since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  /** One message (post or reply) in its current state; undefined for no such seq or a change event. */
+  message(roomId: string, seq: number): Promise<ChatMessage | undefined>;
+  /** A thread: the root (a post, not a reply) and its replies after `after`; undefined when `root` is no root. */
+  thread(roomId: string, root: number, options: { after?: number; limit: number }): Promise<ThreadPage | undefined>;
+  /** Messages with at least one reply, newest root first, seq < before; `open` = not resolved. */
+  threads(roomId: string, options: { state: ThreadState; before?: number; limit: number }): Promise<HistoryPage>;
+  /** Pinned messages, most recently pinned first, at most `limit`. */
+  pins(roomId: string, limit: number): Promise<ChatMessage[]>;
+  /** The earlier versions of a message, oldest first (empty when never edited, or deleted). */
+  revisions(roomId: string, seq: number): Promise<Revision[]>;
   lastSeq(roomId: string): Promise<number>;
   /**
    * Full-text search in the rooms `user` belongs to (or the one given, if `user` is in it), newest
-   * first, at most `limit`. Looks at message text, shared code and its path, and file names. The
+   * first, at most `limit`. Looks at message text (as last edited; deleted messages are gone),
+   * shared code and its path, and file names, in posts and replies. The
    * query is words and "quoted phrases", all required, case-insensitive; operators and
    * punctuation are plain text, so no input is ever a syntax error.
    */
-  search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]>;
+  search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]>;
 
   /** Moves the read mark forward (never back, never past lastSeq); returns the stored mark. */
   setReadMark(roomId: string, user: string, seq: number): Promise<number>;
@@ -132,6 +224,10 @@ export interface Store {
   exportRooms(): Promise<RoomRecord[]>;
   /** Every read mark above 0, sorted by room and user. */
   exportReadMarks(): Promise<ReadMark[]>;
+  // Conversations copy over as the log they are: importMessages takes since()'s entries in seq
+  // order, replies and change events included, and applies each change to its target as append()
+  // would (without the rules: the source already applied them). Edit history is not copied: the
+  // messages arrive with their current text, and their revisions start afresh.
   /**
    * Stores messages exactly as given (seq, msgId, ts, cid and file kept), in one transaction, and
    * moves each room's lastSeq to the highest seq given. Each room's seqs must be ascending and

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Connection, ConnectionError } from '../../client/connection';
-import { ParleyError, type ServerFrame } from '../../protocol';
+import { DEFAULT_LIMITS, ParleyError, type ServerFrame } from '../../protocol';
 import { FakePeer, delay, until, type PeerSocket } from './fake-peer';
 
 describe('client/connection', () => {
@@ -26,13 +26,13 @@ describe('client/connection', () => {
   }
 
   it('says hello and exposes the welcome limits and server name', async () => {
-    peer.limits = { maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 };
+    peer.limits = { ...DEFAULT_LIMITS, maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 };
     const { conn, remote } = await open();
     const hello = await remote.next('hello');
     assert.equal(hello.v, 1);
     assert.equal(hello.client, 'test-client');
     assert.equal(conn.serverName, 'fake');
-    assert.deepEqual(conn.limits, { maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 });
+    assert.deepEqual(conn.limits, { ...DEFAULT_LIMITS, maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 });
   });
 
   it('correlates replies by id, whatever their order', async () => {

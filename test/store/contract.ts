@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { GENERAL_ROOM, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
 import type { NewMessage, RoomRecord, Store, UserRecord } from '../../server/store/store';
+import { conversationContract } from './contract-conversations';
 
 export interface StoreFixture {
   /** A ready (initialised) store over fresh, empty data. */
@@ -72,6 +73,8 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       for (let i = 1; i <= count; i++) out.push((await store.append([text(room, from, body(i))]))[0].message);
       return out;
     }
+
+    conversationContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);

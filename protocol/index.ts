@@ -5,3 +5,4 @@ export * from './messages';
 export * from './validate';
 export * from './emoji';
 export * from './mentions';
+export * from './apply-change';

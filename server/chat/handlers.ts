@@ -1,6 +1,7 @@
 import { encodeFrame, validateClientFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
 import type { Connection, ConnectionHandler } from '../net/connection';
 import { dropError, replyError, type ChatContext } from './context';
+import * as conversation from './conversation';
 import * as messaging from './messaging';
 import type { Peer } from './peer';
 import * as roomRequests from './room-requests';
@@ -24,6 +25,12 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     resume: session.resume,
     logout: session.logout,
     send: messaging.send,
+    change: conversation.change,
+    thread: conversation.thread,
+    threads: conversation.threads,
+    pins: conversation.pins,
+    revisions: conversation.revisions,
+    events: conversation.events,
     typing: messaging.typing,
     read: messaging.read,
     history: messaging.history,

@@ -1,7 +1,9 @@
 import {
   HISTORY_MAX_LIMIT,
+  ParleyError,
   SEARCH_MAX_LIMIT,
   encodeFrame,
+  mentionedNames,
   type HistoryRequest,
   type ReadRequest,
   type RequestId,
@@ -10,10 +12,12 @@ import {
   type Snippet,
   type TypingRequest,
 } from '../../protocol';
+import { contentKey } from '../media/media-store';
 import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
+import { isEmptySearch, parseSearch } from './search-query';
 
 const HISTORY_DEFAULT = 50;
 const SEARCH_DEFAULT = 20;
@@ -34,6 +38,10 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     peer.conn.sendError(f.id, 'TOO_LARGE', `Messages are at most ${max} bytes.`);
     return;
   }
+  if (f.inRoom === true && f.root === undefined) {
+    peer.conn.sendError(f.id, 'INVALID', '"inRoom" goes with "root": only a thread reply can also be sent to the room.');
+    return;
+  }
   const room = ctx.rooms.cachedAccess(f.room, user);
   if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(f, user), room);
   return ctx.rooms.access(f.room, user).then(
@@ -43,9 +51,11 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
 }
 
 /**
- * Stores a message through the group commit, then acks the sender and delivers it to the room.
- * The sending connection gets the ack instead of the `msg`; the sender's other connections get the `msg`.
- * Also the way file messages get posted once their upload is complete.
+ * Stores a room event (a message, a reply or a change) through the group commit, then acks the
+ * sender and delivers it to the room. The sending connection gets the ack instead of the event;
+ * the sender's other connections get the event. A refusal by the store's rules is answered with
+ * its error, a change that changed nothing with `ok`; neither takes a seq. Also the way file
+ * messages get posted once their upload is complete.
  */
 export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
   if (!ctx.sendLimiter.take(message.from)) {
@@ -61,12 +71,34 @@ export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMe
       conn.sendError(id, 'STORE_UNAVAILABLE');
       return;
     }
+    if (result.refused !== undefined) {
+      conn.sendError(id, result.refused.code, result.refused.message);
+      return;
+    }
+    if (result.noop === true) {
+      conn.send({ t: 'ok', id });
+      return;
+    }
     const stored = result.message;
     const ack = ackJson(id, message.cid, stored.room, stored.seq, stored.ts, stored.msgId);
-    // {"t":"msg", then the stored message's own fields: the same header as encoding { t: 'msg', ...stored }.
-    const json = result.duplicate ? undefined : `{"t":"msg",${JSON.stringify(stored).slice(1)}`;
+    // {"t":"msg" (or "change"), then the stored event's own fields: the same header as encoding { t, ...stored }.
+    const json = result.duplicate ? undefined : `{"t":${stored.change === undefined ? '"msg"' : '"change"'},${JSON.stringify(stored).slice(1)}`;
     ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, json, peer, ack);
+    if (result.unreferenced !== undefined) releaseMedia(ctx, result.unreferenced);
   });
+}
+
+/** Deletes the bytes of files that no remaining message refers to. */
+function releaseMedia(ctx: ChatContext, sha256s: string[]): void {
+  const media = ctx.media;
+  if (media === undefined) return;
+  for (const sha256 of sha256s) {
+    const key = contentKey(sha256);
+    media.delete(key).then(
+      () => ctx.logger.info({ key }, 'removed media that no message refers to any more'),
+      (err: unknown) => ctx.logger.warn({ err, key }, 'could not remove media of a deleted message'),
+    );
+  }
 }
 
 /** The ack header, the same JSON as stringifying { t: 'ack', id, cid, room, seq, ts, msgId }. */
@@ -76,8 +108,16 @@ export function ackJson(id: RequestId, cid: string, room: string, seq: number, t
 
 function toNewMessage(f: SendRequest, user: string): NewMessage {
   const message: NewMessage = { room: f.room, from: user, cid: f.cid, ts: Date.now() };
-  if (f.text !== undefined) message.text = f.text;
+  if (f.text !== undefined) {
+    message.text = f.text;
+    const mentions = mentionedNames(f.text);
+    if (mentions.length > 0) message.mentions = mentions;
+  }
   if (f.snippet !== undefined) message.snippet = cleanSnippet(f.snippet);
+  if (f.root !== undefined) {
+    message.root = f.root;
+    if (f.inRoom === true) message.inRoom = true;
+  }
   return message;
 }
 
@@ -126,8 +166,17 @@ export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): 
 
 export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Promise<void> {
   const user = peer.user as string;
-  if (f.room !== undefined) await ctx.rooms.access(f.room, user);
+  const parsed = parseSearch(f.query);
+  if (f.room !== undefined && parsed.filters.room !== undefined && f.room !== parsed.filters.room) {
+    throw new ParleyError('INVALID', `The search names two rooms: "${f.room}" and "in:${parsed.filters.room}".`);
+  }
+  const room = f.room ?? parsed.filters.room;
+  if (room !== undefined) await ctx.rooms.access(room, user);
   const limit = Math.min(f.limit ?? SEARCH_DEFAULT, SEARCH_MAX_LIMIT);
-  const messages = await ctx.store.search(user, f.query, { room: f.room, limit });
+  if (isEmptySearch(parsed)) {
+    peer.conn.send({ t: 'results', id: f.id, messages: [] });
+    return;
+  }
+  const messages = await ctx.store.search(user, parsed.words, { ...parsed.filters, room, limit });
   peer.conn.send({ t: 'results', id: f.id, messages });
 }

@@ -1,5 +1,6 @@
 import {
   DEFAULT_LIMITS,
+  MIN_PROTOCOL_VERSION,
   ParleyError,
   PROTOCOL_VERSION,
   encodeFrame,
@@ -17,11 +18,12 @@ import type { Peer } from './peer';
 const REPLAY_PAGE = 256;
 
 export function hello(ctx: ChatContext, peer: Peer, f: HelloRequest): void {
-  if (f.v !== PROTOCOL_VERSION) {
-    peer.conn.sendError(f.id, 'VERSION', `This server speaks protocol version ${PROTOCOL_VERSION}, not ${f.v}.`);
+  if (f.v < MIN_PROTOCOL_VERSION || f.v > PROTOCOL_VERSION) {
+    peer.conn.sendError(f.id, 'VERSION', `This server speaks protocol versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}, not ${f.v}.`);
     return;
   }
-  peer.conn.send({ t: 'welcome', id: f.id, v: PROTOCOL_VERSION, server: ctx.serverName, limits: { ...DEFAULT_LIMITS, ...ctx.limits } });
+  // A version 1 client is served the same frames: it ignores the frame types it does not know.
+  peer.conn.send({ t: 'welcome', id: f.id, v: f.v, server: ctx.serverName, limits: { ...DEFAULT_LIMITS, ...ctx.limits } });
 }
 
 export async function register(ctx: ChatContext, peer: Peer, f: RegisterRequest): Promise<void> {
@@ -144,7 +146,7 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
         ctx.hub.flushStaged();
         if (peer.user !== user || !conn.isOpen) return;
         for (const message of page) {
-          conn.write(encodeFrame({ t: 'msg', ...message }));
+          conn.write(encodeFrame({ t: message.change === undefined ? 'msg' : 'change', ...message }));
           last = message.seq;
         }
         if (page.length < REPLAY_PAGE) break;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Connection, ConnectionError } from '../../client/connection';
-import { DEFAULT_LIMITS, ParleyError, type ServerFrame } from '../../protocol';
+import { DEFAULT_LIMITS, PROTOCOL_VERSION, ParleyError, type ServerFrame } from '../../protocol';
 import { FakePeer, delay, until, type PeerSocket } from './fake-peer';
 
 describe('client/connection', () => {
@@ -29,7 +29,7 @@ describe('client/connection', () => {
     peer.limits = { ...DEFAULT_LIMITS, maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 };
     const { conn, remote } = await open();
     const hello = await remote.next('hello');
-    assert.equal(hello.v, 1);
+    assert.equal(hello.v, PROTOCOL_VERSION);
     assert.equal(hello.client, 'test-client');
     assert.equal(conn.serverName, 'fake');
     assert.deepEqual(conn.limits, { ...DEFAULT_LIMITS, maxFrame: 4096, maxText: 100, maxUpload: 1000, chunk: 512 });

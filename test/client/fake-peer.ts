@@ -82,7 +82,7 @@ export class FakePeer {
     const peer = new PeerSocket(socket);
     peer.handler = (h, p) => {
       if (h.t === 'hello' && this.welcome) {
-        p.send({ t: 'welcome', id: h.id, v: 1, server: 'fake', limits: this.limits });
+        p.send({ t: 'welcome', id: h.id, v: h.v, server: 'fake', limits: this.limits });
         return;
       }
       this.handler(h, p);

@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { downloadFile, uploadFile } from '../../client/transfers';
 import type { AckReply, ChangeEvent, ChatMessage, ChangeKind, HistoryReply, MsgEvent, ServerFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
 import { Client, RawSocket, rejectsWith, resume, signIn } from './chat-helpers';
+import { HashSink, mediaObjects, sha256, transferConnection, until } from './transfer-helpers';
 
 type Frame<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>;
 
@@ -47,8 +52,9 @@ describe('server: conversations over real TCP', function () {
   before(async () => {
     server = await TestServer.start({ args: ['--rate-limit', '0', '--max-text', '256'] });
   });
+  const transfers: { close(): void }[] = [];
   afterEach(() => {
-    for (const c of open.splice(0)) c.close();
+    for (const c of [...open.splice(0), ...transfers.splice(0)]) c.close();
   });
   after(async () => {
     await server?.stop();
@@ -253,6 +259,33 @@ describe('server: conversations over real TCP', function () {
     assert.deepEqual(await search(`flaky in:#${room} before:2000-01-01`), []);
     assert.equal((await search(`flaky in:#${room} after:2000-01-01`)).length, 3);
     await rejectsWith(a.conn.request({ t: 'search', query: 'after:yesterday' }), 'INVALID');
+  });
+
+  it('deletes a file from the media store once no remaining message refers to its content', async () => {
+    const { a, b, room } = await trio();
+    const [ta, tb] = [await transferConnection(server, a.token), await transferConnection(server, b.token)];
+    transfers.push(ta, tb);
+    const data = randomBytes(64 * 1024);
+    const key = `${sha256(data).slice(0, 2)}/${sha256(data)}`;
+    const mediaDir = path.join(server.dataDir, 'media');
+    const first = await uploadFile(ta, { room, stream: Readable.from([data]), size: data.length, name: 'plan.bin' });
+    const second = await uploadFile(tb, { room, stream: Readable.from([data]), size: data.length, name: 'copy.bin' });
+    await change(a, room, 'delete', first.seq);
+    await rejectsWith(downloadFile(tb, { fileId: first.file?.fileId as string, to: new HashSink() }), 'NOT_FOUND');
+    assert.equal(mediaObjects(mediaDir).includes(key), true, 'the same bytes still belong to the second message');
+    await change(b, room, 'delete', second.seq);
+    await until(() => !mediaObjects(mediaDir).includes(key), 'the media store to let go of the bytes');
+    assert.equal((await message(a, room, second.seq))?.file, undefined);
+  });
+
+  it('caps the pinned messages of a room', async () => {
+    const { a, room } = await trio();
+    const seqs: number[] = [];
+    for (let i = 0; i < 101; i++) seqs.push((await a.send(room, `pin me ${i}`)).seq);
+    for (const seq of seqs.slice(0, 100)) await change(a, room, 'pin', seq);
+    const err = await rejectsWith(change(a, room, 'pin', seqs[100]), 'TOO_MANY_PINS');
+    assert.match(err.message, /100/);
+    assert.equal((await a.conn.request<Frame<'pins'>>({ t: 'pins', room })).messages.length, 100);
   });
 
   it('catches an offline member up on every change exactly once, in order, on resume', async () => {

@@ -1,8 +1,10 @@
 import { randomFillSync } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { ChatMessage, FileRef } from '../../../protocol';
-import type { AppendResult, HistoryPage, NewMessage } from '../store';
-import { MESSAGE_COLUMNS, fileJson, toMessage, type MessageRow } from './rows';
+import type { Change, ChatMessage, FileRef } from '../../../protocol';
+import { changeVerdict, replyVerdict, type Verdict } from '../change-rules';
+import type { AppendResult, NewMessage } from '../store';
+import type { Conversations } from './conversations';
+import { MESSAGE_COLUMNS, fileJson, toCurrent, toMessage, type MessageRow } from './rows';
 import type { SearchIndex } from './search';
 import { SeqCache } from './seq-cache';
 
@@ -26,6 +28,7 @@ class IdPool {
 }
 
 type InsertParams = [string, number, string, string, string, number, string | null, string | null, string | null];
+type FullInsertParams = [...InsertParams, number | null, number | null, string | null, number | null, string | null];
 type FileParams = [string, string, string, number, string, string, string, string, number];
 
 interface Staged {
@@ -41,9 +44,9 @@ interface Staged {
 export class Messages {
   readonly seqs: SeqCache;
   private readonly insert: Statement<InsertParams>;
+  private readonly insertFull: Statement<FullInsertParams>;
   private readonly insertFile: Statement<FileParams>;
   private readonly selectByCid: Statement<[string, string], MessageRow>;
-  private readonly selectBefore: Statement<[string, number, number], MessageRow>;
   private readonly selectAfter: Statement<[string, number, number], MessageRow>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
   private readonly ids = new IdPool();
@@ -51,6 +54,7 @@ export class Messages {
   constructor(
     db: Database,
     private readonly index: SearchIndex,
+    private readonly conversations: Conversations,
   ) {
     this.seqs = new SeqCache(db);
     // Only the (from_user, cid) conflict is expected; any other constraint still fails loudly.
@@ -58,14 +62,16 @@ export class Messages {
       `INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (from_user, cid) DO NOTHING`,
     );
+    // Replies and change events; a plain post keeps the statement above.
+    this.insertFull = db.prepare(
+      `INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file, root, in_room, change_kind, change_target, change_emoji)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.insertFile = db.prepare(
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING`,
     );
     this.selectByCid = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.from_user = ? AND m.cid = ?`);
-    this.selectBefore = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
-    );
     this.selectAfter = db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
@@ -81,15 +87,6 @@ export class Messages {
     return staged.results;
   }
 
-  history(room: string, before: number | undefined, limit: number): HistoryPage {
-    const take = Math.max(0, Math.floor(limit));
-    // One row past the page tells whether older messages exist.
-    const rows = this.selectBefore.all(room, before ?? Number.MAX_SAFE_INTEGER, take + 1);
-    const more = rows.length > take;
-    if (more) rows.pop();
-    return { messages: rows.reverse().map(toMessage), more };
-  }
-
   since(room: string, afterSeq: number, limit: number): ChatMessage[] {
     return this.selectAfter.all(room, afterSeq, Math.max(0, Math.floor(limit))).map(toMessage);
   }
@@ -101,6 +98,16 @@ export class Messages {
     let lastRow = 0;
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i];
+      if (m.root !== undefined || m.change !== undefined || m.mentions !== undefined) {
+        // Replies, changes and mentions go the longer way; plain posts stay on the path below.
+        const stored = this.stageConversation(m, seqs, firstRow);
+        results.push(stored.result);
+        if (stored.row !== 0) {
+          if (firstRow === 0) firstRow = stored.row;
+          lastRow = stored.row;
+        }
+        continue;
+      }
       const seq = (seqs.get(m.room) ?? this.seqs.get(m.room)) + 1;
       const msgId = this.ids.take();
       const snippet = m.snippet === undefined ? null : JSON.stringify(m.snippet);
@@ -130,4 +137,78 @@ export class Messages {
     const indexed = firstRow !== 0 && this.index.addOrDefer(firstRow, lastRow);
     return { results, seqs, firstRow, lastRow, indexed };
   }
+
+  /**
+   * A reply, a change or a message with mentions: checks the rules against the root or target
+   * as this transaction sees it, then stores the entry and applies it. Returns the row written
+   * (0 when none). `firstRow` is this batch's first row so far (0 when none).
+   */
+  private stageConversation(m: NewMessage, seqs: Map<string, number>, firstRow: number): { result: AppendResult; row: number } {
+    // A resend is recognised before the rules, which would call a repeated reaction a no-op.
+    const first = this.selectByCid.get(m.from, m.cid);
+    if (first !== undefined) return { result: { message: toMessage(first), duplicate: true }, row: 0 };
+    const change = m.change;
+    const ruled = change !== undefined ? this.conversations.row(m.room, change.target) : m.root !== undefined ? this.conversations.row(m.room, m.root) : undefined;
+    let verdict: Verdict = { apply: true };
+    if (change !== undefined) {
+      verdict = changeVerdict(change, m.from, m.moderator === true, this.conversations.targetState(m.room, change, m.from, ruled));
+    } else if (m.root !== undefined) {
+      verdict = replyVerdict(ruled === undefined ? undefined : toCurrent(ruled), m.root);
+    }
+    if (!verdict.apply) {
+      const result: AppendResult = { message: asAsked(m), duplicate: false };
+      if ('refused' in verdict) result.refused = verdict.refused;
+      else result.noop = true;
+      return { result, row: 0 };
+    }
+
+    const seq = (seqs.get(m.room) ?? this.seqs.get(m.room)) + 1;
+    const msgId = this.ids.take();
+    const message: ChatMessage = { room: m.room, seq, ts: m.ts, msgId, from: m.from, cid: m.cid };
+    let info;
+    if (change !== undefined) {
+      const stored: Change = { kind: change.kind, target: change.target };
+      if (change.emoji !== undefined && (change.kind === 'react' || change.kind === 'unreact')) stored.emoji = change.emoji;
+      if (change.text !== undefined && change.kind === 'edit') stored.text = change.text;
+      info = this.insertFull.run(m.room, seq, msgId, m.from, m.cid, m.ts, stored.text ?? null, null, null, null, null, change.kind, change.target, stored.emoji ?? null);
+      message.change = stored;
+    } else {
+      const snippet = m.snippet === undefined ? null : JSON.stringify(m.snippet);
+      const fileText = m.file === undefined ? null : fileJson(m.file);
+      const inRoom = m.root !== undefined && m.inRoom === true ? 1 : null;
+      info = this.insertFull.run(m.room, seq, msgId, m.from, m.cid, m.ts, m.text ?? null, snippet, fileText, m.root ?? null, inRoom, null, null, null);
+      if (m.file !== undefined) {
+        const file = m.file;
+        this.insertFile.run(file.fileId, m.room, file.sha256, file.size, file.mime, file.kind, file.name, m.from, m.ts);
+      }
+      if (m.text !== undefined) message.text = m.text;
+      if (snippet !== null) message.snippet = JSON.parse(snippet) as ChatMessage['snippet'];
+      if (fileText !== null) message.file = JSON.parse(fileText) as FileRef;
+      if (m.root !== undefined) message.root = m.root;
+      if (inRoom !== null) message.inRoom = true;
+    }
+    seqs.set(m.room, seq);
+    const row = Number(info.lastInsertRowid);
+    const result: AppendResult = { message, duplicate: false };
+    if (change !== undefined && ruled !== undefined) {
+      const unreferenced = this.conversations.apply(ruled, change, { seq, from: m.from, ts: m.ts, mentions: m.mentions }, this.index.unindexedFrom(firstRow === 0 ? row : firstRow));
+      if (unreferenced !== undefined && unreferenced.length > 0) result.unreferenced = unreferenced;
+    } else {
+      if (ruled !== undefined) this.conversations.replied(ruled, m.from, m.ts);
+      if (m.mentions !== undefined && m.mentions.length > 0) this.conversations.setMentions(m.room, seq, seq, m.from, m.mentions);
+    }
+    return { result, row };
+  }
+}
+
+/** The entry as asked, for a refusal or a no-op: nothing was stored, so no seq and no msgId. */
+function asAsked(m: NewMessage): ChatMessage {
+  const message: ChatMessage = { room: m.room, seq: 0, ts: m.ts, msgId: '', from: m.from, cid: m.cid };
+  if (m.text !== undefined) message.text = m.text;
+  if (m.snippet !== undefined) message.snippet = m.snippet;
+  if (m.file !== undefined) message.file = m.file;
+  if (m.root !== undefined) message.root = m.root;
+  if (m.inRoom !== undefined) message.inRoom = m.inRoom;
+  if (m.change !== undefined) message.change = m.change;
+  return message;
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM, type RoomInfo } from '../../../protocol';
+import { GENERAL_ROOM, ROOM_MENTION, type RoomInfo } from '../../../protocol';
 import type { RoomRecord } from '../store';
 import { toRoom, type RoomRow } from './rows';
 import type { Users } from './users';
@@ -7,11 +7,18 @@ import type { Users } from './users';
 interface RoomInfoRow extends RoomRow {
   members: string;
   last_read: number;
+  mentions: number;
 }
 
+const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0)';
+
+// Unread mentions in the same statement as the rest, so roomsOf stays one query however many
+// rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
 const ROOM_INFO_COLUMNS = `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user ORDER BY user) FROM members WHERE room = r.id) AS members,
-    coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0) AS last_read`;
+    ${LAST_READ} AS last_read,
+    (SELECT count(*) FROM mentions n
+      WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions`;
 
 /**
  * Rooms, membership and read marks. `general` has no member rows: every user is in it, so it
@@ -118,6 +125,7 @@ export class Rooms {
   private toInfo(row: RoomInfoRow): RoomInfo {
     const info: RoomInfo = { id: row.id, kind: row.kind as RoomInfo['kind'], name: row.name, lastSeq: this.lastSeq(row.id), lastRead: row.last_read };
     if (row.id !== GENERAL_ROOM) info.members = JSON.parse(row.members) as string[];
+    if (row.mentions > 0) info.mentions = row.mentions;
     return info;
   }
 }

@@ -112,6 +112,89 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       DROP TABLE messages;
       ALTER TABLE messages_v2 RENAME TO messages;
     `),
+  // Conversations: thread replies and changes (react, edit, delete, pin, resolve) are rows of
+  // messages with their own seq. A reply has root (and in_room when the room shows it too); a
+  // change has change_kind and change_target (change_emoji for reactions; an edit keeps its new
+  // text in text). The rest is a message's current state, kept on its row so history reads one
+  // row per message: edited (time of the last edit), deleted, pin_seq (the seq of the pin
+  // event, which orders the pins), resolved_by, reply_count, last_reply_ts and repliers (JSON,
+  // first reply first). New columns are NULL on every old row, which is the default state, so
+  // adding them rewrites nothing. The partial indexes hold only replies, changes, pins and
+  // thread roots: a plain post adds no index entries beyond what it did before.
+  //
+  // The search index is rebuilt, with the same definition and FTS5's secure-delete option: an
+  // edit or delete takes the old words out with the 'delete' command and the row's indexed
+  // body, and secure-delete removes them from the index pages themselves. (contentless_delete
+  // only marks entries deleted: the words stay in the file until segments merge.) The rebuild
+  // indexes every message with the body INDEXED_BODY (body.ts) computes, so a later 'delete'
+  // always names exactly what was indexed; changing that expression needs another rebuild.
+  (db) =>
+    db.exec(`
+      ALTER TABLE messages ADD COLUMN root INTEGER;
+      ALTER TABLE messages ADD COLUMN in_room INTEGER;
+      ALTER TABLE messages ADD COLUMN change_kind TEXT;
+      ALTER TABLE messages ADD COLUMN change_target INTEGER;
+      ALTER TABLE messages ADD COLUMN change_emoji TEXT;
+      ALTER TABLE messages ADD COLUMN edited INTEGER;
+      ALTER TABLE messages ADD COLUMN deleted INTEGER;
+      ALTER TABLE messages ADD COLUMN pin_seq INTEGER;
+      ALTER TABLE messages ADD COLUMN resolved_by TEXT;
+      ALTER TABLE messages ADD COLUMN reply_count INTEGER;
+      ALTER TABLE messages ADD COLUMN last_reply_ts INTEGER;
+      ALTER TABLE messages ADD COLUMN repliers TEXT;
+
+      CREATE INDEX messages_by_root ON messages(room, root, seq) WHERE root IS NOT NULL;
+      CREATE INDEX messages_by_target ON messages(room, change_target) WHERE change_target IS NOT NULL;
+      CREATE INDEX messages_pins ON messages(room, pin_seq) WHERE pin_seq IS NOT NULL;
+      CREATE INDEX messages_threads ON messages(room, seq) WHERE reply_count > 0;
+
+      -- One row per user and emoji on a message; at is the seq of the react event (reactor order).
+      CREATE TABLE reactions (
+        room  TEXT NOT NULL,
+        seq   INTEGER NOT NULL,
+        emoji TEXT NOT NULL,
+        user  TEXT NOT NULL,
+        at    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, user)
+      ) WITHOUT ROWID;
+
+      -- Earlier versions of edited messages, oldest first by id; ts is when that version was written.
+      CREATE TABLE revisions (
+        id   INTEGER PRIMARY KEY,
+        room TEXT NOT NULL,
+        seq  INTEGER NOT NULL,
+        ts   INTEGER NOT NULL,
+        text TEXT NOT NULL
+      );
+      CREATE INDEX revisions_by_message ON revisions(room, seq);
+
+      -- Who message msg mentions (a user name or 'room'); seq is the event that brought the
+      -- mention (the post, or the edit that added it), compared with read marks.
+      CREATE TABLE mentions (
+        room      TEXT NOT NULL,
+        user      TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        msg       INTEGER NOT NULL,
+        from_user TEXT NOT NULL,
+        PRIMARY KEY (room, user, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX mentions_by_message ON mentions(room, msg);
+
+      -- A delete asks whether any other file still has the same content.
+      CREATE INDEX files_by_sha256 ON files(sha256);
+
+      DROP TABLE search_index;
+      CREATE VIRTUAL TABLE search_index USING fts5(
+        body,
+        room,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 1);
+      INSERT INTO search_index (rowid, body, room)
+        SELECT m.id, concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), json_extract(m.file, '$.name')),
+          'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room ORDER BY m.id;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,24 +1,69 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM, type ChatMessage } from '../../../protocol';
+import { GENERAL_ROOM } from '../../../protocol';
+import type { SearchOptions } from '../store';
+import { INDEXED_BODY } from './body';
 import { matchExpression } from './fts-query';
-import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows';
-
-// Text, shared code and its path, and the file name are what people remember and search for.
-const BODY = `concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), json_extract(m.file, '$.name'))`;
+import { MESSAGE_COLUMNS, type MessageRow } from './rows';
 
 /** Past this many rooms the room list is left out of the match and only the join filters. */
 const MAX_ROOM_TERMS = 100;
 
+/** The filters of a search, as SearchOptions gives them (room and limit aside). */
+export type SearchFilters = Omit<SearchOptions, 'room' | 'limit'>;
+
+/** Where a search looks: one room (membership checked by the caller) or every room of a user. */
+export type SearchScope = { room: string } | { user: string };
+
+// Only messages: change events are never indexed, deleted messages are taken out; the conditions
+// repeat that so a scan without words sees the same.
+const MESSAGES_ONLY = 'm.change_kind IS NULL AND m.deleted IS NULL';
+
+/** SQL conditions on `messages m` for the filters given, with their @parameters. */
+function filterSql(filters: SearchFilters): string {
+  const where: string[] = [];
+  if (filters.from !== undefined) where.push('m.from_user = @from');
+  if (filters.hasFile !== undefined) where.push(`m.file IS ${filters.hasFile ? 'NOT ' : ''}NULL`);
+  if (filters.hasSnippet !== undefined) where.push(`m.snippet IS ${filters.hasSnippet ? 'NOT ' : ''}NULL`);
+  if (filters.isThread !== undefined) where.push(`${filters.isThread ? '' : 'NOT '}(m.root IS NOT NULL OR coalesce(m.reply_count, 0) > 0)`);
+  if (filters.isPinned !== undefined) where.push(`m.pin_seq IS ${filters.isPinned ? 'NOT ' : ''}NULL`);
+  if (filters.before !== undefined) where.push('m.ts < @before');
+  if (filters.after !== undefined) where.push('m.ts >= @after');
+  return where.map((w) => ` AND ${w}`).join('');
+}
+
+/** Whether any filter narrows the search, so that it may run without words. */
+export function hasFilters(filters: SearchFilters): boolean {
+  return (
+    filters.from !== undefined ||
+    filters.hasFile !== undefined ||
+    filters.hasSnippet !== undefined ||
+    filters.isThread !== undefined ||
+    filters.isPinned !== undefined ||
+    filters.before !== undefined ||
+    filters.after !== undefined
+  );
+}
+
 // Newest first and stopping at the limit: the cost follows the page, not the number of matches
 // (ranking every match would not). The membership test repeats what the match already narrowed,
 // so a wrong room list can never leak a message.
-const SELECT_MINE = `SELECT ${MESSAGE_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
-  WHERE search_index MATCH ?
-    AND (m.room = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE room = m.room AND user = ?))
-  ORDER BY s.rowid DESC LIMIT ?`;
-const SELECT_ROOM = `SELECT ${MESSAGE_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
-  WHERE search_index MATCH ? AND m.room = ?
-  ORDER BY s.rowid DESC LIMIT ?`;
+const MINE = `(m.room = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE room = m.room AND user = @user))`;
+
+function searchSql(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): string {
+  const inScope = scope === 'room' ? 'm.room = @room' : MINE;
+  if (words) {
+    return `SELECT ${MESSAGE_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
+      WHERE search_index MATCH @match AND ${inScope} AND ${MESSAGES_ONLY}${filterSql(filters)}
+      ORDER BY s.rowid DESC LIMIT @limit`;
+  }
+  // Filters alone: newest rows first (a room's own seq order inside one room).
+  if (scope === 'room') {
+    return `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      WHERE m.room = @room AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
+  }
+  return `SELECT ${MESSAGE_COLUMNS} FROM messages m
+    WHERE ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
+}
 
 /**
  * Messages indexed together: a transaction that adds to the index writes a new index segment,
@@ -39,8 +84,10 @@ export class SearchIndex {
   private readonly insertRange: Statement<[number, number]>;
   private readonly selectIndexedMax: Statement<[], number | null>;
   private readonly selectMessagesMax: Statement<[], number | null>;
-  private readonly selectMine: Statement<[string, string, number], MessageRow>;
-  private readonly selectRoom: Statement<[string, string, number], MessageRow>;
+  private readonly deleteRow: Statement<[number]>;
+  private readonly db: Database;
+  /** Search statements by scope, words and filters: a few dozen shapes at most. */
+  private readonly statements = new Map<string, Statement<[SearchParams], MessageRow>>();
   private readonly selectRoomNum: Statement<[string], number>;
   private readonly selectRoomNumsOf: Statement<[string], number>;
 
@@ -48,14 +95,20 @@ export class SearchIndex {
     // One statement per batch: the rows are still hot in the page cache, and no JS round trip per message.
     this.insertRange = db.prepare(
       `INSERT INTO search_index (rowid, body, room)
-       SELECT m.id, ${BODY}, 'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room
-       WHERE m.id BETWEEN ? AND ?`,
+       SELECT m.id, ${INDEXED_BODY}, 'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room
+       WHERE m.id BETWEEN ? AND ? AND ${MESSAGES_ONLY}`,
+    );
+    // Contentless, the index can only forget words it is told again: the row's body as indexed.
+    // With secure-delete on (schema.ts) they leave the index pages, not just the results.
+    this.deleteRow = db.prepare(
+      `INSERT INTO search_index (search_index, rowid, body, room)
+       SELECT 'delete', m.id, ${INDEXED_BODY}, 'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room
+       WHERE m.id = ? AND ${MESSAGES_ONLY}`,
     );
     // search_index_docsize has one row per indexed message, keyed by its id.
     this.selectIndexedMax = db.prepare<[], number | null>('SELECT max(id) FROM search_index_docsize').pluck();
     this.selectMessagesMax = db.prepare<[], number | null>('SELECT max(id) FROM messages').pluck();
-    this.selectMine = db.prepare(SELECT_MINE);
-    this.selectRoom = db.prepare(SELECT_ROOM);
+    this.db = db;
     this.selectRoomNum = db.prepare<[string], number>('SELECT num FROM rooms WHERE id = ?').pluck();
     this.selectRoomNumsOf = db
       .prepare<[string], number>(
@@ -118,17 +171,73 @@ export class SearchIndex {
     }
   }
 
-  /** Newest first, in every room `user` belongs to; the caller has checked the user exists. */
-  inRoomsOf(user: string, terms: string, limit: number): ChatMessage[] {
-    const nums = this.selectRoomNumsOf.all(user);
-    const match = matchExpression(terms, nums.length <= MAX_ROOM_TERMS ? nums : undefined);
-    return this.selectMine.all(match, user, limit).map(toMessage);
+  /**
+   * The first row id an append's transaction may not find in the index: the oldest row
+   * waiting, or the transaction's own first row `batchFirst` (0 when none). Rows below it are
+   * indexed (messages) or never will be (change events, erased messages).
+   */
+  unindexedFrom(batchFirst: number): number {
+    const from = this.pendingFirst === 0 ? Number.MAX_SAFE_INTEGER : this.pendingFirst;
+    return batchFirst === 0 ? from : Math.min(from, batchFirst);
   }
 
-  /** Newest first, in one room; the caller has checked membership. */
-  inRoom(room: string, terms: string, limit: number): ChatMessage[] {
-    const num = this.selectRoomNum.get(room);
-    if (num === undefined) return [];
-    return this.selectRoom.all(matchExpression(terms, [num]), room, limit).map(toMessage);
+  /**
+   * Inside a transaction, before row `id` (a message) changes its indexed words or is erased:
+   * takes its words out of the index, unless the row still waits to be indexed (id at or past
+   * `unindexedFrom`), in which case its batch indexes what the row holds by then.
+   */
+  forget(id: number, unindexedFrom: number): void {
+    if (id < unindexedFrom) this.deleteRow.run(id);
   }
+
+  /** After forget() and the change to row `id`: indexes it again, as it is now (nothing when erased). */
+  reindex(id: number, unindexedFrom: number): void {
+    if (id < unindexedFrom) this.insertRange.run(id, id);
+  }
+
+  /**
+   * Newest first, at most `limit`: messages matching the terms (or, with terms undefined, any
+   * message) that pass the filters, in the scope (membership checked by the caller).
+   */
+  find(scope: SearchScope, terms: string | undefined, filters: SearchFilters, limit: number): MessageRow[] {
+    const params: SearchParams = { limit };
+    if ('room' in scope) {
+      params.room = scope.room;
+      if (terms !== undefined) {
+        const num = this.selectRoomNum.get(scope.room);
+        if (num === undefined) return [];
+        params.match = matchExpression(terms, [num]);
+      }
+    } else {
+      params.user = scope.user;
+      if (terms !== undefined) {
+        const nums = this.selectRoomNumsOf.all(scope.user);
+        params.match = matchExpression(terms, nums.length <= MAX_ROOM_TERMS ? nums : undefined);
+      }
+    }
+    if (filters.from !== undefined) params.from = filters.from;
+    if (filters.before !== undefined) params.before = filters.before;
+    if (filters.after !== undefined) params.after = filters.after;
+    return this.statement('room' in scope ? 'room' : 'mine', terms !== undefined, filters).all(params);
+  }
+
+  private statement(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): Statement<[SearchParams], MessageRow> {
+    const sql = searchSql(scope, words, filters);
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<[SearchParams], MessageRow>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+interface SearchParams {
+  limit: number;
+  match?: string;
+  room?: string;
+  user?: string;
+  from?: string;
+  before?: number;
+  after?: number;
 }

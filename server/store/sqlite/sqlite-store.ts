@@ -1,15 +1,16 @@
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ChatMessage, RoomInfo } from '../../../protocol';
-import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, Store, UserRecord } from '../store';
+import type { ChatMessage, Revision, RoomInfo, ThreadState } from '../../../protocol';
+import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord } from '../store';
 import { Checkpointer } from './checkpointer';
+import { Conversations } from './conversations';
 import { openDatabase, storeError, unavailable } from './connection';
 import { toFtsQuery } from './fts-query';
 import { Messages } from './messages';
 import { Rooms } from './rooms';
 import { toFile, type FileRow } from './rows';
 import { SCHEMA_VERSION, migrate } from './schema';
-import { SearchIndex } from './search';
+import { SearchIndex, hasFilters } from './search';
 import { Transfer } from './transfer';
 import { Users } from './users';
 
@@ -30,6 +31,7 @@ interface Open {
   users: Users;
   rooms: Rooms;
   messages: Messages;
+  conversations: Conversations;
   search: SearchIndex;
   transfer: Transfer;
   getFile: (fileId: string) => FileRow | undefined;
@@ -69,13 +71,14 @@ export class SqliteStore implements Store {
       if (found !== SCHEMA_VERSION) this.options.onMigrated?.(found, SCHEMA_VERSION);
       const users = new Users(db);
       const search = new SearchIndex(db);
-      const messages = new Messages(db, search);
+      const conversations = new Conversations(db, search);
+      const messages = new Messages(db, search, conversations);
       const rooms = new Rooms(db, users, (room) => messages.seqs.get(room));
       rooms.ensureGeneral();
       const selectFile = db.prepare<[string], FileRow>(
         'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
       );
-      const transfer = new Transfer(db, messages.seqs, search);
+      const transfer = new Transfer(db, messages.seqs, search, conversations);
       const checkpointer = this.startCheckpointer(db);
       const catchUpTx = db.transaction(() => search.catchUp());
       const catchUpIndex = () => {
@@ -86,7 +89,7 @@ export class SqliteStore implements Store {
       // Messages stored by a process that ended before indexing them.
       search.recover();
       catchUpIndex();
-      this.open = { db, users, rooms, messages, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
+      this.open = { db, users, rooms, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -208,33 +211,54 @@ export class SqliteStore implements Store {
   }
 
   async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
-    return this.run((o) => o.messages.history(roomId, options.before, options.limit));
+    return this.run((o) => o.conversations.history(roomId, options.before, options.limit));
   }
 
   async since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
     return this.run((o) => o.messages.since(roomId, afterSeq, limit));
   }
 
+  async message(roomId: string, seq: number): Promise<ChatMessage | undefined> {
+    return this.run((o) => o.conversations.message(roomId, seq));
+  }
+
+  async thread(roomId: string, root: number, options: { after?: number; limit: number }): Promise<ThreadPage | undefined> {
+    return this.run((o) => o.conversations.thread(roomId, root, options.after, options.limit));
+  }
+
+  async threads(roomId: string, options: { state: ThreadState; before?: number; limit: number }): Promise<HistoryPage> {
+    return this.run((o) => o.conversations.threads(roomId, options.state, options.before, options.limit));
+  }
+
+  async pins(roomId: string, limit: number): Promise<ChatMessage[]> {
+    return this.run((o) => o.conversations.pins(roomId, limit));
+  }
+
+  async revisions(roomId: string, seq: number): Promise<Revision[]> {
+    return this.run((o) => o.conversations.revisions(roomId, seq));
+  }
+
   async lastSeq(roomId: string): Promise<number> {
     return this.run((o) => o.messages.seqs.get(roomId));
   }
 
-  async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
+  async search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]> {
     // Indexing what waits is a write: not while a restart checkpoint runs.
     if (this.open !== undefined && this.open.search.pending > 0) await this.writable(this.open);
     return this.run((o) => {
+      const { room, limit: asked, ...filters } = options;
+      const terms = toFtsQuery(query);
+      const limit = Math.max(0, Math.floor(asked));
+      if ((terms === undefined && !hasFilters(filters)) || limit === 0) return [];
       // Every stored message is searchable: index what waits first.
-      if (o.search.pending > 0) {
+      if (terms !== undefined && o.search.pending > 0) {
         o.catchUpIndex();
         o.checkpointer?.written();
       }
-      const match = toFtsQuery(query);
-      const limit = Math.max(0, Math.floor(options.limit));
-      if (match === undefined || limit === 0) return [];
-      if (options.room !== undefined) {
-        return o.rooms.isMember(options.room, user) ? o.search.inRoom(options.room, match, limit) : [];
+      if (room !== undefined) {
+        return o.rooms.isMember(room, user) ? o.conversations.decorate(o.search.find({ room }, terms, filters, limit)) : [];
       }
-      return o.users.exists(user) ? o.search.inRoomsOf(user, match, limit) : [];
+      return o.users.exists(user) ? o.conversations.decorate(o.search.find({ user }, terms, filters, limit)) : [];
     });
   }
 

@@ -1,11 +1,16 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ChatMessage } from '../../../protocol';
+import { mentionedNames, type ChatMessage } from '../../../protocol';
 import type { ReadMark, RoomRecord, UserRecord } from '../store';
+import type { Conversations } from './conversations';
 import { fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
 import type { SearchIndex } from './search';
 import type { SeqCache } from './seq-cache';
 
 type MessageParams = [string, number, string, string, string, number, string | null, string | null, string | null];
+type FullMessageParams = [
+  ...MessageParams,
+  number | null, number | null, string | null, number | null, string | null, number | null, number | null,
+];
 type FileParams = [string, string, string, number, string, string, string, string, number];
 
 /** Whole-store reads and seq-keeping writes for copying between backends (copy-store). */
@@ -14,6 +19,7 @@ export class Transfer {
   private readonly selectRooms: Statement<[], RoomRow>;
   private readonly selectReadMarks: Statement<[], ReadMark>;
   private readonly insert: Statement<MessageParams>;
+  private readonly insertFull: Statement<FullMessageParams>;
   private readonly insertFile: Statement<FileParams>;
   private readonly importTx: (messages: ChatMessage[]) => Map<string, number>;
 
@@ -21,6 +27,7 @@ export class Transfer {
     db: Database,
     private readonly seqs: SeqCache,
     private readonly index: SearchIndex,
+    private readonly conversations: Conversations,
   ) {
     this.selectUsers = db.prepare('SELECT name, password_hash, created_at FROM users ORDER BY name');
     this.selectRooms = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms ORDER BY id');
@@ -28,6 +35,12 @@ export class Transfer {
     // No ON CONFLICT: a seq or (from, cid) already taken is an error that rolls the batch back.
     this.insert = db.prepare(
       'INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    // Replies, change events, edited and deleted messages carry more columns.
+    this.insertFull = db.prepare(
+      `INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file,
+         root, in_room, change_kind, change_target, change_emoji, edited, deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertFile = db.prepare(
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
@@ -72,13 +85,43 @@ export class Transfer {
         this.insertFile.run(file.fileId, m.room, file.sha256, file.size, file.mime, file.kind, file.name, m.from, m.ts);
       }
       const snippet = m.snippet === undefined ? null : JSON.stringify(m.snippet);
-      const info = this.insert.run(m.room, m.seq, m.msgId, m.from, m.cid ?? m.msgId, m.ts, m.text ?? null, snippet, file === undefined ? null : fileJson(file));
+      const fileText = file === undefined ? null : fileJson(file);
+      const cid = m.cid ?? m.msgId;
+      const change = m.change;
+      let info;
+      if (change === undefined && m.root === undefined && m.edited === undefined && m.deleted !== true) {
+        info = this.insert.run(m.room, m.seq, m.msgId, m.from, cid, m.ts, m.text ?? null, snippet, fileText);
+      } else if (change !== undefined) {
+        // A change event: applied to its target as append() would, without the rules (the
+        // source applied them). An edit's target came with its current text: only the time is kept.
+        info = this.insertFull.run(
+          m.room, m.seq, m.msgId, m.from, cid, m.ts, change.kind === 'edit' ? (change.text ?? null) : null, null, null,
+          null, null, change.kind, change.target, change.emoji ?? null, null, null,
+        );
+        const target = this.conversations.row(m.room, change.target);
+        // Rows of this call wait for the index until its end (first), earlier ones were caught up.
+        if (target !== undefined) this.conversations.apply(target, change, { seq: m.seq, from: m.from, ts: m.ts }, first === 0 ? Number.MAX_SAFE_INTEGER : first, true);
+      } else {
+        info = this.insertFull.run(
+          m.room, m.seq, m.msgId, m.from, cid, m.ts, m.text ?? null, snippet, fileText,
+          m.root ?? null, m.root !== undefined && m.inRoom === true ? 1 : null, null, null, null, m.edited ?? null, m.deleted === true ? 1 : null,
+        );
+        if (m.root !== undefined) {
+          const root = this.conversations.row(m.room, m.root);
+          if (root !== undefined) this.conversations.replied(root, m.from, m.ts);
+        }
+      }
+      // Mentions are not part of a message as exported: they are found again in the text.
+      if (change === undefined && m.deleted !== true) {
+        const names = mentionedNames(m.text);
+        if (names.length > 0) this.conversations.setMentions(m.room, m.seq, m.seq, m.from, names);
+      }
       const row = Number(info.lastInsertRowid);
       if (first === 0) first = row;
       lastRow = row;
       last.set(m.room, m.seq);
     }
-    this.index.add(first, lastRow);
+    if (first !== 0) this.index.add(first, lastRow);
     return last;
   }
 }

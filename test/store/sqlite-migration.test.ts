@@ -1,0 +1,168 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ChatMessage } from '../../protocol';
+import { SqliteStore } from '../../server/store/sqlite';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../server/store/sqlite/schema';
+import type { NewMessage } from '../../server/store/store';
+
+const SHA = 'c'.repeat(64);
+
+/** A version 2 file as the schema 2 code wrote it: messages, a file, and their search entries. */
+function writeVersion2(file: string): void {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    for (const step of MIGRATIONS.slice(0, 2)) step(db);
+    db.pragma('user_version = 2');
+    const fileRef = JSON.stringify({ fileId: 'f-old', name: 'roadmap.pdf', size: 7, mime: 'application/pdf', kind: 'file', sha256: SHA });
+    const snippet = JSON.stringify({ code: 'frobnicate(widgets)', language: 'ts', path: 'src/frob.ts' });
+    db.exec(`
+      INSERT INTO users (name, password_hash, created_at) VALUES ('ann', 'h', 1), ('bob', 'h', 1), ('cyd', 'h', 1);
+      INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES ('general', 'group', 'general', NULL, 1), ('ops', 'group', 'ops', 'ann', 1);
+      INSERT INTO members (room, user) VALUES ('ops', 'ann'), ('ops', 'bob');
+      INSERT INTO read_marks (room, user, seq) VALUES ('ops', 'bob', 1);
+    `);
+    const insert = db.prepare(
+      'INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, snippet, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('general', 1, 'id-g1', 'ann', 'a1', 10, 'hello from before', null, null);
+    insert.run('ops', 1, 'id-o1', 'bob', 'b1', 11, 'deploy finished', null, null);
+    insert.run('ops', 2, 'id-o2', 'ann', 'a2', 12, 'the code', snippet, null);
+    insert.run('ops', 3, 'id-o3', 'bob', 'b2', 13, null, null, fileRef);
+    db.prepare(`INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts) VALUES ('f-old', 'ops', ?, 7, 'application/pdf', 'file', 'roadmap.pdf', 'bob', 13)`).run(SHA);
+    // As schema 2's search index took them; the last message was never indexed (a crash).
+    db.exec(`
+      INSERT INTO search_index (rowid, body, room)
+        SELECT m.id, concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), json_extract(m.file, '$.name')), 'r' || r.num
+        FROM messages m JOIN rooms r ON r.id = m.room WHERE m.seq < 3 OR m.room = 'general';
+    `);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite store: schema 3', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let store: SqliteStore;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'parley-migrate-'));
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const file = () => path.join(dataDir, 'parley.db');
+  const seqsOf = (messages: ChatMessage[]) => messages.map((m) => m.seq);
+  let counter = 0;
+  const entry = (room: string, from: string, extra: Partial<NewMessage>): NewMessage => ({ room, from, cid: `new-${++counter}`, ts: 100 + counter, ...extra });
+  async function one(e: NewMessage) {
+    const [result] = await store.append([e]);
+    assert.equal(result.refused, undefined, JSON.stringify(result.refused));
+    return result;
+  }
+
+  it('upgrades a version 2 file: old messages stay, searchable, and take reactions, edits, replies and deletes', async () => {
+    writeVersion2(file());
+    const migrated: [number, number][] = [];
+    store = new SqliteStore({ dataDir, onMigrated: (from, to) => migrated.push([from, to]) });
+    await store.init();
+    assert.deepEqual(migrated, [[2, SCHEMA_VERSION]]);
+
+    const ops = await store.history('ops', { limit: 10 });
+    assert.deepEqual(ops.messages.map((m) => [m.seq, m.msgId, m.from, m.text ?? null]), [
+      [1, 'id-o1', 'bob', 'deploy finished'],
+      [2, 'id-o2', 'ann', 'the code'],
+      [3, 'id-o3', 'bob', null],
+    ]);
+    assert.deepEqual(ops.messages[0], { room: 'ops', seq: 1, ts: 11, msgId: 'id-o1', from: 'bob', cid: 'b1', text: 'deploy finished' }, 'no state fields on an old message');
+    assert.deepEqual(seqsOf(await store.search('ann', 'deploy', { limit: 5 })), [1]);
+    assert.deepEqual(seqsOf(await store.search('ann', 'frobnicate', { limit: 5 })), [2]);
+    assert.deepEqual(seqsOf(await store.search('ann', 'roadmap', { limit: 5 })), [3], 'the message the old index missed is indexed');
+    assert.deepEqual(seqsOf(await store.search('ann', 'hello', { limit: 5 })), [1]);
+    assert.equal((await store.roomInfo('ops', 'bob'))?.mentions, undefined);
+
+    await one(entry('ops', 'ann', { change: { kind: 'react', target: 1, emoji: '🚀' } }));
+    await one(entry('ops', 'bob', { change: { kind: 'edit', target: 1, text: 'deploy rolled back' } }));
+    await one(entry('ops', 'ann', { root: 1, text: 'why, @bob?', mentions: ['bob'] }));
+    const first = await store.message('ops', 1);
+    assert.equal(first?.text, 'deploy rolled back');
+    assert.deepEqual(first?.reactions, { '🚀': ['ann'] });
+    assert.equal(first?.replies, 1);
+    assert.deepEqual(await store.revisions('ops', 1), [{ text: 'deploy finished', ts: 11 }]);
+    assert.deepEqual(seqsOf(await store.search('ann', 'finished', { limit: 5 })), []);
+    assert.deepEqual(seqsOf(await store.search('ann', 'rolled', { limit: 5 })), [1]);
+    assert.equal((await store.roomInfo('ops', 'bob'))?.mentions, 1);
+
+    const [gone] = await store.append([entry('ops', 'bob', { change: { kind: 'delete', target: 3 } })]);
+    assert.deepEqual(gone.unreferenced, [SHA]);
+    assert.equal(await store.getFile('f-old'), undefined);
+    assert.deepEqual(seqsOf(await store.search('ann', 'roadmap', { limit: 5 })), []);
+    await one(entry('ops', 'ann', { change: { kind: 'delete', target: 2 } }));
+    assert.deepEqual(seqsOf(await store.search('ann', 'frobnicate', { limit: 5 })), []);
+    assert.deepEqual(seqsOf(await store.search('ann', 'code', { limit: 5 })), []);
+    assert.deepEqual(seqsOf(await store.search('ann', 'deploy', { limit: 5 })), [1]);
+    assert.equal(await store.lastSeq('ops'), 8);
+    await store.close();
+
+    const db = new Database(file(), { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+    } finally {
+      db.close();
+    }
+    // The index agrees with what it was told, entries taken out included.
+    const rw = new Database(file());
+    try {
+      rw.exec(`INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 0)`);
+    } finally {
+      rw.close();
+    }
+  });
+
+  it('erases a deleted message from the database file: text, earlier versions, edit events and search words', async () => {
+    store = new SqliteStore({ dataDir });
+    await store.init();
+    await store.createUser({ name: 'ann', passwordHash: 'h', createdAt: 1 });
+    await store.createUser({ name: 'bob', passwordHash: 'h', createdAt: 1 });
+    // Enough company that the words share index pages with others.
+    for (let i = 0; i < 600; i++) await store.append([entry('general', i % 2 ? 'ann' : 'bob', { text: `ordinary chatter number ${i} about lunch` })]);
+    const kept = (await one(entry('general', 'ann', { text: 'keepsakeqqword stays' }))).message;
+    // Indexed before it is changed…
+    const early = (await one(entry('general', 'ann', { text: 'the zebracodeword plan', snippet: { code: 'launchquuxcall()', language: 'ts' } }))).message;
+    assert.deepEqual(seqsOf(await store.search('bob', 'zebracodeword', { limit: 5 })), [early.seq]);
+    await one(entry('general', 'ann', { change: { kind: 'edit', target: early.seq, text: 'the okapirevword plan' } }));
+    await one(entry('general', 'bob', { change: { kind: 'react', target: early.seq, emoji: '👀' } }));
+    await one(entry('general', 'ann', { change: { kind: 'delete', target: early.seq } }));
+    // …and one deleted while still waiting for the index.
+    const late = (await one(entry('general', 'bob', { text: 'unindexed walrusmarkword' }))).message;
+    await one(entry('general', 'bob', { change: { kind: 'edit', target: late.seq, text: 'unindexed narwhalmarkword' } }));
+    await one(entry('general', 'bob', { change: { kind: 'delete', target: late.seq } }));
+    for (const word of ['zebracodeword', 'okapirevword', 'launchquuxcall', 'walrusmarkword', 'narwhalmarkword']) {
+      assert.deepEqual(await store.search('ann', word, { limit: 5 }), [], word);
+    }
+    assert.deepEqual(seqsOf(await store.search('ann', 'keepsakeqqword', { limit: 5 })), [kept.seq]);
+    await store.close();
+
+    // Whatever the WAL still holds goes into the file, then the WAL is gone.
+    const db = new Database(file());
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const bytes = Buffer.concat(
+      [file(), `${file()}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+    );
+    assert.ok(bytes.includes('keepsakeqqword'), 'the check reads the file the text is in');
+    for (const word of ['zebracodeword', 'okapirevword', 'launchquuxcall', 'walrusmarkword', 'narwhalmarkword']) {
+      assert.equal(bytes.includes(word), false, `${word} is still in the database file`);
+    }
+  });
+});

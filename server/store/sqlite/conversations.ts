@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { type Change, type ChatMessage, type FileRef, type Reactions, type Revision } from '../../../protocol';
 import type { HistoryPage, ThreadPage } from '../store';
 import type { TargetState } from '../change-rules';
-import { MESSAGE_COLUMNS, toCurrent, type MessageRow } from './rows';
+import { MESSAGE_COLUMNS, READ_COLUMNS, rowToCurrent, toCurrent, type MessageRow, type ReadRow } from './rows';
 import type { SearchIndex } from './search';
 
 interface ReactionRow {
@@ -45,10 +45,12 @@ export class Conversations {
   private readonly selectMentioned: Statement<[string, number], string>;
   private readonly deleteMention: Statement<[string, number, string]>;
   private readonly deleteMentions: Statement<[string, number]>;
-  private readonly selectShown: Statement<[string, number, number], MessageRow>;
-  private readonly selectReplies: Statement<[string, number, number, number], MessageRow>;
-  private readonly selectThreads: Record<'all' | 'open' | 'resolved', Statement<[string, number, number], MessageRow>>;
-  private readonly selectPins: Statement<[string, number], MessageRow>;
+  private readonly selectMessage: Statement<[string, number], ReadRow>;
+  private readonly selectShown: Statement<[string, number, number], ReadRow>;
+  private readonly selectReplies: Statement<[string, number, number, number], ReadRow>;
+  private readonly selectThreads: Record<'all' | 'open' | 'resolved', Statement<[string, number, number], ReadRow>>;
+  private readonly selectPins: Statement<[string, number], ReadRow>;
+  private readonly addReactionCount: Statement<[number, number]>;
 
   constructor(
     db: Database,
@@ -84,7 +86,7 @@ export class Conversations {
     this.selectRevisions = db.prepare('SELECT text, ts FROM revisions WHERE room = ? AND seq = ? ORDER BY id');
     this.deleteRevisions = db.prepare('DELETE FROM revisions WHERE room = ? AND seq = ?');
     this.erase = db.prepare(
-      'UPDATE messages SET text = NULL, snippet = NULL, file = NULL, edited = NULL, pin_seq = NULL, deleted = 1 WHERE id = ?',
+      'UPDATE messages SET text = NULL, snippet = NULL, file = NULL, edited = NULL, pin_seq = NULL, reaction_count = NULL, deleted = 1 WHERE id = ?',
     );
     this.eraseEdits = db.prepare(
       "UPDATE messages SET text = NULL WHERE room = ? AND change_target = ? AND change_kind = 'edit' AND text IS NOT NULL",
@@ -99,18 +101,21 @@ export class Conversations {
     this.deleteMentions = db.prepare('DELETE FROM mentions WHERE room = ? AND msg = ?');
     // What the room shows: posts and replies sent to the room; change events and thread-only
     // replies are skipped along the (room, seq) index.
+    this.selectMessage = db.prepare(
+      `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq = ? AND m.change_kind IS NULL`,
+    );
     this.selectShown = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      `SELECT ${READ_COLUMNS} FROM messages m
        WHERE m.room = ? AND m.seq < ? AND m.change_kind IS NULL AND (m.root IS NULL OR m.in_room IS NOT NULL)
        ORDER BY m.seq DESC LIMIT ?`,
     );
     this.selectReplies = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.root = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+      `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.root = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
     // reply_count > 0 as in the partial index messages_threads, so that the index serves.
     const threads = (state: string) =>
-      db.prepare<[string, number, number], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      db.prepare<[string, number, number], ReadRow>(
+        `SELECT ${READ_COLUMNS} FROM messages m
          WHERE m.room = ? AND m.seq < ? AND m.reply_count > 0 ${state} ORDER BY m.seq DESC LIMIT ?`,
       );
     this.selectThreads = {
@@ -119,8 +124,9 @@ export class Conversations {
       resolved: threads('AND m.resolved_by IS NOT NULL'),
     };
     this.selectPins = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.pin_seq IS NOT NULL ORDER BY m.pin_seq DESC LIMIT ?`,
+      `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.pin_seq IS NOT NULL ORDER BY m.pin_seq DESC LIMIT ?`,
     );
+    this.addReactionCount = db.prepare('UPDATE messages SET reaction_count = nullif(coalesce(reaction_count, 0) + ?, 0) WHERE id = ?');
   }
 
   // ---- rules --------------------------------------------------------------------------------
@@ -133,7 +139,7 @@ export class Conversations {
 
   /** What changeVerdict needs about the target, read only as far as the change's kind needs it. */
   targetState(room: string, change: Change, from: string, row: TargetRow | undefined): TargetState {
-    const state: TargetState = { message: row === undefined ? undefined : toCurrent(row), reacted: false, reactionKinds: 0, emojiPresent: false, pinnedInRoom: 0 };
+    const state: TargetState = { message: row === undefined ? undefined : rowToCurrent(row), reacted: false, reactionKinds: 0, emojiPresent: false, pinnedInRoom: 0 };
     if (row === undefined) return state;
     const emoji = change.emoji ?? '';
     if (change.kind === 'react' || change.kind === 'unreact') {
@@ -172,10 +178,10 @@ export class Conversations {
     const { room, seq } = target;
     switch (change.kind) {
       case 'react':
-        this.insertReaction.run(room, seq, change.emoji ?? '', event.from, event.seq);
+        if (this.insertReaction.run(room, seq, change.emoji ?? '', event.from, event.seq).changes > 0) this.addReactionCount.run(1, target.id);
         return undefined;
       case 'unreact':
-        this.deleteReaction.run(room, seq, change.emoji ?? '', event.from);
+        if (this.deleteReaction.run(room, seq, change.emoji ?? '', event.from).changes > 0) this.addReactionCount.run(-1, target.id);
         return undefined;
       case 'pin':
         this.updatePin.run(event.seq, target.id);
@@ -243,16 +249,23 @@ export class Conversations {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** Messages in their current state, reactions included: one query per room among the rows. */
-  decorate(rows: MessageRow[]): ChatMessage[] {
-    const messages = rows.map(toCurrent);
-    if (rows.length === 0) return messages;
-    const byRoom = new Map<string, Map<number, ChatMessage>>();
-    for (const m of messages) {
+  /**
+   * Messages in their current state, reactions included: one query per room for the messages
+   * that have any (none for a page without reactions).
+   */
+  decorate(rows: ReadRow[]): ChatMessage[] {
+    const messages: ChatMessage[] = new Array<ChatMessage>(rows.length);
+    let byRoom: Map<string, Map<number, ChatMessage>> | undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const [m, reacted] = toCurrent(rows[i]);
+      messages[i] = m;
+      if (!reacted) continue;
+      byRoom ??= new Map();
       let seqs = byRoom.get(m.room);
       if (seqs === undefined) byRoom.set(m.room, (seqs = new Map()));
       seqs.set(m.seq, m);
     }
+    if (byRoom === undefined) return messages;
     for (const [room, seqs] of byRoom) {
       for (const r of this.selectReactions.all(room, JSON.stringify([...seqs.keys()]))) {
         const m = seqs.get(r.seq);
@@ -274,18 +287,19 @@ export class Conversations {
   }
 
   message(room: string, seq: number): ChatMessage | undefined {
-    const row = this.row(room, seq);
+    const row = this.selectMessage.get(room, seq);
     return row === undefined ? undefined : this.decorate([row])[0];
   }
 
   thread(room: string, root: number, after: number | undefined, limit: number): ThreadPage | undefined {
-    const rootRow = this.row(room, root);
-    if (rootRow === undefined || rootRow.root !== null) return undefined;
+    const rootRow = this.selectMessage.get(room, root);
+    if (rootRow === undefined) return undefined;
     const take = Math.max(0, Math.floor(limit));
     const rows = this.selectReplies.all(room, root, after ?? 0, take + 1);
     const more = rows.length > take;
     if (more) rows.pop();
     const [current, ...replies] = this.decorate([rootRow, ...rows]);
+    if (current.root !== undefined) return undefined;
     return { root: current, replies, more };
   }
 

@@ -4,7 +4,7 @@ import type { Change, ChatMessage, FileRef } from '../../../protocol';
 import { changeVerdict, replyVerdict, type Verdict } from '../change-rules';
 import type { AppendResult, NewMessage } from '../store';
 import type { Conversations } from './conversations';
-import { MESSAGE_COLUMNS, fileJson, toCurrent, toMessage, type MessageRow } from './rows';
+import { MESSAGE_COLUMNS, READ_COLUMNS, fileJson, rowToCurrent, rowToMessage, toMessage, type MessageRow, type ReadRow } from './rows';
 import type { SearchIndex } from './search';
 import { SeqCache } from './seq-cache';
 
@@ -47,7 +47,7 @@ export class Messages {
   private readonly insertFull: Statement<FullInsertParams>;
   private readonly insertFile: Statement<FileParams>;
   private readonly selectByCid: Statement<[string, string], MessageRow>;
-  private readonly selectAfter: Statement<[string, number, number], MessageRow>;
+  private readonly selectAfter: Statement<[string, number, number], ReadRow>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
   private readonly ids = new IdPool();
 
@@ -73,7 +73,7 @@ export class Messages {
     );
     this.selectByCid = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.from_user = ? AND m.cid = ?`);
     this.selectAfter = db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+      `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
     this.appendTx = db.transaction((batch: NewMessage[]) => this.stage(batch));
   }
@@ -118,7 +118,7 @@ export class Messages {
         // Stored before, in an earlier call or earlier in this batch: answer with the first copy.
         const first = this.selectByCid.get(m.from, m.cid);
         if (first === undefined) throw new Error(`message (${m.from}, ${m.cid}) conflicted but cannot be found`);
-        results.push({ message: toMessage(first), duplicate: true });
+        results.push({ message: rowToMessage(first), duplicate: true });
         continue;
       }
       if (file !== undefined) {
@@ -146,14 +146,14 @@ export class Messages {
   private stageConversation(m: NewMessage, seqs: Map<string, number>, firstRow: number): { result: AppendResult; row: number } {
     // A resend is recognised before the rules, which would call a repeated reaction a no-op.
     const first = this.selectByCid.get(m.from, m.cid);
-    if (first !== undefined) return { result: { message: toMessage(first), duplicate: true }, row: 0 };
+    if (first !== undefined) return { result: { message: rowToMessage(first), duplicate: true }, row: 0 };
     const change = m.change;
     const ruled = change !== undefined ? this.conversations.row(m.room, change.target) : m.root !== undefined ? this.conversations.row(m.room, m.root) : undefined;
     let verdict: Verdict = { apply: true };
     if (change !== undefined) {
       verdict = changeVerdict(change, m.from, m.moderator === true, this.conversations.targetState(m.room, change, m.from, ruled));
     } else if (m.root !== undefined) {
-      verdict = replyVerdict(ruled === undefined ? undefined : toCurrent(ruled), m.root);
+      verdict = replyVerdict(ruled === undefined ? undefined : rowToCurrent(ruled), m.root);
     }
     if (!verdict.apply) {
       const result: AppendResult = { message: asAsked(m), duplicate: false };

@@ -1,10 +1,22 @@
 import type { Change, ChangeKind, ChatMessage, FileKind, FileRef, RoomKind } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
-/** Column list matching MessageRow, for `messages m`. */
-export const MESSAGE_COLUMNS = `m.id, m.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file,
-  m.root, m.in_room, m.change_kind, m.change_target, m.change_emoji, m.edited, m.deleted,
-  m.pin_seq, m.resolved_by, m.reply_count, m.last_reply_ts, m.repliers`;
+const BASE_COLUMNS = 'm.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file';
+
+/** Every column of a message row, matching MessageRow: for the rules and the changes they make. */
+export const MESSAGE_COLUMNS = `m.id, ${BASE_COLUMNS}, m.root, m.in_room, m.change_kind, m.change_target, m.change_emoji,
+  m.edited, m.deleted, m.pin_seq, m.resolved_by, m.reply_count, m.last_reply_ts, m.repliers, m.reaction_count`;
+
+/**
+ * The columns reads return, matching ReadRow: the plain fields, and everything else folded into
+ * one JSON array that is NULL on a plain message (most of them), so reading a page of plain
+ * posts costs what it did before conversations. Order as in State.
+ */
+export const READ_COLUMNS = `${BASE_COLUMNS},
+  CASE WHEN m.root IS NULL AND m.change_kind IS NULL AND m.edited IS NULL AND m.deleted IS NULL AND m.pin_seq IS NULL
+        AND m.resolved_by IS NULL AND m.reply_count IS NULL AND m.reaction_count IS NULL THEN NULL
+    ELSE json_array(m.root, m.in_room, m.change_kind, m.change_target, m.change_emoji, m.edited, m.deleted, m.pin_seq,
+      m.resolved_by, m.reply_count, m.last_reply_ts, json(m.repliers), m.reaction_count) END AS state`;
 
 /** The stored form of an attached file: only the FileRef fields, in a fixed order. */
 export function fileJson(file: FileRef): string {
@@ -12,9 +24,7 @@ export function fileJson(file: FileRef): string {
   return JSON.stringify({ fileId, name, size, mime, kind, sha256 });
 }
 
-export interface MessageRow {
-  /** The row's id, which names it in the search index. */
-  id: number;
+interface BaseRow {
   room: string;
   seq: number;
   ts: number;
@@ -24,6 +34,17 @@ export interface MessageRow {
   text: string | null;
   snippet: string | null;
   file: string | null;
+}
+
+/** A row as reads return it (READ_COLUMNS). */
+export interface ReadRow extends BaseRow {
+  state: string | null;
+}
+
+/** A whole row (MESSAGE_COLUMNS). */
+export interface MessageRow extends BaseRow {
+  /** The row's id, which names it in the search index. */
+  id: number;
   root: number | null;
   in_room: number | null;
   change_kind: string | null;
@@ -35,7 +56,37 @@ export interface MessageRow {
   resolved_by: string | null;
   reply_count: number | null;
   last_reply_ts: number | null;
+  /** JSON array of names. */
   repliers: string | null;
+  reaction_count: number | null;
+}
+
+/** Replies, changes and current state, as READ_COLUMNS folds them; undefined on a plain message. */
+type State = [
+  root: number | null,
+  inRoom: number | null,
+  changeKind: string | null,
+  changeTarget: number | null,
+  changeEmoji: string | null,
+  edited: number | null,
+  deleted: number | null,
+  pinSeq: number | null,
+  resolvedBy: string | null,
+  replyCount: number | null,
+  lastReply: number | null,
+  repliers: string[] | null,
+  reactionCount: number | null,
+];
+
+function stateOf(row: MessageRow): State {
+  return [
+    row.root, row.in_room, row.change_kind, row.change_target, row.change_emoji, row.edited, row.deleted, row.pin_seq,
+    row.resolved_by, row.reply_count, row.last_reply_ts, row.repliers === null ? null : (JSON.parse(row.repliers) as string[]), row.reaction_count,
+  ];
+}
+
+function readState(row: ReadRow): State | undefined {
+  return row.state === null ? undefined : (JSON.parse(row.state) as State);
 }
 
 /**
@@ -43,11 +94,11 @@ export interface MessageRow {
  * carries no text of its own (an edit's new text is change.text). Absent fields are left out
  * rather than set to undefined, so messages compare and serialise cleanly.
  */
-export function toMessage(row: MessageRow): ChatMessage {
+function logMessage(row: BaseRow, state: State | undefined): ChatMessage {
   const message: ChatMessage = { room: row.room, seq: row.seq, ts: row.ts, msgId: row.msg_id, from: row.from_user, cid: row.cid };
-  if (row.change_kind !== null) {
-    const change: Change = { kind: row.change_kind as ChangeKind, target: row.change_target ?? 0 };
-    if (row.change_emoji !== null) change.emoji = row.change_emoji;
+  if (state !== undefined && state[2] !== null) {
+    const change: Change = { kind: state[2] as ChangeKind, target: state[3] ?? 0 };
+    if (state[4] !== null) change.emoji = state[4];
     if (row.text !== null) change.text = row.text;
     message.change = change;
     return message;
@@ -55,24 +106,44 @@ export function toMessage(row: MessageRow): ChatMessage {
   if (row.text !== null) message.text = row.text;
   if (row.snippet !== null) message.snippet = JSON.parse(row.snippet) as ChatMessage['snippet'];
   if (row.file !== null) message.file = JSON.parse(row.file) as FileRef;
-  if (row.root !== null) message.root = row.root;
-  if (row.in_room !== null) message.inRoom = true;
-  if (row.edited !== null) message.edited = row.edited;
-  if (row.deleted !== null) message.deleted = true;
+  if (state === undefined) return message;
+  if (state[0] !== null) message.root = state[0];
+  if (state[1] !== null) message.inRoom = true;
+  if (state[5] !== null) message.edited = state[5];
+  if (state[6] !== null) message.deleted = true;
   return message;
 }
 
 /** A message (not a change event) in its current state, reactions aside (see Conversations.decorate). */
-export function toCurrent(row: MessageRow): ChatMessage {
-  const message = toMessage(row);
-  if (row.reply_count !== null && row.reply_count > 0) {
-    message.replies = row.reply_count;
-    if (row.repliers !== null) message.repliers = JSON.parse(row.repliers) as string[];
-    if (row.last_reply_ts !== null) message.lastReply = row.last_reply_ts;
+function currentMessage(row: BaseRow, state: State | undefined): ChatMessage {
+  const message = logMessage(row, state);
+  if (state === undefined) return message;
+  if (state[9] !== null && state[9] > 0) {
+    message.replies = state[9];
+    if (state[11] !== null) message.repliers = state[11];
+    if (state[10] !== null) message.lastReply = state[10];
   }
-  if (row.pin_seq !== null) message.pinned = true;
-  if (row.resolved_by !== null) message.resolvedBy = row.resolved_by;
+  if (state[7] !== null) message.pinned = true;
+  if (state[8] !== null) message.resolvedBy = state[8];
   return message;
+}
+
+export function toMessage(row: ReadRow): ChatMessage {
+  return logMessage(row, readState(row));
+}
+
+/** The message in its current state, and whether it has reactions to fetch (see Conversations.decorate). */
+export function toCurrent(row: ReadRow): [ChatMessage, boolean] {
+  const state = readState(row);
+  return [currentMessage(row, state), state !== undefined && (state[12] ?? 0) > 0];
+}
+
+export function rowToMessage(row: MessageRow): ChatMessage {
+  return logMessage(row, stateOf(row));
+}
+
+export function rowToCurrent(row: MessageRow): ChatMessage {
+  return currentMessage(row, stateOf(row));
 }
 
 export interface FileRow {

@@ -117,9 +117,10 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   // change has change_kind and change_target (change_emoji for reactions; an edit keeps its new
   // text in text). The rest is a message's current state, kept on its row so history reads one
   // row per message: edited (time of the last edit), deleted, pin_seq (the seq of the pin
-  // event, which orders the pins), resolved_by, reply_count, last_reply_ts and repliers (JSON,
-  // first reply first). New columns are NULL on every old row, which is the default state, so
-  // adding them rewrites nothing. The partial indexes hold only replies, changes, pins and
+  // event, which orders the pins), resolved_by, reply_count, last_reply_ts, repliers (JSON,
+  // first reply first) and reaction_count (so a page without reactions never looks for them).
+  // New columns are NULL on every old row, which is the default state, so adding them rewrites
+  // nothing. The partial indexes hold only replies, changes, pins and
   // thread roots: a plain post adds no index entries beyond what it did before.
   //
   // The search index is rebuilt, with the same definition and FTS5's secure-delete option: an
@@ -142,6 +143,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       ALTER TABLE messages ADD COLUMN reply_count INTEGER;
       ALTER TABLE messages ADD COLUMN last_reply_ts INTEGER;
       ALTER TABLE messages ADD COLUMN repliers TEXT;
+      ALTER TABLE messages ADD COLUMN reaction_count INTEGER;
 
       CREATE INDEX messages_by_root ON messages(room, root, seq) WHERE root IS NOT NULL;
       CREATE INDEX messages_by_target ON messages(room, change_target) WHERE change_target IS NOT NULL;

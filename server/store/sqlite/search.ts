@@ -3,7 +3,7 @@ import { GENERAL_ROOM } from '../../../protocol';
 import type { SearchOptions } from '../store';
 import { INDEXED_BODY } from './body';
 import { matchExpression } from './fts-query';
-import { MESSAGE_COLUMNS, type MessageRow } from './rows';
+import { READ_COLUMNS, type ReadRow } from './rows';
 
 /** Past this many rooms the room list is left out of the match and only the join filters. */
 const MAX_ROOM_TERMS = 100;
@@ -52,16 +52,16 @@ const MINE = `(m.room = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE
 function searchSql(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): string {
   const inScope = scope === 'room' ? 'm.room = @room' : MINE;
   if (words) {
-    return `SELECT ${MESSAGE_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
+    return `SELECT ${READ_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
       WHERE search_index MATCH @match AND ${inScope} AND ${MESSAGES_ONLY}${filterSql(filters)}
       ORDER BY s.rowid DESC LIMIT @limit`;
   }
   // Filters alone: newest rows first (a room's own seq order inside one room).
   if (scope === 'room') {
-    return `SELECT ${MESSAGE_COLUMNS} FROM messages m
+    return `SELECT ${READ_COLUMNS} FROM messages m
       WHERE m.room = @room AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
   }
-  return `SELECT ${MESSAGE_COLUMNS} FROM messages m
+  return `SELECT ${READ_COLUMNS} FROM messages m
     WHERE ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
 }
 
@@ -87,7 +87,7 @@ export class SearchIndex {
   private readonly deleteRow: Statement<[number]>;
   private readonly db: Database;
   /** Search statements by scope, words and filters: a few dozen shapes at most. */
-  private readonly statements = new Map<string, Statement<[SearchParams], MessageRow>>();
+  private readonly statements = new Map<string, Statement<[SearchParams], ReadRow>>();
   private readonly selectRoomNum: Statement<[string], number>;
   private readonly selectRoomNumsOf: Statement<[string], number>;
 
@@ -199,7 +199,7 @@ export class SearchIndex {
    * Newest first, at most `limit`: messages matching the terms (or, with terms undefined, any
    * message) that pass the filters, in the scope (membership checked by the caller).
    */
-  find(scope: SearchScope, terms: string | undefined, filters: SearchFilters, limit: number): MessageRow[] {
+  find(scope: SearchScope, terms: string | undefined, filters: SearchFilters, limit: number): ReadRow[] {
     const params: SearchParams = { limit };
     if ('room' in scope) {
       params.room = scope.room;
@@ -221,11 +221,11 @@ export class SearchIndex {
     return this.statement('room' in scope ? 'room' : 'mine', terms !== undefined, filters).all(params);
   }
 
-  private statement(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): Statement<[SearchParams], MessageRow> {
+  private statement(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): Statement<[SearchParams], ReadRow> {
     const sql = searchSql(scope, words, filters);
     let statement = this.statements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<[SearchParams], MessageRow>(sql);
+      statement = this.db.prepare<[SearchParams], ReadRow>(sql);
       this.statements.set(sql, statement);
     }
     return statement;

@@ -9,6 +9,7 @@ import { SqliteStore } from '../../server/store/sqlite';
 import { matchExpression, toFtsQuery } from '../../server/store/sqlite/fts-query';
 import { MAX_WAL_BYTES, RESET_WAL_BYTES, WAL_SIZE_LIMIT_BYTES } from '../../server/store/sqlite/checkpointer';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../server/store/sqlite/schema';
+import { copyStore } from '../../server/store/copy-store';
 import { storeContract } from './contract';
 
 async function sqliteFixture() {
@@ -271,6 +272,55 @@ describe('SQLite store specifics', () => {
       assert.ok(smallest <= WAL_SIZE_LIMIT_BYTES + 1024 * 1024, `the WAL file never came back below ${smallest} bytes`);
       assert.equal(await store.lastSeq('general'), 5100);
     });
+  });
+
+  it('copies conversations to another store: replies, reactions, edits, deletes, pins, resolve and mentions', async function () {
+    this.timeout(30_000);
+    const from = fx.store;
+    for (const name of ['ann_one', 'bob_two', 'cyd_three']) await from.createUser({ name, passwordHash: 'h', createdAt: 1 });
+    await from.createRoom({ id: 'team', kind: 'group', name: 'team', createdAt: 1 }, ['ann_one', 'bob_two', 'cyd_three']);
+    let n = 0;
+    const send = async (from_: string, extra: object) =>
+      (await from.append([{ room: 'team', from: from_, cid: `k${++n}`, ts: 1000 + n, ...extra }]))[0];
+    const file = { fileId: 'f-copy', name: 'plan.txt', size: 1, mime: 'text/plain', kind: 'file' as const, sha256: 'd'.repeat(64) };
+    await send('ann_one', { text: 'root question @bob_two', mentions: ['bob_two'] });
+    await send('bob_two', { text: 'an answer', root: 1 });
+    await send('cyd_three', { text: 'answer in the room', root: 1, inRoom: true });
+    await send('bob_two', { change: { kind: 'react', target: 1, emoji: '👍' } });
+    await send('cyd_three', { change: { kind: 'react', target: 1, emoji: '👍' } });
+    await send('cyd_three', { change: { kind: 'react', target: 2, emoji: '🎉' } });
+    await send('ann_one', { change: { kind: 'edit', target: 1, text: 'root question, edited @bob_two' }, mentions: ['bob_two'] });
+    await send('bob_two', { text: 'to be deleted', file });
+    await send('bob_two', { change: { kind: 'edit', target: 8, text: 'to be deleted soon' } });
+    await send('bob_two', { change: { kind: 'delete', target: 8 } });
+    await send('ann_one', { change: { kind: 'pin', target: 3 } });
+    await send('ann_one', { change: { kind: 'resolve', target: 1 } });
+    await send('cyd_three', { change: { kind: 'unreact', target: 1, emoji: '👍' } });
+
+    const toDir = path.join(fx.dataDir, 'copy');
+    const to = new SqliteStore({ dataDir: toDir });
+    await to.init();
+    try {
+      const report = await copyStore(from, to, { sample: 100 });
+      assert.equal(report.perRoom.team, 13);
+      assert.deepEqual(await to.since('team', 0, 100), await from.since('team', 0, 100));
+      assert.deepEqual(await to.history('team', { limit: 50 }), await from.history('team', { limit: 50 }));
+      assert.deepEqual(await to.thread('team', 1, { limit: 50 }), await from.thread('team', 1, { limit: 50 }));
+      assert.deepEqual(await to.threads('team', { state: 'resolved', limit: 50 }), await from.threads('team', { state: 'resolved', limit: 50 }));
+      assert.deepEqual(await to.pins('team', 10), await from.pins('team', 10));
+      assert.deepEqual(await to.message('team', 2), await from.message('team', 2));
+      assert.deepEqual(await to.message('team', 8), await from.message('team', 8));
+      assert.equal((await to.message('team', 8))?.deleted, true);
+      assert.equal((await to.roomInfo('team', 'bob_two'))?.mentions, 1);
+      assert.deepEqual((await to.search('ann_one', 'edited', { limit: 5 })).map((m) => m.seq), [1]);
+      assert.deepEqual(await to.search('ann_one', 'deleted', { limit: 5 }), []);
+      assert.equal(await to.getFile('f-copy'), undefined);
+      // The copy goes on under the same rules.
+      const [again] = await to.append([{ room: 'team', from: 'cyd_three', cid: 'after-copy', ts: 5000, change: { kind: 'resolve', target: 1 } }]);
+      assert.equal(again.noop, true);
+    } finally {
+      await to.close();
+    }
   });
 
   describe('search expressions', () => {

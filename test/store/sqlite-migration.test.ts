@@ -10,6 +10,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../server/store/sqlite/schema';
 import type { NewMessage } from '../../server/store/store';
 
 const SHA = 'c'.repeat(64);
+/** Words only deleted messages (and their earlier versions) held. */
+const WORDS = ['zebracodeword', 'okapirevword', 'launchquuxcall', 'walrusmarkword', 'narwhalmarkword', 'tapirlongword', 'yaklongword'];
 
 /** A version 2 file as the schema 2 code wrote it: messages, a file, and their search entries. */
 function writeVersion2(file: string): void {
@@ -147,7 +149,16 @@ describe('SQLite store: schema 3', function () {
     const late = (await one(entry('general', 'bob', { text: 'unindexed walrusmarkword' }))).message;
     await one(entry('general', 'bob', { change: { kind: 'edit', target: late.seq, text: 'unindexed narwhalmarkword' } }));
     await one(entry('general', 'bob', { change: { kind: 'delete', target: late.seq } }));
-    for (const word of ['zebracodeword', 'okapirevword', 'launchquuxcall', 'walrusmarkword', 'narwhalmarkword']) {
+    // Long texts live on overflow pages of their own, which a delete frees.
+    const long = (await one(entry('general', 'ann', { text: `${'lorem ipsum '.repeat(600)} tapirlongword ${'dolor sit '.repeat(600)}` }))).message;
+    await store.search('bob', 'tapirlongword', { limit: 1 });
+    await one(entry('general', 'bob', { text: 'something in between' }));
+    await store.close();
+    store = new SqliteStore({ dataDir });
+    await store.init();
+    await one(entry('general', 'ann', { change: { kind: 'edit', target: long.seq, text: `${'elephant '.repeat(700)} yaklongword` } }));
+    await one(entry('general', 'ann', { change: { kind: 'delete', target: long.seq } }));
+    for (const word of WORDS) {
       assert.deepEqual(await store.search('ann', word, { limit: 5 }), [], word);
     }
     assert.deepEqual(seqsOf(await store.search('ann', 'keepsakeqqword', { limit: 5 })), [kept.seq]);
@@ -161,7 +172,7 @@ describe('SQLite store: schema 3', function () {
       [file(), `${file()}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
     );
     assert.ok(bytes.includes('keepsakeqqword'), 'the check reads the file the text is in');
-    for (const word of ['zebracodeword', 'okapirevword', 'launchquuxcall', 'walrusmarkword', 'narwhalmarkword']) {
+    for (const word of WORDS) {
       assert.equal(bytes.includes(word), false, `${word} is still in the database file`);
     }
   });

@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Change, ChatMessage, FileRef } from '../../../protocol';
 import { changeVerdict, replyVerdict, type Verdict } from '../change-rules';
 import type { AppendResult, NewMessage } from '../store';
+import { SECURE_DELETE_DEFAULT } from './connection';
 import type { Conversations } from './conversations';
 import { MESSAGE_COLUMNS, READ_COLUMNS, fileJson, rowToCurrent, rowToMessage, toMessage, type MessageRow, type ReadRow } from './rows';
 import type { SearchIndex } from './search';
@@ -50,9 +51,11 @@ export class Messages {
   private readonly selectAfter: Statement<[string, number, number], ReadRow>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
   private readonly ids = new IdPool();
+  /** Whether this transaction turned secure_delete fully on (see connection.ts). */
+  private secure = false;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly index: SearchIndex,
     private readonly conversations: Conversations,
   ) {
@@ -80,7 +83,15 @@ export class Messages {
 
   append(batch: NewMessage[]): AppendResult[] {
     if (batch.length === 0) return [];
-    const staged = this.appendTx(batch);
+    let staged: Staged;
+    try {
+      staged = this.appendTx(batch);
+    } finally {
+      if (this.secure) {
+        this.secure = false;
+        this.db.pragma(`secure_delete = ${SECURE_DELETE_DEFAULT}`);
+      }
+    }
     // Only now, after COMMIT: a rolled-back batch must not advance the cache.
     this.seqs.commit(staged.seqs);
     if (staged.firstRow !== 0) this.index.committed(staged.firstRow, staged.lastRow, staged.indexed);
@@ -191,6 +202,12 @@ export class Messages {
     const row = Number(info.lastInsertRowid);
     const result: AppendResult = { message, duplicate: false };
     if (change !== undefined && ruled !== undefined) {
+      if ((change.kind === 'delete' || change.kind === 'edit') && !this.secure) {
+        // What this frees (long texts' overflow pages among it) is zeroed too, not only what
+        // shares a page with live rows.
+        this.secure = true;
+        this.db.pragma('secure_delete = ON');
+      }
       const unreferenced = this.conversations.apply(ruled, change, { seq, from: m.from, ts: m.ts, mentions: m.mentions }, this.index.unindexedFrom(firstRow === 0 ? row : firstRow));
       if (unreferenced !== undefined && unreferenced.length > 0) result.unreferenced = unreferenced;
     } else {

@@ -323,6 +323,21 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('counts a message that mentions a user both by name and with @room once', async () => {
+    const store = fx.store;
+    for (const name of ['ann_one', 'bob_two']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+    await store.createRoom({ id: 'team', kind: 'group', name: 'team', createdAt: 1 }, ['ann_one', 'bob_two']);
+    let n = 0;
+    const send = async (extra: object) => (await store.append([{ room: 'team', from: 'ann_one', cid: `m${++n}`, ts: 1000 + n, ...extra }]))[0];
+    await send({ text: '@bob_two and @room, look', mentions: ['bob_two', 'room'] });
+    assert.equal((await store.roomInfo('team', 'bob_two'))?.mentions, 1);
+    // An edit that mentions more names still leaves one message.
+    await send({ text: 'just @room', mentions: ['room'] });
+    await send({ change: { kind: 'edit', target: 2, text: 'just @room and @bob_two' }, mentions: ['room', 'bob_two'] });
+    assert.equal((await store.roomInfo('team', 'bob_two'))?.mentions, 2);
+    assert.equal((await store.roomsOf('bob_two')).find((r) => r.id === 'team')?.mentions, 2);
+  });
+
   describe('search expressions', () => {
     it('quote every word so operators and punctuation are plain text', () => {
       assert.equal(toFtsQuery('deploy AND (staging'), '"deploy" "AND" "(staging"');

@@ -14,10 +14,11 @@ const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND us
 
 // Unread mentions in the same statement as the rest, so roomsOf stays one query however many
 // rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
+// Messages are counted, not mentions: "@bob, @room" is one message for bob.
 const ROOM_INFO_COLUMNS = `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user ORDER BY user) FROM members WHERE room = r.id) AS members,
     ${LAST_READ} AS last_read,
-    (SELECT count(*) FROM mentions n
+    (SELECT count(DISTINCT n.msg) FROM mentions n
       WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions`;
 
 /**

@@ -32,7 +32,7 @@ describe('Neo4j store', function () {
     };
   }
 
-  storeContract('neo4j', fixture);
+  storeContract('neo4j', fixture, { conversations: false });
 
   describe('Neo4j specifics', () => {
     let fx: Awaited<ReturnType<typeof fixture>>;

@@ -1,6 +1,8 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, type ChatMessage, type RoomInfo } from '../../../protocol';
-import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, Store, UserRecord } from '../store';
+import { GENERAL_ROOM, ParleyError, type ChatMessage, type Revision, type RoomInfo } from '../../../protocol';
+import type {
+  AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
+} from '../store';
 import { appendInTx, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
 import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
@@ -262,7 +264,11 @@ export class Neo4jStore implements Store {
   async append(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     if (this.closed) throw unavailable(new Error('closed'));
-    return this.appends.append(batch);
+    if (!batch.some(isConversationEntry)) return this.appends.append(batch);
+    // Replies and changes are refused one by one (taking no seq); the rest is stored as usual.
+    const stored = await this.appends.append(batch.filter((m) => !isConversationEntry(m)));
+    let next = 0;
+    return batch.map((m) => (isConversationEntry(m) ? refusedConversation(m) : stored[next++]));
   }
 
   private async appendNow(batch: NewMessage[]): Promise<AppendResult[]> {
@@ -310,7 +316,38 @@ export class Neo4jStore implements Store {
     return rows[0]?.get('lastSeq') ?? 0;
   }
 
-  async search(user: string, query: string, options: { room?: string; limit: number }): Promise<ChatMessage[]> {
+  async message(roomId: string, seq: number): Promise<ChatMessage | undefined> {
+    const [found] = await this.since(roomId, seq - 1, 1);
+    return found?.seq === seq ? found : undefined;
+  }
+
+  // Replies, reactions, edits, pins and resolve are refused by append() on this backend, so a
+  // message is always a thread root without replies, never pinned and never edited.
+  async thread(roomId: string, root: number): Promise<ThreadPage | undefined> {
+    const message = await this.message(roomId, root);
+    return message === undefined ? undefined : { root: message, replies: [], more: false };
+  }
+
+  async threads(roomId: string): Promise<HistoryPage> {
+    await this.lastSeq(roomId);
+    return { messages: [], more: false };
+  }
+
+  async pins(roomId: string): Promise<ChatMessage[]> {
+    await this.lastSeq(roomId);
+    return [];
+  }
+
+  async revisions(roomId: string): Promise<Revision[]> {
+    await this.lastSeq(roomId);
+    return [];
+  }
+
+  async search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]> {
+    const { room: _room, limit: _limit, ...filters } = options;
+    if (Object.values(filters).some((v) => v !== undefined)) {
+      throw new ParleyError('INVALID', 'Search filters (from:, has:, is:, before:, after:) are not available on the Neo4j store yet; search with words and in:#room.');
+    }
     const lucene = toLuceneQuery(query);
     const limit = Math.max(0, Math.floor(options.limit));
     if (lucene === undefined || limit === 0) return [];
@@ -445,3 +482,20 @@ function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   if (members !== null) info.members = members;
   return info;
 }
+
+/** A thread reply or a change to a message: what this backend does not store yet. */
+function isConversationEntry(m: NewMessage): boolean {
+  return m.root !== undefined || m.change !== undefined;
+}
+
+function refusedConversation(m: NewMessage): AppendResult {
+  return {
+    message: { room: m.room, seq: 0, ts: m.ts, msgId: '', from: m.from, cid: m.cid },
+    duplicate: false,
+    refused: {
+      code: 'INVALID',
+      message: 'Threads, reactions, edits, deletes and pins are not available on the Neo4j store yet; this server keeps plain messages only.',
+    },
+  };
+}
+

@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { backoffDelay } from '../client/backoff';
 import { ConnectionError } from '../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
-import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type RoomInfo, type Snippet } from '../protocol';
+import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Revision, type RoomInfo, type Snippet } from '../protocol';
+import { isEmoji } from '../protocol/emoji';
+import type { ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
 import { certificateProblem, describeError } from './auth';
 import { ChatModel } from './model';
@@ -91,11 +93,14 @@ export class ChatService implements vscode.Disposable {
   private retryAttempt = 0;
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
   private readonly messageEmitter = new vscode.EventEmitter<ChatMessage>();
+  private readonly changeEmitter = new vscode.EventEmitter<ChatMessage>();
   private readonly sessionEmitter = new vscode.EventEmitter<string>();
-  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.sessionEmitter];
+  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter];
   readonly onDidChangeState = this.stateEmitter.event;
   /** Every message delivered by the server, each exactly once. */
   readonly onDidReceiveMessage = this.messageEmitter.event;
+  /** Every change to an earlier message (reaction, edit, delete, pin, resolve), in seq order. */
+  readonly onDidReceiveChange = this.changeEmitter.event;
   /** A session started (sign-in, or resume after a reconnect). */
   readonly onDidStartSession = this.sessionEmitter.event;
   /** Where host → webview messages go (the chat view's queue). */
@@ -325,6 +330,7 @@ export class ChatService implements vscode.Disposable {
       this.postRooms();
     });
     client.on('message', (msg) => this.onMessage(msg));
+    client.on('change', (event) => this.onChange(event));
     client.on('presence', (event) => {
       this.model.setPresence(event.users, event.changes);
       this.post(wv.Presence.create(event.users ? { users: event.users } : { changes: event.changes ?? [] }));
@@ -394,11 +400,74 @@ export class ChatService implements vscode.Disposable {
 
   private onMessage(msg: ChatMessage): void {
     const seen = msg.room === this.activeRoomId && this.isChatVisible() && vscode.window.state.focused;
-    this.model.addMessage(msg, seen);
+    if (msg.root !== undefined && msg.inRoom !== true) this.model.noteEvent(msg.room, msg.seq);
+    else this.model.addMessage(msg, seen);
     if (seen && msg.from !== this.model.user) this.client?.read(msg.room, msg.seq);
     if (msg.cid && this.pending.has(msg.cid) && msg.from === this.model.user) this.pending.delete(msg.cid);
     this.post(wv.Messages.create({ room: msg.room, messages: [msg] }));
     this.messageEmitter.fire(msg);
+  }
+
+  private onChange(event: ChatMessage): void {
+    this.model.noteEvent(event.room, event.seq);
+    this.post(wv.Changes.create({ room: event.room, events: [event] }));
+    this.changeEmitter.fire(event);
+  }
+
+  /**
+   * Reacts to, edits, deletes, pins or resolves a message, as the webview asked. The webview
+   * is not trusted: the room must be one of the user's, a reaction one emoji, an edit within
+   * the text limit. Who may do what (only the author edits) the server decides.
+   */
+  async change(room: string, kind: wv.WebviewChangeKind, seq: number, opts: { emoji?: string; text?: string } = {}): Promise<AckReply | undefined> {
+    const client = this.requireClient();
+    this.requireMember(room);
+    if (!(wv.CHANGE_KINDS as readonly string[]).includes(kind)) throw new ParleyError('INVALID', vscode.l10n.t('Unknown change.'));
+    const reaction = kind === 'react' || kind === 'unreact';
+    if (reaction && !isEmoji(opts.emoji)) throw new ParleyError('INVALID', vscode.l10n.t('A reaction is one emoji.'));
+    if (kind === 'edit') this.checkText(opts.text);
+    return client.change(room, kind, seq, {
+      ...(reaction ? { emoji: opts.emoji } : {}),
+      ...(kind === 'edit' ? { text: opts.text } : {}),
+    });
+  }
+
+  /** A reply in a thread from the webview; the reply itself arrives as a message. */
+  async reply(room: string, root: number, text: string, cid: string, inRoom: boolean): Promise<AckReply> {
+    const client = this.requireClient();
+    this.requireMember(room);
+    this.checkText(text);
+    return client.reply(room, root, { text }, { cid, inRoom });
+  }
+
+  async thread(room: string, root: number): Promise<ThreadPage> {
+    this.requireMember(room);
+    return this.requireClient().thread(room, root, { limit: 200 });
+  }
+
+  async openThreads(room: string): Promise<ChatMessage[]> {
+    this.requireMember(room);
+    return (await this.requireClient().threads(room, { state: 'open', limit: 100 })).messages;
+  }
+
+  async pins(room: string): Promise<ChatMessage[]> {
+    this.requireMember(room);
+    return this.requireClient().pins(room);
+  }
+
+  async revisions(room: string, seq: number): Promise<Revision[]> {
+    this.requireMember(room);
+    return this.requireClient().revisions(room, seq);
+  }
+
+  private requireMember(room: string): void {
+    if (!this.model.room(room)?.joined) throw new ParleyError('FORBIDDEN', vscode.l10n.t('You are not in that room.'));
+  }
+
+  private checkText(text: string | undefined): void {
+    if (typeof text !== 'string' || !text.trim()) throw new ParleyError('INVALID', vscode.l10n.t('The message is empty.'));
+    const max = this.client?.limits?.maxText;
+    if (max !== undefined && Buffer.byteLength(text) > max) throw new ParleyError('INVALID', vscode.l10n.t('The message is too long.'));
   }
 
   /** A message typed in the webview's composer; `cid` comes from the webview. */

@@ -115,6 +115,47 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'dropFiles':
         await media.handle(msg);
         return;
+      case 'changeMessage':
+        try {
+          await service.change(msg.room, msg.kind, msg.seq, { emoji: msg.emoji, text: msg.text });
+          chatView.post(wv.replyTo(wv.ChangeMessage, msg, {}));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'reply':
+        try {
+          await service.reply(msg.room, msg.root, msg.text, msg.cid, msg.inRoom === true);
+          chatView.post(wv.replyTo(wv.Reply, msg, {}));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'thread':
+        try {
+          const page = await service.thread(msg.room, msg.root);
+          chatView.post(wv.replyTo(wv.Thread, msg, { room: msg.room, root: page.root, replies: page.replies, more: page.more }));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'threads':
+      case 'pins':
+        try {
+          const messages = msg.type === 'threads' ? await service.openThreads(msg.room) : await service.pins(msg.room);
+          chatView.post(wv.MessageList.create({ room: msg.room, messages, requestId: msg.requestId }));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
+      case 'revisions':
+        try {
+          const revisions = await service.revisions(msg.room, msg.seq);
+          chatView.post(wv.replyTo(wv.Revisions, msg, { room: msg.room, seq: msg.seq, revisions }));
+        } catch (err) {
+          fail(msg, err);
+        }
+        return;
       case 'ready':
         return;
     }

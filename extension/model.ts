@@ -69,7 +69,8 @@ export class ChatModel {
         info: { ...info, lastSeq, lastRead },
         joined,
         unread,
-        mentions: unread > 0 ? prev?.mentions ?? 0 : 0,
+        // The server counts mentions exactly; between lists, live messages add to it.
+        mentions: unread > 0 ? info.mentions ?? prev?.mentions ?? 0 : 0,
       });
     }
     for (const [id, r] of this.rooms) {
@@ -139,6 +140,20 @@ export class ChatModel {
     }
     r.unread = r.joined ? Math.max(0, r.info.lastSeq - r.info.lastRead) : 0;
     if (r.unread === 0) r.mentions = 0;
+    this.changed();
+  }
+
+  /**
+   * A room event that is no new room message (a change, or a reply only in its thread): it
+   * takes a seq, but a room that was read stays read.
+   */
+  noteEvent(room: string, seq: number): void {
+    const r = this.rooms.get(room);
+    if (!r || seq <= r.info.lastSeq) return;
+    const read = r.info.lastRead >= r.info.lastSeq;
+    r.info.lastSeq = seq;
+    if (read) r.info.lastRead = seq;
+    r.unread = r.joined ? Math.max(0, r.info.lastSeq - r.info.lastRead) : 0;
     this.changed();
   }
 

@@ -4,7 +4,8 @@
 // `create(params)`. Requests carry a `requestId`; the host answers with the request's reply
 // message (or `error`) carrying the same `requestId`.
 // Plain data only: no DOM and no 'vscode' import, so it runs in Node and in the browser.
-import type { ChatMessage, FileKind, PresenceEntry, RoomInfo, Snippet } from '../protocol/messages';
+import { isEmoji } from '../protocol/emoji';
+import type { ChatMessage, FileKind, PresenceEntry, Revision, RoomInfo, Snippet } from '../protocol/messages';
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 export type PendingState = 'sending' | 'queued' | 'failed';
@@ -61,17 +62,39 @@ function isFileRef(v: unknown): boolean {
   );
 }
 
+/** Reaction keys are single emoji and each value lists users: never free text to render. */
+function isReactions(v: unknown): boolean {
+  return isObj(v) && Object.entries(v).every(([k, users]) => isEmoji(k) && arrayOf(users, isNonEmpty));
+}
+
+/** The change kinds a webview may ask for; the server checks who may do what. */
+export const CHANGE_KINDS = ['react', 'unreact', 'edit', 'delete', 'pin', 'unpin', 'resolve', 'reopen'] as const;
+export type WebviewChangeKind = (typeof CHANGE_KINDS)[number];
+const isChangeKind = (v: unknown): v is WebviewChangeKind => CHANGE_KINDS.includes(v as WebviewChangeKind);
+
+function isChange(v: unknown): boolean {
+  return isObj(v) && isChangeKind(v.kind) && isSeq(v.target) && opt(v.emoji, isEmoji) && opt(v.text, isStr);
+}
+
 export function isChatMessage(v: unknown): v is ChatMessage {
   return (
     isObj(v) && isNonEmpty(v.room) && isSeq(v.seq) && isNum(v.ts) && isStr(v.msgId) && isStr(v.from) &&
-    opt(v.cid, isStr) && opt(v.text, isStr) && opt(v.snippet, isSnippet) && opt(v.file, isFileRef)
+    opt(v.cid, isStr) && opt(v.text, isStr) && opt(v.snippet, isSnippet) && opt(v.file, isFileRef) &&
+    opt(v.root, isSeq) && opt(v.inRoom, isBool) && opt(v.change, isChange) && opt(v.edited, isNum) &&
+    opt(v.deleted, isBool) && opt(v.reactions, isReactions) && opt(v.replies, isSeq) &&
+    opt(v.repliers, (r) => arrayOf(r, isNonEmpty)) && opt(v.lastReply, isNum) && opt(v.pinned, isBool) &&
+    opt(v.resolvedBy, isNonEmpty)
   );
+}
+
+function isRevision(v: unknown): v is Revision {
+  return isObj(v) && isStr(v.text) && isNum(v.ts);
 }
 
 function isRoomInfo(v: unknown): v is RoomInfo {
   return (
     isObj(v) && isNonEmpty(v.id) && (v.kind === 'group' || v.kind === 'dm') && isStr(v.name) &&
-    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead)
+    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && opt(v.mentions, isSeq)
   );
 }
 
@@ -168,6 +191,22 @@ export const SearchResults = notification<'searchResults', { query: string; mess
 export const MediaUri = notification<'mediaUri', { fileId: string; uri: string; requestId?: string }>(
   'mediaUri', (m) => isNonEmpty(m.fileId) && isNonEmpty(m.uri) && opt(m.requestId, isStr));
 
+/** Changes to earlier messages (reactions, edits, deletes, pins, resolve), in seq order. */
+export const Changes = notification<'changes', { room: string; events: ChatMessage[] }>(
+  'changes', (m) => isNonEmpty(m.room) && arrayOf(m.events, (e) => isChatMessage(e) && e.change !== undefined));
+
+/** A thread: its root as it is now and its replies, ascending. Answers `thread`. */
+export const ThreadPage = notification<'threadPage', { room: string; root: ChatMessage; replies: ChatMessage[]; more: boolean; requestId?: string }>(
+  'threadPage', (m) => isNonEmpty(m.room) && isChatMessage(m.root) && arrayOf(m.replies, isChatMessage) && isBool(m.more) && opt(m.requestId, isStr));
+
+/** A list of messages of one room: open threads (`threads`) or pinned messages (`pins`). */
+export const MessageList = notification<'messageList', { room: string; messages: ChatMessage[]; requestId?: string }>(
+  'messageList', (m) => isNonEmpty(m.room) && arrayOf(m.messages, isChatMessage) && opt(m.requestId, isStr));
+
+/** Earlier versions of an edited message, oldest first. Answers `revisions`. */
+export const RevisionList = notification<'revisionList', { room: string; seq: number; revisions: Revision[]; requestId?: string }>(
+  'revisionList', (m) => isNonEmpty(m.room) && isSeq(m.seq) && arrayOf(m.revisions, isRevision) && opt(m.requestId, isStr));
+
 /** Success reply for requests that return nothing else. */
 export const Done = notification<'done', { requestId: string }>('done', (m) => isNonEmpty(m.requestId));
 
@@ -203,6 +242,36 @@ export const OpenSnippet = notification<'openSnippet', { message: ChatMessage }>
 
 export const Search = request<'search', { query: string; room?: string }, typeof SearchResults>(
   'search', (m) => isNonEmpty(m.query) && opt(m.room, isNonEmpty), SearchResults);
+
+/**
+ * React, unreact, edit, delete, pin, unpin, resolve or reopen message `seq`. A reaction needs
+ * one emoji, an edit its new text; nothing else carries text or emoji.
+ */
+export const ChangeMessage = request<'changeMessage', { room: string; seq: number; kind: WebviewChangeKind; emoji?: string; text?: string }, typeof Done>(
+  'changeMessage', (m) =>
+    isNonEmpty(m.room) && isSeq(m.seq) && isChangeKind(m.kind) &&
+    (m.kind === 'react' || m.kind === 'unreact' ? isEmoji(m.emoji) : m.emoji === undefined) &&
+    (m.kind === 'edit' ? isNonEmpty(m.text) && m.text.trim() !== '' : m.text === undefined),
+  Done);
+
+/** A reply in the thread of `root`; `inRoom` also shows it in the room. */
+export const Reply = request<'reply', { room: string; root: number; text: string; cid: string; inRoom?: boolean }, typeof Done>(
+  'reply', (m) => isNonEmpty(m.room) && isSeq(m.root) && isNonEmpty(m.text) && isNonEmpty(m.cid) && opt(m.inRoom, isBool), Done);
+
+/** Opens a thread; replied to with `threadPage`. */
+export const Thread = request<'thread', { room: string; root: number }, typeof ThreadPage>(
+  'thread', (m) => isNonEmpty(m.room) && isSeq(m.root), ThreadPage);
+
+/** The room's open threads; replied to with `messageList`. */
+export const Threads = request<'threads', { room: string }, typeof MessageList>(
+  'threads', (m) => isNonEmpty(m.room), MessageList);
+
+/** The room's pinned messages; replied to with `messageList`. */
+export const Pins = request<'pins', { room: string }, typeof MessageList>('pins', (m) => isNonEmpty(m.room), MessageList);
+
+/** Earlier versions of message `seq`; replied to with `revisionList`. */
+export const Revisions = request<'revisions', { room: string; seq: number }, typeof RevisionList>(
+  'revisions', (m) => isNonEmpty(m.room) && isSeq(m.seq), RevisionList);
 
 /** The commands a webview may ask the host to run: signing in and registering. Nothing else. */
 export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register'] as const;
@@ -249,12 +318,12 @@ export const DropFiles = request<'dropFiles', { room: string; files: DroppedFile
 
 export const hostMessages = [
   Init, Rooms, Messages, Pending, Acked, TypingEvent, ReadMark, Presence, Connection, ActiveRoom,
-  SearchResults, MediaUri, Done, ErrorMessage,
+  SearchResults, MediaUri, Changes, ThreadPage, MessageList, RevisionList, Done, ErrorMessage,
 ] as const;
 
 export const webviewMessages = [
   Ready, Send, LoadOlder, OpenRoom, Typing, Read, OpenLink, OpenSnippet, Search, Retry, RunCommand,
-  RequestMedia, Download, OpenMedia, PasteImage, DropFiles,
+  RequestMedia, Download, OpenMedia, PasteImage, DropFiles, ChangeMessage, Reply, Thread, Threads, Pins, Revisions,
 ] as const;
 
 export type HostMessage = MessageOf<(typeof hostMessages)[number]>;
@@ -262,7 +331,8 @@ export type WebviewMessage = MessageOf<(typeof webviewMessages)[number]>;
 export type WebviewRequest =
   | MessageOf<typeof LoadOlder> | MessageOf<typeof Search> | MessageOf<typeof RequestMedia>
   | MessageOf<typeof Download> | MessageOf<typeof OpenMedia> | MessageOf<typeof PasteImage>
-  | MessageOf<typeof DropFiles>;
+  | MessageOf<typeof DropFiles> | MessageOf<typeof ChangeMessage> | MessageOf<typeof Reply>
+  | MessageOf<typeof Thread> | MessageOf<typeof Threads> | MessageOf<typeof Pins> | MessageOf<typeof Revisions>;
 
 /** A well-formed message from the host (by type and shape). */
 export function isHostMessage(msg: unknown): msg is HostMessage {

@@ -1,5 +1,7 @@
 // What the webview knows: rooms, their loaded messages, my unsent messages, presence, typing
-// and read marks. No DOM here; the app renders from it.
+// and read marks, and open threads. Live changes and replies fold into the messages they
+// concern (protocol/apply-change.ts). No DOM here; the app renders from it.
+import { applyEvent } from '../protocol/apply-change';
 import { dmMembers, type ChatMessage, type PresenceEntry, type RoomInfo } from '../protocol/messages';
 import type { PendingState } from './messages';
 import type { PendingMessage } from './rows';
@@ -21,6 +23,23 @@ export interface RoomData {
   typing: Map<string, number>;
   /** Where the unread divider sits while the room is open. */
   unreadAfter?: number;
+  /** Seqs of changes and replies already folded in, so none applies twice. */
+  applied: Set<number>;
+}
+
+/** A thread that was opened: its root as it is now and its loaded replies, ascending. */
+export interface ThreadData {
+  room: string;
+  root: ChatMessage;
+  replies: ChatMessage[];
+  more: boolean;
+}
+
+export const threadKey = (room: string, root: number): string => `${room}|${root}`;
+
+/** Whether a message is shown in the room's list: posts, and replies also sent to the room. */
+export function inRoomList(m: ChatMessage): boolean {
+  return m.change === undefined && (m.root === undefined || m.inRoom === true);
 }
 
 export class ChatStore {
@@ -29,11 +48,14 @@ export class ChatStore {
   readonly presence = new Map<string, PresenceEntry>();
   /** Preview URIs by fileId. */
   readonly media = new Map<string, string>();
+  /** Threads opened in this session, by threadKey. */
+  readonly threads = new Map<string, ThreadData>();
 
   init(me: string, rooms: RoomInfo[]): void {
     if (me !== this.me) {
       this.rooms.clear();
       this.media.clear();
+      this.threads.clear();
     }
     this.me = me;
     this.setRooms(rooms);
@@ -75,8 +97,13 @@ export class ChatStore {
     } else if (page?.more !== undefined && r.more === undefined) {
       r.more = page.more;
     }
-    const fresh = msgs.filter((m) => m.room === roomId && !r.seqs.has(m.seq));
-    if (fresh.length === 0) return page?.prepend === true;
+    // Live replies and changes update what they concern; history pages hold no such events.
+    let folded = false;
+    if (!page?.prepend) {
+      for (const m of msgs) if (m.room === roomId && (m.root !== undefined || m.change !== undefined)) folded = this.fold(r, m) || folded;
+    }
+    const fresh = msgs.filter((m) => m.room === roomId && inRoomList(m) && !r.seqs.has(m.seq));
+    if (fresh.length === 0) return page?.prepend === true || folded;
     const last = r.messages.length ? r.messages[r.messages.length - 1].seq : -1;
     fresh.sort((a, b) => a.seq - b.seq);
     if (fresh[0].seq > last) r.messages.push(...fresh);
@@ -91,6 +118,101 @@ export class ChatStore {
       }
     }
     return true;
+  }
+
+  /** Folds change events into the messages they target; true when anything changed. */
+  applyChanges(roomId: string, events: readonly ChatMessage[]): boolean {
+    const r = this.room(roomId);
+    let changed = false;
+    for (const e of events) if (e.room === roomId && e.change !== undefined) changed = this.fold(r, e) || changed;
+    return changed;
+  }
+
+  /** One change or reply, applied once: to the room's list, and to any loaded thread. */
+  private fold(r: RoomData, event: ChatMessage): boolean {
+    if (r.applied.has(event.seq)) return false;
+    r.applied.add(event.seq);
+    // A change or a thread-only reply takes a seq but is no unread room message.
+    if (event.seq > r.info.lastSeq && event.inRoom !== true) {
+      if (r.info.lastRead >= r.info.lastSeq) r.info.lastRead = event.seq;
+      r.info.lastSeq = event.seq;
+    }
+    if (event.root !== undefined) r.typing.delete(event.from);
+    let changed = false;
+    const target = event.change?.target ?? event.root;
+    const i = target === undefined ? -1 : indexOfSeq(r.messages, target);
+    if (i >= 0) {
+      const next = applyEvent(r.messages[i], event);
+      if (next !== r.messages[i]) {
+        r.messages[i] = next;
+        changed = true;
+      }
+    }
+    for (const t of this.threads.values()) {
+      if (t.room !== event.room) continue;
+      const root = applyEvent(t.root, event);
+      if (root !== t.root) {
+        t.root = root;
+        changed = true;
+      }
+      if (event.change === undefined) {
+        if (event.root === t.root.seq && !t.replies.some((x) => x.seq === event.seq)) {
+          t.replies.push(event);
+          t.replies.sort((a, b) => a.seq - b.seq);
+          changed = true;
+        }
+        continue;
+      }
+      const j = indexOfSeq(t.replies, event.change.target);
+      if (j >= 0) {
+        const next = applyEvent(t.replies[j], event);
+        if (next !== t.replies[j]) {
+          t.replies[j] = next;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  /** A thread as the server sent it; replies that arrived live meanwhile are kept. */
+  setThread(room: string, root: ChatMessage, replies: readonly ChatMessage[], more: boolean): ThreadData {
+    const key = threadKey(room, root.seq);
+    const old = this.threads.get(key);
+    const bySeq = new Map<number, ChatMessage>();
+    for (const m of old?.replies ?? []) bySeq.set(m.seq, m);
+    for (const m of replies) bySeq.set(m.seq, m);
+    const t: ThreadData = { room, root, replies: [...bySeq.values()].sort((a, b) => a.seq - b.seq), more };
+    this.threads.set(key, t);
+    // The room's copy of the root catches up with the thread's.
+    const r = this.room(room);
+    const i = indexOfSeq(r.messages, root.seq);
+    if (i >= 0) r.messages[i] = root;
+    for (const m of replies) r.applied.add(m.seq);
+    return t;
+  }
+
+  /** A message of the room's list or of a loaded thread. */
+  message(roomId: string, seq: number): ChatMessage | undefined {
+    const r = this.rooms.get(roomId);
+    const i = r ? indexOfSeq(r.messages, seq) : -1;
+    if (r && i >= 0) return r.messages[i];
+    for (const t of this.threads.values()) {
+      if (t.room !== roomId) continue;
+      if (t.root.seq === seq) return t.root;
+      const j = indexOfSeq(t.replies, seq);
+      if (j >= 0) return t.replies[j];
+    }
+    return undefined;
+  }
+
+  /** My newest message in a list that can still be edited (has text, not deleted). */
+  lastEditable(list: readonly ChatMessage[]): ChatMessage | undefined {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i];
+      if (m.from === this.me && m.deleted !== true && m.text !== undefined) return m;
+    }
+    return undefined;
   }
 
   /** Creates or updates one of my unsent messages. */
@@ -188,5 +310,20 @@ function emptyRoom(info: RoomInfo): RoomData {
     loading: false,
     readMarks: new Map(),
     typing: new Map(),
+    applied: new Set(),
   };
+}
+
+/** Index of `seq` in an ascending list, or -1. */
+export function indexOfSeq(list: readonly ChatMessage[], seq: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = list[mid].seq;
+    if (s === seq) return mid;
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

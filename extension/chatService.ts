@@ -613,7 +613,11 @@ export class ChatService implements vscode.Disposable {
 
   /** Rooms the webview lists: the joined ones, with the model's counts. */
   private joinedRooms(): RoomInfo[] {
-    return this.model.allRooms().filter((r) => r.joined).map((r) => ({ ...r.info }));
+    return this.model.allRooms().filter((r) => r.joined).map((r) => {
+      // The model's count: the server's, plus mentions that arrived since.
+      const { mentions: _server, ...info } = r.info;
+      return r.mentions > 0 ? { ...info, mentions: r.mentions } : info;
+    });
   }
 
   private postRooms(): void {

@@ -1,10 +1,11 @@
 // The chat panel: wires host messages to the store and the store to the views.
 import type { ChatMessage } from '../protocol/messages';
 import { Composer } from './composer';
+import { Conversations } from './conversations';
 import { h, icon, ICONS } from './dom';
 import { rankCandidates, type Trigger } from './mentions';
 import {
-  Acked, ActiveRoom, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
+  Acked, ActiveRoom, Changes, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
   OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
   RunCommand, Search, SearchResults, Send, Typing, TypingEvent,
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
@@ -14,7 +15,7 @@ import type { MediaState, RenderContext } from './render/context';
 import { renderRow, toItem, type RowItem } from './render/rowView';
 import { buildRows, type TopState } from './rows';
 import { SearchView } from './searchView';
-import { ChatStore, TYPING_TTL_MS } from './store';
+import { ChatStore, inRoomList, TYPING_TTL_MS } from './store';
 import { parseState, type SavedState } from './uiState';
 import { Host } from './vscodeApi';
 import { VirtualList } from './virtualList';
@@ -66,6 +67,10 @@ export class App {
   private readonly signedOutPanel: HTMLElement;
   private readonly composer: Composer;
   private readonly search: SearchView;
+  private readonly conv: Conversations;
+  private readonly listWrap: HTMLElement;
+  /** Where the room's list was when a thread opened over it. */
+  private threadReturn: ReturnType<VirtualList<RowItem>['position']> = 'bottom';
 
   constructor(root: HTMLElement) {
     this.saved = parseState(this.host.getState());
@@ -75,8 +80,10 @@ export class App {
     this.roomSelect = h('select', { class: 'room-select', attrs: { 'aria-label': 'Room' } });
     this.roomStatus = h('span', { class: 'room-status' });
     const searchButton = h('button', { class: 'icon-button', title: 'Search messages', attrs: { type: 'button', 'aria-label': 'Search messages' } }, icon([...ICONS.search]));
+    const threadsButton = h('button', { class: 'icon-button open-threads', title: 'Open threads', attrs: { type: 'button', 'aria-label': 'Open threads' } }, icon([...ICONS.thread]));
+    const pinsButton = h('button', { class: 'icon-button pinned-list', title: 'Pinned', attrs: { type: 'button', 'aria-label': 'Pinned messages' } }, icon([...ICONS.pin]));
     this.search = new SearchView(this.ctx, (q) => this.runSearch(q), (room) => this.openRoom(room, false), () => this.list.refresh());
-    const header = h('header', { class: 'topbar' }, h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, searchButton), this.search.bar);
+    const header = h('header', { class: 'topbar' }, h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, threadsButton, pinsButton, searchButton), this.search.bar);
     this.header = header;
     this.banner = h('div', { class: 'banner', attrs: { role: 'status' } });
     this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
@@ -95,15 +102,37 @@ export class App {
       typing: () => this.sendTyping(),
       draftChanged: (text) => this.setDraft(text),
       paste: (files) => void this.pasteFiles(files),
+      editLast: () => this.conv.editLastInRoom(),
     });
     this.composer.setEnabled(false);
-    root.replaceChildren(header, this.banner, listWrap, this.typingLine, this.composer.el);
+    this.listWrap = listWrap;
+    this.conv = new Conversations({
+      host: this.host,
+      store: this.store,
+      ctx: this.ctx,
+      composer: this.composer,
+      candidates: (t) => this.candidates(t),
+      status: (name) => this.store.presence.get(name)?.status ?? 'offline',
+      typing: () => this.sendTyping(),
+      activeRoom: () => this.active,
+      roomTitle: (room) => this.ctx.roomTitle(room),
+      maxText: () => this.maxText,
+      refresh: () => this.refreshList(),
+      toast: (m) => this.showToast(m),
+      enterThread: () => this.enterThread(),
+      leaveThread: () => this.leaveThread(),
+      panelClosed: () => this.list.refresh(),
+    });
+    listWrap.insertBefore(this.conv.panel.el, this.empty);
+    root.replaceChildren(header, this.banner, listWrap, this.typingLine, this.composer.el, this.conv.thread.el);
 
     this.list = new VirtualList<RowItem>(this.scroller, (item) => this.renderItem(item));
     this.list.onLayout = () => this.afterLayout();
 
     this.roomSelect.addEventListener('change', () => this.openRoom(this.roomSelect.value, false));
     searchButton.addEventListener('click', () => (this.search.isOpen ? this.search.close() : this.search.open()));
+    threadsButton.addEventListener('click', () => this.conv.togglePanel('threads'));
+    pinsButton.addEventListener('click', () => this.conv.togglePanel('pins'));
     this.jump.addEventListener('click', () => this.list.scrollToBottom());
     this.listenForLinks(root);
     this.listenForDrops(root);
@@ -125,6 +154,11 @@ export class App {
       const page = msg.prepend === true || msg.requestId !== undefined;
       this.store.addMessages(msg.room, msg.messages, page ? { prepend: true, more: msg.more } : { more: msg.more });
       this.roomChanged(msg.room);
+      if (!page && msg.messages.some((m) => !inRoomList(m))) this.conv.afterEvents(msg.room, msg.messages);
+    } else if (Changes.is(msg)) {
+      this.store.applyChanges(msg.room, msg.events);
+      this.roomChanged(msg.room);
+      this.conv.afterEvents(msg.room, msg.events);
     } else if (Pending.is(msg)) {
       this.store.setPending(msg.room, msg.cid, msg.text, msg.state);
       this.roomChanged(msg.room);
@@ -185,6 +219,8 @@ export class App {
   private showSignedOut(): void {
     this.ready = false;
     if (this.search.isOpen) this.search.close();
+    this.conv.closeThread();
+    this.conv.panel.close();
     this.active = undefined;
     this.list.reset();
     this.list.setItems([], 'bottom');
@@ -223,6 +259,8 @@ export class App {
     if (!this.ready) return;
     if (this.search.isOpen && !fromHost) this.search.close();
     if (id === this.active) return;
+    this.conv.closeThread();
+    this.conv.panel.close();
     if (this.active) this.saved.scroll[this.active] = this.list.position();
     this.active = id;
     this.saved.activeRoom = id;
@@ -295,6 +333,23 @@ export class App {
     return renderRow(item, this.ctx, this.store.title(id), isDm, () => this.loadOlder(id));
   }
 
+  private enterThread(): void {
+    this.threadReturn = this.list.position();
+    this.listWrap.hidden = true;
+    this.typingLine.hidden = true;
+    this.composer.el.hidden = true;
+  }
+
+  /** Back from a thread: the room's list where it was. */
+  private leaveThread(): void {
+    this.listWrap.hidden = false;
+    this.typingLine.hidden = false;
+    this.composer.el.hidden = false;
+    if (this.active) this.list.setItems(this.items(), this.threadReturn);
+    const seq = this.conv.thread.current?.root;
+    (this.scroller.querySelector<HTMLElement>(`.row.msg[data-seq="${seq}"]`) ?? this.composer.textarea).focus();
+  }
+
   private afterLayout(): void {
     const id = this.active;
     if (!id) return;
@@ -338,8 +393,11 @@ export class App {
     for (const id of ids) {
       const r = this.store.room(id);
       const unread = id === this.active ? 0 : this.store.unreadCount(id);
+      const mentions = id === this.active ? 0 : this.store.mentionCount(id);
       const name = r.info.kind === 'dm' ? this.store.title(id) : `# ${this.store.title(id)}`;
-      const opt = h('option', { text: unread > 0 ? `${name}  (${unread})` : name });
+      const badges = `${mentions > 0 ? `  @${mentions}` : ''}${unread > 0 ? `  (${unread})` : ''}`;
+      const opt = h('option', { text: `${name}${badges}` });
+      if (mentions > 0) opt.dataset.mentions = String(mentions);
       opt.value = id;
       (r.info.kind === 'dm' ? dms : groups).push(opt);
     }
@@ -535,6 +593,11 @@ export class App {
         const r = this.store.rooms.get(room);
         return r?.info.kind === 'dm' || this.store.peerOf(room) ? this.store.title(room) : `#${this.store.title(room)}`;
       },
+      // The conversation logic exists once the constructor has made it; rows render later.
+      react: (msg, emoji, on) => this.conv.react(msg, emoji, on),
+      isEditing: (msg) => this.conv?.isEditing(msg) ?? false,
+      openThread: (msg) => this.conv.openThread(msg),
+      act: (action, msg, anchor) => this.conv.act(action, msg, anchor),
     };
   }
 

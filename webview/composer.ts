@@ -1,5 +1,6 @@
 // The message box: Enter sends, Shift+Enter adds a line, @ and ~ complete names, the box
-// grows with its text, and each room keeps its own unsent draft.
+// grows with its text, and each room keeps its own unsent draft. It also edits: Up in an
+// empty box edits my last message, Enter saves, Escape cancels.
 import { h, icon, ICONS } from './dom';
 import { applyCompletion, findTrigger, type Trigger } from './mentions';
 import { avatar } from './render/messageRow';
@@ -14,6 +15,15 @@ export interface ComposerDeps {
   typing(): void;
   draftChanged(text: string): void;
   paste(files: File[]): void;
+  /** Up arrow in an empty box: start editing my last message; false when there is none. */
+  editLast?(): boolean;
+}
+
+interface EditState {
+  save(text: string): void;
+  cancel(): void;
+  /** The draft that was in the box before, back after the edit. */
+  draft: string;
 }
 
 const MAX_HEIGHT = 200;
@@ -28,6 +38,8 @@ export class Composer {
   private options: string[] = [];
   private selected = 0;
   private hintTimer: ReturnType<typeof setTimeout> | undefined;
+  private edit: EditState | undefined;
+  private readonly editBar: HTMLElement;
 
   constructor(private readonly deps: ComposerDeps) {
     this.textarea = h('textarea', { class: 'input', attrs: { rows: '1', 'aria-label': 'Message', spellcheck: 'true' } });
@@ -36,15 +48,19 @@ export class Composer {
     this.popup.hidden = true;
     this.hint = h('div', { class: 'composer-hint', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.hint.hidden = true;
+    this.editBar = h('div', { class: 'edit-bar', attrs: { role: 'status' } });
+    this.editBar.hidden = true;
     this.el = h('div', { class: 'composer' },
       this.popup,
       this.hint,
+      this.editBar,
       h('div', { class: 'input-row' }, this.textarea, this.sendButton));
 
     this.textarea.addEventListener('keydown', (e) => this.onKeyDown(e));
     this.textarea.addEventListener('input', () => {
       this.autosize();
       this.updateCompletions();
+      if (this.edit) return;
       this.deps.draftChanged(this.textarea.value);
       if (this.textarea.value.trim()) this.deps.typing();
     });
@@ -62,8 +78,47 @@ export class Composer {
     });
   }
 
+  get isEditing(): boolean {
+    return this.edit !== undefined;
+  }
+
+  /** Puts a message's text in the box to edit; Enter calls `save`, Escape `cancel`. */
+  startEdit(text: string, save: (text: string) => void, cancel: () => void): void {
+    const draft = this.edit ? this.edit.draft : this.textarea.value;
+    this.edit?.cancel();
+    this.edit = { save, cancel, draft };
+    const cancelButton = h('button', { class: 'link-button', text: 'Cancel', attrs: { type: 'button' } });
+    cancelButton.addEventListener('mousedown', (e) => e.preventDefault());
+    cancelButton.addEventListener('click', () => this.cancelEdit());
+    this.editBar.replaceChildren(h('span', { text: 'Editing message · Enter to save, Escape to cancel' }), ' ', cancelButton);
+    this.editBar.hidden = false;
+    this.el.classList.add('editing');
+    this.textarea.value = text;
+    this.autosize();
+    this.textarea.focus();
+    this.textarea.setSelectionRange(text.length, text.length);
+  }
+
+  /** Leaves edit mode without saving; the earlier draft comes back. */
+  cancelEdit(): void {
+    const edit = this.endEdit();
+    edit?.cancel();
+  }
+
+  private endEdit(): EditState | undefined {
+    const edit = this.edit;
+    if (!edit) return undefined;
+    this.edit = undefined;
+    this.editBar.hidden = true;
+    this.el.classList.remove('editing');
+    this.textarea.value = edit.draft;
+    this.autosize();
+    return edit;
+  }
+
   /** Shows a room's draft; the placeholder names the room. */
   setRoom(draft: string, placeholder: string): void {
+    if (this.edit) this.cancelEdit();
     this.textarea.value = draft;
     this.textarea.placeholder = placeholder;
     this.closeCompletions();
@@ -98,6 +153,12 @@ export class Composer {
 
   private submit(): void {
     const text = this.textarea.value.replace(/^\s*\n/, '').replace(/\s+$/, '');
+    if (this.edit) {
+      if (!text.trim()) return;
+      const edit = this.endEdit();
+      edit?.save(text);
+      return;
+    }
     if (!text.trim()) return;
     if (!this.deps.send(text)) return;
     this.textarea.value = '';
@@ -125,6 +186,16 @@ export class Composer {
         this.closeCompletions();
         return;
       }
+    }
+    if (e.key === 'Escape' && this.edit) {
+      e.preventDefault();
+      e.stopPropagation();
+      this.cancelEdit();
+      return;
+    }
+    if (e.key === 'ArrowUp' && !this.edit && this.textarea.value === '' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      if (this.deps.editLast?.()) e.preventDefault();
+      return;
     }
     // isComposing: Enter that confirms an IME composition must not send.
     if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing) {

@@ -2,6 +2,8 @@
 // and read marks, and open threads. Live changes and replies fold into the messages they
 // concern (protocol/apply-change.ts). No DOM here; the app renders from it.
 import { applyEvent } from '../protocol/apply-change';
+import { ROOM_MENTION } from '../protocol/limits';
+import { mentionedNames } from '../protocol/mentions';
 import { dmMembers, type ChatMessage, type PresenceEntry, type RoomInfo } from '../protocol/messages';
 import type { PendingState } from './messages';
 import type { PendingMessage } from './rows';
@@ -111,6 +113,10 @@ export class ChatStore {
     for (const m of fresh) {
       r.seqs.add(m.seq);
       r.typing.delete(m.from);
+      // Live messages that name me add to the server's count until the room is read.
+      if (!page?.prepend && m.from !== this.me && m.seq > r.info.lastRead && m.seq > r.info.lastSeq && this.namesMe(m)) {
+        r.info.mentions = (r.info.mentions ?? 0) + 1;
+      }
       if (m.seq > r.info.lastSeq) r.info.lastSeq = m.seq;
       if (m.from === this.me) {
         if (m.seq > r.info.lastRead) r.info.lastRead = m.seq;
@@ -118,6 +124,17 @@ export class ChatStore {
       }
     }
     return true;
+  }
+
+  private namesMe(m: ChatMessage): boolean {
+    const names = mentionedNames(m.text);
+    return names.includes(this.me) || names.includes(ROOM_MENTION);
+  }
+
+  /** Unread messages that mention me (the server's count, plus live ones); 0 once read. */
+  mentionCount(roomId: string): number {
+    const r = this.rooms.get(roomId);
+    return r && this.unreadCount(roomId) > 0 ? r.info.mentions ?? 0 : 0;
   }
 
   /** Folds change events into the messages they target; true when anything changed. */

@@ -4,6 +4,9 @@ import type { ChatMessage } from '../../protocol/messages';
 
 export type MediaState = { uri: string } | 'loading' | 'unavailable';
 
+/** What a message's action bar and menu offer. */
+export type MessageAction = 'react' | 'reply' | 'edit' | 'delete' | 'pin' | 'unpin' | 'copy' | 'revisions' | 'menu';
+
 export interface RenderContext {
   me: string;
   /** Preview state of a file; undefined when never asked for. */
@@ -18,6 +21,14 @@ export interface RenderContext {
   retry(cid: string): void;
   /** Room titles, for rows shown outside their room (search results). */
   roomTitle(room: string): string;
+  /** Adds (`on`) or takes back my reaction. */
+  react(msg: ChatMessage, emoji: string, on: boolean): void;
+  /** Whether this message is being edited in a composer. */
+  isEditing(msg: ChatMessage): boolean;
+  /** Opens the thread of a root. */
+  openThread(msg: ChatMessage): void;
+  /** Runs a message action; menus and pickers open next to `anchor`. */
+  act(action: MessageAction, msg: ChatMessage, anchor: HTMLElement): void;
 }
 
 /** Stable colour class for a name (avatar tints come from theme chart colours). */

@@ -1,13 +1,18 @@
 // One message in the list: avatar and name on the first message of a group, the text as
 // markdown, a snippet or file card, and for my own messages the sending state or "Seen".
+// Below it: reactions and the thread summary; on hover or focus: its actions. A deleted
+// message keeps its place as a tombstone.
 import type { ChatMessage } from '../../protocol/messages';
 import { h } from '../dom';
 import { formatFull, formatTime } from '../format';
 import { mentionsMe, renderMarkdown } from '../markdown';
 import type { PendingMessage } from '../rows';
+import { renderActionBar } from './actionBar';
 import { initialOf, tintOf, type RenderContext } from './context';
 import { renderFileCard } from './fileCard';
+import { renderReactions } from './reactions';
 import { renderSnippet } from './snippet';
+import { renderMarkers, renderThreadSummary } from './threadSummary';
 
 export function messageHeader(from: string, ts: number, extra?: Node): HTMLElement {
   return h('div', { class: 'meta' },
@@ -29,6 +34,10 @@ export function timeEl(ts: number, cls = 'time'): HTMLElement {
 /** The body of a message (text, snippet, file), shared by the list and search results. */
 export function messageBody(msg: ChatMessage, key: string, ctx: RenderContext): HTMLElement {
   const body = h('div', { class: 'content' });
+  if (msg.deleted) {
+    body.appendChild(h('div', { class: 'tombstone', text: 'message deleted' }));
+    return body;
+  }
   if (msg.text) {
     const md = h('div', { class: 'md' });
     md.appendChild(renderMarkdown(msg.text, ctx.me));
@@ -36,19 +45,55 @@ export function messageBody(msg: ChatMessage, key: string, ctx: RenderContext): 
   }
   if (msg.snippet) body.appendChild(renderSnippet(msg, key, ctx));
   if (msg.file) body.appendChild(renderFileCard(msg.file, ctx));
+  if (msg.edited !== undefined) body.appendChild(h('span', { class: 'edited', text: '(edited)', title: `Edited ${formatFull(msg.edited)}` }));
   return body;
 }
 
-export function renderMessageRow(msg: ChatMessage, key: string, head: boolean, mine: boolean, seen: boolean, ctx: RenderContext): HTMLElement {
+export interface RowOptions {
+  /** Shown inside a thread view: no thread summary and no "reply" action. */
+  inThread?: boolean;
+  /** The message is being edited in the composer. */
+  editing?: boolean;
+}
+
+export function renderMessageRow(msg: ChatMessage, key: string, head: boolean, mine: boolean, seen: boolean, ctx: RenderContext, opts: RowOptions = {}): HTMLElement {
+  const markers = renderMarkers(msg);
+  const classes = ['row', 'msg'];
+  if (head || markers) classes.push('head');
+  if (mine) classes.push('mine');
+  if (msg.text && !mine && !msg.deleted && mentionsMe(msg.text, ctx.me)) classes.push('mentions-me');
+  if (msg.deleted) classes.push('deleted');
+  if (msg.pinned) classes.push('pinned');
+  if (opts.editing) classes.push('editing');
   const row = h('div', {
-    class: `row msg${head ? ' head' : ''}${mine ? ' mine' : ''}${msg.text && !mine && mentionsMe(msg.text, ctx.me) ? ' mentions-me' : ''}`,
-    attrs: { role: 'article', 'aria-label': `${msg.from}, ${formatTime(msg.ts)}` },
+    class: classes.join(' '),
+    attrs: { role: 'article', tabindex: '-1', 'aria-label': `${msg.from}, ${formatTime(msg.ts)}${msg.deleted ? ', deleted' : ''}` },
   });
   row.dataset.seq = String(msg.seq);
+  const showHead = head || markers !== null;
   row.append(
-    h('div', { class: 'gutter' }, head ? avatar(msg.from) : timeEl(msg.ts, 'hover-time')),
-    h('div', { class: 'main' }, head ? messageHeader(msg.from, msg.ts) : null, messageBody(msg, key, ctx), seen ? h('div', { class: 'receipt', text: '✓ Seen' }) : null),
+    h('div', { class: 'gutter' }, showHead ? avatar(msg.from) : timeEl(msg.ts, 'hover-time')),
+    h('div', { class: 'main' },
+      showHead ? messageHeader(msg.from, msg.ts, markers ?? undefined) : null,
+      messageBody(msg, key, ctx),
+      renderReactions(msg, ctx),
+      opts.inThread ? null : renderThreadSummary(msg, ctx),
+      seen ? h('div', { class: 'receipt', text: '✓ Seen' }) : null),
+    renderActionBar(msg, ctx, opts) ?? '',
   );
+  // The context menu: right click, the menu key or Shift+F10 on a focused row.
+  row.addEventListener('contextmenu', (e) => {
+    if (msg.deleted || (e.target as Element | null)?.closest?.('a, input, textarea')) return;
+    e.preventDefault();
+    ctx.act('menu', msg, row);
+  });
+  row.addEventListener('keydown', (e) => {
+    if (e.target !== row) return;
+    if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      e.preventDefault();
+      if (!msg.deleted) ctx.act('menu', msg, row);
+    }
+  });
   return row;
 }
 

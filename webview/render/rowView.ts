@@ -1,5 +1,6 @@
 // Rows → virtual list items: a key, a version (what makes the row render again) and a
 // height estimate until the row has been measured.
+import type { ChatMessage } from '../../protocol/messages';
 import { h } from '../dom';
 import { formatDay } from '../format';
 import type { Row } from '../rows';
@@ -42,9 +43,16 @@ export function toItem(row: Row, ctx: RenderContext): RowItem {
         estimate += 56 + (m.file.kind === 'image' || m.file.kind === 'video' ? 200 : m.file.kind === 'audio' ? 48 : 0);
       }
       const expanded = m.snippet && ctx.isExpanded(row.key) ? 'x' : '';
-      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}`, estimate };
+      if (m.reactions) estimate += 28;
+      if (m.replies) estimate += 24;
+      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}|${stateVersion(m)}|${ctx.isEditing(m) ? 'e' : ''}`, estimate };
     }
   }
+}
+
+/** What of a message's current state shows: a change to any of it renders the row again. */
+export function stateVersion(m: ChatMessage): string {
+  return JSON.stringify([m.edited, m.deleted, m.reactions, m.replies, m.repliers, m.lastReply, m.pinned, m.resolvedBy, m.text?.length]);
 }
 
 export function renderRow(item: RowItem, ctx: RenderContext, roomTitle: string, isDm: boolean, onLoadOlder: () => void): HTMLElement {
@@ -71,6 +79,6 @@ export function renderRow(item: RowItem, ctx: RenderContext, roomTitle: string, 
     case 'pending':
       return renderPendingRow(item.pending, item.key, item.head, ctx);
     case 'msg':
-      return renderMessageRow(item.msg, item.key, item.head, item.mine, item.seen, ctx);
+      return renderMessageRow(item.msg, item.key, item.head, item.mine, item.seen, ctx, { editing: ctx.isEditing(item.msg) });
   }
 }

@@ -1,0 +1,33 @@
+// What a message shows about its conversation: "N replies · names · last reply time" under a
+// thread root (opens the thread), a pin marker, and who resolved the thread.
+import type { ChatMessage } from '../../protocol/messages';
+import { h, icon, ICONS } from '../dom';
+import { formatFull, formatTime } from '../format';
+import type { RenderContext } from './context';
+import { names } from './reactions';
+
+export function replyCount(n: number): string {
+  return n === 1 ? '1 reply' : `${n} replies`;
+}
+
+export function renderThreadSummary(msg: ChatMessage, ctx: RenderContext): HTMLElement | null {
+  const n = msg.replies ?? 0;
+  if (n === 0) return null;
+  const parts = [replyCount(n), names(msg.repliers ?? [], 3)];
+  if (msg.lastReply !== undefined) parts.push(`last reply ${formatTime(msg.lastReply)}`);
+  const b = h('button', {
+    class: 'thread-summary link-button',
+    title: msg.lastReply !== undefined ? `Last reply ${formatFull(msg.lastReply)}` : 'Open thread',
+    attrs: { type: 'button', 'aria-label': `Open thread: ${parts.join(', ')}` },
+  }, icon([...ICONS.thread]), h('span', { text: parts.filter(Boolean).join(' · ') }));
+  b.addEventListener('click', () => ctx.openThread(msg));
+  return b;
+}
+
+/** Pinned and resolved markers, in the message header line. */
+export function renderMarkers(msg: ChatMessage): HTMLElement | null {
+  if (!msg.pinned && msg.resolvedBy === undefined) return null;
+  return h('span', { class: 'markers' },
+    msg.pinned ? h('span', { class: 'marker pinned', title: 'Pinned to the room' }, icon([...ICONS.pin]), 'Pinned') : null,
+    msg.resolvedBy !== undefined ? h('span', { class: 'marker resolved', text: `✓ Resolved by ${msg.resolvedBy}` }) : null);
+}

@@ -17,6 +17,9 @@ export interface ComposerDeps {
   paste(files: File[]): void;
   /** Up arrow in an empty box: start editing my last message; false when there is none. */
   editLast?(): boolean;
+  /** The box's class and accessible name (the thread view's differ from the room's). */
+  inputClass?: string;
+  label?: string;
 }
 
 interface EditState {
@@ -42,7 +45,7 @@ export class Composer {
   private readonly editBar: HTMLElement;
 
   constructor(private readonly deps: ComposerDeps) {
-    this.textarea = h('textarea', { class: 'input', attrs: { rows: '1', 'aria-label': 'Message', spellcheck: 'true' } });
+    this.textarea = h('textarea', { class: deps.inputClass ?? 'input', attrs: { rows: '1', 'aria-label': deps.label ?? 'Message', spellcheck: 'true' } });
     this.sendButton = h('button', { class: 'icon-button send', title: 'Send (Enter)', attrs: { type: 'button', 'aria-label': 'Send' } }, icon([...ICONS.send]));
     this.popup = h('ul', { class: 'completions', attrs: { role: 'listbox', 'aria-label': 'People' } });
     this.popup.hidden = true;

@@ -50,6 +50,8 @@ export class ThreadView {
       },
       draftChanged: () => {},
       paste: () => {},
+      inputClass: 'reply-input',
+      label: 'Reply',
     });
     const also = h('label', { class: 'also-room-label' }, this.alsoRoom, this.alsoLabel);
     this.el = h('section', { class: 'thread-view', attrs: { role: 'region', 'aria-label': 'Thread' } },

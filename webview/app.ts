@@ -69,6 +69,7 @@ export class App {
   private readonly search: SearchView;
   private readonly conv: Conversations;
   private readonly listWrap: HTMLElement;
+  private readonly root: HTMLElement;
   /** Where the room's list was when a thread opened over it. */
   private threadReturn: ReturnType<VirtualList<RowItem>['position']> = 'bottom';
 
@@ -124,7 +125,9 @@ export class App {
       panelClosed: () => this.list.refresh(),
     });
     listWrap.insertBefore(this.conv.panel.el, this.empty);
-    root.replaceChildren(header, this.banner, listWrap, this.typingLine, this.composer.el, this.conv.thread.el);
+    // The thread view is in the page only while a thread is open.
+    root.replaceChildren(header, this.banner, listWrap, this.typingLine, this.composer.el);
+    this.root = root;
 
     this.list = new VirtualList<RowItem>(this.scroller, (item) => this.renderItem(item));
     this.list.onLayout = () => this.afterLayout();
@@ -338,10 +341,12 @@ export class App {
     this.listWrap.hidden = true;
     this.typingLine.hidden = true;
     this.composer.el.hidden = true;
+    this.root.appendChild(this.conv.thread.el);
   }
 
   /** Back from a thread: the room's list where it was. */
   private leaveThread(): void {
+    this.conv.thread.el.remove();
     this.listWrap.hidden = false;
     this.typingLine.hidden = false;
     this.composer.el.hidden = false;

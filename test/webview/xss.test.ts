@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ChatMessage, RoomInfo } from '../../protocol/messages';
-import { ActiveRoom, Connection, ErrorMessage, MediaUri, Messages, Pending, Presence, SearchResults, TypingEvent } from '../../webview/messages';
+import { ActiveRoom, Changes, Connection, Done, ErrorMessage, MediaUri, MessageList, Messages, Pending, Presence, RevisionList, SearchResults, ThreadPage, TypingEvent } from '../../webview/messages';
 import { BOB, ME, T0, init, message, rooms } from './fixtures';
 import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
 import { NAMES, XSS } from './xssCorpus';
@@ -38,12 +38,12 @@ function domProblems(): string[] {
     if (svg.getAttribute('class')?.split(' ')[0] !== 'icon') problems.push('svg from content');
   }
   for (const el of Array.from(document.querySelectorAll('input, select, textarea, video, audio'))) {
-    if (!el.matches('.search-input, .room-select, textarea.input, .file-card .media')) problems.push(`${el.tagName} from content`);
+    if (!el.matches('.search-input, .room-select, textarea.input, textarea.reply-input, input.also-room, input.emoji-input, .file-card .media')) problems.push(`${el.tagName} from content`);
   }
   // Content areas: only the tags markdown may produce, no inline styles.
   const ALLOWED = new Set(['P', 'BR', 'STRONG', 'EM', 'S', 'DEL', 'CODE', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'LI', 'A', 'HR', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6',
     'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'SPAN', 'DIV', 'BUTTON', 'I', 'svg', 'path']);
-  for (const el of Array.from(document.querySelectorAll('.md *, .snippet-code *, .author *, .file-text *, .typing *, .toast *, .banner *, .result-room *, option *'))) {
+  for (const el of Array.from(document.querySelectorAll('.md *, .snippet-code *, .author *, .file-text *, .typing *, .toast *, .banner *, .result-room *, option *, .reactions *, .thread-summary *, .markers *, .revision *, .thread-title *, .picker-error *'))) {
     if (!ALLOWED.has(el.tagName)) problems.push(`${el.tagName} inside content`);
   }
   for (const el of Array.from(document.querySelectorAll('.content [style], .meta [style], .typing [style], .toast[style], .banner[style], .completions [style], .row.top [style]'))) {
@@ -176,6 +176,87 @@ for (const csp of [true, false]) {
       assert.deepEqual(await host.page.evaluate(domProblems), []);
       assert.ok(!host.received.some((m) => m.type === 'send'), 'nothing was sent along the way');
       assert.notEqual(ME, NAMES[0]);
+    });
+
+    it('keeps payloads inert in edited text, reactions, thread previews, threads, pins and earlier versions', async () => {
+      host = await openWebview(browser, server, { csp });
+      const n = 30;
+      const payload = (i: number): string => XSS[i % XSS.length];
+      const name = (i: number): string => NAMES[i % NAMES.length];
+      const msgs = Array.from({ length: n }, (_, i) => message('general', i + 1, name(i), `original ${i}`, T0 + i * 1000, {
+        replies: 2, repliers: [name(i + 1), name(i + 2)], lastReply: T0 + i * 1000 + 500, reactions: { '👍': [name(i), name(i + 3)] },
+        resolvedBy: i % 3 === 0 ? name(i + 4) : undefined,
+      }));
+      // A reaction key that is no emoji: the host's page is dropped whole, never rendered.
+      const bad = message('general', n + 1, BOB, 'bad reactions', T0 + n * 1000, { reactions: { [XSS[1]]: [BOB] } });
+      serveHistory(host, { general: [...msgs, bad] }, 1000);
+      host.on('changeMessage', (m) => Done.create({ requestId: m.requestId as string }));
+      await host.post(init());
+      await host.waitFor('loadOlder');
+      await host.settle();
+      await host.settle();
+      assert.equal(await host.page.locator('.row.msg').count(), 0, 'a page with a free-text reaction key is refused');
+
+      host = await openWebview(browser, server, { csp });
+      serveHistory(host, { general: msgs }, 1000);
+      host.on('changeMessage', (m) => Done.create({ requestId: m.requestId as string }));
+      await host.post(init());
+      await host.page.waitForSelector(`.row.msg[data-seq="${n}"]`);
+      // Every message edited to a payload, live; a change with a payload as its emoji is dropped.
+      let seq = 100;
+      await host.post(Changes.create({ room: 'general', events: msgs.map((m, i) => ({ room: 'general', seq: ++seq, ts: T0 + seq * 1000, msgId: `c${seq}`, from: m.from, change: { kind: 'edit' as const, target: m.seq, text: payload(i) } })) }));
+      await host.post({ type: 'changes', room: 'general', events: [{ room: 'general', seq: ++seq, ts: T0, msgId: 'cx', from: BOB, change: { kind: 'react', target: 1, emoji: XSS[0] } }] });
+      const seen = await sweep();
+      assert.equal(seen.size, n);
+      await host.page.evaluate(() => ((document.querySelector('.scroller') as HTMLElement).scrollTop = 0));
+      await host.settle();
+      assert.equal((await host.page.locator('.row.msg[data-seq="1"] .md').textContent())?.trim(), XSS[0], 'edited text shows as typed');
+      assert.equal(await host.page.locator('.row.msg[data-seq="1"] .edited').count(), 1);
+      assert.equal(await host.page.locator('.chip').evaluateAll((cs) => cs.filter((c) => !['👍'].includes((c as HTMLElement).dataset.emoji ?? '👍')).length), 0);
+
+      // The picker refuses every payload as a reaction.
+      const first = host.page.locator('.row.msg[data-seq="1"]');
+      await first.hover();
+      await first.locator('.actions .act-react').click();
+      const input = host.page.locator('.popup .emoji-input');
+      for (const p of XSS.slice(0, 25)) {
+        await input.fill(p);
+        await input.press('Enter');
+        assert.deepEqual(await host.page.evaluate(domProblems), []);
+      }
+      assert.equal(host.ofType('changeMessage').length, 0, 'no payload went out as a reaction');
+      await input.press('Escape');
+
+      // A thread with payloads everywhere, its replies and their edits.
+      host.on('thread', (m) => ThreadPage.create({
+        room: 'general', root: { ...msgs[0], text: XSS[2], edited: T0 + 5000 }, more: false, requestId: m.requestId as string,
+        replies: XSS.slice(0, 20).map((p, i) => message('general', 200 + i, name(i), p, T0 + 200_000 + i, { root: 1, reactions: { '🎉': [name(i)] } })),
+      }));
+      await host.page.locator('.row.msg[data-seq="1"] .thread-summary').click();
+      await host.page.waitForSelector('.thread-view .row.msg[data-seq="219"]');
+      await host.post(Messages.create({ room: 'general', messages: [message('general', 300, name(5), XSS[5], T0 + 300_000, { root: 1 })] }));
+      await host.page.waitForSelector('.thread-view .row.msg[data-seq="300"]');
+      assert.deepEqual(await host.page.evaluate(domProblems), []);
+      assert.equal((await host.page.locator('.thread-view .row.msg[data-seq="300"] .md').textContent())?.trim(), XSS[5]);
+
+      // Earlier versions of an edited message, as plain text.
+      host.on('revisions', (m) => RevisionList.create({ room: 'general', seq: 1, revisions: XSS.slice(0, 10).map((text, i) => ({ text, ts: T0 + i })), requestId: m.requestId as string }));
+      const root = host.page.locator('.thread-view .thread-root');
+      await root.click({ button: 'right' });
+      await host.page.locator('.popup .menu-item.act-revisions').click();
+      await host.page.waitForSelector('.popup .revision');
+      assert.equal(await host.page.locator('.popup .revision-text').first().textContent(), XSS[0]);
+      assert.deepEqual(await host.page.evaluate(domProblems), []);
+      await host.page.keyboard.press('Escape');
+      await host.page.locator('.thread-back').click();
+
+      // The pinned list and open threads, filled with payloads.
+      host.on('pins', (m) => MessageList.create({ room: 'general', messages: XSS.slice(0, 20).map((p, i) => message('general', i + 1, name(i), p, T0, { pinned: true, replies: 1, repliers: [name(i + 1)], lastReply: T0 })), requestId: m.requestId as string }));
+      await host.page.locator('.pinned-list').click();
+      await host.page.waitForSelector('.list-panel .panel-entry');
+      assert.equal(await host.page.locator('.list-panel .panel-entry').count(), 20);
+      assert.deepEqual(await host.page.evaluate(domProblems), []);
+      assert.ok(!host.received.some((m) => m.type === 'send' || m.type === 'reply'), 'nothing was sent along the way');
     });
   });
 }

@@ -80,4 +80,45 @@ describe('webview/messages', () => {
     assert.ok(OpenSnippet.is({ type: 'openSnippet', message: m }));
     assert.ok(OpenLink.is({ type: 'openLink', href: 'https://example.com' }));
   });
+
+  it('checks conversation requests: kinds, one emoji for reactions, text only for edits', () => {
+    const ok = [
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'react', emoji: '👍' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'edit', text: 'new' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'delete' },
+      { type: 'reply', requestId: 'r', room: 'general', root: 3, text: 'hi', cid: 'c', inRoom: true },
+      { type: 'thread', requestId: 'r', room: 'general', root: 3 },
+      { type: 'threads', requestId: 'r', room: 'general' },
+      { type: 'pins', requestId: 'r', room: 'general' },
+      { type: 'revisions', requestId: 'r', room: 'general', seq: 3 },
+    ];
+    for (const m of ok) assert.ok(isWebviewMessage(m), JSON.stringify(m));
+    const bad = [
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'react', emoji: '<b>x</b>' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'react', emoji: '👍👍' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'react' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'edit', text: '   ' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'delete', text: 'sneaky' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'pin', emoji: '👍' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: 3, kind: 'ban' },
+      { type: 'changeMessage', requestId: 'r', room: 'general', seq: -1, kind: 'delete' },
+      { type: 'changeMessage', room: 'general', seq: 3, kind: 'delete' },
+      { type: 'reply', requestId: 'r', room: 'general', root: '3', text: 'hi', cid: 'c' },
+      { type: 'reply', requestId: 'r', room: 'general', root: 3, text: '', cid: 'c' },
+      { type: 'reply', requestId: 'r', room: 'general', root: 3, text: 'x', cid: 'c', inRoom: 'yes' },
+      { type: 'thread', requestId: 'r', room: '', root: 3 },
+      { type: 'revisions', requestId: 'r', room: 'general', seq: 1.5 },
+    ];
+    for (const m of bad) assert.equal(isWebviewMessage(m), false, JSON.stringify(m));
+  });
+
+  it('checks the conversation state of messages from the host', () => {
+    const m = message('general', 1, ME, 'x', 1, { reactions: { '👍': [ME] }, replies: 2, repliers: [ME], lastReply: 5, pinned: true, edited: 3 });
+    assert.ok(Messages.is({ type: 'messages', room: 'general', messages: [m] }));
+    for (const extra of [{ reactions: { hi: [ME] } }, { reactions: { '👍': 'me' } }, { replies: -1 }, { deleted: 'yes' }, { root: 'x' }, { change: { kind: 'ban', target: 1 } }]) {
+      assert.equal(Messages.is({ type: 'messages', room: 'general', messages: [{ ...m, ...extra }] }), false, JSON.stringify(extra));
+    }
+    assert.ok(isHostMessage({ type: 'changes', room: 'general', events: [{ ...m, change: { kind: 'react', target: 1, emoji: '🎉' } }] }));
+    assert.equal(isHostMessage({ type: 'changes', room: 'general', events: [m] }), false, 'a change event carries its change');
+  });
 });

@@ -85,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
         try {
           const page = await service.history(msg.room, msg.before);
           for (const m of page.messages) mediaCache.note(m.file);
+          notifier.noteHistory(page.messages);
           chatView.post(wv.replyTo(wv.LoadOlder, msg, { room: msg.room, messages: page.messages, prepend: true, more: page.more }));
         } catch (err) {
           fail(msg, err);
@@ -134,6 +135,7 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'thread':
         try {
           const page = await service.thread(msg.room, msg.root);
+          notifier.noteHistory([page.root, ...page.replies]);
           chatView.post(wv.replyTo(wv.Thread, msg, { room: msg.room, root: page.root, replies: page.replies, more: page.more }));
         } catch (err) {
           fail(msg, err);

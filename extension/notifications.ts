@@ -3,10 +3,11 @@
 import * as vscode from 'vscode';
 import type { ChatMessage } from '../protocol';
 import type { ChatModel } from './model';
-import { digest, parseNotificationSetting, preview, shouldNotify } from './notifyPolicy';
+import { digest, parseNotificationSetting, preview, shouldNotify, ThreadParticipation } from './notifyPolicy';
 
 export class Notifier implements vscode.Disposable {
   private held: ChatMessage[] = [];
+  private readonly threads = new ThreadParticipation();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -22,9 +23,16 @@ export class Notifier implements vscode.Disposable {
     );
   }
 
+  /** Messages loaded from history or a thread: which threads the user takes part in. */
+  noteHistory(messages: readonly ChatMessage[]): void {
+    for (const m of messages) this.threads.note(m, this.model.user);
+  }
+
   onMessage(msg: ChatMessage): void {
     const setting = parseNotificationSetting(vscode.workspace.getConfiguration('parley').get('notifications'));
-    if (!shouldNotify(setting, msg, this.model.user, this.chatVisible())) return;
+    const inMyThread = this.threads.has(msg);
+    this.threads.note(msg, this.model.user);
+    if (!shouldNotify(setting, msg, this.model.user, this.chatVisible(), inMyThread)) return;
     if (vscode.debug.activeDebugSession) {
       this.held.push(msg);
       return;
@@ -33,9 +41,11 @@ export class Notifier implements vscode.Disposable {
   }
 
   private async show(msg: ChatMessage): Promise<void> {
-    const where = msg.room.startsWith('dm:')
-      ? vscode.l10n.t('{0}: {1}', msg.from, preview(msg))
-      : vscode.l10n.t('{0} in {1}: {2}', msg.from, this.model.displayName(msg.room), preview(msg));
+    const where = msg.root !== undefined
+      ? vscode.l10n.t('{0} replied in a thread in {1}: {2}', msg.from, this.model.displayName(msg.room), preview(msg))
+      : msg.room.startsWith('dm:')
+        ? vscode.l10n.t('{0}: {1}', msg.from, preview(msg))
+        : vscode.l10n.t('{0} in {1}: {2}', msg.from, this.model.displayName(msg.room), preview(msg));
     const open = vscode.l10n.t('Open');
     const pick = await vscode.window.showInformationMessage(where, open);
     if (pick === open) this.openRoom(msg.room);
@@ -64,6 +74,7 @@ export class Notifier implements vscode.Disposable {
   /** Signing out drops what was held for the old session. */
   clear(): void {
     this.held = [];
+    this.threads.clear();
   }
 
   dispose(): void {

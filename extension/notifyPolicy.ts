@@ -12,16 +12,55 @@ export function isDirect(msg: ChatMessage): boolean {
   return msg.room.startsWith('dm:');
 }
 
-/** Notify only for others' messages while the chat is hidden, as far as the setting allows. */
+/**
+ * Notify only for others' messages while the chat is hidden, as far as the setting allows. A
+ * reply in a thread I take part in (`inMyThread`) counts like a mention.
+ */
 export function shouldNotify(
   setting: NotificationSetting,
   msg: ChatMessage,
   me: string | undefined,
   chatVisible: boolean,
+  inMyThread = false,
 ): boolean {
-  if (setting === 'none' || chatVisible || msg.from === me) return false;
+  if (setting === 'none' || chatVisible || msg.from === me || msg.change !== undefined) return false;
   if (setting === 'all') return true;
-  return isDirect(msg) || (me !== undefined && mentions(msg, me));
+  return isDirect(msg) || (me !== undefined && mentions(msg, me)) || (inMyThread && msg.root !== undefined);
+}
+
+const MAX_THREADS = 5000;
+
+/**
+ * The threads the user takes part in: roots they wrote and threads they replied in, learnt
+ * from live messages and loaded history. Bounded: the oldest are forgotten first.
+ */
+export class ThreadParticipation {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly max = MAX_THREADS) {}
+
+  /** Learns from a message (live, or in its current state from history). */
+  note(msg: ChatMessage, me: string | undefined): void {
+    if (me === undefined || msg.change !== undefined) return;
+    if (msg.from === me) this.add(msg.room, msg.root ?? msg.seq);
+    else if (msg.root === undefined && msg.repliers?.includes(me)) this.add(msg.room, msg.seq);
+  }
+
+  /** Whether `msg` is a reply in one of the user's threads. */
+  has(msg: ChatMessage): boolean {
+    return msg.root !== undefined && this.keys.has(`${msg.room}|${msg.root}`);
+  }
+
+  clear(): void {
+    this.keys.clear();
+  }
+
+  private add(room: string, root: number): void {
+    const key = `${room}|${root}`;
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+  }
 }
 
 export interface Digest {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ChatMessage, RoomInfo } from '../../protocol';
 import { ChatModel, mentions } from '../../extension/model';
-import { digest, parseNotificationSetting, preview, shouldNotify } from '../../extension/notifyPolicy';
+import { digest, parseNotificationSetting, preview, shouldNotify, ThreadParticipation } from '../../extension/notifyPolicy';
 
 const room = (id: string, lastSeq: number, lastRead: number, extra: Partial<RoomInfo> = {}): RoomInfo => ({
   id,
@@ -89,6 +89,36 @@ describe('notification policy', () => {
     assert.ok(!shouldNotify('none', dm, 'alice01', false));
     assert.ok(!shouldNotify('all', dm, 'alice01', true));
     assert.ok(!shouldNotify('all', msg('general', 3, 'alice01'), 'alice01', false));
+  });
+
+  it('notifies a reply in a thread I started or replied in like a mention', () => {
+    const me = 'alice01';
+    const t = new ThreadParticipation(3);
+    const reply = (seq: number, root: number, from = 'bobby01'): ChatMessage => ({ ...msg('general', seq, from), root });
+    t.note(msg('general', 1, me), me);
+    t.note({ ...msg('general', 2, 'carol01'), replies: 2, repliers: ['bobby01', me] }, me);
+    t.note(reply(9, 5, me), me);
+    assert.ok(t.has(reply(10, 1)) && t.has(reply(11, 2)) && t.has(reply(12, 5)));
+    assert.ok(!t.has(reply(13, 7)), 'someone else’s thread');
+    assert.ok(!t.has(msg('general', 1, 'bobby01')), 'not a reply');
+    assert.ok(shouldNotify('mentionsAndDms', reply(10, 1), me, false, t.has(reply(10, 1))));
+    assert.ok(!shouldNotify('mentionsAndDms', reply(13, 7), me, false, t.has(reply(13, 7))));
+    assert.ok(!shouldNotify('mentionsAndDms', reply(10, 1), me, true, true), 'not while the chat is visible');
+    assert.ok(!shouldNotify('all', { ...msg('general', 14, 'bobby01'), change: { kind: 'react', target: 1, emoji: '👍' } }, me, false), 'changes never notify');
+    t.note(msg('general', 20, me), me);
+    assert.ok(!t.has(reply(21, 1)), 'the oldest thread is forgotten past the bound');
+    assert.ok(t.has(reply(22, 20)));
+  });
+
+  it('keeps a read room read when a change or a thread-only reply takes a seq', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 10, 10, { mentions: 2 }), room('design', 5, 3, { mentions: 2 })]);
+    assert.equal(m.room('design')?.mentions, 2, 'the server’s mention count');
+    m.noteEvent('general', 11);
+    assert.equal(m.room('general')?.unread, 0);
+    m.noteEvent('design', 6);
+    assert.equal(m.room('design')?.unread, 3);
   });
 
   it('sums up held messages and previews them on one line', () => {

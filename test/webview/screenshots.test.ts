@@ -4,7 +4,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { ChatMessage } from '../../protocol/messages';
-import { MediaUri, Pending, TypingEvent } from '../../webview/messages';
+import { MediaUri, Pending, ThreadPage, TypingEvent } from '../../webview/messages';
 import { BOB, CAROL, DAVE, ME, init, message, rooms } from './fixtures';
 import { artifacts, launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
 import type { TestTheme } from './themes';
@@ -82,6 +82,46 @@ describe('webview screenshots (Chromium)', function () {
       await host.settle();
       await host.settle();
       await host.page.screenshot({ path: path.join(artifacts, `chat-${theme}-earlier.png`) });
+      assert.deepEqual(pageErrors(host), []);
+      assert.deepEqual(await host.violations(), []);
+    });
+  }
+
+  for (const theme of ['dark', 'light'] as TestTheme[]) {
+    it(`shows reaction chips, a thread summary and an open thread in the ${theme} theme`, async () => {
+      host = await openWebview(browser, server, { theme, width: 440, height: 720 });
+      const t = (min: number): number => Date.now() - (60 - min) * 60_000;
+      const root = message('general', 3, CAROL, 'Should `resume` replay reactions too, or only messages?', t(3), {
+        replies: 3, repliers: [BOB, DAVE, ME], lastReply: t(20), reactions: { '👀': [BOB, DAVE], '👍': [ME] }, pinned: true,
+      });
+      const messages: ChatMessage[] = [
+        message('general', 1, BOB, 'Reconnect fix is merged 🎉', t(0), { reactions: { '🎉': [CAROL, DAVE, ME], '❤️': [CAROL] } }),
+        message('general', 2, DAVE, 'Staging is green again.', t(1), { edited: t(2) }),
+        root,
+        message('general', 7, BOB, 'deleted', t(25), { text: undefined, deleted: true }),
+        message('general', 8, ME, 'Thanks all, closing the thread.', t(26), { reactions: { '✅': [CAROL] } }),
+      ];
+      const replies = [
+        message('general', 4, BOB, 'Both: changes are room events with their own seq.', t(10), { root: 3 }),
+        message('general', 5, DAVE, 'So a client that was away catches up on reactions as well.', t(14), { root: 3, reactions: { '👍': [CAROL, ME] } }),
+        message('general', 6, ME, 'Great, then the webview just folds them in.', t(20), { root: 3 }),
+      ];
+      serveHistory(host, { general: messages });
+      host.on('thread', (m) => ThreadPage.create({ room: 'general', root, replies, more: false, requestId: m.requestId as string }));
+      await host.post(init());
+      await host.page.locator('.row.msg[data-seq="8"]').waitFor();
+      await host.page.locator('.row.msg[data-seq="1"]').hover();
+      await host.settle();
+      const chips = path.join(artifacts, `reactions-${theme}.png`);
+      await host.page.screenshot({ path: chips });
+      assert.ok(statSync(chips).size > 10_000);
+      await host.page.locator('.row.msg[data-seq="3"] .thread-summary').click();
+      await host.page.locator('.thread-view .row.msg[data-seq="6"]').waitFor();
+      await host.page.locator('.thread-view textarea.reply-input').fill('Shipping it today.');
+      await host.settle();
+      const thread = path.join(artifacts, `thread-${theme}.png`);
+      await host.page.screenshot({ path: thread });
+      assert.ok(statSync(thread).size > 10_000);
       assert.deepEqual(pageErrors(host), []);
       assert.deepEqual(await host.violations(), []);
     });

@@ -177,6 +177,86 @@ describe('VS Code extension in a real VS Code', function () {
     await shot('terminal-message');
   });
 
+  /** Bob's view of #general through `parley history --json`: message `seq` as it is now. */
+  function bobSees(seq: number, cmd: string[] = ['history', '--room', 'general', '--limit', '100', '--json']): Record<string, unknown> | undefined {
+    return bob!.run(...cmd).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.seq === seq);
+  }
+
+  /** The stored row of the open room (or thread) whose text contains `text`. */
+  function rowOf(text: string, scope = '.scroller') {
+    return chat.locator(`${scope} .row.msg:not(.pending)`, { has: chat.locator('.md', { hasText: text }) });
+  }
+
+  it('replies, reacts, edits and deletes from the webview, as the terminal client sees', async () => {
+    const rootText = `thread root ${Date.now()}`;
+    await compose(rootText);
+    const root = (await tail.waitFor(rootText, (m) => m.text === rootText)).seq as number;
+    const rootRow = rowOf(rootText);
+    await rootRow.waitFor();
+
+    // Reply in the thread, from the thread view.
+    await rootRow.hover();
+    await rootRow.locator('.actions .act-reply').click();
+    const replyText = `a reply from vscode ${Date.now()}`;
+    const replyBox = chat.locator('.thread-view textarea.reply-input');
+    await replyBox.fill(replyText);
+    await replyBox.press('Enter');
+    await waitFor('the reply in `parley thread`', () => bob!.run('thread', '--room', 'general', '--json', String(root)).includes(replyText));
+    await rowOf(replyText, '.thread-view').waitFor();
+    await shot('thread');
+    await chat.locator('.thread-back').click();
+    await rootRow.locator('.thread-summary', { hasText: '1 reply' }).waitFor();
+
+    // React with 👍 from the quick bar.
+    await rootRow.hover();
+    await rootRow.locator('.actions .act-react').click();
+    await chat.locator('.popup .emoji-button', { hasText: '👍' }).click();
+    await waitFor('the reaction in `parley history`', () => JSON.stringify(bobSees(root)?.reactions) === JSON.stringify({ '👍': [ALICE] }));
+    await rootRow.locator('.chip.mine[data-emoji="👍"]').waitFor();
+
+    // Edit it: the action puts the text in the composer, Enter saves.
+    const edited = `${rootText} (fixed)`;
+    await rootRow.hover();
+    await rootRow.locator('.actions .act-edit').click();
+    const box = chat.locator('.composer textarea.input');
+    await box.fill(edited);
+    await box.press('Enter');
+    await waitFor('the edit in `parley history`', () => bobSees(root)?.text === edited && bobSees(root)?.edited === true);
+    await rowOf(edited).locator('.edited').waitFor();
+
+    // Delete another message of mine, after confirming.
+    const doomed = `to be deleted ${Date.now()}`;
+    await compose(doomed);
+    const doomedSeq = (await tail.waitFor(doomed, (m) => m.text === doomed)).seq as number;
+    const doomedRow = rowOf(doomed);
+    await doomedRow.hover();
+    await doomedRow.locator('.actions .act-delete').click();
+    await chat.locator('.popup .danger-button').click();
+    await waitFor('the delete in `parley history`', () => bobSees(doomedSeq)?.deleted === true);
+    await chat.locator(`.scroller .row.msg[data-seq="${doomedSeq}"] .tombstone`).waitFor();
+    assert.equal(await rowOf(doomed).count(), 0);
+  });
+
+  it('shows the terminal client’s reactions, edits, deletes and replies live in the webview', async () => {
+    const text = `from the terminal to react to ${Date.now()}`;
+    const seq = (JSON.parse(bob!.run('send', '--room', 'general', '--json', text)) as { seq: number }).seq;
+    const other = `the terminal takes this back ${Date.now()}`;
+    const otherSeq = (JSON.parse(bob!.run('send', '--room', 'general', '--json', other)) as { seq: number }).seq;
+    await rowOf(other).waitFor({ timeout: 15_000 });
+    bob!.run('react', '--room', 'general', String(seq), '🎉');
+    const row = chat.locator(`.scroller .row.msg[data-seq="${seq}"]`);
+    await row.locator('.chip[data-emoji="🎉"]', { hasText: '1' }).waitFor({ timeout: 15_000 });
+    assert.equal(await row.locator('.chip[data-emoji="🎉"]').getAttribute('aria-pressed'), 'false', 'not my reaction');
+    bob!.run('edit', '--room', 'general', String(seq), `${text} (edited in the terminal)`);
+    await row.locator('.md', { hasText: '(edited in the terminal)' }).waitFor({ timeout: 15_000 });
+    await row.locator('.edited').waitFor();
+    bob!.run('delete', '--room', 'general', String(otherSeq));
+    await chat.locator(`.scroller .row.msg[data-seq="${otherSeq}"] .tombstone`).waitFor({ timeout: 15_000 });
+    bob!.run('reply', '--room', 'general', String(seq), 'a reply from the terminal');
+    await row.locator('.thread-summary', { hasText: `1 reply · ${BOB}` }).waitFor({ timeout: 15_000 });
+    await shot('terminal-changes');
+  });
+
   it('opens the DM when a user is clicked in People, and counts unread elsewhere', async () => {
     await openFromTree(BOB, DM);
     const text = `psst ${Date.now()}`;

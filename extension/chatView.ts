@@ -2,7 +2,7 @@
 // webview renders. Posts wait in a queue until the webview says `ready` (it reloads whenever
 // the view is hidden and shown again, and then says `ready` again).
 import * as vscode from 'vscode';
-import { isWebviewMessage, Messages, Ready, type HostMessage, type WebviewMessage } from '../webview/messages';
+import { Changes, isWebviewMessage, Messages, Ready, type HostMessage, type WebviewMessage } from '../webview/messages';
 import { makeNonce, renderWebviewHtml } from '../webview/index.html';
 
 /** Past this many queued posts the oldest live-message posts go; `ready` brings a fresh snapshot. */
@@ -77,9 +77,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (!isWebviewMessage(msg)) return;
     if (Ready.is(msg)) {
       this.ready = true;
-      // A fresh snapshot supersedes queued live messages; other queued posts (room switches,
-      // errors) still matter and follow it.
-      const rest = this.queue.filter((m) => !Messages.is(m));
+      // A fresh snapshot supersedes queued live messages and changes (history shows messages
+      // as they are now); other queued posts (room switches, errors) still matter and follow it.
+      const rest = this.queue.filter((m) => !Messages.is(m) && !Changes.is(m));
       this.queue = [];
       for (const m of this.snapshot()) void this.view?.webview.postMessage(m);
       for (const m of rest) void this.view?.webview.postMessage(m);
@@ -96,7 +96,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
     this.queue.push(msg);
     if (this.queue.length > MAX_QUEUE) {
-      const i = this.queue.findIndex((m) => Messages.is(m));
+      const i = this.queue.findIndex((m) => Messages.is(m) || Changes.is(m));
       this.queue.splice(i >= 0 ? i : 0, 1);
     }
   }

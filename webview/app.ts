@@ -11,6 +11,7 @@ import {
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
 } from './messages';
 import { parsePrivateShortcut } from './privateChat';
+import { rowNavigation } from './rowFocus';
 import type { MediaState, RenderContext } from './render/context';
 import { renderRow, toItem, type RowItem } from './render/rowView';
 import { buildRows, type TopState } from './rows';
@@ -130,6 +131,7 @@ export class App {
     this.root = root;
 
     this.list = new VirtualList<RowItem>(this.scroller, (item) => this.renderItem(item));
+    rowNavigation(this.scroller);
     this.list.onLayout = () => this.afterLayout();
 
     this.roomSelect.addEventListener('change', () => this.openRoom(this.roomSelect.value, false));

@@ -4,6 +4,7 @@ import type { ChatMessage } from '../protocol/messages';
 import { Composer, type ComposerDeps } from './composer';
 import { h, icon, ICONS } from './dom';
 import { popupOpen } from './popup';
+import { rowNavigation } from './rowFocus';
 import type { RenderContext } from './render/context';
 import { renderMessageRow } from './render/messageRow';
 import { replyCount } from './render/threadSummary';
@@ -36,6 +37,7 @@ export class ThreadView {
     this.resolveButton.addEventListener('click', () => deps.resolve(this.data?.root.resolvedBy === undefined));
     this.status = h('div', { class: 'thread-status', attrs: { role: 'status' } });
     this.list = h('div', { class: 'thread-list', attrs: { role: 'log', 'aria-label': 'Thread', tabindex: '0' } });
+    rowNavigation(this.list);
     this.alsoRoom = h('input', { class: 'also-room', attrs: { type: 'checkbox' } });
     this.alsoLabel = h('span', { text: 'Also send to the room' });
     this.composer = new Composer({

@@ -157,6 +157,16 @@ describe('webview conversations (Chromium)', function () {
 
   it('opens the menu from the keyboard on a focused row', async () => {
     await open();
+    // From the list, Up and Down walk the rows.
+    await host.page.locator('.scroller').focus();
+    await host.page.keyboard.press('ArrowUp');
+    assert.equal(await host.page.evaluate(() => (document.activeElement as HTMLElement).dataset.seq), '4', 'the newest row in view first');
+    for (let i = 0; i < 3; i++) await host.page.keyboard.press('ArrowUp');
+    assert.equal(await host.page.evaluate(() => (document.activeElement as HTMLElement).dataset.seq), '1');
+    // A focused row shows its actions, and Tab reaches them.
+    assert.equal(await row(1).locator('.actions').isVisible(), true);
+    await host.page.keyboard.press('Tab');
+    assert.equal(await host.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Add reaction');
     await row(1).focus();
     await host.page.keyboard.press('Shift+F10');
     const items = await host.page.locator('.popup .menu-item').allTextContents();

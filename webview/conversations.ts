@@ -134,7 +134,13 @@ export class Conversations {
   openThread(msg: ChatMessage): void {
     const rootSeq = msg.root ?? msg.seq;
     const root = this.deps.store.message(msg.room, rootSeq) ?? (msg.root === undefined ? msg : undefined);
-    if (!root) return;
+    if (!root) {
+      // A reply whose root is not loaded: the thread brings it.
+      this.deps.host.request(Thread, { room: msg.room, root: rootSeq }).then(
+        (page) => this.openThread(this.deps.store.setThread(page.room, page.root, page.replies, page.more).root),
+        (err: Error) => this.deps.toast(`Could not load the thread: ${err.message}`));
+      return;
+    }
     this.panel.close();
     if (!this.thread.isOpen) this.deps.enterThread();
     this.deps.composer.cancelEdit();

@@ -256,6 +256,18 @@ describe('webview conversations (Chromium)', function () {
     assert.equal(await host.page.locator('.scroller').isVisible(), true);
   });
 
+  it('shows a reply also sent to the room in its list, and opens its thread even when the root is not loaded', async () => {
+    await open();
+    const early = message('general', 0, CAROL, 'An early question', T0 - 60 * MIN, { replies: 1, repliers: [BOB], lastReply: T0 + 30 * MIN });
+    host.on('thread', (m) => ThreadPage.create({ room: 'general', root: early, replies: [message('general', 30, BOB, 'Late answer', T0 + 30 * MIN, { root: 0, inRoom: true })], more: false, requestId: m.requestId as string }));
+    await host.post(Messages.create({ room: 'general', messages: [message('general', 30, BOB, 'Late answer', T0 + 30 * MIN, { root: 0, inRoom: true })] }));
+    await row(30).locator('.in-thread').click();
+    assert.equal((await host.waitFor('thread')).root, 0);
+    const view = host.page.locator('.thread-view');
+    await view.locator('.thread-root .md', { hasText: 'An early question' }).waitFor();
+    await view.locator('.row.msg[data-seq="30"]').waitFor();
+  });
+
   it('lists open threads and pinned messages of the room', async () => {
     await open();
     host.on('threads', (m) => MessageList.create({ room: 'general', messages: [history()[2]], requestId: m.requestId as string }));

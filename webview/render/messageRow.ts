@@ -45,6 +45,7 @@ export function messageBody(msg: ChatMessage, key: string, ctx: RenderContext): 
   }
   if (msg.snippet) body.appendChild(renderSnippet(msg, key, ctx));
   if (msg.file) body.appendChild(renderFileCard(msg.file, ctx));
+  // The stylesheet runs it on after a last paragraph.
   if (msg.edited !== undefined) body.appendChild(h('span', { class: 'edited', text: '(edited)', title: `Edited ${formatFull(msg.edited)}` }));
   return body;
 }
@@ -78,6 +79,7 @@ export function renderMessageRow(msg: ChatMessage, key: string, head: boolean, m
       messageBody(msg, key, ctx),
       renderReactions(msg, ctx),
       opts.inThread ? null : renderThreadSummary(msg, ctx),
+      !opts.inThread && msg.root !== undefined ? inThreadLink(msg, ctx) : null,
       seen ? h('div', { class: 'receipt', text: '✓ Seen' }) : null),
     renderActionBar(msg, ctx, opts) ?? '',
   );
@@ -95,6 +97,13 @@ export function renderMessageRow(msg: ChatMessage, key: string, head: boolean, m
     }
   });
   return row;
+}
+
+/** On a reply that was also sent to the room: where it belongs. */
+function inThreadLink(msg: ChatMessage, ctx: RenderContext): HTMLElement {
+  const b = h('button', { class: 'link-button in-thread', text: 'Replied in a thread', attrs: { type: 'button' } });
+  b.addEventListener('click', () => ctx.openThread(msg));
+  return b;
 }
 
 const PENDING_LABEL: Record<PendingMessage['state'], string> = {

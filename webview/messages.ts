@@ -5,7 +5,7 @@
 // message (or `error`) carrying the same `requestId`.
 // Plain data only: no DOM and no 'vscode' import, so it runs in Node and in the browser.
 import { isEmoji } from '../protocol/emoji';
-import type { ChatMessage, FileKind, PresenceEntry, Revision, RoomInfo, Snippet } from '../protocol/messages';
+import { CHANGE_KINDS, type ChangeKind, type ChatMessage, type FileKind, type PresenceEntry, type Revision, type RoomInfo, type Snippet } from '../protocol/messages';
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 export type PendingState = 'sending' | 'queued' | 'failed';
@@ -67,9 +67,9 @@ function isReactions(v: unknown): boolean {
   return isObj(v) && Object.entries(v).every(([k, users]) => isEmoji(k) && arrayOf(users, isNonEmpty));
 }
 
-/** The change kinds a webview may ask for; the server checks who may do what. */
-export const CHANGE_KINDS = ['react', 'unreact', 'edit', 'delete', 'pin', 'unpin', 'resolve', 'reopen'] as const;
-export type WebviewChangeKind = (typeof CHANGE_KINDS)[number];
+/** A webview may ask for every change kind; the server checks who may do what. */
+export { CHANGE_KINDS };
+export type WebviewChangeKind = ChangeKind;
 const isChangeKind = (v: unknown): v is WebviewChangeKind => CHANGE_KINDS.includes(v as WebviewChangeKind);
 
 function isChange(v: unknown): boolean {

@@ -241,6 +241,31 @@ describe('webview conversations (Chromium)', function () {
     assert.match((await summary.textContent()) ?? '', /^3 replies/, 'the live reply counts in the room too');
   });
 
+  it('edits my last reply with Up arrow in the thread; Escape first cancels the edit, then goes back', async () => {
+    await open();
+    await row(3).locator('.thread-summary').click();
+    const view = host.page.locator('.thread-view');
+    await view.locator('.row.msg[data-seq="6"]').waitFor();
+    const box = view.locator('textarea.reply-input');
+    await box.click();
+    await box.press('ArrowUp');
+    assert.equal(await box.inputValue(), 'Agreed');
+    assert.match((await view.locator('.row.msg[data-seq="6"]').getAttribute('class')) ?? '', /\bediting\b/);
+    await box.press('Escape');
+    assert.equal(await view.isVisible(), true, 'the first Escape only cancels the edit');
+    assert.equal(await box.inputValue(), '');
+    await box.press('ArrowUp');
+    await box.fill('Agreed, with a caveat');
+    await box.press('Enter');
+    const edit = await host.waitFor('changeMessage');
+    assert.deepEqual({ seq: edit.seq, kind: edit.kind, text: edit.text }, { seq: 6, kind: 'edit', text: 'Agreed, with a caveat' });
+    assert.equal(host.ofType('reply').length, 0, 'an edit is no reply');
+    await host.post(Changes.create({ room: 'general', events: [changeEvent('general', ME, { kind: 'edit', target: 6, text: 'Agreed, with a caveat' })] }));
+    await view.locator('.row.msg[data-seq="6"] .edited').waitFor();
+    await box.press('Escape');
+    assert.equal(await host.page.locator('.thread-view').count(), 0);
+  });
+
   it('goes back from a thread with Alt+Left and the Back button', async () => {
     await open();
     await row(3).locator('.thread-summary').click();

@@ -44,6 +44,9 @@ describe('VS Code extension in a real VS Code', function () {
   let workspace: { dir: string; commit: string };
   let chat: Frame;
   let step = 0;
+  /** Thread roots from the conversation tests: one Alice wrote, one by Bob she never replied to. */
+  let aliceRoot = 0;
+  let bobRoot = 0;
 
   const shot = async (name: string) => wb?.screenshot(`vscode-${String(++step).padStart(2, '0')}-${name}`);
 
@@ -191,6 +194,7 @@ describe('VS Code extension in a real VS Code', function () {
     const rootText = `thread root ${Date.now()}`;
     await compose(rootText);
     const root = (await tail.waitFor(rootText, (m) => m.text === rootText)).seq as number;
+    aliceRoot = root;
     const rootRow = rowOf(rootText);
     await rootRow.waitFor();
 
@@ -240,6 +244,7 @@ describe('VS Code extension in a real VS Code', function () {
   it('shows the terminal client’s reactions, edits, deletes and replies live in the webview', async () => {
     const text = `from the terminal to react to ${Date.now()}`;
     const seq = (JSON.parse(bob!.run('send', '--room', 'general', '--json', text)) as { seq: number }).seq;
+    bobRoot = seq;
     const other = `the terminal takes this back ${Date.now()}`;
     const otherSeq = (JSON.parse(bob!.run('send', '--room', 'general', '--json', other)) as { seq: number }).seq;
     await rowOf(other).waitFor({ timeout: 15_000 });
@@ -374,6 +379,28 @@ describe('VS Code extension in a real VS Code', function () {
       return (await activeRoom()) === DM;
     }, 30_000);
     await rows(text).first().waitFor();
+  });
+
+  it('notifies about a reply in a thread Alice started, not in one she is not part of', async () => {
+    assert.ok(aliceRoot > 0 && bobRoot > 0);
+    await wb!.command('View: Show Explorer');
+    await wb!.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor();
+    // A DM's notification shows once the extension knows the chat is hidden.
+    const probe = `still there? ${Date.now()}`;
+    bob!.run('send', '--to', ALICE, probe);
+    await wb!.page.locator('.notification-toast', { hasText: probe }).first().waitFor({ timeout: 20_000 });
+    const quiet = `not your thread ${Date.now()}`;
+    bob!.run('reply', '--room', 'general', String(bobRoot), quiet);
+    const loud = `your thread ${Date.now()}`;
+    bob!.run('reply', '--room', 'general', String(aliceRoot), loud);
+    const toast = wb!.page.locator('.notification-toast', { hasText: loud });
+    await toast.first().waitFor({ timeout: 20_000 });
+    assert.ok((await toast.first().innerText()).includes(`${BOB} replied in a thread in #general: ${loud}`), await toast.first().innerText());
+    assert.equal(await wb!.page.locator('.notification-toast', { hasText: quiet }).count(), 0, 'delivered before, and not notified');
+    await shot('thread-notification');
+    await wb!.command('Notifications: Clear All Notifications');
+    await wb!.page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await showChat();
   });
 
   it('holds notifications during a debug session and shows one digest after it', async () => {

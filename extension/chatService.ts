@@ -417,9 +417,10 @@ export class ChatService implements vscode.Disposable {
   /**
    * Reacts to, edits, deletes, pins or resolves a message, as the webview asked. The webview
    * is not trusted: the room must be one of the user's, a reaction one emoji, an edit within
-   * the text limit. Who may do what (only the author edits) the server decides.
+   * the text limit. Who may do what (only the author edits) the server decides. Checks throw
+   * at once; what the server says comes with the promise.
    */
-  async change(room: string, kind: wv.WebviewChangeKind, seq: number, opts: { emoji?: string; text?: string } = {}): Promise<AckReply | undefined> {
+  change(room: string, kind: wv.WebviewChangeKind, seq: number, opts: { emoji?: string; text?: string } = {}): Promise<AckReply | undefined> {
     const client = this.requireClient();
     this.requireMember(room);
     if (!(wv.CHANGE_KINDS as readonly string[]).includes(kind)) throw new ParleyError('INVALID', vscode.l10n.t('Unknown change.'));
@@ -433,7 +434,7 @@ export class ChatService implements vscode.Disposable {
   }
 
   /** A reply in a thread from the webview; the reply itself arrives as a message. */
-  async reply(room: string, root: number, text: string, cid: string, inRoom: boolean): Promise<AckReply> {
+  reply(room: string, root: number, text: string, cid: string, inRoom: boolean): Promise<AckReply> {
     const client = this.requireClient();
     this.requireMember(room);
     this.checkText(text);

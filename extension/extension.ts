@@ -65,6 +65,29 @@ export function activate(context: vscode.ExtensionContext): void {
       const e = err as { message?: string; code?: string };
       chatView.post(wv.replyError(req, e?.message ?? String(err), e?.code));
     };
+    /**
+     * Replies and changes wait in the client's outbox while offline: then the webview hears at
+     * once that they are on their way, and of a later refusal as an error without a request.
+     */
+    const outboxed = async (req: { requestId: string }, work: () => Promise<unknown>): Promise<void> => {
+      let pending: Promise<unknown>;
+      try {
+        pending = work();
+      } catch (err) {
+        return fail(req, err);
+      }
+      if (service.connection.kind !== 'connected') {
+        chatView.post(wv.Done.create({ requestId: req.requestId }));
+        pending.catch((err: Error & { code?: string }) => chatView.post(wv.ErrorMessage.create({ message: err.message, ...(err.code ? { code: err.code } : {}) })));
+        return;
+      }
+      try {
+        await pending;
+        chatView.post(wv.Done.create({ requestId: req.requestId }));
+      } catch (err) {
+        fail(req, err);
+      }
+    };
     switch (msg.type) {
       case 'send':
         service.sendText(msg.room, msg.text, msg.cid);
@@ -117,20 +140,10 @@ export function activate(context: vscode.ExtensionContext): void {
         await media.handle(msg);
         return;
       case 'changeMessage':
-        try {
-          await service.change(msg.room, msg.kind, msg.seq, { emoji: msg.emoji, text: msg.text });
-          chatView.post(wv.replyTo(wv.ChangeMessage, msg, {}));
-        } catch (err) {
-          fail(msg, err);
-        }
+        await outboxed(msg, () => service.change(msg.room, msg.kind, msg.seq, { emoji: msg.emoji, text: msg.text }));
         return;
       case 'reply':
-        try {
-          await service.reply(msg.room, msg.root, msg.text, msg.cid, msg.inRoom === true);
-          chatView.post(wv.replyTo(wv.Reply, msg, {}));
-        } catch (err) {
-          fail(msg, err);
-        }
+        await outboxed(msg, () => service.reply(msg.room, msg.root, msg.text, msg.cid, msg.inRoom === true));
         return;
       case 'thread':
         try {

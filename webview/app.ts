@@ -591,6 +591,7 @@ export class App {
       openMedia: (fileId) => void this.host.request(OpenMedia, { fileId }).catch((err: Error) => this.showToast(err.message)),
       download: (fileId) => void this.host.request(Download, { fileId }).catch((err: Error) => this.showToast(err.message)),
       retry: (cid) => {
+        if (this.conv.retry(cid)) return;
         const room = [...this.store.rooms.values()].find((r) => r.pending.some((p) => p.cid === cid));
         if (room) this.store.setPending(room.info.id, cid, '', 'sending');
         this.host.post(Retry, { cid });

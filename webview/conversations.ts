@@ -33,6 +33,8 @@ export class Conversations {
   readonly thread: ThreadView;
   readonly panel: ListPanel;
   private editing: { room: string; seq: number } | undefined;
+  /** Replies sent from the thread view, by cid, for Retry. */
+  private readonly replies = new Map<string, { room: string; root: number; text: string; inRoom: boolean }>();
 
   constructor(private readonly deps: ConversationDeps) {
     this.thread = new ThreadView(deps.ctx, {
@@ -159,15 +161,35 @@ export class Conversations {
     this.deps.leaveThread();
   }
 
-  private reply(text: string, inRoom: boolean): boolean {
+  private reply(text: string, inRoom: boolean): string | undefined {
     const cur = this.thread.current;
-    if (!cur) return false;
+    if (!cur) return undefined;
     if (new TextEncoder().encode(text).length > this.deps.maxText()) {
       this.thread.composer.showHint(`Too long to send: the limit is ${Math.floor(this.deps.maxText() / 1024)} KB.`, undefined, 'error');
-      return false;
+      return undefined;
     }
-    this.deps.host.request(Reply, { room: cur.room, root: cur.root, text, cid: newCid(), ...(inRoom ? { inRoom } : {}) })
-      .catch((err: Error) => this.thread.composer.showHint(`Not sent: ${err.message}`, undefined, 'error'));
+    const cid = newCid();
+    this.replies.set(cid, { room: cur.room, root: cur.root, text, inRoom });
+    this.sendReply(cid);
+    return cid;
+  }
+
+  private sendReply(cid: string): void {
+    const r = this.replies.get(cid);
+    if (!r) return;
+    this.deps.host.request(Reply, { room: r.room, root: r.root, text: r.text, cid, ...(r.inRoom ? { inRoom: true } : {}) }).then(
+      () => this.replies.delete(cid),
+      (err: Error) => {
+        this.thread.setReplyState(cid, 'failed');
+        this.thread.composer.showHint(`Not sent: ${err.message}`, undefined, 'error');
+      });
+  }
+
+  /** Retry on a failed reply in the thread view (same cid: the server stores it once); false for other cids. */
+  retry(cid: string): boolean {
+    if (!this.replies.has(cid)) return false;
+    this.thread.setReplyState(cid, 'sending');
+    this.sendReply(cid);
     return true;
   }
 

@@ -6,14 +6,15 @@ import { h, icon, ICONS } from './dom';
 import { popupOpen } from './popup';
 import { rowNavigation } from './rowFocus';
 import type { RenderContext } from './render/context';
-import { renderMessageRow } from './render/messageRow';
+import { renderMessageRow, renderPendingRow } from './render/messageRow';
+import type { PendingMessage } from './rows';
 import { replyCount } from './render/threadSummary';
 import type { ThreadData } from './store';
 
 export interface ThreadDeps extends Pick<ComposerDeps, 'candidates' | 'status' | 'typing' | 'editLast'> {
   back(): void;
-  /** Sends a reply; false keeps it in the box. */
-  reply(text: string, inRoom: boolean): boolean;
+  /** Sends a reply; returns its cid, or undefined to keep it in the box. */
+  reply(text: string, inRoom: boolean): string | undefined;
   resolve(resolved: boolean): void;
 }
 
@@ -27,7 +28,10 @@ export class ThreadView {
   private readonly alsoRoom: HTMLInputElement;
   private readonly alsoLabel: HTMLElement;
   private shown: { room: string; root: number } | undefined;
+  private openedRoot: ChatMessage | undefined;
   private data: ThreadData | undefined;
+  /** My replies on their way, until they come back from the server. */
+  private pending: PendingMessage[] = [];
 
   constructor(private readonly ctx: RenderContext, private readonly deps: ThreadDeps) {
     const back = h('button', { class: 'icon-button thread-back', title: 'Back to the room (Escape)', attrs: { type: 'button', 'aria-label': 'Back to the room' } }, icon([...ICONS.back]));
@@ -46,9 +50,13 @@ export class ThreadView {
       typing: deps.typing,
       editLast: deps.editLast,
       send: (text) => {
-        const ok = deps.reply(text, this.alsoRoom.checked);
-        if (ok) this.alsoRoom.checked = false;
-        return ok;
+        const cur = this.shown;
+        const cid = cur ? deps.reply(text, this.alsoRoom.checked) : undefined;
+        if (!cur || cid === undefined) return false;
+        this.alsoRoom.checked = false;
+        this.pending.push({ room: cur.room, cid, text, state: 'sending', ts: Date.now() });
+        this.rerender();
+        return true;
       },
       draftChanged: () => {},
       paste: () => {},
@@ -83,6 +91,8 @@ export class ThreadView {
   open(root: ChatMessage, roomTitle: string): void {
     this.shown = { room: root.room, root: root.seq };
     this.data = undefined;
+    this.pending = [];
+    this.openedRoot = root;
     this.title.textContent = `Thread in ${roomTitle}`;
     this.alsoLabel.textContent = `Also send to ${roomTitle}`;
     this.alsoRoom.checked = false;
@@ -95,6 +105,26 @@ export class ThreadView {
 
   failed(message: string): void {
     this.status.textContent = message;
+    this.status.hidden = false;
+  }
+
+  /** A reply of mine could not be sent (`failed`), or goes out again (`sending`). */
+  setReplyState(cid: string, state: 'sending' | 'failed'): PendingMessage | undefined {
+    const p = this.pending.find((x) => x.cid === cid);
+    if (!p) return undefined;
+    p.state = state;
+    this.rerender();
+    return p;
+  }
+
+  private rerender(): void {
+    const cur = this.shown;
+    if (!cur) return;
+    this.render(this.data ?? { room: cur.room, root: this.rootOf(cur), replies: [], more: false }, this.status.textContent ?? '');
+  }
+
+  private rootOf(cur: { room: string; root: number }): ChatMessage {
+    return this.data?.root ?? this.openedRoot ?? { room: cur.room, seq: cur.root, ts: 0, msgId: '', from: '' };
   }
 
   /** The thread's current state (after loading, and after each live change). */
@@ -108,6 +138,7 @@ export class ThreadView {
     this.composer.cancelEdit();
     this.shown = undefined;
     this.data = undefined;
+    this.pending = [];
     this.el.hidden = true;
     this.list.replaceChildren();
   }
@@ -121,9 +152,12 @@ export class ThreadView {
     rootRow.classList.add('thread-root');
     const n = Math.max(t.replies.length, t.root.replies ?? 0);
     const divider = h('div', { class: 'row day thread-count', attrs: { role: 'separator' } }, h('span', { text: n === 0 ? 'No replies yet' : replyCount(n) }));
+    const arrived = new Set(t.replies.filter((m) => m.from === this.ctx.me && m.cid).map((m) => m.cid));
+    this.pending = this.pending.filter((p) => !arrived.has(p.cid));
     const rows = t.replies.map((m) => renderMessageRow(m, `thread|${t.room}|${m.seq}`, true, m.from === this.ctx.me, false, this.ctx, {
       inThread: true, editing: this.ctx.isEditing(m),
     }));
+    for (const p of this.pending) rows.push(renderPendingRow(p, `thread|${t.room}|p:${p.cid}`, true, this.ctx));
     // Keep the focused row focused across a re-render (a reaction toggled from the keyboard).
     const focused = (document.activeElement as HTMLElement | null)?.closest?.('.thread-list .row.msg') as HTMLElement | null;
     const focusSeq = focused?.dataset.seq;

@@ -207,6 +207,7 @@ describe('VS Code extension in a real VS Code', function () {
     await replyBox.press('Enter');
     await waitFor('the reply in `parley thread`', () => bob!.run('thread', '--room', 'general', '--json', String(root)).includes(replyText));
     await rowOf(replyText, '.thread-view').waitFor();
+    await waitFor('the reply no longer pending', async () => (await chat.locator('.thread-view .row.pending').count()) === 0);
     await shot('thread');
     await chat.locator('.thread-back').click();
     await rootRow.locator('.thread-summary', { hasText: '1 reply' }).waitFor();

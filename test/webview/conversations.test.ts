@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { Change, ChatMessage } from '../../protocol/messages';
-import { Changes, Done, MessageList, Messages, RevisionList, Rooms, ThreadPage } from '../../webview/messages';
+import { Changes, Done, ErrorMessage, MessageList, Messages, RevisionList, Rooms, ThreadPage } from '../../webview/messages';
 import { BOB, CAROL, ME, T0, init, message, rooms } from './fixtures';
 import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
 
@@ -264,6 +264,32 @@ describe('webview conversations (Chromium)', function () {
     await view.locator('.row.msg[data-seq="6"] .edited').waitFor();
     await box.press('Escape');
     assert.equal(await host.page.locator('.thread-view').count(), 0);
+  });
+
+  it('shows my reply as sending until it arrives; a refused one can be retried with the same cid', async () => {
+    await open();
+    let refuse = true;
+    host.on('reply', (m) => (refuse
+      ? ErrorMessage.create({ message: 'The server is unhappy', requestId: m.requestId as string })
+      : Done.create({ requestId: m.requestId as string })));
+    await row(3).locator('.thread-summary').click();
+    const view = host.page.locator('.thread-view');
+    await view.locator('.row.msg[data-seq="6"]').waitFor();
+    const box = view.locator('textarea.reply-input');
+    await box.fill('On its way');
+    await box.press('Enter');
+    const first = await host.waitFor('reply');
+    await view.locator(`.row.pending.failed[data-cid="${first.cid}"]`).waitFor();
+    assert.match((await view.locator('.composer-hint').textContent()) ?? '', /Not sent: The server is unhappy/);
+    refuse = false;
+    await view.locator(`.row.pending[data-cid="${first.cid}"] button.retry`).click();
+    const again = await host.waitFor('reply', (m) => m !== first);
+    assert.equal(again.cid, first.cid, 'the same cid, so the server stores it once');
+    await view.locator(`.row.pending.sending[data-cid="${first.cid}"]`).waitFor();
+    await host.post(Messages.create({ room: 'general', messages: [message('general', 61, ME, 'On its way', T0 + 30 * MIN, { root: 3, cid: first.cid as string })] }));
+    await view.locator('.row.msg:not(.pending)[data-seq="61"]').waitFor();
+    assert.equal(await view.locator('.row.pending').count(), 0);
+    assert.equal(host.ofType('retry').length, 0, 'not a room message retry');
   });
 
   it('goes back from a thread with Alt+Left and the Back button', async () => {

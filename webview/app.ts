@@ -11,7 +11,7 @@ import {
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
 } from './messages';
 import { parsePrivateShortcut } from './privateChat';
-import { rowNavigation } from './rowFocus';
+import { keepFocus, rowNavigation } from './rowFocus';
 import type { MediaState, RenderContext } from './render/context';
 import { renderRow, toItem, type RowItem } from './render/rowView';
 import { buildRows, type TopState } from './rows';
@@ -329,7 +329,10 @@ export class App {
   }
 
   private refreshList(): void {
-    if (this.active) this.list.setItems(this.items(), 'keep');
+    if (!this.active) return;
+    const restore = keepFocus(this.scroller);
+    this.list.setItems(this.items(), 'keep');
+    restore();
   }
 
   private renderItem(item: RowItem): HTMLElement {

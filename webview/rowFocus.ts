@@ -24,3 +24,23 @@ export function rowNavigation(list: HTMLElement): void {
     next.scrollIntoView({ block: 'nearest' });
   });
 }
+
+/**
+ * Remembers which message row (or which reaction chip in it) has the focus, so that it can be
+ * focused again after the list rendered that row anew (a reaction toggled from the keyboard).
+ */
+export function keepFocus(container: HTMLElement): () => void {
+  const active = document.activeElement as HTMLElement | null;
+  const row = active?.closest<HTMLElement>('.row.msg');
+  if (!active || !row || !container.contains(row)) return () => {};
+  const seq = row.dataset.seq;
+  const emoji = active.dataset.emoji;
+  return () => {
+    if (active.isConnected || seq === undefined) return;
+    const again = container.querySelector<HTMLElement>(`.row.msg[data-seq="${seq}"]`);
+    const chip = emoji !== undefined
+      ? [...(again?.querySelectorAll<HTMLElement>('.chip') ?? [])].find((c) => c.dataset.emoji === emoji)
+      : undefined;
+    (chip ?? again)?.focus({ preventScroll: true });
+  };
+}

@@ -4,7 +4,7 @@ import type { ChatMessage } from '../protocol/messages';
 import { Composer, type ComposerDeps } from './composer';
 import { h, icon, ICONS } from './dom';
 import { popupOpen } from './popup';
-import { rowNavigation } from './rowFocus';
+import { keepFocus, rowNavigation } from './rowFocus';
 import type { RenderContext } from './render/context';
 import { renderMessageRow, renderPendingRow } from './render/messageRow';
 import type { PendingMessage } from './rows';
@@ -158,11 +158,9 @@ export class ThreadView {
       inThread: true, editing: this.ctx.isEditing(m),
     }));
     for (const p of this.pending) rows.push(renderPendingRow(p, `thread|${t.room}|p:${p.cid}`, true, this.ctx));
-    // Keep the focused row focused across a re-render (a reaction toggled from the keyboard).
-    const focused = (document.activeElement as HTMLElement | null)?.closest?.('.thread-list .row.msg') as HTMLElement | null;
-    const focusSeq = focused?.dataset.seq;
+    const restore = keepFocus(l);
     l.replaceChildren(rootRow, divider, ...rows);
-    if (focusSeq) l.querySelector<HTMLElement>(`.row.msg[data-seq="${focusSeq}"]`)?.focus();
+    restore();
     if (atBottom) l.scrollTop = l.scrollHeight;
     this.status.textContent = status;
     this.status.hidden = !status;

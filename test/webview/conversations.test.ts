@@ -76,8 +76,13 @@ describe('webview conversations (Chromium)', function () {
     await host.post(Changes.create({ room: 'general', events: [changeEvent('general', ME, { kind: 'unreact', target: 3, emoji: '👍' })] }));
     assert.equal((await chip.textContent())?.trim(), '👍1');
     assert.equal(await chip.getAttribute('aria-pressed'), 'false');
-    await chip.click();
+    // From the keyboard: the chip keeps the focus when its row renders again.
+    await chip.focus();
+    await host.page.keyboard.press('Enter');
     assert.equal((await host.waitFor('changeMessage', (m) => m.kind === 'react')).emoji, '👍');
+    await host.post(Changes.create({ room: 'general', events: [changeEvent('general', ME, { kind: 'react', target: 3, emoji: '👍' })] }));
+    assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+    assert.equal(await host.page.evaluate(() => (document.activeElement as HTMLElement).dataset.emoji), '👍');
     // Someone else's reaction, live, adds a chip.
     await host.post(Changes.create({ room: 'general', events: [changeEvent('general', BOB, { kind: 'react', target: 1, emoji: '🎉' })] }));
     assert.equal(await row(1).locator('.chip[data-emoji="🎉"]').getAttribute('aria-pressed'), 'false');

@@ -140,7 +140,7 @@ describe('client/session against a real server', function () {
 
     const root = await alice.c.send(room, { text: 'Shall we ship on Friday?' });
     const reply = await bob.c.reply(room, root.seq, { text: 'Only after the migration test' });
-    await bob.c.reply(room, root.seq, { text: 'Agreed, and in the room too' }, { inRoom: true });
+    await alice.c.reply(room, root.seq, { text: 'Agreed, and in the room too' }, { inRoom: true });
     assert.ok(await alice.c.react(room, root.seq, '👍'));
     assert.ok(await bob.c.react(room, root.seq, '👍'));
     assert.equal(await bob.c.react(room, root.seq, '👍'), undefined, 'a second identical reaction changes nothing');

@@ -401,7 +401,8 @@ class RawClient {
         const target = this.ownPosts[this.used[kind]++];
         if (kind === 'reply') frames.push(frame(`{"t":"send",${head},"root":${target},"text":${text}}`));
         else if (kind === 'edit') frames.push(frame(`{"t":"change",${head},"kind":"edit","target":${target},"text":${text}}`));
-        else frames.push(frame(`{"t":"change",${head},"kind":"react","target":${target},"emoji":"👍"}`));
+        // 👍, escaped: frames are written as latin1.
+        else frames.push(frame(`{"t":"change",${head},"kind":"react","target":${target},"emoji":"\\ud83d\\udc4d"}`));
       }
       // The first request alone: nothing can target a post before one is acked.
       if (this.thread.setup.mixed && n === 0) break;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Connection } from '../client/connection';
+import { catchUpWorkload } from './catch-up';
 import { connectClients, registerUsers, runFanout, type Target } from './load';
 import { round } from './latency';
 
@@ -104,4 +105,5 @@ export const WORKLOADS: Workload[] = [
   fanout('W3', '2 clients, 1 sender x 20000 messages', 2, 2, 1, 20_000, 256),
   fanout('W3L', '2 clients, 1 sender x 20000 messages, one in flight (round trip)', 2, 2, 1, 20_000, 1),
   idle,
+  catchUpWorkload,
 ];

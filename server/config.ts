@@ -10,8 +10,10 @@ export interface ServerConfig {
   dataDir: string;
   tls?: { certFile: string; keyFile: string };
   limits: Limits;
-  /** Messages per second per user; 0 turns every rate limit and throttle off. */
+  /** Messages per second per user; 0 turns message, typing and registration limits off. */
   rateLimit: number;
+  /** Failed sign-ins per minute per user and address (after a burst of 5); 0 turns sign-in throttling off. */
+  loginRateLimit: number;
   rateBurst: number;
   /** Bytes a connection may have queued before it is dropped as a slow consumer. */
   outboundBuffer: number;
@@ -40,6 +42,9 @@ interface Raw {
 /** Room for a team behind one NAT address, far below what exhausts the server's descriptors. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+/** One failed sign-in per 10 s for a user from one address, one per 2 s for the address overall. */
+export const DEFAULT_LOGIN_RATE_LIMIT = 6;
+
 export interface OptionSpec {
   /** Flag name without dashes; the env name is PARLEY_ + upper-cased with '_' for '-'. */
   name: string;
@@ -64,7 +69,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'max-frame', arg: 'BYTES', help: `largest frame accepted (default ${DEFAULT_LIMITS.maxFrame})` },
   { name: 'max-text', arg: 'BYTES', help: `largest message text in UTF-8 bytes (default ${DEFAULT_LIMITS.maxText})` },
   { name: 'max-upload', arg: 'BYTES', help: `largest upload (default ${DEFAULT_LIMITS.maxUpload})` },
-  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns all rate limits off)' },
+  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns message and registration limits off)' },
+  { name: 'login-rate-limit', arg: 'N', help: `failed sign-ins per minute one address gets for one user after 5 at once (default ${DEFAULT_LOGIN_RATE_LIMIT}; 0 = off)` },
   { name: 'rate-burst', arg: 'N', help: 'messages a user may send at once before the rate applies (default 100)' },
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
@@ -166,6 +172,7 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     tls: cert !== undefined && key !== undefined ? { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) } : undefined,
     limits,
     rateLimit: number(raw, 'rate-limit', 20),
+    loginRateLimit: number(raw, 'login-rate-limit', DEFAULT_LOGIN_RATE_LIMIT),
     rateBurst: integer(raw, 'rate-burst', 100, 1, 1e9),
     outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
     pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,

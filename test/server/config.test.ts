@@ -18,6 +18,7 @@ describe('server config', () => {
     assert.deepEqual(c.media, { kind: 'disk', dir: path.resolve('/srv/parley-data/media') });
     assert.equal(c.rateLimit, 20);
     assert.equal(c.rateBurst, 100);
+    assert.equal(c.loginRateLimit, 6);
     assert.equal(c.outboundBuffer, 8 * 1024 * 1024);
     assert.equal(c.maxConnectionsPerAddress, 256);
     assert.equal(c.limits.maxText, 16 * 1024);
@@ -30,6 +31,9 @@ describe('server config', () => {
     assert.equal(c.limits.maxText, 100);
     assert.equal(c.dataDir, path.resolve('/srv/d'));
     assert.equal(c.rateLimit, 0);
+    // --rate-limit 0 leaves sign-in throttling on; it has a flag of its own.
+    assert.equal(c.loginRateLimit, 6);
+    assert.equal(config(['--login-rate-limit', '0']).loginRateLimit, 0);
     assert.equal(c.outboundBuffer, 64 * 1024);
   });
 

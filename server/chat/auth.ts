@@ -1,6 +1,6 @@
 import { MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
 import type { Store } from '../store/store';
-import { dummyHash, hashPassword, verifyPassword } from './passwords';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { KeyedLimiter } from './rate-limit';
 import { hashToken, newToken } from './tokens';
 
@@ -72,10 +72,20 @@ export class Auth {
     if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS');
     this.failedByAddress.give(address);
     this.failedByPair.give(pairKey);
+    if (needsRehash(record.passwordHash)) await this.upgradeHash(record.name, candidate);
     const token = newToken();
     const tokenHash = hashToken(token);
     await this.store.createSession(tokenHash, record.name, Date.now());
     return { token, tokenHash };
+  }
+
+  /** Re-hashes with today's parameters; the only time the password is known. A failure waits for the next sign-in. */
+  private async upgradeHash(user: string, password: string): Promise<void> {
+    try {
+      await this.store.setPasswordHash(user, await hashPassword(password));
+    } catch {
+      // the old hash still works
+    }
   }
 
   /** The user of a live token, or UNAUTHENTICATED. */

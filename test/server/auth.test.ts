@@ -5,6 +5,7 @@ import { Auth } from '../../server/chat/auth';
 import { hashToken } from '../../server/chat/tokens';
 import { openStore, type Store } from '../../server/store';
 import { tempDir } from '../helpers/server';
+import { legacyHash } from './legacy-hash';
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -43,6 +44,25 @@ describe('auth against the SQLite store', function () {
     assert.deepEqual(await auth.resume(token), { user: 'alice_1', tokenHash });
     await auth.logout(tokenHash);
     assert.equal(await code(auth.resume(token)), 'UNAUTHENTICATED');
+  });
+
+  it('replaces an older hash at the next sign-in, and the password still works', async () => {
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
+    const old = legacyHash('correct horse');
+    await store.createUser({ name: 'dora_123', passwordHash: old, createdAt: 1 });
+    assert.equal(await code(auth.login('dora_123', 'wrong horse', '10.0.0.1')), 'BAD_CREDENTIALS');
+    assert.equal((await store.getUser('dora_123'))?.passwordHash, old, 'a failed sign-in changes nothing');
+    assert.equal(await code(auth.login('dora_123', 'correct horse', '10.0.0.1')), 'ok');
+    const upgraded = (await store.getUser('dora_123'))?.passwordHash ?? '';
+    assert.match(upgraded, /^scrypt\$16384\$8\$5\$/);
+    assert.equal(await code(auth.login('dora_123', 'correct horse', '10.0.0.1')), 'ok');
+    assert.equal((await store.getUser('dora_123'))?.passwordHash, upgraded, 'a current hash is kept');
+  });
+
+  it('refuses passwords under 8 characters', async () => {
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
+    assert.equal(await code(auth.register('eve_1234', '1234567', '10.0.0.1')), 'WEAK_PASSWORD');
+    assert.equal(await code(auth.register('eve_1234', '12345678', '10.0.0.1')), 'ok');
   });
 
   it('limits registrations per address', async () => {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
 import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
@@ -78,9 +79,11 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
-  { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer the environment variable)' },
+  { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer --neo4j-password-file: argv is visible to every local user)' },
+  { name: 'neo4j-password-file', arg: 'FILE', help: 'read the Neo4j password from FILE (first line)' },
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
   { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
+  { name: 'ftp-url-file', arg: 'FILE', help: 'read the --ftp URL, which holds the FTP password, from FILE (first line)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
   { name: 'ftp-pool', arg: 'N', help: `FTP connections kept open with --ftp; each transfer holds one (default ${DEFAULT_FTP_POOL})` },
 ];
@@ -145,7 +148,34 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
     }
     raw[name] = value;
   }
+  readSecretFiles(raw, cwd);
   return { kind: 'run', config: buildConfig(raw, cwd) };
+}
+
+/** Options that hold a secret, and the option naming a file to read it from instead. */
+const SECRET_FILES: { secret: string; file: string }[] = [
+  { secret: 'neo4j-password', file: 'neo4j-password-file' },
+  { secret: 'ftp', file: 'ftp-url-file' },
+];
+
+/** Secrets in argv or the environment are visible to other local users; files can be 0600. */
+function readSecretFiles(raw: Raw, cwd: string): void {
+  for (const { secret, file } of SECRET_FILES) {
+    const name = raw[file];
+    if (name === undefined) continue;
+    if (raw[secret] !== undefined) throw new ConfigError(`--${secret} and --${file} are two ways to say the same thing; give one.`);
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(cwd, name), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--${file}: cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+    // The first line, so the newline an editor or `echo` adds is not part of the secret.
+    const value = text.split(/\r?\n/)[0];
+    if (value === '') throw new ConfigError(`--${file}: ${name} is empty.`);
+    raw[secret] = value;
+    delete raw[file];
+  }
 }
 
 function buildConfig(raw: Raw, cwd: string): ServerConfig {

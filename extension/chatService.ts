@@ -463,6 +463,11 @@ export class ChatService implements vscode.Disposable {
     }
   }
 
+  /** The server's limit on message text and snippet code, once it has said (welcome.limits). */
+  get maxText(): number | undefined {
+    return this.client?.limits?.maxText;
+  }
+
   /** Shares code; waits in the client's outbox while reconnecting. */
   async sendSnippet(room: string, snippet: Snippet): Promise<AckReply> {
     return this.requireClient().send(room, { snippet });

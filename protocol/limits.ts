@@ -7,7 +7,7 @@ export const DEFAULT_PORT = 6666;
 export interface Limits {
   /** Largest `frameLength` accepted (header + body + 4), in bytes. */
   maxFrame: number;
-  /** Largest message text, in UTF-8 bytes. */
+  /** Largest message text, and largest snippet code, in UTF-8 bytes: one figure for both. */
   maxText: number;
   /** Largest upload, in bytes. */
   maxUpload: number;

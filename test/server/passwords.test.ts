@@ -31,23 +31,27 @@ describe('passwords and tokens', () => {
   });
 
   it('keeps the event loop free while hashing', async () => {
-    // A timer due every 10 ms must keep firing while several hashes run.
+    // A timer due every 10 ms keeps firing while several hashes run; hashing on the loop itself
+    // would hold every tick back until all of them were done.
     let ticks = 0;
     let worstGap = 0;
-    let last = Date.now();
+    let last = performance.now();
     const timer = setInterval(() => {
-      const now = Date.now();
+      const now = performance.now();
       worstGap = Math.max(worstGap, now - last);
       last = now;
       ticks++;
     }, 10);
+    const started = performance.now();
     try {
       await Promise.all(Array.from({ length: 4 }, () => hashPassword('correct horse')));
     } finally {
       clearInterval(timer);
     }
-    assert.ok(ticks >= 5, `only ${ticks} timer ticks while hashing`);
-    assert.ok(worstGap < 150, `the loop stalled for ${worstGap} ms`);
+    const took = performance.now() - started;
+    // Loose bounds: the machines running this are small and shared.
+    assert.ok(ticks >= took / 40, `${ticks} timer ticks in ${took.toFixed(0)} ms of hashing`);
+    assert.ok(worstGap < took / 2, `the loop stalled for ${worstGap.toFixed(0)} of ${took.toFixed(0)} ms`);
   });
 
   it('makes 32-byte base64url tokens and stores only a sha256', () => {

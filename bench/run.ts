@@ -1,6 +1,6 @@
 /**
  * Runs a benchmark workload against a parley-server it starts itself (embedded SQLite store,
- * every message persisted, rate limits off). Usage: npm run bench -- <W1|W2|W3|W3L|W4|all> [--json]
+ * every message persisted, rate limits off). Usage: npm run bench -- <W1|W1M|W2|W3|W3L|W4|CU|all> [--json]
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';

@@ -157,7 +157,8 @@ describe('client/session against a real server', function () {
     );
     assert.equal(events[1].seq, reply.seq);
 
-    // Bob goes away; what happens meanwhile reaches him once when he resumes.
+    // Bob goes away (once he has seen the pin); what happens meanwhile reaches him once when he resumes.
+    await until(() => bob.c.lastSeq(room) === last.seq, 5000, 'bob sees the pin');
     const token = bob.c.sessionToken as string;
     const since = { [room]: bob.c.lastSeq(room) as number };
     bob.c.close();

@@ -165,9 +165,13 @@ export class Workbench {
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
-  /** Changes user settings, the only place the parley.server.* settings are read from. */
-  updateUserSettings(patch: Record<string, unknown>): void {
-    const file = path.join(this.server.userDataDir, 'User', 'settings.json');
+  /**
+   * Changes machine settings: code-server is a remote window, where machine-scoped settings
+   * (parley.server.tlsCaFile) are read from the remote's Machine settings, not the user's.
+   */
+  updateMachineSettings(patch: Record<string, unknown>): void {
+    const file = path.join(this.server.userDataDir, 'Machine', 'settings.json');
+    mkdirSync(path.dirname(file), { recursive: true });
     const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
     writeFileSync(file, JSON.stringify({ ...current, ...patch }, null, 2));
   }

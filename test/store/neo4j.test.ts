@@ -32,7 +32,7 @@ describe('Neo4j store', function () {
     };
   }
 
-  storeContract('neo4j', fixture, { conversations: false });
+  storeContract('neo4j', fixture);
 
   describe('Neo4j specifics', () => {
     let fx: Awaited<ReturnType<typeof fixture>>;
@@ -65,6 +65,8 @@ describe('Neo4j store', function () {
         .map((c) => `${(c.labelsOrTypes as string[])[0]}(${(c.properties as string[]).join(',')})`)
         .sort();
       assert.deepEqual(unique, [
+        'Change(from,cid)',
+        'Change(room,seq)',
         'File(fileId)',
         'Message(from,cid)',
         'Message(id)',

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { GENERAL_ROOM, ParleyError, dmRoomId } from '../../protocol';
 import { Neo4jStore, graphQueries } from '../../server/store/neo4j';
@@ -401,6 +403,52 @@ describe('Neo4j store', function () {
         { user: 'carol_3', emoji: '🎉', room: GENERAL_ROOM, seq: 3, author: 'bob_smith', text: 'not alice' },
         { user: 'bob_smith', emoji: '👍', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'open question' },
       ]);
+    });
+
+    it('runs the Cypher queries of the README against a populated store, each answering its question', async () => {
+      const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+      const block = /```cypher\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Neo4j')));
+      assert.ok(block, 'the README has a Cypher block under "## Neo4j"');
+      const queries = block[1].split(/;\s*\n/).map((q) => q.trim()).filter((q) => q.length > 0);
+      const byTitle = new Map(queries.map((q) => [q.split('\n')[0].replace(/^\/\/\s*/, ''), q]));
+
+      for (const name of ['alice01', 'bob_smith', 'carol_3']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      const dm = dmRoomId('alice01', 'bob_smith');
+      await store.createRoom({ id: dm, kind: 'dm', name: 'dm', createdAt: 1 }, ['alice01', 'bob_smith']);
+      let k = 0;
+      const send = async (room: string, from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room, from, cid: `rd${++k}`, ts: 7000 + k, ...extra }]))[0];
+      await send(dm, 'alice01', { text: 'hi bob' });
+      await send(dm, 'bob_smith', { text: 'hi alice' });
+      await send(GENERAL_ROOM, 'alice01', { text: 'who owns the build?' }); // 1
+      await send(GENERAL_ROOM, 'alice01', { text: 'lunch?' }); // 2
+      await send(GENERAL_ROOM, 'bob_smith', { text: 'I do', root: 1 }); // 3
+      await send(GENERAL_ROOM, 'carol_3', { text: 'at noon', root: 2 }); // 4
+      await send(GENERAL_ROOM, 'alice01', { change: { kind: 'resolve', target: 2 } }); // 5
+      await send(GENERAL_ROOM, 'carol_3', { change: { kind: 'react', target: 1, emoji: '👀' } }); // 6
+
+      const run = async (title: string) => {
+        const query = byTitle.get(title);
+        assert.ok(query, `the README asks "${title}"`);
+        return rows(query);
+      };
+      assert.deepEqual(
+        (await run('Everything alice01 sent')).map((r) => [r.room, r.text, r.to]),
+        [[GENERAL_ROOM, 'lunch?', null], [GENERAL_ROOM, 'who owns the build?', null], [dm, 'hi bob', 'bob_smith']],
+      );
+      assert.deepEqual((await run('Everything alice01 received privately')).map((r) => [r.from, r.text]), [['bob_smith', 'hi alice']]);
+      assert.deepEqual((await run('The conversation between alice01 and bob_smith')).map((r) => r.text), ['hi bob', 'hi alice']);
+      assert.deepEqual((await run('The busiest rooms (seqs are gap-free and every message or change takes one, so lastSeq counts them)')).map((r) => [r.room, r.messages]), [
+        [GENERAL_ROOM, 6],
+        [dm, 2],
+      ]);
+      assert.deepEqual(await run('The threads alice01 started that are still open'), [
+        { room: GENERAL_ROOM, seq: 1, text: 'who owns the build?', replies: 1, repliers: ['bob_smith'], lastReply: 7005 },
+      ]);
+      assert.deepEqual(await run('Who reacted to what'), [
+        { user: 'carol_3', emoji: '👀', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'who owns the build?' },
+      ]);
+      assert.equal(byTitle.size, 6, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
     });
 
     it('upgrades a database written before conversations: schema, version and the mentions of old messages', async function () {

@@ -25,7 +25,10 @@ export const CONVERSATION = `
   RETURN s.name AS from, t.name AS to, m.seq AS seq, m.ts AS ts, m.text AS text
   ORDER BY m.seq`;
 
-/** Rooms by number of messages; `lastSeq` is exact (gap-free seqs), so no message is scanned. */
+/**
+ * Rooms by number of events (messages and changes each take a seq); `lastSeq` is exact (gap-free
+ * seqs), so no message is scanned.
+ */
 export const BUSIEST_ROOMS = `
   MATCH (r:Room)
   RETURN r.id AS room, r.kind AS kind, r.lastSeq AS messages, COUNT { (r)<-[:MEMBER_OF]-() } AS members

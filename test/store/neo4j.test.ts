@@ -5,6 +5,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import { GENERAL_ROOM, ParleyError, dmRoomId } from '../../protocol';
 import { Neo4jStore, graphQueries } from '../../server/store/neo4j';
 import { appendInTx, newMessageIds } from '../../server/store/neo4j/append';
+import { AppendQueue } from '../../server/store/neo4j/append-queue';
 import { toLuceneQuery } from '../../server/store/neo4j/lucene-query';
 import { searchExtra } from '../../server/store/neo4j/records';
 import { SCHEMA, SCHEMA_VERSION } from '../../server/store/neo4j/schema';
@@ -374,6 +375,45 @@ describe('Neo4j store', function () {
       } finally {
         await other.close();
       }
+    });
+
+    it('merges queued replies and changes into one transaction (group commit), each call keeping its own results', async () => {
+      for (const name of ['writer1', 'writer2']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      await store.append([msg(GENERAL_ROOM, 'writer1', 'the root')]);
+      const session = driver.session();
+      const transactions: number[] = [];
+      try {
+        // One transaction at a time, so the calls queued behind the first are merged.
+        const queue = new AppendQueue((batch) => {
+          transactions.push(batch.length);
+          return session.executeWrite((tx) => appendInTx(tx, batch, newMessageIds(batch.length)));
+        }, 1);
+        const calls = [
+          queue.append([msg(GENERAL_ROOM, 'writer2', 'first, alone')]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-1', ts: 1, change: { kind: 'react', target: 1, emoji: '👍' } }]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-2', ts: 2, change: { kind: 'react', target: 1, emoji: '👍' } }]),
+          queue.append([
+            { room: GENERAL_ROOM, from: 'writer1', cid: 'gc-3', ts: 3, text: 'a reply', root: 1 },
+            { room: GENERAL_ROOM, from: 'writer1', cid: 'gc-4', ts: 4, change: { kind: 'edit', target: 1, text: 'the root, edited' } },
+          ]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-5', ts: 5, change: { kind: 'edit', target: 1, text: 'not mine' } }]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer1', cid: 'gc-6', ts: 6, change: { kind: 'pin', target: 1 } }]),
+        ];
+        const results = await Promise.all(calls);
+        assert.deepEqual(transactions, [1, 6], 'everything queued behind the first call went in one transaction');
+        assert.deepEqual(
+          results.map((call) => call.map((r) => r.refused?.code ?? (r.noop ? 'noop' : r.message.seq))),
+          [[2], [3], ['noop'], [4, 5], ['NOT_AUTHOR'], [6]],
+        );
+      } finally {
+        await session.close();
+      }
+      const root = await store.message(GENERAL_ROOM, 1);
+      assert.deepEqual(
+        { text: root?.text, reactions: root?.reactions, replies: root?.replies, pinned: root?.pinned },
+        { text: 'the root, edited', reactions: { '👍': ['writer2'] }, replies: 1, pinned: true },
+      );
+      assert.equal(await store.lastSeq(GENERAL_ROOM), 6);
     });
 
     it('answers the open threads someone started and who reacted to what in one query each', async () => {

@@ -1,32 +1,20 @@
 import * as fs from 'node:fs';
 import type * as tls from 'node:tls';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, dmRoomId, type ChatMessage, type PresenceEntry } from '../protocol';
 import { ConnectionError } from './connection';
 import { getFile, sendFile } from './file-commands';
-import { formatBytes, formatMessage, formatPresence, formatRoom, parseTilde } from './format';
+import { formatBytes, formatChange, formatMessage, formatPresence, formatRoom, parseTilde } from './format';
 import { promptHidden, readLine } from './prompt';
-import { ParleyClient, type SessionInfo } from './session';
+import {
+  RefusedError, UsageError, VERSION, client, json, onePositional, positiveInt, required, resumeSaved, serverKey, str,
+  type Command, type Context, type Options,
+} from './cli-command';
+import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
 import { TokenStore, configDir } from './tokens';
-
-declare const PARLEY_VERSION: string | undefined;
-const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
 
 /** Exit codes: 0 ok, 1 refused by the server, 2 usage, 3 cannot connect. */
 export const EXIT = { OK: 0, REFUSED: 1, USAGE: 2, CONNECT: 3 } as const;
-
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly command?: string,
-  ) {
-    super(message);
-  }
-}
-/** Local refusals that are not the server's (not logged in): exit like a refusal. */
-class RefusedError extends Error {}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 const GLOBAL_OPTIONS = {
   host: { type: 'string' },
@@ -44,29 +32,6 @@ const GLOBAL_HELP = `Global options:
   --ca FILE       trust this CA certificate (implies --tls)
   --insecure      do not verify the server certificate (implies --tls)
   -h, --help      show help`;
-
-interface Command {
-  usage: string;
-  /** Whether the command takes free arguments (text, a room name). */
-  positionals?: boolean;
-  summary: string;
-  options: Options;
-  run(ctx: Context, values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void>;
-}
-
-interface Context {
-  host: string;
-  port: number;
-  tls: boolean | tls.ConnectionOptions;
-  tokens: TokenStore;
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-  /** Clients opened for the command; closed when it ends. */
-  clients: ParleyClient[];
-}
-
-const json = { type: 'boolean' } as const;
-const str = { type: 'string' } as const;
 
 const COMMANDS: Record<string, Command> = {
   register: {
@@ -176,6 +141,10 @@ const COMMANDS: Record<string, Command> = {
         if (room && m.room !== room) return;
         ctx.out.write(v.json ? `${JSON.stringify(m)}\n` : `${formatMessage(m)}\n`);
       });
+      c.on('change', (e) => {
+        if (room && e.room !== room) return;
+        ctx.out.write(v.json ? `${JSON.stringify(e)}\n` : `${formatChange(e)}\n`);
+      });
       let lastError = '';
       c.on('status', (status, info) => {
         if (status === 'reconnecting') {
@@ -214,7 +183,7 @@ const COMMANDS: Record<string, Command> = {
       const c = client(ctx);
       await resumeSaved(ctx, c);
       const page = await c.history(room, before === undefined ? { limit } : { limit, before });
-      for (const m of page.messages) ctx.out.write(v.json ? `${JSON.stringify(m)}\n` : `${formatMessage(m)}\n`);
+      printMessages(ctx, page.messages, v.json);
     },
   },
   who: {
@@ -287,7 +256,7 @@ const COMMANDS: Record<string, Command> = {
   search: {
     positionals: true,
     usage: 'search [--room R] [--limit N] [--json] QUERY…',
-    summary: 'full-text search in your rooms',
+    summary: 'full-text search in your rooms (filters: from:@user in:#room has:file has:snippet is:thread is:pinned before:/after:YYYY-MM-DD)',
     options: { room: str, limit: str, json },
     async run(ctx, v, positionals) {
       const query = positionals.join(' ').trim();
@@ -297,9 +266,10 @@ const COMMANDS: Record<string, Command> = {
       if (v.limit !== undefined) opts.limit = positiveInt(v.limit, '--limit');
       const c = client(ctx);
       await resumeSaved(ctx, c);
-      for (const m of await c.search(query, opts)) ctx.out.write(v.json ? `${JSON.stringify(m)}\n` : `${formatMessage(m)}\n`);
+      printMessages(ctx, await c.search(query, opts), v.json);
     },
   },
+  ...CONVERSATION_COMMANDS,
 };
 
 function mainHelp(): string {
@@ -416,53 +386,12 @@ function makeContext(
   return { host, port, tls: tlsOption, tokens: new TokenStore(configDir(env)), out, err, clients: [] };
 }
 
-function client(ctx: Context, reconnect = false): ParleyClient {
-  const c = new ParleyClient({ host: ctx.host, port: ctx.port, tls: ctx.tls, clientName: `parley-cli/${VERSION}`, reconnect });
-  ctx.clients.push(c);
-  return c;
-}
-
-function serverKey(ctx: Context): string {
-  return `${ctx.host}:${ctx.port}`;
-}
-
-/** Signs in with the token saved by `parley login`. */
-async function resumeSaved(ctx: Context, c: ParleyClient): Promise<SessionInfo> {
-  const saved = ctx.tokens.get(serverKey(ctx));
-  if (!saved) throw new RefusedError(`not logged in to ${serverKey(ctx)}; run "parley login --user NAME"`);
-  try {
-    return await c.resume(saved.token);
-  } catch (err) {
-    if (err instanceof ParleyError && err.code === 'UNAUTHENTICATED') {
-      ctx.tokens.delete(serverKey(ctx));
-      throw new RefusedError(`the saved session for ${saved.user} is no longer valid; run "parley login --user ${saved.user}"`);
-    }
-    throw err;
-  }
-}
-
 async function passwordFrom(given: string | boolean | undefined, ctx: Context): Promise<string> {
   if (typeof given === 'string') return given;
   const stdin = process.stdin;
   const password = stdin.isTTY ? await promptHidden('Password: ', stdin, ctx.err) : await readLine(stdin);
   if (password === undefined || password === '') throw new UsageError('no password given (--password, or type it when asked)');
   return password;
-}
-
-function required(value: string | boolean | undefined, flag: string): string {
-  if (typeof value !== 'string' || value === '') throw new UsageError(`${flag} is required`);
-  return value;
-}
-
-function positiveInt(value: string | boolean | undefined, flag: string): number {
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive whole number`);
-  return n;
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
-  return positionals[0];
 }
 
 function describeError(e: unknown): { code: number; message: string } {

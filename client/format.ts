@@ -1,11 +1,73 @@
-import type { ChatMessage, PresenceEntry, RoomInfo } from '../protocol';
+import type { Change, ChatMessage, PresenceEntry, RoomInfo } from '../protocol';
 
-/** One message as the terminal client prints it: `[room #seq] user: text`. */
+/**
+ * One message as the terminal client prints it: `[room #seq] user: text`, a reply as
+ * `[room #seq ↳ #root]`, followed by what has happened to it (edited, reactions, replies, …).
+ */
 export function formatMessage(m: ChatMessage): string {
-  return `[${m.room} #${m.seq}] ${m.from}: ${messageBody(m)}`;
+  const where = m.root !== undefined ? `${m.room} #${m.seq} ↳ #${m.root}` : `${m.room} #${m.seq}`;
+  const state = messageState(m);
+  return `[${where}] ${m.from}: ${messageBody(m)}${state ? `  ${state}` : ''}`;
+}
+
+/** A change event as a line: `[room #seq] alice reacted 👍 to #3`. */
+export function formatChange(e: ChatMessage & { change: Change }): string {
+  const { kind, target, emoji, text } = e.change;
+  const what: Record<Change['kind'], string> = {
+    react: `reacted ${emoji ?? ''} to`,
+    unreact: `took back ${emoji ?? ''} from`,
+    edit: 'edited',
+    delete: 'deleted',
+    pin: 'pinned',
+    unpin: 'unpinned',
+    resolve: 'resolved the thread of',
+    reopen: 'reopened the thread of',
+  };
+  return `[${e.room} #${e.seq}] ${e.from} ${what[kind]} #${target}${kind === 'edit' && text !== undefined ? `: ${text}` : ''}`;
+}
+
+function messageState(m: ChatMessage): string {
+  const parts: string[] = [];
+  if (m.edited !== undefined && !m.deleted) parts.push('(edited)');
+  for (const [emoji, users] of Object.entries(m.reactions ?? {})) parts.push(`${emoji} ${users.length}`);
+  if (m.replies) parts.push(`[${m.replies} ${m.replies === 1 ? 'reply' : 'replies'}]`);
+  if (m.pinned) parts.push('[pinned]');
+  if (m.resolvedBy) parts.push(`[resolved by ${m.resolvedBy}]`);
+  return parts.join(' ');
+}
+
+/**
+ * The stable JSON form of `parley history --json` and friends, one object per message: every
+ * state field present with its default, so scripts need not know which are optional.
+ */
+export function messageJson(m: ChatMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    room: m.room,
+    seq: m.seq,
+    ts: m.ts,
+    msgId: m.msgId,
+    from: m.from,
+    text: m.text ?? null,
+  };
+  if (m.snippet) out.snippet = m.snippet;
+  if (m.file) out.file = m.file;
+  if (m.root !== undefined) out.root = m.root;
+  if (m.inRoom) out.inRoom = true;
+  out.edited = m.edited !== undefined;
+  if (m.edited !== undefined) out.editedAt = m.edited;
+  out.deleted = m.deleted === true;
+  out.reactions = m.reactions ?? {};
+  out.replies = m.replies ?? 0;
+  if (m.repliers) out.repliers = m.repliers;
+  if (m.lastReply !== undefined) out.lastReply = m.lastReply;
+  out.pinned = m.pinned === true;
+  out.resolved = m.resolvedBy !== undefined;
+  if (m.resolvedBy !== undefined) out.resolvedBy = m.resolvedBy;
+  return out;
 }
 
 export function messageBody(m: ChatMessage): string {
+  if (m.deleted) return '(message deleted)';
   if (m.text !== undefined) return m.text;
   if (m.snippet) {
     const where = m.snippet.path ? ` ${m.snippet.path}${m.snippet.startLine ? `:${m.snippet.startLine}` : ''}` : '';

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  EVENTS_MAX_LIMIT,
   HISTORY_MAX_LIMIT,
   ParleyError,
   type AckReply,
+  type Change,
+  type ChangeKind,
   type ChatMessage,
+  type EventsReply,
   type HistoryReply,
+  type PinsReply,
+  type Revision,
+  type RevisionsReply,
+  type ThreadReply,
+  type ThreadState,
+  type ThreadsReply,
   type Limits,
   type PresenceEntry,
   type PresenceEvent,
@@ -15,11 +25,13 @@ import {
   type RoomsReply,
   type ServerFrame,
   type SessionReply,
-  type Snippet,
 } from '../protocol';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { Connection, ConnectionError, type ConnectionOptions, type OutgoingFrame, type RequestOptions } from './connection';
+import { outboxFrame, ownEvent, type MessageContent, type OutboxEntry, type PostTarget } from './outbox';
 import { Sequencer } from './sequencer';
+
+export type { MessageContent, PostTarget } from './outbox';
 
 export type ClientStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
 
@@ -52,20 +64,24 @@ export interface SessionInfo {
   rooms: RoomInfo[];
 }
 
-export interface MessageContent {
-  text?: string;
-  snippet?: Snippet;
-}
-
 export interface HistoryPage {
   messages: ChatMessage[];
   more: boolean;
 }
 
+export interface ThreadPage {
+  /** The root in its current state. */
+  root: ChatMessage;
+  replies: ChatMessage[];
+  more: boolean;
+}
+
 export type ParleyClientEvents = {
   status: [status: ClientStatus, info: StatusInfo];
-  /** Each stored message exactly once, in seq order per room (own sends included). */
+  /** Each stored message and thread reply exactly once, in seq order per room (own sends included). */
   message: [message: ChatMessage];
+  /** Each change (reaction, edit, delete, pin, resolve) exactly once, in seq order among the messages. */
+  change: [event: ChatMessage & { change: Change }];
   caught_up: [event: { room: string; seq: number }];
   /** The raw presence frame and the full presence list after applying it. */
   presence: [event: PresenceEvent, all: PresenceEntry[]];
@@ -80,16 +96,6 @@ export type ParleyClientEvents = {
   /** Frames this class does not interpret, for callers that know more. */
   frame: [header: ServerFrame, body: Buffer];
 };
-
-interface OutboxEntry {
-  cid: string;
-  room: string;
-  content: MessageContent;
-  resolve: (ack: AckReply) => void;
-  reject: (err: Error) => void;
-  /** The connection the send is in flight on, if any. */
-  inFlight?: Connection;
-}
 
 /** Rooms that appeared while we were away are back-filled with at most this many messages. */
 const NEW_ROOM_BACKFILL = HISTORY_MAX_LIMIT;
@@ -199,13 +205,85 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
    * Sends a message and resolves with its ack. Survives reconnects: the send waits in the
    * outbox and goes out again with the same cid, which the server deduplicates.
    */
-  send(room: string, content: MessageContent, opts: { cid?: string } = {}): Promise<AckReply> {
-    const cid = opts.cid ?? randomUUID();
-    return new Promise<AckReply>((resolve, reject) => {
+  send(room: string, content: MessageContent, opts: { cid?: string } & PostTarget = {}): Promise<AckReply> {
+    const target: PostTarget = {};
+    if (opts.root !== undefined) target.root = opts.root;
+    if (opts.inRoom) target.inRoom = true;
+    return this.enqueue(room, { kind: 'post', content, target }, opts.cid) as Promise<AckReply>;
+  }
+
+  /** A reply in the thread of message `root`; `inRoom` also shows it in the room. */
+  reply(room: string, root: number, content: MessageContent, opts: { cid?: string; inRoom?: boolean } = {}): Promise<AckReply> {
+    return this.send(room, content, { ...opts, root });
+  }
+
+  /**
+   * Changes message `target` (react, edit, delete, pin, resolve, …). Resolves with the ack, or
+   * undefined when it changed nothing (say, a reaction that was already there). Waits in the
+   * outbox through reconnects, like `send`.
+   */
+  change(room: string, kind: ChangeKind, target: number, opts: { emoji?: string; text?: string; cid?: string } = {}): Promise<AckReply | undefined> {
+    const change: Change = { kind, target };
+    if (opts.emoji !== undefined) change.emoji = opts.emoji;
+    if (opts.text !== undefined) change.text = opts.text;
+    return this.enqueue(room, { kind: 'change', change }, opts.cid);
+  }
+
+  react(room: string, target: number, emoji: string): Promise<AckReply | undefined> {
+    return this.change(room, 'react', target, { emoji });
+  }
+
+  unreact(room: string, target: number, emoji: string): Promise<AckReply | undefined> {
+    return this.change(room, 'unreact', target, { emoji });
+  }
+
+  edit(room: string, target: number, text: string): Promise<AckReply | undefined> {
+    return this.change(room, 'edit', target, { text });
+  }
+
+  deleteMessage(room: string, target: number): Promise<AckReply | undefined> {
+    return this.change(room, 'delete', target);
+  }
+
+  pin(room: string, target: number, pinned = true): Promise<AckReply | undefined> {
+    return this.change(room, pinned ? 'pin' : 'unpin', target);
+  }
+
+  resolve(room: string, root: number, resolved = true): Promise<AckReply | undefined> {
+    return this.change(room, resolved ? 'resolve' : 'reopen', root);
+  }
+
+  /** A thread: its root as it is now and its replies after `after`, ascending. */
+  async thread(room: string, root: number, opts: { after?: number; limit?: number } = {}): Promise<ThreadPage> {
+    const reply = await this.call<ThreadReply>({ t: 'thread', room, root, ...opts });
+    return { root: reply.root, replies: reply.replies, more: reply.more };
+  }
+
+  /** The room's thread roots, newest first, optionally only open or resolved ones. */
+  async threads(room: string, opts: { state?: ThreadState; before?: number; limit?: number } = {}): Promise<HistoryPage> {
+    const reply = await this.call<ThreadsReply>({ t: 'threads', room, ...opts });
+    return { messages: reply.messages, more: reply.more };
+  }
+
+  /** The room's pinned messages, most recently pinned first. */
+  async pins(room: string): Promise<ChatMessage[]> {
+    const reply = await this.call<PinsReply>({ t: 'pins', room });
+    return reply.messages;
+  }
+
+  /** Earlier versions of an edited message, oldest first. */
+  async revisions(room: string, seq: number): Promise<Revision[]> {
+    const reply = await this.call<RevisionsReply>({ t: 'revisions', room, seq });
+    return reply.revisions;
+  }
+
+  private enqueue(room: string, item: OutboxEntry['item'], cidOption: string | undefined): Promise<AckReply | undefined> {
+    const cid = cidOption ?? randomUUID();
+    return new Promise<AckReply | undefined>((resolve, reject) => {
       if (this.statusValue === 'closed') return reject(closedError());
       if (!this.token) return reject(new ParleyError('UNAUTHENTICATED'));
-      if (this.outbox.has(cid)) return reject(new Error(`A send with cid ${cid} is already pending.`));
-      const entry: OutboxEntry = { cid, room, content, resolve, reject };
+      if (this.outbox.has(cid)) return reject(new Error(`A request with cid ${cid} is already pending.`));
+      const entry: OutboxEntry = { cid, room, item, resolve, reject };
       this.outbox.set(cid, entry);
       if (this.statusValue === 'ready') this.transmit(entry);
     });
@@ -514,10 +592,11 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
 
   private onFrame(frame: ServerFrame, body: Buffer): void {
     switch (frame.t) {
-      case 'msg': {
-        const { t: _t, ...message } = frame;
-        this.deliver(this.sequencer.push(message));
-        this.checkGap(message.room);
+      case 'msg':
+      case 'change': {
+        const { t: _t, ...event } = frame;
+        this.deliver(this.sequencer.push(event));
+        this.checkGap(event.room);
         return;
       }
       case 'caught_up':
@@ -551,8 +630,11 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     }
   }
 
-  private deliver(messages: ChatMessage[]): void {
-    for (const message of messages) this.emit('message', message);
+  private deliver(events: ChatMessage[]): void {
+    for (const event of events) {
+      if (event.change) this.emit('change', event as ChatMessage & { change: Change });
+      else this.emit('message', event);
+    }
   }
 
   private addRoom(room: RoomInfo): void {
@@ -574,7 +656,7 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     return room;
   }
 
-  /** Fetches a hole through history after a short wait (the missing frame may be in flight). */
+  /** Fetches a hole through `events` after a short wait (the missing frame may be in flight). */
   private checkGap(room: string): void {
     if (this.filling.has(room) || !this.sequencer.gap(room)) return;
     this.filling.add(room);
@@ -593,16 +675,17 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     for (;;) {
       const gap = this.sequencer.gap(room);
       if (!gap || this.statusValue !== 'ready' || !this.conn) return;
-      const limit = Math.min(HISTORY_MAX_LIMIT, gap.to - gap.from + 1);
-      let page: HistoryReply;
+      // `events`, not `history`: a hole may hold changes and thread-only replies.
+      const limit = Math.min(EVENTS_MAX_LIMIT, gap.to - gap.from + 1);
+      let page: EventsReply;
       try {
-        page = await this.conn.request<HistoryReply>({ t: 'history', room, before: gap.to + 1, limit });
+        page = await this.conn.request<EventsReply>({ t: 'events', room, after: gap.from - 1, limit });
       } catch (err) {
         // A room we may no longer read: stop waiting for what cannot come.
         if (err instanceof ParleyError) this.deliver(this.sequencer.skip(room, gap.to));
         return;
       }
-      for (const message of page.messages) this.deliver(this.sequencer.push(message));
+      for (const event of page.events) if (event.seq <= gap.to) this.deliver(this.sequencer.push(event));
       const after = this.sequencer.gap(room);
       if (after && after.from === gap.from && after.to === gap.to) {
         // The server has nothing for that range; skip it rather than ask forever.
@@ -617,18 +700,15 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     const conn = this.conn;
     if (!conn || conn.closed) return;
     entry.inFlight = conn;
-    const frame: OutgoingFrame = { t: 'send', room: entry.room, cid: entry.cid };
-    if (entry.content.text !== undefined) frame.text = entry.content.text;
-    if (entry.content.snippet !== undefined) frame.snippet = entry.content.snippet;
-    conn.request<AckReply>(frame).then(
-      (ack) => {
+    conn.request<AckReply | { t: 'ok' }>(outboxFrame(entry)).then(
+      (reply) => {
         if (this.outbox.get(entry.cid) !== entry) return;
         this.outbox.delete(entry.cid);
-        // The server may not echo our own message to this connection; the ack says enough.
-        const own: ChatMessage = { room: ack.room, seq: ack.seq, ts: ack.ts, msgId: ack.msgId, from: this.userName ?? '', cid: entry.cid, ...entry.content };
-        this.deliver(this.sequencer.push(own));
-        this.checkGap(ack.room);
-        entry.resolve(ack);
+        if (reply.t !== 'ack') return entry.resolve(undefined);
+        // The server may not echo our own event to this connection; the ack says enough.
+        this.deliver(this.sequencer.push(ownEvent(entry, reply, this.userName ?? '')));
+        this.checkGap(reply.room);
+        entry.resolve(reply);
       },
       (err: Error) => {
         if (entry.inFlight !== conn) return;

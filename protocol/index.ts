@@ -6,3 +6,4 @@ export * from './validate';
 export * from './emoji';
 export * from './mentions';
 export * from './apply-change';
+export * from './git-remote';

@@ -1,59 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dmRoomId, type AckReply } from '../../protocol';
+import { CliUser, finished } from '../helpers/cli';
 import { TestServer, tempDir } from '../helpers/server';
 
-const CLI = path.resolve(__dirname, '../../dist/client/cli.js');
 const MiB = 1024 * 1024;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const sha256File = (file: string) => sha256(fs.readFileSync(file));
-
-/** A terminal-client user with its own config dir, pointed at one server. */
-class CliUser {
-  readonly configDir = tempDir('parley-cli-files-');
-  readonly cwd = tempDir('parley-cli-cwd-');
-
-  constructor(
-    readonly name: string,
-    private readonly server: () => TestServer,
-  ) {}
-
-  spawn(args: string[]): ChildProcess {
-    const s = this.server();
-    const env = { ...process.env, PARLEY_CONFIG_DIR: this.configDir, PARLEY_HOST: s.host, PARLEY_PORT: String(s.port) };
-    return spawn(process.execPath, [CLI, ...args], { env, cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  }
-
-  run(args: string[]): Promise<Result> {
-    return finished(this.spawn(args));
-  }
-
-  cleanup(): void {
-    fs.rmSync(this.configDir, { recursive: true, force: true });
-    fs.rmSync(this.cwd, { recursive: true, force: true });
-  }
-}
-
-function finished(child: ChildProcess): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Writes `size` random bytes to `file` a MiB at a time; returns their sha256. */
 function randomFile(file: string, size: number): string {

@@ -1,82 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { dmRoomId } from '../../protocol';
-import { TestServer, tempDir } from '../helpers/server';
+import { CliUser, type Tail } from '../helpers/cli';
+import { TestServer } from '../helpers/server';
 import { selfSignedCert, type SelfSignedCert } from '../helpers/tls';
-
-const CLI = path.resolve(__dirname, '../../dist/client/cli.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A user of the terminal client: its own config dir, so tokens never mix. */
-class CliUser {
-  readonly configDir = tempDir('parley-cli-');
-
-  constructor(
-    readonly name: string,
-    private readonly server: () => TestServer,
-  ) {}
-
-  env(): NodeJS.ProcessEnv {
-    const s = this.server();
-    return { ...process.env, PARLEY_CONFIG_DIR: this.configDir, PARLEY_HOST: s.host, PARLEY_PORT: String(s.port) };
-  }
-
-  run(args: string[], input?: string): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: this.env(), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
-  }
-
-  tail(args: string[] = []): Tail {
-    return new Tail(spawn(process.execPath, [CLI, 'tail', ...args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-}
-
-/** A running `parley tail`, collecting its output. */
-class Tail {
-  stdout = '';
-  stderr = '';
-  private readonly closed: Promise<number | null>;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.stdout?.on('data', (c: Buffer) => (this.stdout += c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.closed = new Promise((resolve) => proc.on('close', (code) => resolve(code)));
-  }
-
-  lines(): string[] {
-    return this.stdout.split('\n').filter(Boolean);
-  }
-
-  async waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`tail: timed out waiting for ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      if (this.proc.exitCode !== null) throw new Error(`tail exited (${this.proc.exitCode}) waiting for ${what}\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.proc.exitCode === null) this.proc.kill('SIGINT');
-    return this.closed;
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

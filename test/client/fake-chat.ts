@@ -2,7 +2,7 @@ import type { ChatMessage, RoomInfo } from '../../protocol';
 import { FakePeer, type Header, type PeerSocket } from './fake-peer';
 
 /**
- * A tiny scripted chat server on top of FakePeer: enough of login, resume, send, history
+ * A tiny scripted chat server on top of FakePeer: enough of login, resume, send, history, events
  * and fan-out to exercise the client session. Only `general` and `dev` rooms exist.
  */
 export class FakeChat {
@@ -141,6 +141,14 @@ export class FakeChat {
         const older = list.filter((m) => m.seq < before);
         const page = older.slice(Math.max(0, older.length - limit));
         socket.send({ t: 'history', id: h.id, room: h.room, messages: page, more: older.length > page.length });
+        return;
+      }
+      case 'events': {
+        const list = this.messages.get(String(h.room)) ?? [];
+        const after = typeof h.after === 'number' ? h.after : 0;
+        const limit = typeof h.limit === 'number' ? h.limit : 500;
+        const later = list.filter((m) => m.seq > after);
+        socket.send({ t: 'events', id: h.id, room: h.room, events: later.slice(0, limit), more: later.length > limit });
         return;
       }
       case 'rooms':

@@ -129,4 +129,63 @@ describe('client/session against a real server', function () {
       ['not seen yet'],
     );
   });
+
+  it('carries replies and changes once, in seq order, live and on resume, and answers the thread queries', async () => {
+    const alice = await signedIn('alice_s5');
+    const bob = await signedIn('bob_s555');
+    const events: ChatMessage[] = [];
+    alice.c.on('message', (m) => events.push(m));
+    alice.c.on('change', (e) => events.push(e));
+    const room = dmRoomId('alice_s5', 'bob_s555');
+
+    const root = await alice.c.send(room, { text: 'Shall we ship on Friday?' });
+    const reply = await bob.c.reply(room, root.seq, { text: 'Only after the migration test' });
+    await alice.c.reply(room, root.seq, { text: 'Agreed, and in the room too' }, { inRoom: true });
+    assert.ok(await alice.c.react(room, root.seq, '👍'));
+    assert.ok(await bob.c.react(room, root.seq, '👍'));
+    assert.equal(await bob.c.react(room, root.seq, '👍'), undefined, 'a second identical reaction changes nothing');
+    await alice.c.edit(room, root.seq, 'Shall we ship on Monday?');
+    const last = await alice.c.pin(room, root.seq);
+    assert.ok(last);
+    await until(() => events.some((e) => e.seq === last.seq), 5000, 'every event');
+    const seqs = events.map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in seq order');
+    assert.equal(new Set(seqs).size, seqs.length, 'each once');
+    assert.deepEqual(
+      events.map((e) => e.change?.kind ?? (e.root !== undefined ? `reply${e.inRoom ? '+room' : ''}` : 'post')),
+      ['post', 'reply', 'reply+room', 'react', 'react', 'edit', 'pin'],
+    );
+    assert.equal(events[1].seq, reply.seq);
+
+    // Bob goes away; what happens meanwhile reaches him once when he resumes.
+    const token = bob.c.sessionToken as string;
+    const since = { [room]: bob.c.lastSeq(room) as number };
+    bob.c.close();
+    await alice.c.resolve(room, root.seq);
+    await alice.c.unreact(room, root.seq, '👍');
+    const deleted = await alice.c.deleteMessage(room, root.seq + 2);
+    assert.ok(deleted);
+    const back = client();
+    const replayed: ChatMessage[] = [];
+    back.on('change', (e) => replayed.push(e));
+    back.on('message', (m) => replayed.push(m));
+    await back.resume(token, since);
+    await until(() => replayed.some((e) => e.seq === deleted.seq), 5000, 'replay');
+    assert.deepEqual(replayed.map((e) => e.change?.kind), ['resolve', 'unreact', 'delete']);
+
+    const thread = await back.thread(room, root.seq);
+    assert.equal(thread.root.text, 'Shall we ship on Monday?');
+    assert.equal(thread.root.replies, 2);
+    assert.deepEqual(thread.root.reactions, { '👍': ['bob_s555'] });
+    assert.equal(thread.root.resolvedBy, 'alice_s5');
+    assert.deepEqual(thread.replies.map((r) => [r.text, r.deleted ?? false]), [
+      ['Only after the migration test', false],
+      [undefined, true],
+    ]);
+    assert.deepEqual((await back.pins(room)).map((m) => m.seq), [root.seq]);
+    assert.deepEqual((await back.revisions(room, root.seq)).map((r) => r.text), ['Shall we ship on Friday?']);
+    assert.deepEqual((await back.threads(room, { state: 'resolved' })).messages.map((m) => m.seq), [root.seq]);
+    assert.deepEqual((await back.threads(room, { state: 'open' })).messages, []);
+    await assert.rejects(back.edit(room, root.seq, 'not mine'), (err: Error & { code?: string }) => err.code === 'NOT_AUTHOR');
+  });
 });

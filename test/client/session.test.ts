@@ -88,7 +88,7 @@ describe('client/session', () => {
     }
   });
 
-  it('fills a hole in the seq through history', async () => {
+  it('fills a hole in the seq through events', async () => {
     const c = client();
     const { messages } = record(c);
     await c.login('alice_1', 'secret1');

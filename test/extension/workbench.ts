@@ -165,6 +165,13 @@ export class Workbench {
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
+  /** Changes user settings, the only place the parley.server.* settings are read from. */
+  updateUserSettings(patch: Record<string, unknown>): void {
+    const file = path.join(this.server.userDataDir, 'User', 'settings.json');
+    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    writeFileSync(file, JSON.stringify({ ...current, ...patch }, null, 2));
+  }
+
   /** Changes workspace settings (.vscode/settings.json): VS Code's file watcher picks them up. */
   updateSettings(workspace: string, patch: Record<string, unknown>): void {
     const file = path.join(workspace, '.vscode', 'settings.json');

@@ -100,6 +100,14 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       it('lists every user name, sorted', async () => {
         assert.deepEqual(await store.listUserNames(), [ALICE, BOB, CAROL, DAVE].sort());
       });
+
+      it("replaces one user's password hash and nothing else", async () => {
+        await store.setPasswordHash(ALICE, 'scrypt$16384$8$5$new-salt$new-key');
+        assert.deepEqual(await store.getUser(ALICE), { ...userRecord(ALICE), passwordHash: 'scrypt$16384$8$5$new-salt$new-key' });
+        assert.deepEqual(await store.getUser(BOB), userRecord(BOB));
+        await store.setPasswordHash('nobody_here', 'x');
+        assert.equal(await store.getUser('nobody_here'), undefined);
+      });
     });
 
     describe('sessions', () => {

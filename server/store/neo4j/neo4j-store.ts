@@ -23,6 +23,7 @@ import {
   type RoomProps,
   type UserProps,
 } from './records';
+import { SET_PASSWORD_HASH } from './password-hash';
 import { FULLTEXT_INDEX, ensureSchema, migrate } from './schema';
 import { EXPORT_READ_MARKS, EXPORT_ROOMS, EXPORT_USERS, importInTx } from './transfer';
 
@@ -247,6 +248,10 @@ export class Neo4jStore implements Store {
   async getUser(name: string): Promise<UserRecord | undefined> {
     const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {name: $name}) RETURN u {.*} AS u', { name });
     return rows[0] && toUser(rows[0].get('u'));
+  }
+
+  async setPasswordHash(name: string, passwordHash: string): Promise<void> {
+    await this.writeRows(SET_PASSWORD_HASH, { name, passwordHash });
   }
 
   async listUserNames(): Promise<string[]> {

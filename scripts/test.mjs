@@ -58,9 +58,9 @@ function mocha(specs, mochaArgs, extraEnv = {}) {
   return JSON.parse(readFileSync(resultsFile, 'utf8'));
 }
 
-/** The chat integration suite once more, with the server keeping everything in a real Neo4j. */
+/** The chat and conversation integration suites once more, with the server keeping everything in a real Neo4j. */
 async function chatSuiteOnNeo4j() {
-  process.stdout.write('» The server chat suite again, with the server on Neo4j\n');
+  process.stdout.write('» The server chat and conversation suites again, with the server on Neo4j\n');
   const { startNeo4j } = await import(join(root, 'scripts/services/neo4j.mjs'));
   let neo4j;
   try {
@@ -70,7 +70,7 @@ async function chatSuiteOnNeo4j() {
     return { passed: 0, failed: 1, skipped: 0 };
   }
   try {
-    return mocha(['test/server/chat.test.ts'], [], { PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}` });
+    return mocha(['test/server/chat.test.ts', 'test/server/conversation.test.ts'], [], { PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}` });
   } finally {
     await neo4j.stop();
   }

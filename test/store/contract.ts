@@ -51,7 +51,7 @@ async function rejectsUnavailable(promise: Promise<unknown>): Promise<void> {
  * The behaviour every Store backend shares. A backend's test file calls this with a factory that
  * gives each test a ready store over fresh data.
  */
-export function storeContract(name: string, makeStore: () => Promise<StoreFixture>, options: { conversations?: boolean } = {}): void {
+export function storeContract(name: string, makeStore: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, function () {
     this.timeout(60_000);
     let fx: StoreFixture;
@@ -74,8 +74,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       return out;
     }
 
-    // The Neo4j store keeps plain messages only so far (it refuses replies and changes).
-    if (options.conversations !== false) conversationContract(() => store);
+    conversationContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);

@@ -1,8 +1,11 @@
+import type { Static } from '@sinclair/typebox';
 import type { ErrorCode } from './errors';
 import type { Limits } from './limits';
+// Types only: the webview imports this module and must not pull in the schema compiler.
+import type * as S from './schema';
 
 /** Request ids are chosen by the client and echoed in the reply; opaque to the server. */
-export type RequestId = number | string;
+export type RequestId = Static<typeof S.RequestIdSchema>;
 
 export type RoomKind = 'group' | 'dm';
 export type PresenceStatus = 'online' | 'away' | 'offline';
@@ -27,19 +30,7 @@ export interface RoomInfo {
 }
 
 /** Code shared from an editor. */
-export interface Snippet {
-  code: string;
-  language: string;
-  /** Workspace-relative path. */
-  path?: string;
-  startLine?: number;
-  endLine?: number;
-  /** Git remote URL and commit, when the file is inside a repository. */
-  remote?: string;
-  commit?: string;
-  /** sha256 (hex) of the whole file, so a reader can tell whether their copy matches. */
-  fileSha256?: string;
-}
+export type Snippet = Static<typeof S.SnippetSchema>;
 
 export interface FileRef {
   fileId: string;
@@ -113,7 +104,7 @@ export interface Revision {
   ts: number;
 }
 
-export type ThreadState = 'open' | 'resolved' | 'all';
+export type ThreadState = Static<typeof S.ThreadStateSchema>;
 
 export interface PresenceEntry {
   user: string;
@@ -123,46 +114,46 @@ export interface PresenceEntry {
 }
 
 // ---- client → server -------------------------------------------------------
+// Defined once, as schemas in ./schema; these are their static types.
 
-export interface HelloRequest { t: 'hello'; id: RequestId; v: number; client: string }
-export interface RegisterRequest { t: 'register'; id: RequestId; user: string; password: string }
-export interface LoginRequest { t: 'login'; id: RequestId; user: string; password: string }
-/** `transfer: true` opens a transfer-only session: transfer replies only, no chat events (no `since`). */
-export interface ResumeRequest { t: 'resume'; id: RequestId; token: string; since?: Record<string, number>; transfer?: boolean }
-export interface LogoutRequest { t: 'logout'; id: RequestId }
-export interface PingFrame { t: 'ping'; id?: RequestId }
-export interface PongFrame { t: 'pong'; id?: RequestId }
-/** `root` makes it a reply in that message's thread; `inRoom` also shows the reply in the room. */
-export interface SendRequest { t: 'send'; id: RequestId; room: string; cid: string; text?: string; snippet?: Snippet; root?: number; inRoom?: boolean }
-/** Reacts, edits, deletes, pins or resolves message `target` (answered by `ack`, or `ok` when it changes nothing). */
-export interface ChangeRequest { t: 'change'; id: RequestId; room: string; cid: string; kind: ChangeKind; target: number; emoji?: string; text?: string }
-export interface ThreadRequest { t: 'thread'; id: RequestId; room: string; root: number; after?: number; limit?: number }
-export interface ThreadsRequest { t: 'threads'; id: RequestId; room: string; state?: ThreadState; before?: number; limit?: number }
-export interface PinsRequest { t: 'pins'; id: RequestId; room: string }
-export interface RevisionsRequest { t: 'revisions'; id: RequestId; room: string; seq: number }
-/** Every room event after `after`, changes included, as resume sends them (for filling a gap). */
-export interface EventsRequest { t: 'events'; id: RequestId; room: string; after: number; limit?: number }
-export interface TypingRequest { t: 'typing'; room: string }
-export interface ReadRequest { t: 'read'; id?: RequestId; room: string; seq: number }
-export interface HistoryRequest { t: 'history'; id: RequestId; room: string; before?: number; limit?: number }
-export interface SearchRequest { t: 'search'; id: RequestId; query: string; room?: string; limit?: number }
-export interface JoinRequest { t: 'join'; id: RequestId; room: string }
-export interface LeaveRequest { t: 'leave'; id: RequestId; room: string }
-export interface CreateRequest { t: 'create'; id: RequestId; name: string }
-export interface RoomsRequest { t: 'rooms'; id: RequestId }
-export interface StatusRequest { t: 'status'; status: 'online' | 'away'; context?: string }
-export interface UploadRequest { t: 'upload'; id: RequestId; room: string; name: string; size: number; mime?: string }
+export type HelloRequest = Static<typeof S.HelloSchema>;
+export type RegisterRequest = Static<typeof S.RegisterSchema>;
+export type LoginRequest = Static<typeof S.LoginSchema>;
+export type ResumeRequest = Static<typeof S.ResumeSchema>;
+export type LogoutRequest = Static<typeof S.LogoutSchema>;
+export type PingFrame = Static<typeof S.PingSchema>;
+export type PongFrame = Static<typeof S.PongSchema>;
+export type SendRequest = Static<typeof S.SendSchema>;
+export type ChangeRequest = Static<typeof S.ChangeSchema>;
+export type ThreadRequest = Static<typeof S.ThreadSchema>;
+export type ThreadsRequest = Static<typeof S.ThreadsSchema>;
+export type PinsRequest = Static<typeof S.PinsSchema>;
+export type RevisionsRequest = Static<typeof S.RevisionsSchema>;
+export type EventsRequest = Static<typeof S.EventsSchema>;
+export type TypingRequest = Static<typeof S.TypingSchema>;
+export type ReadRequest = Static<typeof S.ReadSchema>;
+export type HistoryRequest = Static<typeof S.HistorySchema>;
+export type SearchRequest = Static<typeof S.SearchSchema>;
+export type JoinRequest = Static<typeof S.JoinSchema>;
+export type LeaveRequest = Static<typeof S.LeaveSchema>;
+export type CreateRequest = Static<typeof S.CreateSchema>;
+export type RoomsRequest = Static<typeof S.RoomsSchema>;
+export type StatusRequest = Static<typeof S.StatusSchema>;
+export type UploadRequest = Static<typeof S.UploadSchema>;
+/** A client's chunk: the bytes of upload `uploadId`. */
+export type ChunkRequest = Static<typeof S.ChunkSchema>;
+export type UploadEndRequest = Static<typeof S.UploadEndSchema>;
+export type UploadAbortRequest = Static<typeof S.UploadAbortSchema>;
+export type DownloadRequest = Static<typeof S.DownloadSchema>;
+/** A chunk either way: a client's carries `uploadId`, a download's carries the `download`'s `id`. */
 export interface ChunkFrame { t: 'chunk'; uploadId?: string; id?: RequestId }
-export interface UploadEndRequest { t: 'upload_end'; id: RequestId; uploadId: string; sha256: string }
-export interface UploadAbortRequest { t: 'upload_abort'; uploadId: string }
-export interface DownloadRequest { t: 'download'; id: RequestId; fileId: string; offset?: number }
 
 export type ClientFrame =
   | HelloRequest | RegisterRequest | LoginRequest | ResumeRequest | LogoutRequest
   | PingFrame | PongFrame | SendRequest | ChangeRequest | ThreadRequest | ThreadsRequest | PinsRequest
   | RevisionsRequest | EventsRequest | TypingRequest | ReadRequest | HistoryRequest
   | SearchRequest | JoinRequest | LeaveRequest | CreateRequest | RoomsRequest | StatusRequest
-  | UploadRequest | ChunkFrame | UploadEndRequest | UploadAbortRequest | DownloadRequest;
+  | UploadRequest | ChunkRequest | UploadEndRequest | UploadAbortRequest | DownloadRequest;
 
 export type ClientFrameType = ClientFrame['t'];
 

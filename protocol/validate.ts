@@ -43,7 +43,7 @@ export function validateClientFrame(header: Record<string, unknown>): Validation
   let c = typeof t === 'string' ? compiled.get(t) : undefined;
   if (c === undefined) {
     if (!isClientFrameType(t)) {
-      return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown frame type ${JSON.stringify(String(t)).slice(0, 60)}.`, id: replyId(header) };
+      return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown frame type ${typeName(t)}.`, id: replyId(header) };
     }
     c = compile(CLIENT_FRAME_SCHEMAS[t]);
     compiled.set(t, c);
@@ -54,6 +54,12 @@ export function validateClientFrame(header: Record<string, unknown>): Validation
 
 /** The same check as validateClientFrame; kept for callers that name the schema path explicitly. */
 export const validateBySchema = validateClientFrame;
+
+/** `t` for the error message; String() would throw on `{"toString": 1}`, which JSON can carry. */
+function typeName(t: unknown): string {
+  if (typeof t === 'object' && t !== null) return Array.isArray(t) ? 'array' : 'object';
+  return JSON.stringify(String(t)).slice(0, 60);
+}
 
 /** The `id` an error reply carries: the request's, when it is a valid one. */
 function replyId(header: Record<string, unknown>): string | number | undefined {

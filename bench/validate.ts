@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { validateClientFrame } from '../protocol';
+import { validateClientFrame } from '../protocol/validate';
 import { validateClientFrame as legacyValidate } from '../test/helpers/legacy-validate';
 
 type Validate = (h: Record<string, unknown>) => { ok: boolean };

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TSchema } from '@sinclair/typebox';
 import { CLIENT_FRAME_SCHEMAS } from '../../protocol/schema';
-import { validateClientFrame } from '../../protocol';
+import { validateClientFrame } from '../../protocol/validate';
 import { validateClientFrame as legacyValidate } from '../helpers/legacy-validate';
 import { anyValue, arbitraryOf } from '../helpers/schema-arbitrary';
 

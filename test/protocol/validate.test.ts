@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { validateClientFrame } from '../../protocol';
+import { validateClientFrame } from '../../protocol/validate';
 
 const invalid = (message: string, id?: string | number) => ({ ok: false, code: 'INVALID', message, id });
 

@@ -1,45 +1,21 @@
 import type { Static } from '@sinclair/typebox';
-import type { ErrorCode } from './errors';
-import type { Limits } from './limits';
 // Types only: the webview imports this module and must not pull in the schema compiler.
 import type * as S from './schema';
 
 /** Request ids are chosen by the client and echoed in the reply; opaque to the server. */
 export type RequestId = Static<typeof S.RequestIdSchema>;
 
-export type RoomKind = 'group' | 'dm';
-export type PresenceStatus = 'online' | 'away' | 'offline';
-export type FileKind = 'image' | 'video' | 'audio' | 'file';
-
-export interface RoomInfo {
-  id: string;
-  kind: RoomKind;
-  name: string;
-  /** Members of a DM or group room; omitted for `general`, which everyone is in. */
-  members?: string[];
-  /** Highest seq in the room (0 when empty). */
-  lastSeq: number;
-  /** The requesting user's read mark (0 when nothing read). */
-  lastRead: number;
-  /**
-   * Unread messages after lastRead that mention the requesting user by name or `@room`, not
-   * counting their own; left out when there are none. Counted by the server, so it is exact
-   * before any history is fetched.
-   */
-  mentions?: number;
-}
+// Shapes and server → client frames are schemas in ./schema too (shapes.ts, server-frames.ts),
+// so their types, the doc and the client frames cannot disagree.
+export type RoomKind = Static<typeof S.RoomKindSchema>;
+export type PresenceStatus = Static<typeof S.PresenceStatusSchema>;
+export type FileKind = Static<typeof S.FileKindSchema>;
+export type RoomInfo = Static<typeof S.RoomInfoSchema>;
 
 /** Code shared from an editor. */
 export type Snippet = Static<typeof S.SnippetSchema>;
 
-export interface FileRef {
-  fileId: string;
-  name: string;
-  size: number;
-  mime: string;
-  kind: FileKind;
-  sha256: string;
-}
+export type FileRef = Static<typeof S.FileRefSchema>;
 
 /** What a `change` does to the message it targets. */
 export type ChangeKind = 'react' | 'unreact' | 'edit' | 'delete' | 'pin' | 'unpin' | 'resolve' | 'reopen';
@@ -47,71 +23,15 @@ export type ChangeKind = 'react' | 'unreact' | 'edit' | 'delete' | 'pin' | 'unpi
 export const CHANGE_KINDS: readonly ChangeKind[] = ['react', 'unreact', 'edit', 'delete', 'pin', 'unpin', 'resolve', 'reopen'];
 
 /** A change to an earlier message of the same room, itself a sequenced room event. */
-export interface Change {
-  kind: ChangeKind;
-  /** The seq of the message changed. */
-  target: number;
-  /** react / unreact: the emoji. */
-  emoji?: string;
-  /** edit: the new text. */
-  text?: string;
-}
-
+export type Change = Static<typeof S.ChangeShapeSchema>;
 /** emoji → the users who reacted with it, in the order they did. */
-export type Reactions = Record<string, string[]>;
-
-/**
- * A room event: a posted message, a thread reply, or (with `change`) a change to an earlier
- * message. Every one takes the room's next seq. As delivered live (`msg` / `change`), by resume,
- * and in `history` / `thread` / `results` (which hold messages only, each in its current state).
- */
-export interface ChatMessage {
-  room: string;
-  seq: number;
-  ts: number;
-  msgId: string;
-  from: string;
-  cid?: string;
-  text?: string;
-  snippet?: Snippet;
-  file?: FileRef;
-  /** A thread reply: the seq of the thread's root (always a root: threads do not nest). */
-  root?: number;
-  /** A reply that was also sent to the room: it is part of the room's history too. */
-  inRoom?: boolean;
-  /** Set on a change event, which carries no text, snippet or file of its own. */
-  change?: Change;
-
-  // Current state, on messages in history, thread, pins and search results (absent = default).
-  /** Time of the last edit. */
-  edited?: number;
-  /** A tombstone: text, snippet and file were erased; seq and thread stay. */
-  deleted?: boolean;
-  reactions?: Reactions;
-  /** On a thread root: how many replies it has, who wrote them (first reply first), the last reply's time. */
-  replies?: number;
-  repliers?: string[];
-  lastReply?: number;
-  pinned?: boolean;
-  /** On a thread root marked resolved: who resolved it. */
-  resolvedBy?: string;
-}
-
+export type Reactions = Static<typeof S.ReactionsSchema>;
+/** A room event: a message, a thread reply, or (with `change`) a change; see shapes.ts. */
+export type ChatMessage = Static<typeof S.ChatMessageSchema>;
 /** An earlier version of an edited message. */
-export interface Revision {
-  text: string;
-  /** When this version was written (the original post's ts, then each edit's). */
-  ts: number;
-}
-
+export type Revision = Static<typeof S.RevisionSchema>;
 export type ThreadState = Static<typeof S.ThreadStateSchema>;
-
-export interface PresenceEntry {
-  user: string;
-  status: PresenceStatus;
-  /** Shared editor context ("src/x.ts on branch y"), only when the user opted in. */
-  context?: string;
-}
+export type PresenceEntry = Static<typeof S.PresenceEntrySchema>;
 
 // ---- client → server -------------------------------------------------------
 // Defined once, as schemas in ./schema; these are their static types.
@@ -159,38 +79,30 @@ export type ClientFrameType = ClientFrame['t'];
 
 // ---- server → client -------------------------------------------------------
 
-export interface WelcomeReply { t: 'welcome'; id: RequestId; v: number; server: string; limits: Limits }
-export interface OkReply { t: 'ok'; id: RequestId }
-/** `uploadId` marks an upload that failed before its `upload_end` (the error then carries the `upload`'s id). */
-export interface ErrorFrame { t: 'error'; id?: RequestId; code: ErrorCode; message: string; uploadId?: string }
-export interface SessionReply { t: 'session'; id: RequestId; token: string; user: string; rooms: RoomInfo[] }
-/** `file` is set on the ack of an `upload_end`: the uploader learns the fileId and the sniffed type. */
-export interface AckReply { t: 'ack'; id: RequestId; cid?: string; room: string; seq: number; ts: number; msgId: string; file?: FileRef }
-export interface MsgEvent extends ChatMessage { t: 'msg' }
-/** A change to an earlier message, delivered live and by resume in seq order like `msg`. */
-export interface ChangeEvent extends ChatMessage { t: 'change'; change: Change }
-/** The root in its current state and its replies, ascending; `more` when later replies exist past the page. */
-export interface ThreadReply { t: 'thread'; id: RequestId; room: string; root: ChatMessage; replies: ChatMessage[]; more: boolean }
-/** Thread roots (messages with replies), newest first. */
-export interface ThreadsReply { t: 'threads'; id: RequestId; room: string; messages: ChatMessage[]; more: boolean }
-/** Pinned messages, most recently pinned first. */
-export interface PinsReply { t: 'pins'; id: RequestId; room: string; messages: ChatMessage[] }
-/** The earlier versions of an edited message, oldest first; the current text is the message's own. */
-export interface RevisionsReply { t: 'revisions'; id: RequestId; room: string; seq: number; revisions: Revision[] }
-export interface EventsReply { t: 'events'; id: RequestId; room: string; events: ChatMessage[]; more: boolean }
-export interface CaughtUpEvent { t: 'caught_up'; room: string; seq: number }
-export interface TypingEvent { t: 'typing'; room: string; user: string }
-export interface ReadEvent { t: 'read'; room: string; user: string; seq: number }
-export interface HistoryReply { t: 'history'; id: RequestId; room: string; messages: ChatMessage[]; more: boolean }
-export interface ResultsReply { t: 'results'; id: RequestId; messages: ChatMessage[] }
-export interface PresenceEvent { t: 'presence'; users?: PresenceEntry[]; changes?: PresenceEntry[] }
-export interface RoomReply { t: 'room'; id?: RequestId; room: RoomInfo }
-export interface RoomsReply { t: 'rooms'; id: RequestId; rooms: RoomInfo[] }
-export interface RoomLeftEvent { t: 'room_left'; room: string }
-export interface UploadReadyReply { t: 'upload_ready'; id: RequestId; uploadId: string; chunk: number }
-/** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */
-export interface DownloadStartReply { t: 'download_start'; id: RequestId; fileId: string; size: number; offset: number; name: string; mime: string }
-export interface DownloadEndReply { t: 'download_end'; id: RequestId; sha256: string }
+export type WelcomeReply = Static<typeof S.WelcomeSchema>;
+export type OkReply = Static<typeof S.OkSchema>;
+export type ErrorFrame = Static<typeof S.ErrorFrameSchema>;
+export type SessionReply = Static<typeof S.SessionReplySchema>;
+export type AckReply = Static<typeof S.AckSchema>;
+export type MsgEvent = Static<typeof S.MsgEventSchema>;
+export type ChangeEvent = Static<typeof S.ChangeEventSchema>;
+export type ThreadReply = Static<typeof S.ThreadReplySchema>;
+export type ThreadsReply = Static<typeof S.ThreadsReplySchema>;
+export type PinsReply = Static<typeof S.PinsReplySchema>;
+export type RevisionsReply = Static<typeof S.RevisionsReplySchema>;
+export type EventsReply = Static<typeof S.EventsReplySchema>;
+export type CaughtUpEvent = Static<typeof S.CaughtUpSchema>;
+export type TypingEvent = Static<typeof S.TypingEventSchema>;
+export type ReadEvent = Static<typeof S.ReadEventSchema>;
+export type HistoryReply = Static<typeof S.HistoryReplySchema>;
+export type ResultsReply = Static<typeof S.ResultsReplySchema>;
+export type PresenceEvent = Static<typeof S.PresenceEventSchema>;
+export type RoomReply = Static<typeof S.RoomReplySchema>;
+export type RoomsReply = Static<typeof S.RoomsReplySchema>;
+export type RoomLeftEvent = Static<typeof S.RoomLeftSchema>;
+export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
+export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
+export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
 
 export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent

@@ -11,6 +11,8 @@ export * from './chat';
 export * from './conversation';
 export * from './rooms';
 export * from './transfers';
+export * from './shapes';
+export * from './server-frames';
 
 /**
  * Every client → server frame by its `t`: the one definition that the TypeScript types

@@ -2,12 +2,14 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import { CLIENT_FRAME_SCHEMAS } from '../../protocol/schema';
+import { CLIENT_FRAME_SCHEMAS, SERVER_FRAME_SCHEMAS } from '../../protocol/schema';
 
 /**
  * docs/protocol.md writes frames as `t {field, optional?, …}`. Each client → server frame must
  * appear there at least once in full (no `…`), with exactly its schema's fields and the
- * optional ones marked `?`, so the doc cannot drift from the schemas silently.
+ * optional ones marked `?`, so the doc cannot drift from the schemas silently. Server → client
+ * frames may leave optional fields out (a message's dozen state fields are described in prose),
+ * but must show every required one and nothing the schema lacks.
  */
 
 const DOC = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
@@ -69,6 +71,20 @@ describe('docs/protocol.md', () => {
       assert.ok(
         shown.some((s) => norm(s) === norm(want)),
         `docs/protocol.md should show \`${t} ${want}\`; it shows ${shown.length ? shown.map((s) => `\`${t} ${s}\``).join(', ') : 'no complete one'}`,
+      );
+    });
+  }
+
+  for (const [t, schema] of Object.entries(SERVER_FRAME_SCHEMAS)) {
+    it(`shows the server's ${t} with its required fields and no field its schema lacks`, () => {
+      const fields = fieldsOf(schema);
+      const fits = (shape: Shape) =>
+        [...fields].every(([k, optional]) => optional || shape.fields.get(k) === false) &&
+        [...shape.fields].every(([k, optional]) => fields.has(k) && (!optional || fields.get(k)));
+      const shown = (doc.get(t) ?? []).filter((s) => !s.partial);
+      assert.ok(
+        shown.some(fits),
+        `docs/protocol.md should show \`${t} ${show(fields)}\` (optional fields may be left out); it shows ${shown.length ? shown.map((s) => `\`${t} ${show(s.fields)}\``).join(', ') : 'no complete one'}`,
       );
     });
   }

@@ -32,10 +32,14 @@ export function ciMustHave(ctx: Mocha.Context, err: unknown): never {
 
 /** `npm run package`: the production build and the .vsix the suite installs. */
 export function packageVsix(): string {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const vsix = path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  // `npm test` packages once before any suite runs: a rebuild here would rewrite dist/ under
+  // the server suites running beside this one.
+  if (process.env.PARLEY_PACKAGED === '1' && existsSync(vsix)) return vsix;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  return vsix;
 }
 
 /**

@@ -4,6 +4,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Connection } from '../client/connection';
 import { PROTOCOL_VERSION, type SessionReply } from '../protocol';
 import { LatencyRecorder, summarize, type LatencySnapshot, type LatencySummary } from './latency';
+import { mixOp, type MixCounts, type MixOp } from './mix';
 
 export interface Target {
   host: string;
@@ -72,6 +73,8 @@ export interface FanoutOptions {
   workers: number;
   /** Called once every client is signed in, right before the first send. */
   measure: () => void;
+  /** Mix in reactions, edits and thread replies (bench/mix.ts) instead of posts only. */
+  mixed?: boolean;
 }
 
 export interface FanoutResult {
@@ -87,6 +90,8 @@ export interface FanoutResult {
   latency: LatencySummary;
   /** CPU of the whole generator process (every thread) during the measured phase. */
   generatorCpuSeconds: number;
+  /** What the senders made, by kind. */
+  ops: MixCounts;
 }
 
 /** What one thread of clients counted. */
@@ -98,6 +103,7 @@ interface ThreadStats {
   errors: number;
   firstError?: string;
   latency: LatencySnapshot;
+  ops: MixCounts;
 }
 
 interface ClientSpec {
@@ -114,6 +120,7 @@ interface WorkerSetup {
   senders: number;
   perSender: number;
   window: number;
+  mixed: boolean;
 }
 
 type ToMain = { type: 'ready' } | { type: 'failed'; error: string } | { type: 'done'; stats: ThreadStats };
@@ -144,6 +151,7 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
       senders,
       perSender: options.perSender,
       window: options.window,
+      mixed: options.mixed === true,
     };
     // The worker runs this same file; under tsx (npm run bench) it needs tsx's require hook first.
     const source = __filename.endsWith('.ts') ? `require('tsx/cjs');\nrequire(${JSON.stringify(__filename)});` : `require(${JSON.stringify(__filename)});`;
@@ -194,6 +202,10 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
       firstError: stats.find((s) => s.firstError !== undefined)?.firstError,
       latency: summarize(stats.map((s) => s.latency)),
       generatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      ops: stats.reduce<MixCounts>(
+        (all, s) => ({ post: all.post + s.ops.post, react: all.react + s.ops.react, edit: all.edit + s.ops.edit, reply: all.reply + s.ops.reply }),
+        { post: 0, react: 0, edit: 0, reply: 0 },
+      ),
     };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -242,12 +254,13 @@ function startsWith(buf: Buffer, at: number, end: number, prefix: Buffer): boole
 
 class Thread {
   readonly latency = new LatencyRecorder();
-  readonly stats: Omit<ThreadStats, 'latency'> = { accepted: 0, deliveries: 0, duplicated: 0, outOfOrder: 0, errors: 0 };
+  readonly stats: Omit<ThreadStats, 'latency'> = { accepted: 0, deliveries: 0, duplicated: 0, outOfOrder: 0, errors: 0, ops: { post: 0, react: 0, edit: 0, reply: 0 } };
   readonly msgPrefix: Buffer;
   readonly ackPrefix = Buffer.from('{"t":"ack"');
   readonly pingPrefix = Buffer.from('{"t":"ping"');
   readonly errorPrefix = Buffer.from('{"t":"error"');
   readonly anyMsgPrefix = Buffer.from('{"t":"msg"');
+  readonly changePrefix = Buffer.from('{"t":"change"');
   clients: RawClient[] = [];
   /** Every socket of the thread reads into this. */
   readonly readBuffer = Buffer.allocUnsafe(256 * 1024);
@@ -295,6 +308,10 @@ class RawClient {
   private nextToSend = 0;
   private inFlight = 0;
   private acked = 0;
+  /** Mixed load: what each request n was, and the seqs of this sender's acked plain posts. */
+  private readonly kinds: MixOp[] = [];
+  private readonly ownPosts: number[] = [];
+  private readonly used = { react: 0, edit: 0, reply: 0 };
 
   constructor(
     private readonly thread: Thread,
@@ -372,9 +389,25 @@ class RawClient {
     while (this.inFlight < window && this.nextToSend < perSender) {
       const n = this.nextToSend++;
       this.inFlight++;
-      frames.push(frame(`{"t":"send","id":${n + 10},"room":${roomJson},"cid":"${s}-${n}","text":"${s} ${n} ${now().toFixed(3)}"}`));
+      const text = `"${s} ${n} ${now().toFixed(3)}"`;
+      let kind = mixOp(n, this.thread.setup.mixed);
+      // A change needs an acked post of ours that no earlier change of its kind has used.
+      if (kind !== 'post' && this.used[kind] >= this.ownPosts.length) kind = 'post';
+      this.kinds[n] = kind;
+      this.thread.stats.ops[kind]++;
+      const head = `"id":${n + 10},"room":${roomJson},"cid":"${s}-${n}"`;
+      if (kind === 'post') frames.push(frame(`{"t":"send",${head},"text":${text}}`));
+      else {
+        const target = this.ownPosts[this.used[kind]++];
+        if (kind === 'reply') frames.push(frame(`{"t":"send",${head},"root":${target},"text":${text}}`));
+        else if (kind === 'edit') frames.push(frame(`{"t":"change",${head},"kind":"edit","target":${target},"text":${text}}`));
+        // 👍, escaped: frames are written as latin1.
+        else frames.push(frame(`{"t":"change",${head},"kind":"react","target":${target},"emoji":"\\ud83d\\udc4d"}`));
+      }
+      // The first request alone: nothing can target a post before one is acked.
+      if (this.thread.setup.mixed && n === 0) break;
     }
-    this.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+    if (frames.length > 0) this.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
   }
 
   /** `reused`: the chunk's memory is read into again after this call. */
@@ -414,7 +447,8 @@ class RawClient {
       }
       return;
     }
-    if (startsWith(buf, start, end, t.msgPrefix)) {
+    // The fast path expects the text last: `…"text":"…"}`; anything else (a reply's root) is read slowly.
+    if (startsWith(buf, start, end, t.msgPrefix) && buf[end - 2] === QUOTE) {
       let i = start + t.msgPrefix.length;
       let seq = 0;
       for (; buf[i] >= ZERO && buf[i] <= ZERO + 9; i++) seq = seq * 10 + (buf[i] - ZERO);
@@ -425,6 +459,19 @@ class RawClient {
       this.inFlight--;
       this.acked++;
       t.stats.accepted++;
+      if (t.setup.mixed) {
+        const ack = JSON.parse(buf.toString('utf8', start, end)) as { id: number; seq: number };
+        if (this.kinds[ack.id - 10] === 'post') this.ownPosts.push(ack.seq);
+      }
+      return;
+    }
+    if (startsWith(buf, start, end, t.changePrefix)) {
+      const change = JSON.parse(buf.toString('utf8', start, end)) as { room: string; seq: number; cid?: string; change: { text?: string } };
+      if (change.room !== t.setup.room) return;
+      const [sender, n] = (change.cid ?? '').split('-').map(Number);
+      // An edit carries "sender n sentAt" and so a latency; a reaction does not.
+      const sentAt = change.change.text ? Number(change.change.text.split(' ')[2]) : undefined;
+      this.onEvent(change.seq, sender, n, sentAt);
       return;
     }
     if (startsWith(buf, start, end, t.pingPrefix)) {
@@ -442,15 +489,13 @@ class RawClient {
       // A msg laid out differently from what the scan expects: read it the slow way.
       const msg = JSON.parse(buf.toString('utf8', start, end)) as { room: string; seq: number; text?: string };
       if (msg.room !== t.setup.room || msg.text === undefined) return;
-      const text = Buffer.from(`${JSON.stringify(msg.text)}}`);
-      this.onMsg(msg.seq, text, text.length);
+      const [sender, n, sentAt] = msg.text.split(' ').map(Number);
+      this.onEvent(msg.seq, sender, n, sentAt);
     }
   }
 
   /** `buf` ends (at `end`) with the header's last field, "text":"sender n sentAt"}. */
   private onMsg(seq: number, buf: Buffer, end: number): void {
-    const t = this.thread;
-    const at = t.arrivedAt;
     // Walk back from the closing quote over "sentAt", "n" and "sender".
     const close = end - 2;
     let i = close - 1;
@@ -462,6 +507,16 @@ class RawClient {
     const sEnd = i;
     for (i--; buf[i] !== QUOTE; i--);
     const sender = parseNumber(buf, i + 1, sEnd);
+    this.onEvent(seq, sender, n, sentAt);
+  }
+
+  /** One room event from `sender`'s request `n`, checked for order, loss and duplicates. */
+  private onEvent(seq: number, sender: number, n: number, sentAt: number | undefined): void {
+    const t = this.thread;
+    if (!Number.isInteger(sender) || !Number.isInteger(n)) {
+      t.fail(`an event at seq ${seq} not made by the bench`);
+      return;
+    }
 
     // Room order: ascending always, and gap-free for a client whose own sends do not come back as acks.
     if (seq <= this.lastSeq || (this.senderIndex < 0 && seq !== this.lastSeq + 1)) t.stats.outOfOrder++;
@@ -480,7 +535,7 @@ class RawClient {
     this.seen[sender] = n;
     this.received++;
     t.stats.deliveries++;
-    t.latency.add(at - sentAt);
+    if (sentAt !== undefined) t.latency.add(t.arrivedAt - sentAt);
   }
 }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Connection } from '../client/connection';
+import { catchUpWorkload } from './catch-up';
 import { connectClients, registerUsers, runFanout, type Target } from './load';
 import { round } from './latency';
 
@@ -19,7 +20,7 @@ export interface Workload {
 /** Threads the generator spreads its clients over (PARLEY_BENCH_WORKERS, default 2). */
 const WORKERS = Math.max(1, Number(process.env.PARLEY_BENCH_WORKERS ?? 2) || 2);
 
-function fanout(name: string, description: string, clients: number, users: number, senders: number, perSender: number, window: number): Workload {
+function fanout(name: string, description: string, clients: number, users: number, senders: number, perSender: number, window: number, mixed = false): Workload {
   return {
     name,
     description,
@@ -35,6 +36,7 @@ function fanout(name: string, description: string, clients: number, users: numbe
         timeoutMs: 300_000,
         workers: WORKERS,
         measure: ctx.measure,
+        mixed,
       });
       return {
         clients,
@@ -55,6 +57,7 @@ function fanout(name: string, description: string, clients: number, users: numbe
         errors: r.errors,
         ...(r.firstError === undefined ? {} : { firstError: r.firstError }),
         generatorCpuSeconds: round(r.generatorCpuSeconds, 2),
+        ...(mixed ? { ops: r.ops } : {}),
       };
     },
   };
@@ -97,8 +100,10 @@ const idle: Workload = {
 
 export const WORKLOADS: Workload[] = [
   fanout('W1', '100 clients in one room, 10 senders x 1000 messages', 100, 100, 10, 1000, 256),
+  fanout('W1M', 'as W1, with 10 % reactions, 5 % edits and 10 % thread replies among the requests', 100, 100, 10, 1000, 256, true),
   fanout('W2', '1000 clients in one room, 1 sender x 200 messages', 1000, 100, 1, 200, 256),
   fanout('W3', '2 clients, 1 sender x 20000 messages', 2, 2, 1, 20_000, 256),
   fanout('W3L', '2 clients, 1 sender x 20000 messages, one in flight (round trip)', 2, 2, 1, 20_000, 1),
   idle,
+  catchUpWorkload,
 ];

@@ -27,6 +27,8 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   /** Largest frame accepted from the server. */
   maxFrame?: number;
+  /** Local address to connect from, on a host with several. */
+  localAddress?: string;
 }
 
 export interface RequestOptions {
@@ -129,7 +131,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? DEFAULT_PORT;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const socket = await connectSocket(host, port, options.tls, timeoutMs);
+    const socket = await connectSocket(host, port, options.tls, timeoutMs, options.localAddress);
     const conn = new Connection(socket, options);
     try {
       const welcome = await conn.request<WelcomeReply>({
@@ -366,13 +368,16 @@ function connectSocket(
   port: number,
   tlsOption: ConnectionOptions['tls'],
   timeoutMs: number,
+  localAddress?: string,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const useTls = tlsOption !== undefined && tlsOption !== false;
     const tlsOptions: tls.ConnectionOptions = typeof tlsOption === 'object' ? tlsOption : {};
+    // tls.connect passes socket options such as localAddress on to the TCP socket; its typings omit them.
+    const from = localAddress === undefined ? {} : { localAddress };
     const socket: net.Socket = useTls
-      ? tls.connect({ servername: net.isIP(host) ? undefined : host, ...tlsOptions, host, port })
-      : net.connect({ host, port });
+      ? tls.connect({ servername: net.isIP(host) ? undefined : host, ...tlsOptions, ...from, host, port })
+      : net.connect({ ...from, host, port });
     const fail = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();

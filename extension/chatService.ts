@@ -1,8 +1,6 @@
 // The one connection of the extension (a ParleyClient in the extension host), the session
 // token in SecretStorage, and the bridge between client events, the model and the webview.
 import { readFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import * as vscode from 'vscode';
 import { backoffDelay } from '../client/backoff';
@@ -13,6 +11,7 @@ import { isEmoji } from '../protocol/emoji';
 import type { ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
 import { certificateProblem, describeError } from './auth';
+import { resolveCaFile } from './caFile';
 import { ChatModel } from './model';
 import type { ConnectionState } from './state';
 
@@ -35,19 +34,14 @@ export function readServerConfig(): ServerConfig {
   };
 }
 
-/** `~/…` is under the home folder; a relative path is relative to the first workspace folder. */
-export function resolveCaFile(file: string): string {
-  if (file === '~' || file.startsWith('~/')) return path.join(os.homedir(), file.slice(1));
-  if (path.isAbsolute(file)) return file;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, file) : path.resolve(file);
-}
-
 /** The TLS options for a connection: Node's public CAs, plus the private CA of parley.server.tlsCaFile. */
 export function tlsOptions(c: ServerConfig): boolean | tls.ConnectionOptions {
   if (!c.tls) return false;
   if (!c.tlsCaFile) return true;
   const file = resolveCaFile(c.tlsCaFile);
+  if (file === undefined) {
+    throw new Error(vscode.l10n.t('parley.server.tlsCaFile must be an absolute path or start with ~/ (it is {0}).', c.tlsCaFile));
+  }
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
@@ -537,6 +531,11 @@ export class ChatService implements vscode.Disposable {
         this.announce(cid, entry);
       }
     }
+  }
+
+  /** The server's limit on message text and snippet code, once it has said (welcome.limits). */
+  get maxText(): number | undefined {
+    return this.client?.limits?.maxText;
   }
 
   /** Shares code; waits in the client's outbox while reconnecting. */

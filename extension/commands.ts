@@ -9,6 +9,7 @@ import type { FileSender } from './fileSender';
 import { preview } from './notifyPolicy';
 import { roomArg, userArg } from './peopleTree';
 import { openSnippet, snippetFromEditor } from './snippet';
+import { oversizedSnippet, snippetFileName } from './snippetSize';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -202,6 +203,22 @@ export function registerCommands({ context, service, chatView, sender }: Command
     const snippet = editor ? await snippetFromEditor(editor) : undefined;
     if (!snippet) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Select some code to send first.'));
+      return;
+    }
+    const oversized = oversizedSnippet(snippet.code, service.maxText);
+    if (oversized) {
+      // Said before anything is sent: the server would refuse it as a snippet.
+      const asFile = vscode.l10n.t('Send as File');
+      const pick = await vscode.window.showWarningMessage(
+        vscode.l10n.t('The selection is {0} KiB; the server takes snippets up to {1} KiB.', Math.ceil(oversized.bytes / 1024), Math.floor(oversized.max / 1024)),
+        asFile,
+      );
+      if (pick !== asFile) return;
+      const room = await pickRoom(service, vscode.l10n.t('Parley: Send Selection'));
+      if (!room) return;
+      const name = snippetFileName(editor?.document.isUntitled ? undefined : editor?.document.fileName, snippet.startLine ?? 1, snippet.endLine ?? 1);
+      // Each failure was already shown with its own message.
+      await sender.send(room, [{ kind: 'bytes', name, data: Buffer.from(snippet.code) }]).catch(() => undefined);
       return;
     }
     const room = await pickRoom(service, vscode.l10n.t('Parley: Send Selection'));

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { stripRemoteUserInfo } from '../protocol';
 
 export interface GitInfo {
   remote?: string;
@@ -41,7 +42,8 @@ async function gitApi(): Promise<GitApi | undefined> {
 
 function pickRemote(remotes: GitRemote[]): string | undefined {
   const r = remotes.find((x) => x.name === 'origin') ?? remotes[0];
-  return r?.fetchUrl ?? r?.pushUrl;
+  const url = r?.fetchUrl ?? r?.pushUrl;
+  return url === undefined ? undefined : stripRemoteUserInfo(url);
 }
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
@@ -63,7 +65,7 @@ async function fromCli(file: vscode.Uri): Promise<GitInfo> {
     const first = (await git(cwd, ['remote']))?.split('\n')[0];
     if (first) remote = await git(cwd, ['remote', 'get-url', first]);
   }
-  return { commit, branch: branch === 'HEAD' ? undefined : branch, remote };
+  return { commit, branch: branch === 'HEAD' ? undefined : branch, remote: remote === undefined ? undefined : stripRemoteUserInfo(remote) };
 }
 
 export async function gitInfo(file: vscode.Uri): Promise<GitInfo> {

@@ -4,9 +4,6 @@ import * as vscode from 'vscode';
 import type { Snippet } from '../protocol';
 import { gitInfo } from './git';
 
-/** Larger selections are refused: they would not fit a frame and nobody reads them in chat. */
-export const MAX_SNIPPET_BYTES = 256 * 1024;
-
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -30,10 +27,8 @@ export async function snippetFromEditor(editor: vscode.TextEditor): Promise<Snip
   // A selection ending at column 0 of a line does not include that line.
   const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
   const range = new vscode.Range(selection.start.line, 0, endLine, document.lineAt(endLine).range.end.character);
+  // Its size is checked against the server's limit by the caller, which can offer a file instead.
   const code = document.getText(selection.isSingleLine ? selection : range);
-  if (Buffer.byteLength(code) > MAX_SNIPPET_BYTES) {
-    throw new Error(vscode.l10n.t('The selection is larger than {0} KiB.', MAX_SNIPPET_BYTES / 1024));
-  }
   const snippet: Snippet = {
     code,
     language: document.languageId.slice(0, 64) || 'plaintext',

@@ -38,7 +38,7 @@ export const DEFAULT_ERROR_MESSAGES: Record<ErrorCode, string> = {
   BAD_CREDENTIALS: 'Wrong user name or password.',
   USER_EXISTS: 'That user name is taken.',
   INVALID_USERNAME: 'User names are 6 to 32 characters of letters, digits, "_", "." or "-".',
-  WEAK_PASSWORD: 'Passwords need at least 6 characters.',
+  WEAK_PASSWORD: 'Passwords need at least 8 characters.',
   FORBIDDEN: 'You are not allowed to do that.',
   NOT_FOUND: 'No such room, user, message or file.',
   NOT_AUTHOR: 'Only the author of a message can do that.',

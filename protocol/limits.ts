@@ -7,7 +7,7 @@ export const DEFAULT_PORT = 6666;
 export interface Limits {
   /** Largest `frameLength` accepted (header + body + 4), in bytes. */
   maxFrame: number;
-  /** Largest message text, in UTF-8 bytes. */
+  /** Largest message text, and largest snippet code, in UTF-8 bytes: one figure for both. */
   maxText: number;
   /** Largest upload, in bytes. */
   maxUpload: number;
@@ -37,7 +37,7 @@ export const MAX_EMOJI_LENGTH = 32;
 /** Who `@room` notifies: everyone in the room. */
 export const ROOM_MENTION = 'room';
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{6,32}$/;
-export const MIN_PASSWORD_LENGTH = 6;
+export const MIN_PASSWORD_LENGTH = 8;
 export const GENERAL_ROOM = 'general';
 /** Group room names: what `create` accepts and what ends up as the room id. */
 export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

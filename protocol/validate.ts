@@ -1,161 +1,97 @@
-import { isEmoji } from './emoji';
-import { CHANGE_KINDS, type ClientFrame, type ClientFrameType } from './messages';
+import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { OptionalKind, TypeGuard, type TObject, type TSchema } from '@sinclair/typebox';
+import type { ClientFrame, ClientFrameType } from './messages';
+import { CLIENT_FRAME_SCHEMAS, RequestIdSchema } from './schema';
 
 /**
- * Runtime schemas for every client → server frame. The server trusts nothing else:
- * a frame that fails here is answered with INVALID (or UNKNOWN_TYPE) and never reaches a handler.
+ * Runtime checks for every client → server frame, compiled from the schemas in ./schema.
+ * The server trusts nothing else: a frame that fails here is answered with INVALID (or
+ * UNKNOWN_TYPE) and never reaches a handler. Unknown fields are ignored, as in JSON Schema.
  */
-type FieldCheck = (value: unknown) => boolean;
-interface FieldSpec {
-  check: FieldCheck;
-  optional?: boolean;
-}
-type Schema = Record<string, FieldSpec>;
-
-const isString: FieldCheck = (v) => typeof v === 'string';
-const isBoolean: FieldCheck = (v) => typeof v === 'boolean';
-const isNonEmptyString: FieldCheck = (v) => typeof v === 'string' && v.length > 0;
-const isShortString = (max: number): FieldCheck => (v) => typeof v === 'string' && v.length > 0 && v.length <= max;
-const isNonNegativeInt: FieldCheck = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
-const isPositiveInt: FieldCheck = (v) => Number.isSafeInteger(v) && (v as number) > 0;
-const isRequestId: FieldCheck = (v) =>
-  (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length > 0 && v.length <= 128);
-const isSha256: FieldCheck = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-const isSince: FieldCheck = (v) =>
-  v !== null &&
-  typeof v === 'object' &&
-  !Array.isArray(v) &&
-  Object.entries(v as object).every(([k, s]) => k.length > 0 && k.length <= 200 && isNonNegativeInt(s));
-const isSnippet: FieldCheck = (v) => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const s = v as Record<string, unknown>;
-  return (
-    isString(s.code) &&
-    isShortString(64)(s.language) &&
-    (s.path === undefined || isShortString(1024)(s.path)) &&
-    (s.startLine === undefined || isPositiveInt(s.startLine)) &&
-    (s.endLine === undefined || isPositiveInt(s.endLine)) &&
-    (s.remote === undefined || isShortString(2048)(s.remote)) &&
-    (s.commit === undefined || isShortString(64)(s.commit)) &&
-    (s.fileSha256 === undefined || isSha256(s.fileSha256))
-  );
-};
-
-const req = (check: FieldCheck): FieldSpec => ({ check });
-const opt = (check: FieldCheck): FieldSpec => ({ check, optional: true });
-const id = req(isRequestId);
-const room = req(isShortString(200));
-const cid = req(isShortString(128));
-const isChangeKind: FieldCheck = (v) => (CHANGE_KINDS as readonly unknown[]).includes(v);
-const isThreadState: FieldCheck = (v) => v === 'open' || v === 'resolved' || v === 'all';
-
-const SCHEMAS: Record<ClientFrameType, Schema> = {
-  hello: { id, v: req(isNonNegativeInt), client: opt(isShortString(200)) },
-  register: { id, user: req(isString), password: req(isString) },
-  login: { id, user: req(isString), password: req(isString) },
-  resume: { id, token: req(isShortString(200)), since: opt(isSince), transfer: opt(isBoolean) },
-  logout: { id },
-  ping: { id: opt(isRequestId) },
-  pong: { id: opt(isRequestId) },
-  send: { id, room, cid, text: opt(isString), snippet: opt(isSnippet), root: opt(isPositiveInt), inRoom: opt(isBoolean) },
-  change: { id, room, cid, kind: req(isChangeKind), target: req(isPositiveInt), emoji: opt(isEmoji), text: opt(isString) },
-  thread: { id, room, root: req(isPositiveInt), after: opt(isNonNegativeInt), limit: opt(isPositiveInt) },
-  threads: { id, room, state: opt(isThreadState), before: opt(isPositiveInt), limit: opt(isPositiveInt) },
-  pins: { id, room },
-  revisions: { id, room, seq: req(isPositiveInt) },
-  events: { id, room, after: req(isNonNegativeInt), limit: opt(isPositiveInt) },
-  typing: { room },
-  read: { id: opt(isRequestId), room, seq: req(isNonNegativeInt) },
-  history: { id, room, before: opt(isPositiveInt), limit: opt(isPositiveInt) },
-  search: { id, query: req(isShortString(512)), room: opt(isShortString(200)), limit: opt(isPositiveInt) },
-  join: { id, room },
-  leave: { id, room },
-  create: { id, name: req(isShortString(64)) },
-  rooms: { id },
-  status: { status: req((v) => v === 'online' || v === 'away'), context: opt(isShortString(300)) },
-  upload: { id, room, name: req(isShortString(255)), size: req(isNonNegativeInt), mime: opt(isShortString(255)) },
-  chunk: { uploadId: req(isNonEmptyString), id: opt(isRequestId) },
-  upload_end: { id, uploadId: req(isNonEmptyString), sha256: req(isSha256) },
-  upload_abort: { uploadId: req(isNonEmptyString) },
-  download: { id, fileId: req(isShortString(200)), offset: opt(isNonNegativeInt) },
-};
 
 export type Validation =
   | { ok: true; frame: ClientFrame }
   | { ok: false; code: 'UNKNOWN_TYPE' | 'INVALID'; message: string; id?: string | number };
 
+/** One type's compiled checks: the whole frame, and each field for naming what is wrong. */
+interface Compiled {
+  check: (value: unknown) => boolean;
+  fields: { key: string; optional: boolean; check: (value: unknown) => boolean; schema: TSchema }[];
+}
+
+// Compiled on first use of each type, so a process that never validates (the extension) never pays.
+const compiled = new Map<string, Compiled>();
+const requestId = TypeCompiler.Compile(RequestIdSchema);
+
+function compile(schema: TObject): Compiled {
+  const whole = TypeCompiler.Compile(schema);
+  const fields = Object.entries(schema.properties as Record<string, TSchema>).map(([key, field]) => {
+    const c = TypeCompiler.Compile(field);
+    return { key, optional: field[OptionalKind] === 'Optional', check: (v: unknown) => c.Check(v), schema: field };
+  });
+  return { check: (v) => whole.Check(v), fields };
+}
+
 export function isClientFrameType(t: unknown): t is ClientFrameType {
-  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(SCHEMAS, t);
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(CLIENT_FRAME_SCHEMAS, t);
 }
 
-/** Checks a decoded header against the schema of its `t`. Unknown fields are ignored. */
+/** Checks a decoded header against the schema of its `t`. */
 export function validateClientFrame(header: Record<string, unknown>): Validation {
-  const rawId = header.id;
-  const replyId = isRequestId(rawId) ? (rawId as string | number) : undefined;
   const t = header.t;
-  if (!isClientFrameType(t)) {
-    return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown frame type ${JSON.stringify(String(t)).slice(0, 60)}.`, id: replyId };
+  let c = typeof t === 'string' ? compiled.get(t) : undefined;
+  if (c === undefined) {
+    if (!isClientFrameType(t)) {
+      return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown frame type ${typeName(t)}.`, id: replyId(header) };
+    }
+    c = compile(CLIENT_FRAME_SCHEMAS[t]);
+    compiled.set(t, c);
   }
-  if (t === 'send') return validateSend(header, replyId);
-  return checkSchema(header, t, replyId);
+  if (c.check(header)) return { ok: true, frame: header as unknown as ClientFrame };
+  return { ok: false, code: 'INVALID', message: explain(c, header, t as string), id: replyId(header) };
 }
 
-/** The schema check alone, for every type (`send` included): what the fast path of `send` must agree with. */
-export function validateBySchema(header: Record<string, unknown>): Validation {
-  const rawId = header.id;
-  const replyId = isRequestId(rawId) ? (rawId as string | number) : undefined;
-  const t = header.t;
-  if (!isClientFrameType(t)) {
-    return { ok: false, code: 'UNKNOWN_TYPE', message: `Unknown frame type ${JSON.stringify(String(t)).slice(0, 60)}.`, id: replyId };
-  }
-  return checkSchema(header, t, replyId);
+/** The same check as validateClientFrame; kept for callers that name the schema path explicitly. */
+export const validateBySchema = validateClientFrame;
+
+/** `t` for the error message; String() would throw on `{"toString": 1}`, which JSON can carry. */
+function typeName(t: unknown): string {
+  if (typeof t === 'object' && t !== null) return Array.isArray(t) ? 'array' : 'object';
+  return JSON.stringify(String(t)).slice(0, 60);
 }
 
-function checkSchema(header: Record<string, unknown>, t: ClientFrameType, replyId: string | number | undefined): Validation {
-  const schema = SCHEMAS[t];
-  for (const field in schema) {
-    const spec = schema[field];
-    const value = header[field];
-    if (value === undefined) {
-      if (spec.optional) continue;
-      return { ok: false, code: 'INVALID', message: `"${t}" needs the field "${field}".`, id: replyId };
-    }
-    if (!spec.check(value)) {
-      return { ok: false, code: 'INVALID', message: `"${t}" has a wrong "${field}".`, id: replyId };
-    }
-  }
-  return { ok: true, frame: header as unknown as ClientFrame };
+/** The `id` an error reply carries: the request's, when it is a valid one. */
+function replyId(header: Record<string, unknown>): string | number | undefined {
+  return requestId.Check(header.id) ? header.id : undefined;
 }
 
 /**
- * `send`, the frame every message arrives in: the same checks, in the same field order and with
- * the same answers as its schema, without the schema's loop and per-field calls.
+ * Names the first missing or wrong field, in the schema's property order, descending into
+ * nested objects (`snippet.language`). Runs only for rejected frames.
  */
-function validateSend(header: Record<string, unknown>, replyId: string | number | undefined): Validation {
-  const id = header.id;
-  if (id === undefined) return missing('send', 'id', replyId);
-  if (replyId === undefined) return wrong('send', 'id', replyId);
-  const room = header.room;
-  if (room === undefined) return missing('send', 'room', replyId);
-  if (typeof room !== 'string' || room.length === 0 || room.length > 200) return wrong('send', 'room', replyId);
-  const cid = header.cid;
-  if (cid === undefined) return missing('send', 'cid', replyId);
-  if (typeof cid !== 'string' || cid.length === 0 || cid.length > 128) return wrong('send', 'cid', replyId);
-  const text = header.text;
-  if (text !== undefined && typeof text !== 'string') return wrong('send', 'text', replyId);
-  const snippet = header.snippet;
-  if (snippet !== undefined && !isSnippet(snippet)) return wrong('send', 'snippet', replyId);
-  const root = header.root;
-  if (root !== undefined && !(Number.isSafeInteger(root) && (root as number) > 0)) return wrong('send', 'root', replyId);
-  const inRoom = header.inRoom;
-  if (inRoom !== undefined && typeof inRoom !== 'boolean') return wrong('send', 'inRoom', replyId);
-  return { ok: true, frame: header as unknown as ClientFrame };
+function explain(c: Compiled, value: Record<string, unknown>, t: string): string {
+  for (const field of c.fields) {
+    const v = value[field.key];
+    if (v === undefined) {
+      if (field.optional) continue;
+      return `"${t}" needs the field "${field.key}".`;
+    }
+    if (!field.check(v)) return wrongField(field.schema, v, t, field.key);
+  }
+  return `"${t}" is not well-formed.`;
 }
 
-function missing(t: string, field: string, id: string | number | undefined): Validation {
-  return { ok: false, code: 'INVALID', message: `"${t}" needs the field "${field}".`, id };
-}
-
-function wrong(t: string, field: string, id: string | number | undefined): Validation {
-  return { ok: false, code: 'INVALID', message: `"${t}" has a wrong "${field}".`, id };
+function wrongField(schema: TSchema, v: unknown, t: string, path: string): string {
+  if (TypeGuard.IsObject(schema) && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    for (const [key, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      if (o[key] === undefined) {
+        if (field[OptionalKind] === 'Optional') continue;
+        return `"${t}" needs the field "${path}.${key}".`;
+      }
+      if (!Value.Check(field, o[key])) return wrongField(field, o[key], t, `${path}.${key}`);
+    }
+  }
+  return `"${t}" has a wrong "${path}": it must be ${schema.description ?? 'well-formed'}.`;
 }

@@ -1,7 +1,8 @@
-// `npm test`: builds Parley, provisions the real services the suites use (Chromium, vsftpd,
-// Neo4j, code-server; each cached after its first install), then runs every mocha suite.
+// `npm test`: builds and packages Parley, provisions the real services the suites use (Chromium, vsftpd,
+// Neo4j, code-server; each cached after its first install), then runs every mocha suite, in
+// two groups side by side.
 // Extra arguments are passed to mocha, e.g. `npm test -- test/store`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,45 +46,71 @@ async function provision() {
   if (failures.length > 0 && !ci) process.stdout.write(`Some services could not be provisioned:\n  ${failures.join('\n  ')}\n`);
 }
 
-/** One mocha run; returns its counts (the reporter writes them to a file). */
-function mocha(specs, mochaArgs, extraEnv = {}) {
+/**
+ * One mocha run; resolves with its counts (the reporter writes them to a file). Its output is
+ * collected and printed in one piece when it ends, so runs side by side stay readable.
+ */
+function mocha(title, specs, mochaArgs, extraEnv = {}) {
   const resultsFile = join(mkdtempSync(join(tmpdir(), 'parley-results-')), 'results.json');
-  spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/mocha/bin/mocha.js'), '--reporter', join(root, 'test/helpers/reporter.cjs'), ...specs, ...mochaArgs],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, PARLEY_BUILT: '1', PARLEY_RESULTS_FILE: resultsFile, ...extraEnv } },
-  );
-  // A run that died before its reporter finished counts as one failure.
-  if (!existsSync(resultsFile)) return { passed: 0, failed: 1, skipped: 0 };
-  return JSON.parse(readFileSync(resultsFile, 'utf8'));
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules/mocha/bin/mocha.js'), '--reporter', join(root, 'test/helpers/reporter.cjs'), ...specs, ...mochaArgs],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_BUILT: '1', PARLEY_RESULTS_FILE: resultsFile, ...extraEnv } },
+    );
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    child.on('close', () => {
+      process.stdout.write(`» ${title} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+      process.stdout.write(Buffer.concat(output));
+      // A run that died before its reporter finished counts as one failure.
+      resolve(existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0 });
+    });
+  });
 }
 
-/** The chat integration suite once more, with the server keeping everything in a real Neo4j. */
-async function chatSuiteOnNeo4j() {
-  process.stdout.write('» The server chat suite again, with the server on Neo4j\n');
+/** The chat integration suites once more, with the server keeping everything in a real Neo4j. */
+async function chatSuitesOnNeo4j() {
   const { startNeo4j } = await import(join(root, 'scripts/services/neo4j.mjs'));
   let neo4j;
   try {
     neo4j = await startNeo4j({ port: 0 });
   } catch (err) {
-    process.stdout.write(`  Neo4j did not start: ${err.message}\n`);
+    process.stdout.write(`» The server chat suites on Neo4j: Neo4j did not start: ${err.message}\n`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
   try {
-    return mocha(['test/server/chat.test.ts'], [], { PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}` });
+    return await mocha('The server chat suites again, with the server on Neo4j', ['test/server/chat.test.ts', 'test/server/conversation.test.ts'], [], {
+      PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}`,
+    });
   } finally {
     await neo4j.stop();
   }
 }
 
+/**
+ * The suites in two groups side by side, one per core: the browser-driven ones (webview in
+ * Chromium, the extension in code-server) and the rest, followed by the Neo4j re-run.
+ */
+const BROWSER_SUITES = ['test/webview/**/*.test.ts', 'test/extension/**/*.test.ts'];
+const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client'].map((dir) => `${dir}/**/*.test.ts`);
+
 async function main() {
   ensureInstalled(root);
-  await step('Build', () => run('node', ['scripts/build.mjs']));
+  // The production build and the .vsix, once: the suites run side by side on this dist/.
+  await step('Build and package', () => run('node', ['scripts/package.mjs']));
+  process.env.PARLEY_PACKAGED = '1';
   if (!args.includes('--no-provision')) await provision();
   const mochaArgs = args.filter((a) => a !== '--no-provision');
   const focused = mochaArgs.some((a) => !a.startsWith('-'));
-  const runs = [mocha(focused ? [] : ['test/**/*.test.ts'], mochaArgs)];
-  if (!focused) runs.push(await chatSuiteOnNeo4j());
+  const runs = focused
+    ? [await mocha('The suites asked for', [], mochaArgs)]
+    : await Promise.all([
+        mocha('Webview and VS Code suites', BROWSER_SUITES, mochaArgs),
+        (async () => [await mocha('Protocol, store, media, server and client suites', OTHER_SUITES, mochaArgs), await chatSuitesOnNeo4j()])(),
+      ]).then((r) => r.flat());
   const total = runs.reduce((sum, r) => ({ passed: sum.passed + r.passed, failed: sum.failed + r.failed, skipped: sum.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   process.stdout.write(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`);
   process.exit(total.failed > 0 ? 1 : 0);

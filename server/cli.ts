@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { ConfigError, helpText, parseArgs, type ServerConfig } from './config';
 import { createLogger, type Logger } from './log';
 import { openMediaStore } from './media/open-media-store';
+import { plaintextWarning } from './plaintext';
 import { ParleyServer } from './server';
 import { openStore } from './store';
 import { runCopyStore } from './store/copy-store';
@@ -60,6 +61,12 @@ async function run(config: ServerConfig, logger: Logger): Promise<void> {
     },
     `parley-server listening on ${config.tls ? 'tls' : 'tcp'}://${address.address}:${address.port}`,
   );
+  const warning = plaintextWarning(address.address, config.tls !== undefined);
+  if (warning !== undefined) {
+    // On stderr as well: an operator reading the terminal may never look at the JSON log.
+    logger.warn({ address: address.address, tls: false }, warning);
+    process.stderr.write(`parley-server: warning: ${warning}\n`);
+  }
 }
 
 function installSignals(server: ParleyServer, logger: Logger): void {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
 import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
@@ -10,8 +11,10 @@ export interface ServerConfig {
   dataDir: string;
   tls?: { certFile: string; keyFile: string };
   limits: Limits;
-  /** Messages per second per user; 0 turns every rate limit and throttle off. */
+  /** Messages per second per user; 0 turns message, typing and registration limits off. */
   rateLimit: number;
+  /** Failed sign-ins per minute per user and address (after a burst of 5); 0 turns sign-in throttling off. */
+  loginRateLimit: number;
   rateBurst: number;
   /** Bytes a connection may have queued before it is dropped as a slow consumer. */
   outboundBuffer: number;
@@ -40,6 +43,9 @@ interface Raw {
 /** Room for a team behind one NAT address, far below what exhausts the server's descriptors. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+/** One failed sign-in per 10 s for a user from one address, one per 2 s for the address overall. */
+export const DEFAULT_LOGIN_RATE_LIMIT = 6;
+
 export interface OptionSpec {
   /** Flag name without dashes; the env name is PARLEY_ + upper-cased with '_' for '-'. */
   name: string;
@@ -64,7 +70,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'max-frame', arg: 'BYTES', help: `largest frame accepted (default ${DEFAULT_LIMITS.maxFrame})` },
   { name: 'max-text', arg: 'BYTES', help: `largest message text in UTF-8 bytes (default ${DEFAULT_LIMITS.maxText})` },
   { name: 'max-upload', arg: 'BYTES', help: `largest upload (default ${DEFAULT_LIMITS.maxUpload})` },
-  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns all rate limits off)' },
+  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns message and registration limits off)' },
+  { name: 'login-rate-limit', arg: 'N', help: `failed sign-ins per minute one address gets for one user after 5 at once (default ${DEFAULT_LOGIN_RATE_LIMIT}; 0 = off)` },
   { name: 'rate-burst', arg: 'N', help: 'messages a user may send at once before the rate applies (default 100)' },
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
@@ -72,9 +79,11 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
-  { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer the environment variable)' },
+  { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer --neo4j-password-file: argv is visible to every local user)' },
+  { name: 'neo4j-password-file', arg: 'FILE', help: 'read the Neo4j password from FILE (first line)' },
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
   { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
+  { name: 'ftp-url-file', arg: 'FILE', help: 'read the --ftp URL, which holds the FTP password, from FILE (first line)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
   { name: 'ftp-pool', arg: 'N', help: `FTP connections kept open with --ftp; each transfer holds one (default ${DEFAULT_FTP_POOL})` },
 ];
@@ -139,7 +148,34 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
     }
     raw[name] = value;
   }
+  readSecretFiles(raw, cwd);
   return { kind: 'run', config: buildConfig(raw, cwd) };
+}
+
+/** Options that hold a secret, and the option naming a file to read it from instead. */
+const SECRET_FILES: { secret: string; file: string }[] = [
+  { secret: 'neo4j-password', file: 'neo4j-password-file' },
+  { secret: 'ftp', file: 'ftp-url-file' },
+];
+
+/** Secrets in argv or the environment are visible to other local users; files can be 0600. */
+function readSecretFiles(raw: Raw, cwd: string): void {
+  for (const { secret, file } of SECRET_FILES) {
+    const name = raw[file];
+    if (name === undefined) continue;
+    if (raw[secret] !== undefined) throw new ConfigError(`--${secret} and --${file} are two ways to say the same thing; give one.`);
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(cwd, name), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--${file}: cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+    // The first line, so the newline an editor or `echo` adds is not part of the secret.
+    const value = text.split(/\r?\n/)[0];
+    if (value === '') throw new ConfigError(`--${file}: ${name} is empty.`);
+    raw[secret] = value;
+    delete raw[file];
+  }
 }
 
 function buildConfig(raw: Raw, cwd: string): ServerConfig {
@@ -166,6 +202,7 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     tls: cert !== undefined && key !== undefined ? { certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) } : undefined,
     limits,
     rateLimit: number(raw, 'rate-limit', 20),
+    loginRateLimit: number(raw, 'login-rate-limit', DEFAULT_LOGIN_RATE_LIMIT),
     rateBurst: integer(raw, 'rate-burst', 100, 1, 1e9),
     outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
     pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,

@@ -50,7 +50,7 @@ export class ParleyServer {
       hub,
       presence,
       rooms: new Rooms(store, (name) => presence.exists(name)),
-      auth: new Auth(store, { enabled: limitsOn }),
+      auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,

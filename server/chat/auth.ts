@@ -1,25 +1,32 @@
 import { MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
 import type { Store } from '../store/store';
-import { dummyHash, hashPassword, verifyPassword } from './passwords';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { KeyedLimiter } from './rate-limit';
 import { hashToken, newToken } from './tokens';
 
 const MAX_PASSWORD_LENGTH = 1024;
 
 export interface AuthLimits {
-  /** False turns every throttle off (benchmarks). */
+  /** False turns the registration throttle off (benchmarks). */
   enabled: boolean;
+  /**
+   * Failed sign-ins per minute one address earns back for one user name, after a burst of 5;
+   * the address as a whole earns back five times that, after a burst of 20. 0 turns sign-in
+   * throttling off. Separate from `enabled` so benchmarks cannot switch it off by accident.
+   */
+  loginPerMinute: number;
 }
 
-/** Failed logins: 5 at once per user then one per 10 s; 20 per address then one per 2 s. */
-const FAILED_PER_USER = { rate: 0.1, burst: 5 };
-const FAILED_PER_ADDRESS = { rate: 0.5, burst: 20 };
+/** Failures a (user, address) pair and an address may have at once, before the rate applies. */
+const FAILED_PAIR_BURST = 5;
+const FAILED_ADDRESS_BURST = 20;
 /** Registrations: 30 at once per address then one per second. */
 const REGISTER_PER_ADDRESS = { rate: 1, burst: 30 };
 
 /** Registration, login, resume and logout against the Store. */
 export class Auth {
-  private readonly failedByUser: KeyedLimiter;
+  /** Keyed by user and address, never by user alone: a stranger's failures must not lock the owner out. */
+  private readonly failedByPair: KeyedLimiter;
   private readonly failedByAddress: KeyedLimiter;
   private readonly registerByAddress: KeyedLimiter;
 
@@ -28,8 +35,9 @@ export class Auth {
     limits: AuthLimits,
   ) {
     const off = { rate: 0, burst: 0 };
-    this.failedByUser = mk(limits.enabled ? FAILED_PER_USER : off);
-    this.failedByAddress = mk(limits.enabled ? FAILED_PER_ADDRESS : off);
+    const perSecond = Math.max(0, limits.loginPerMinute) / 60;
+    this.failedByPair = mk({ rate: perSecond, burst: FAILED_PAIR_BURST });
+    this.failedByAddress = mk({ rate: perSecond * 5, burst: FAILED_ADDRESS_BURST });
     this.registerByAddress = mk(limits.enabled ? REGISTER_PER_ADDRESS : off);
   }
 
@@ -47,13 +55,14 @@ export class Auth {
 
   /**
    * Checks the password and opens a session. Unknown users cost the same scrypt work as known
-   * ones and get the same error. A failure is charged to the user and the address up front and
-   * refunded on success, so parallel guesses cannot slip past the throttle.
+   * ones and get the same error. A failure is charged to the (user, address) pair and to the
+   * address up front and refunded on success, so parallel guesses cannot slip past the throttle,
+   * while the owner signing in from another address is never charged for someone else's guesses.
    */
   async login(user: string, password: string, address: string): Promise<{ token: string; tokenHash: string }> {
-    const userKey = user.toLowerCase().slice(0, 64);
+    const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
     if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
-    if (!this.failedByUser.take(userKey)) {
+    if (!this.failedByPair.take(pairKey)) {
       this.failedByAddress.give(address);
       throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
     }
@@ -62,11 +71,21 @@ export class Auth {
     const ok = await verifyPassword(candidate, record?.passwordHash ?? (await dummyHash()));
     if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS');
     this.failedByAddress.give(address);
-    this.failedByUser.give(userKey);
+    this.failedByPair.give(pairKey);
+    if (needsRehash(record.passwordHash)) await this.upgradeHash(record.name, candidate);
     const token = newToken();
     const tokenHash = hashToken(token);
     await this.store.createSession(tokenHash, record.name, Date.now());
     return { token, tokenHash };
+  }
+
+  /** Re-hashes with today's parameters; the only time the password is known. A failure waits for the next sign-in. */
+  private async upgradeHash(user: string, password: string): Promise<void> {
+    try {
+      await this.store.setPasswordHash(user, await hashPassword(password));
+    } catch {
+      // the old hash still works
+    }
   }
 
   /** The user of a live token, or UNAUTHENTICATED. */

@@ -1,4 +1,5 @@
-import { encodeFrame, validateClientFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
+import { encodeFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
+import { validateClientFrame } from '../../protocol/validate';
 import type { Connection, ConnectionHandler } from '../net/connection';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';

@@ -4,6 +4,7 @@ import {
   SEARCH_MAX_LIMIT,
   encodeFrame,
   mentionedNames,
+  stripRemoteUserInfo,
   type HistoryRequest,
   type ReadRequest,
   type RequestId,
@@ -121,13 +122,14 @@ function toNewMessage(f: SendRequest, user: string): NewMessage {
   return message;
 }
 
-/** Keeps only the fields the protocol defines, so nothing else reaches the store. */
+/** Keeps only the fields the protocol defines, so nothing else reaches the store, and no remote's user-info. */
 function cleanSnippet(s: Snippet): Snippet {
   const out: Snippet = { code: s.code, language: s.language };
   if (s.path !== undefined) out.path = s.path;
   if (s.startLine !== undefined) out.startLine = s.startLine;
   if (s.endLine !== undefined) out.endLine = s.endLine;
-  if (s.remote !== undefined) out.remote = s.remote;
+  // A client that did not strip its credentials must not have them stored and shown to the room.
+  if (s.remote !== undefined) out.remote = stripRemoteUserInfo(s.remote);
   if (s.commit !== undefined) out.commit = s.commit;
   if (s.fileSha256 !== undefined) out.fileSha256 = s.fileSha256;
   return out;

@@ -144,6 +144,8 @@ export interface Store {
   /** Returns false (and changes nothing) when the name is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   getUser(name: string): Promise<UserRecord | undefined>;
+  /** Replaces a user's password hash (an opaque string), e.g. when hashing gets stronger. Unknown names change nothing. */
+  setPasswordHash(name: string, passwordHash: string): Promise<void>;
   /** Sorted by name. */
   listUserNames(): Promise<string[]>;
 

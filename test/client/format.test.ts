@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatMessage, formatRoom, parseTilde } from '../../client/format';
+import { formatChange, formatMessage, formatRoom, messageJson, parseTilde } from '../../client/format';
 
 describe('client/format', () => {
   it('prints a message as [room #seq] user: text', () => {
@@ -31,5 +31,29 @@ describe('client/format', () => {
 
   it('shows unread counts for rooms', () => {
     assert.equal(formatRoom({ id: 'general', kind: 'group', name: 'general', lastSeq: 10, lastRead: 4 }), 'general\tgroup\t#general\t10 messages, 6 unread');
+  });
+
+  it('shows replies, edits, tombstones, reactions, pins and resolve', () => {
+    const base = { room: 'general', ts: 0, msgId: 'm', from: 'bob_smith' };
+    assert.equal(
+      formatMessage({ ...base, seq: 3, text: 'ship it?', edited: 5, reactions: { '👍': ['a', 'b'], '🎉': ['c'] }, replies: 1, pinned: true, resolvedBy: 'a' }),
+      '[general #3] bob_smith: ship it?  (edited) 👍 2 🎉 1 [1 reply] [pinned] [resolved by a]',
+    );
+    assert.equal(formatMessage({ ...base, seq: 4, root: 3, text: 'yes' }), '[general #4 ↳ #3] bob_smith: yes');
+    assert.equal(formatMessage({ ...base, seq: 5, deleted: true, edited: 4 }), '[general #5] bob_smith: (message deleted)');
+    assert.equal(formatChange({ ...base, seq: 6, change: { kind: 'react', target: 3, emoji: '👀' } }), '[general #6] bob_smith reacted 👀 to #3');
+    assert.equal(formatChange({ ...base, seq: 7, change: { kind: 'edit', target: 3, text: 'new' } }), '[general #7] bob_smith edited #3: new');
+  });
+
+  it('gives every state field in the JSON form, with its default when absent', () => {
+    const plain = messageJson({ room: 'general', seq: 1, ts: 0, msgId: 'm', from: 'a', text: 'hi' });
+    assert.deepEqual(
+      { ...plain },
+      { room: 'general', seq: 1, ts: 0, msgId: 'm', from: 'a', text: 'hi', edited: false, deleted: false, reactions: {}, replies: 0, pinned: false, resolved: false },
+    );
+    const gone = messageJson({ room: 'general', seq: 2, ts: 0, msgId: 'm', from: 'a', root: 1, deleted: true });
+    assert.equal(gone.text, null);
+    assert.equal(gone.deleted, true);
+    assert.equal(gone.root, 1);
   });
 });

@@ -140,7 +140,7 @@ describe('client/session against a real server', function () {
 
     const root = await alice.c.send(room, { text: 'Shall we ship on Friday?' });
     const reply = await bob.c.reply(room, root.seq, { text: 'Only after the migration test' });
-    await bob.c.reply(room, root.seq, { text: 'Agreed, and in the room too' }, { inRoom: true });
+    await alice.c.reply(room, root.seq, { text: 'Agreed, and in the room too' }, { inRoom: true });
     assert.ok(await alice.c.react(room, root.seq, '👍'));
     assert.ok(await bob.c.react(room, root.seq, '👍'));
     assert.equal(await bob.c.react(room, root.seq, '👍'), undefined, 'a second identical reaction changes nothing');
@@ -157,7 +157,8 @@ describe('client/session against a real server', function () {
     );
     assert.equal(events[1].seq, reply.seq);
 
-    // Bob goes away; what happens meanwhile reaches him once when he resumes.
+    // Bob goes away (once he has seen the pin); what happens meanwhile reaches him once when he resumes.
+    await until(() => bob.c.lastSeq(room) === last.seq, 5000, 'bob sees the pin');
     const token = bob.c.sessionToken as string;
     const since = { [room]: bob.c.lastSeq(room) as number };
     bob.c.close();

@@ -117,7 +117,7 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
   });
 
   it('with parley.server.tlsCaFile set, signs in over TLS and chats with the terminal client', async () => {
-    wb!.updateSettings(workspace!, { 'parley.server.tlsCaFile': cert!.certFile });
+    wb!.updateMachineSettings({ 'parley.server.tlsCaFile': cert!.certFile });
     // The settings file reaches the extension host asynchronously: sign in until it has.
     await waitFor('signed in over TLS', async () => {
       await wb!.command('Parley: Sign In');

@@ -32,10 +32,14 @@ export function ciMustHave(ctx: Mocha.Context, err: unknown): never {
 
 /** `npm run package`: the production build and the .vsix the suite installs. */
 export function packageVsix(): string {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const vsix = path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  // `npm test` packages once before any suite runs: a rebuild here would rewrite dist/ under
+  // the server suites running beside this one.
+  if (process.env.PARLEY_PACKAGED === '1' && existsSync(vsix)) return vsix;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  return vsix;
 }
 
 /**
@@ -163,6 +167,17 @@ export class Workbench {
     if (existsSync(this.server.logFile)) cpSync(this.server.logFile, path.join(keep, 'code-server.log'));
     await this.server.stop().catch(() => {});
     rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  /**
+   * Changes machine settings: code-server is a remote window, where machine-scoped settings
+   * (parley.server.tlsCaFile) are read from the remote's Machine settings, not the user's.
+   */
+  updateMachineSettings(patch: Record<string, unknown>): void {
+    const file = path.join(this.server.userDataDir, 'Machine', 'settings.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    writeFileSync(file, JSON.stringify({ ...current, ...patch }, null, 2));
   }
 
   /** Changes workspace settings (.vscode/settings.json): VS Code's file watcher picks them up. */

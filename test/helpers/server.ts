@@ -68,12 +68,15 @@ export class TestServer {
   exitCode: number | null | undefined;
   exitSignal: NodeJS.Signals | null | undefined;
   private readonly exited: Promise<void>;
+  private readonly drained: Promise<void>;
 
   private constructor(
     readonly proc: ChildProcess,
     readonly dataDir: string,
     readonly options: StartOptions,
   ) {
+    const closed = (stream: NodeJS.ReadableStream | null) => new Promise<void>((resolve) => (stream ? stream.once('close', () => resolve()) : resolve()));
+    this.drained = Promise.all([closed(proc.stdout), closed(proc.stderr)]).then(() => undefined);
     this.exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => {
         this.exitCode = code;
@@ -129,6 +132,11 @@ export class TestServer {
 
   waitForExit(): Promise<void> {
     return this.exited;
+  }
+
+  /** Resolves once stdout and stderr have closed: every log line and stderr chunk is in by then. */
+  outputDrained(): Promise<void> {
+    return this.drained;
   }
 
   /** Removes the data directory (after stop). */

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ERROR_CODES, FrameDecoder, FrameError, encodeFrame, validateClientFrame } from '../../protocol';
+import { ERROR_CODES, FrameDecoder, FrameError, encodeFrame } from '../../protocol';
+import { validateClientFrame } from '../../protocol/validate';
 
 const MAX_FRAME = 4096;
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { FrameDecoder, FrameError, encodeFrame, encodeFrameHead, validateClientFrame, type Frame } from '../../protocol';
+import { FrameDecoder, FrameError, encodeFrame, encodeFrameHead, type Frame } from '../../protocol';
+import { validateClientFrame } from '../../protocol/validate';
 
 function rawFrame(headerJson: string, body: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.from(headerJson, 'utf8');

@@ -5,6 +5,7 @@ import { Auth } from '../../server/chat/auth';
 import { hashToken } from '../../server/chat/tokens';
 import { openStore, type Store } from '../../server/store';
 import { tempDir } from '../helpers/server';
+import { legacyHash } from './legacy-hash';
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -31,7 +32,7 @@ describe('auth against the SQLite store', function () {
   });
 
   it('stores only a scrypt hash and a token hash', async () => {
-    const auth = new Auth(store, { enabled: true });
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
     await auth.register('alice_1', 'open sesame', '10.0.0.1');
     const record = await store.getUser('alice_1');
     assert.match(record?.passwordHash ?? '', /^scrypt\$/);
@@ -45,8 +46,27 @@ describe('auth against the SQLite store', function () {
     assert.equal(await code(auth.resume(token)), 'UNAUTHENTICATED');
   });
 
+  it('replaces an older hash at the next sign-in, and the password still works', async () => {
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
+    const old = legacyHash('correct horse');
+    await store.createUser({ name: 'dora_123', passwordHash: old, createdAt: 1 });
+    assert.equal(await code(auth.login('dora_123', 'wrong horse', '10.0.0.1')), 'BAD_CREDENTIALS');
+    assert.equal((await store.getUser('dora_123'))?.passwordHash, old, 'a failed sign-in changes nothing');
+    assert.equal(await code(auth.login('dora_123', 'correct horse', '10.0.0.1')), 'ok');
+    const upgraded = (await store.getUser('dora_123'))?.passwordHash ?? '';
+    assert.match(upgraded, /^scrypt\$16384\$8\$5\$/);
+    assert.equal(await code(auth.login('dora_123', 'correct horse', '10.0.0.1')), 'ok');
+    assert.equal((await store.getUser('dora_123'))?.passwordHash, upgraded, 'a current hash is kept');
+  });
+
+  it('refuses passwords under 8 characters', async () => {
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
+    assert.equal(await code(auth.register('eve_1234', '1234567', '10.0.0.1')), 'WEAK_PASSWORD');
+    assert.equal(await code(auth.register('eve_1234', '12345678', '10.0.0.1')), 'ok');
+  });
+
   it('limits registrations per address', async () => {
-    const auth = new Auth(store, { enabled: true });
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
     const codes = [];
     // Invalid names are refused before they count; taken ones count.
     for (let i = 0; i < 31; i++) codes.push(await code(auth.register('taken_user', 'pw-123456', '10.0.0.2')));
@@ -57,7 +77,7 @@ describe('auth against the SQLite store', function () {
   });
 
   it('throttles failed sign-ins per address across user names, and never successful ones', async () => {
-    const auth = new Auth(store, { enabled: true });
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
     await auth.register('bob_1234', 'pw-123456', '10.0.0.4');
     for (let i = 0; i < 10; i++) assert.equal(await code(auth.login('bob_1234', 'pw-123456', '10.0.0.5')), 'ok');
     // All at once: the throttle charges each attempt before the scrypt work, so timing does not matter.
@@ -69,7 +89,7 @@ describe('auth against the SQLite store', function () {
   });
 
   it('spends the same scrypt work on unknown users as on wrong passwords', async () => {
-    const auth = new Auth(store, { enabled: false });
+    const auth = new Auth(store, { enabled: false, loginPerMinute: 0 });
     await auth.register('carol_12', 'pw-123456', '10.0.0.7');
     const time = async (user: string) => {
       const started = process.hrtime.bigint();
@@ -83,7 +103,7 @@ describe('auth against the SQLite store', function () {
   });
 
   it('turns every throttle off when limits are disabled', async () => {
-    const auth = new Auth(store, { enabled: false });
+    const auth = new Auth(store, { enabled: false, loginPerMinute: 0 });
     for (let i = 0; i < 25; i++) assert.equal(await code(auth.login('nobody_here', 'wrong-pw', '10.0.0.9')), 'BAD_CREDENTIALS');
   });
 });

@@ -297,9 +297,9 @@ describe('server: registration and sign-in rules', function () {
       await rejectsWith(conn.request({ t: 'register', user: 'has space!', password: 'secret-pw' }), 'INVALID_USERNAME');
       await rejectsWith(conn.request({ t: 'register', user: 'x'.repeat(33), password: 'secret-pw' }), 'INVALID_USERNAME');
       const user = uniqueUser();
-      await rejectsWith(conn.request({ t: 'register', user, password: '12345' }), 'WEAK_PASSWORD');
-      await conn.request({ t: 'register', user, password: '123456' });
-      await rejectsWith(conn.request({ t: 'register', user, password: '1234567' }), 'USER_EXISTS');
+      await rejectsWith(conn.request({ t: 'register', user, password: '1234567' }), 'WEAK_PASSWORD');
+      await conn.request({ t: 'register', user, password: '12345678' });
+      await rejectsWith(conn.request({ t: 'register', user, password: '123456789' }), 'USER_EXISTS');
     } finally {
       conn.close();
     }

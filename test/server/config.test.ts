@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, OPTIONS, envOf, helpText, parseArgs, type ServerConfig } from '../../server/config';
 
@@ -18,6 +20,7 @@ describe('server config', () => {
     assert.deepEqual(c.media, { kind: 'disk', dir: path.resolve('/srv/parley-data/media') });
     assert.equal(c.rateLimit, 20);
     assert.equal(c.rateBurst, 100);
+    assert.equal(c.loginRateLimit, 6);
     assert.equal(c.outboundBuffer, 8 * 1024 * 1024);
     assert.equal(c.maxConnectionsPerAddress, 256);
     assert.equal(c.limits.maxText, 16 * 1024);
@@ -30,6 +33,9 @@ describe('server config', () => {
     assert.equal(c.limits.maxText, 100);
     assert.equal(c.dataDir, path.resolve('/srv/d'));
     assert.equal(c.rateLimit, 0);
+    // --rate-limit 0 leaves sign-in throttling on; it has a flag of its own.
+    assert.equal(c.loginRateLimit, 6);
+    assert.equal(config(['--login-rate-limit', '0']).loginRateLimit, 0);
     assert.equal(c.outboundBuffer, 64 * 1024);
   });
 
@@ -74,6 +80,25 @@ describe('server config', () => {
     assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-secure=maybe'], {}), ConfigError);
     // a URL error never repeats the password
     assert.throws(() => parseArgs(['--ftp', 'sftp://u:hunter2@files/m'], {}), (err: Error) => !err.message.includes('hunter2'));
+  });
+
+  it('reads secrets from files, by flag or PARLEY_*_FILE, first line only', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-secrets-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'neo4j'), 'n30-pass word\n', { mode: 0o600 });
+      fs.writeFileSync(path.join(dir, 'ftp'), 'ftp://u:s3cret@files/m\r\n');
+      fs.writeFileSync(path.join(dir, 'empty'), '\n');
+      const neo4j = (c: ServerConfig) => (c.store as { password?: string }).password;
+      assert.equal(neo4j(config(['--neo4j', 'bolt://db:7687', '--neo4j-user', 'neo4j', '--neo4j-password-file', path.join(dir, 'neo4j')])), 'n30-pass word');
+      assert.equal(neo4j(config(['--neo4j', 'bolt://db:7687', '--neo4j-user', 'neo4j'], { PARLEY_NEO4J_PASSWORD_FILE: path.join(dir, 'neo4j') })), 'n30-pass word');
+      assert.deepEqual(config(['--ftp-url-file', path.join(dir, 'ftp')]).media, { kind: 'ftp', url: 'ftp://u:s3cret@files/m' });
+      assert.deepEqual(config([], { PARLEY_FTP_URL_FILE: path.join(dir, 'ftp') }).media, { kind: 'ftp', url: 'ftp://u:s3cret@files/m' });
+      assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-url-file', path.join(dir, 'ftp')], {}), /give one/);
+      assert.throws(() => parseArgs(['--ftp-url-file', path.join(dir, 'missing')], {}), /cannot read .*ENOENT/);
+      assert.throws(() => parseArgs(['--ftp-url-file', path.join(dir, 'empty')], {}), /is empty/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('documents every option and its env name in --help', () => {

@@ -51,7 +51,7 @@ async function rejectsUnavailable(promise: Promise<unknown>): Promise<void> {
  * The behaviour every Store backend shares. A backend's test file calls this with a factory that
  * gives each test a ready store over fresh data.
  */
-export function storeContract(name: string, makeStore: () => Promise<StoreFixture>, options: { conversations?: boolean } = {}): void {
+export function storeContract(name: string, makeStore: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, function () {
     this.timeout(60_000);
     let fx: StoreFixture;
@@ -74,8 +74,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       return out;
     }
 
-    // The Neo4j store keeps plain messages only so far (it refuses replies and changes).
-    if (options.conversations !== false) conversationContract(() => store);
+    conversationContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);
@@ -100,6 +99,14 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
 
       it('lists every user name, sorted', async () => {
         assert.deepEqual(await store.listUserNames(), [ALICE, BOB, CAROL, DAVE].sort());
+      });
+
+      it("replaces one user's password hash and nothing else", async () => {
+        await store.setPasswordHash(ALICE, 'scrypt$16384$8$5$new-salt$new-key');
+        assert.deepEqual(await store.getUser(ALICE), { ...userRecord(ALICE), passwordHash: 'scrypt$16384$8$5$new-salt$new-key' });
+        assert.deepEqual(await store.getUser(BOB), userRecord(BOB));
+        await store.setPasswordHash('nobody_here', 'x');
+        assert.equal(await store.getUser('nobody_here'), undefined);
       });
     });
 

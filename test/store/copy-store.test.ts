@@ -135,6 +135,63 @@ describe('copy-store', function () {
     assert.deepEqual(original.users.map((u) => u.passwordHash), USERS.map((u) => `scrypt$salt$hash-${u}`));
   });
 
+  it('carries a conversation over whole, sqlite → neo4j → sqlite: log, current state, mentions and search', async () => {
+    const source = (await sqlite()).store;
+    for (const name of ['ann_one', 'bob_two', 'cyd_three']) await source.createUser({ name, passwordHash: 'h', createdAt: 1 });
+    await source.createRoom({ id: 'team', kind: 'group', name: 'team', createdAt: 1 }, ['ann_one', 'bob_two', 'cyd_three']);
+    let n = 0;
+    const send = async (from: string, extra: Partial<NewMessage>) =>
+      (await source.append([{ room: 'team', from, cid: `k${++n}`, ts: 1000 + n, ...extra }]))[0];
+    const file = { fileId: 'f-copy', name: 'plan.txt', size: 1, mime: 'text/plain', kind: 'file' as const, sha256: 'd'.repeat(64) };
+    await send('ann_one', { text: 'root question @bob_two', mentions: ['bob_two'] });
+    await send('bob_two', { text: 'an answer', root: 1 });
+    await send('cyd_three', { text: 'answer in the room', root: 1, inRoom: true });
+    await send('bob_two', { change: { kind: 'react', target: 1, emoji: '👍' } });
+    await send('cyd_three', { change: { kind: 'react', target: 1, emoji: '👍' } });
+    await send('cyd_three', { change: { kind: 'react', target: 2, emoji: '🎉' } });
+    await send('ann_one', { change: { kind: 'edit', target: 1, text: 'root question, edited @bob_two' }, mentions: ['bob_two'] });
+    await send('bob_two', { text: 'to be deleted', file });
+    await send('bob_two', { change: { kind: 'edit', target: 8, text: 'to be deleted soon' } });
+    await send('bob_two', { change: { kind: 'delete', target: 8 } });
+    await send('ann_one', { change: { kind: 'pin', target: 3 } });
+    await send('ann_one', { change: { kind: 'resolve', target: 1 } });
+    await send('cyd_three', { change: { kind: 'unreact', target: 1, emoji: '👍' } });
+    await send('ann_one', { text: 'and @room, a last word', mentions: ['room'] });
+
+    const views = async (store: Store) => ({
+      log: await store.since('team', 0, 100),
+      history: await store.history('team', { limit: 50 }),
+      thread: await store.thread('team', 1, { limit: 50 }),
+      resolved: await store.threads('team', { state: 'resolved', limit: 50 }),
+      open: await store.threads('team', { state: 'open', limit: 50 }),
+      pins: await store.pins('team', 10),
+      messages: [await store.message('team', 2), await store.message('team', 8)],
+      mentions: [await store.roomInfo('team', 'bob_two'), await store.roomInfo('team', 'cyd_three')].map((r) => r?.mentions),
+      search: [
+        await store.search('ann_one', 'edited', { limit: 5 }),
+        await store.search('ann_one', 'deleted', { limit: 5 }),
+        await store.search('ann_one', '', { isThread: true, limit: 5 }),
+        await store.search('ann_one', 'answer', { isPinned: true, limit: 5 }),
+      ],
+      file: await store.getFile('f-copy'),
+    });
+    const original = await views(source);
+    assert.deepEqual(original.mentions, [2, 1]);
+    assert.equal(original.messages[1]?.deleted, true);
+
+    const middle = await graph();
+    assert.equal((await copyStore(source, middle, { sample: 100 })).perRoom.team, 14);
+    assert.deepEqual(await views(middle), original);
+    const back = (await sqlite()).store;
+    await copyStore(middle, back, { sample: 100 });
+    assert.deepEqual(await views(back), original);
+    // The copy goes on under the same rules.
+    const [again] = await middle.append([{ room: 'team', from: 'cyd_three', cid: 'after-copy', ts: 5000, change: { kind: 'resolve', target: 1 } }]);
+    assert.equal(again.noop, true);
+    const [react] = await middle.append([{ room: 'team', from: 'cyd_three', cid: 'after-copy-2', ts: 5001, change: { kind: 'react', target: 1, emoji: '🎉' } }]);
+    assert.equal(react.message.seq, 15);
+  });
+
   it('leaves the copy ready to go on: seqs continue and resent cids are still recognised', async () => {
     const source = (await sqlite()).store;
     await populate(source);

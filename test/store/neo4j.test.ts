@@ -1,13 +1,30 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { GENERAL_ROOM, ParleyError, dmRoomId } from '../../protocol';
 import { Neo4jStore, graphQueries } from '../../server/store/neo4j';
 import { appendInTx, newMessageIds } from '../../server/store/neo4j/append';
+import { AppendQueue } from '../../server/store/neo4j/append-queue';
 import { toLuceneQuery } from '../../server/store/neo4j/lucene-query';
 import { searchExtra } from '../../server/store/neo4j/records';
-import type { NewMessage, Store } from '../../server/store/store';
+import { SCHEMA, SCHEMA_VERSION } from '../../server/store/neo4j/schema';
+import type { AppendResult, NewMessage, Store } from '../../server/store/store';
 import { useNeo4j } from '../helpers/neo4j';
 import { storeContract } from './contract';
+
+/** The constraints and indexes of the store before conversations (schema version 1), as it created them. */
+const V1_SCHEMA = [
+  'CREATE CONSTRAINT user_name IF NOT EXISTS FOR (u:User) REQUIRE u.name IS UNIQUE',
+  'CREATE CONSTRAINT room_id IF NOT EXISTS FOR (r:Room) REQUIRE r.id IS UNIQUE',
+  'CREATE CONSTRAINT message_id IF NOT EXISTS FOR (m:Message) REQUIRE m.id IS UNIQUE',
+  'CREATE CONSTRAINT message_room_seq IF NOT EXISTS FOR (m:Message) REQUIRE (m.room, m.seq) IS UNIQUE',
+  'CREATE CONSTRAINT message_from_cid IF NOT EXISTS FOR (m:Message) REQUIRE (m.from, m.cid) IS UNIQUE',
+  'CREATE CONSTRAINT file_id IF NOT EXISTS FOR (f:File) REQUIRE f.fileId IS UNIQUE',
+  'CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHash IS UNIQUE',
+  `CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (m:Message) ON EACH [m.text, m.searchExtra]
+    OPTIONS {indexConfig: {\`fulltext.analyzer\`: 'standard-no-stop-words', \`fulltext.eventually_consistent\`: true}}`,
+];
 
 describe('Neo4j store', function () {
   this.timeout(120_000);
@@ -32,7 +49,7 @@ describe('Neo4j store', function () {
     };
   }
 
-  storeContract('neo4j', fixture, { conversations: false });
+  storeContract('neo4j', fixture);
 
   describe('Neo4j specifics', () => {
     let fx: Awaited<ReturnType<typeof fixture>>;
@@ -65,6 +82,8 @@ describe('Neo4j store', function () {
         .map((c) => `${(c.labelsOrTypes as string[])[0]}(${(c.properties as string[]).join(',')})`)
         .sort();
       assert.deepEqual(unique, [
+        'Change(from,cid)',
+        'Change(room,seq)',
         'File(fileId)',
         'Message(from,cid)',
         'Message(id)',
@@ -238,6 +257,301 @@ describe('Neo4j store', function () {
       assert.equal(await store.lastSeq(GENERAL_ROOM), 3);
       assert.deepEqual((await store.history(GENERAL_ROOM, { limit: 10 })).messages.map((m) => m.text), ['one', 'two', 'three']);
       assert.deepEqual(await store.search('writer1', 'lost', { limit: 5 }), []);
+    });
+
+    it('writes the conversation model: REPLY_TO, REACTED in order, REVISION, MENTIONS and :Change events', async () => {
+      for (const name of ['alice01', 'bob_smith', 'carol_3']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `g${++k}`, ts: 1000 + k, ...extra }]))[0];
+      await send('alice01', { text: 'root @bob_smith', mentions: ['bob_smith'] });
+      await send('bob_smith', { text: 'reply', root: 1 });
+      await send('carol_3', { change: { kind: 'react', target: 1, emoji: '🎉' } });
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '👍' } });
+      await send('alice01', { change: { kind: 'edit', target: 1, text: 'root, edited @room' }, mentions: ['room'] });
+      await send('carol_3', { change: { kind: 'pin', target: 1 } });
+      await send('bob_smith', { change: { kind: 'resolve', target: 1 } });
+
+      assert.deepEqual(await rows('MATCH (r:Message)-[:REPLY_TO]->(t:Message) RETURN r.seq AS reply, t.seq AS root'), [{ reply: 2, root: 1 }]);
+      assert.deepEqual(
+        await rows('MATCH (u:User)-[x:REACTED]->(m:Message) RETURN u.name AS user, x.key AS key, x.seq AS seq, m.seq AS on ORDER BY x.seq'),
+        [{ user: 'carol_3', key: '🎉', seq: 3, on: 1 }, { user: 'bob_smith', key: '👍', seq: 4, on: 1 }],
+      );
+      assert.deepEqual(await rows('MATCH (:Message {seq: 1})-[:REVISION]->(v:Revision) RETURN v.text AS text, v.ts AS ts'), [{ text: 'root @bob_smith', ts: 1001 }]);
+      // The edit replaced the mention of bob_smith with @room (the room node).
+      assert.deepEqual(await rows('MATCH (m:Message)-[n:MENTIONS]->(t) RETURN m.seq AS seq, labels(t) AS to, n.seq AS at'), [{ seq: 1, to: ['Room'], at: 5 }]);
+      assert.deepEqual(
+        await rows('MATCH (c:Change)-[:CHANGES]->(m:Message) RETURN c.seq AS seq, c.kind AS kind, c.from AS from, m.seq AS target ORDER BY c.seq'),
+        [
+          { seq: 3, kind: 'react', from: 'carol_3', target: 1 },
+          { seq: 4, kind: 'react', from: 'bob_smith', target: 1 },
+          { seq: 5, kind: 'edit', from: 'alice01', target: 1 },
+          { seq: 6, kind: 'pin', from: 'carol_3', target: 1 },
+          { seq: 7, kind: 'resolve', from: 'bob_smith', target: 1 },
+        ],
+      );
+      const [root] = await rows(
+        'MATCH (m:Message {seq: 1}) RETURN m.text AS text, m.edited AS edited, m.pinned AS pinned, m.resolvedBy AS resolvedBy, m.replies AS replies, m.repliers AS repliers',
+      );
+      assert.deepEqual(root, { text: 'root, edited @room', edited: 1005, pinned: true, resolvedBy: 'bob_smith', replies: 1, repliers: ['bob_smith'] });
+    });
+
+    it('erases a deleted message: its words are in no property of any node or relationship, nor in the full-text index', async () => {
+      for (const name of ['alice01', 'bob_smith']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `e${++k}`, ts: 2000 + k, ...extra }]))[0];
+      const file = { fileId: 'f-zebra', name: 'zebracorn-plan.png', size: 4, mime: 'image/png', kind: 'image' as const, sha256: 'e'.repeat(64) };
+      await send('alice01', { text: 'the zebracorn plan @bob_smith', snippet: { code: 'launchZebracorn()', language: 'ts', path: 'src/zebracorn.ts' }, file, mentions: ['bob_smith'] });
+      await send('bob_smith', { text: 'a reply that stays', root: 1 });
+      await send('alice01', { change: { kind: 'edit', target: 1, text: 'the zebracorn plan, v2' } });
+      await send('alice01', { change: { kind: 'edit', target: 1, text: 'the zebracorn plan, v3' } });
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '🦄' } });
+      await send('bob_smith', { change: { kind: 'pin', target: 1 } });
+
+      const traces = async () => {
+        const inNodes = await rows(`
+          MATCH (n) UNWIND keys(n) AS key
+          WITH n, key, n[key] AS v
+          WHERE (v IS :: STRING AND toLower(v) CONTAINS 'zebracorn') OR (v IS :: LIST<STRING> AND any(x IN v WHERE toLower(x) CONTAINS 'zebracorn'))
+          RETURN labels(n)[0] AS label, key ORDER BY label, key`);
+        const inRelationships = await rows(`
+          MATCH ()-[r]->() UNWIND keys(r) AS key
+          WITH r, key, r[key] AS v
+          WHERE (v IS :: STRING AND toLower(v) CONTAINS 'zebracorn') OR (v IS :: LIST<STRING> AND any(x IN v WHERE toLower(x) CONTAINS 'zebracorn'))
+          RETURN type(r) AS type, key`);
+        const indexed = await rows(`
+          CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
+          CALL db.index.fulltext.queryNodes('message_text', 'zebracorn OR launchzebracorn OR v2 OR v3') YIELD node
+          RETURN count(node) AS n`);
+        return { inNodes, inRelationships, indexed: indexed[0].n as number };
+      };
+      // The words are there before the delete: the checks below would see them.
+      const before = await traces();
+      assert.deepEqual(
+        before.inNodes.map((r) => `${r.label}.${r.key}`),
+        ['Change.text', 'Change.text', 'File.name', 'Message.searchExtra', 'Message.snippet', 'Message.text', 'Revision.text', 'Revision.text'],
+      );
+      assert.ok(before.indexed > 0);
+
+      const [deleted] = await store.append([{ room: GENERAL_ROOM, from: 'alice01', cid: 'delete-it', ts: 3000, change: { kind: 'delete', target: 1 } }]);
+      assert.deepEqual(deleted.unreferenced, [file.sha256]);
+      assert.deepEqual(await traces(), { inNodes: [], inRelationships: [], indexed: 0 });
+      assert.deepEqual(await rows('MATCH (v:Revision) RETURN count(v) AS n'), [{ n: 0 }]);
+      assert.deepEqual(await rows('MATCH (:Message {seq: 1})-[r:REACTED|MENTIONS|ATTACHES]-() RETURN count(r) AS n'), [{ n: 0 }]);
+      // The tombstone keeps seq, sender, time and the thread.
+      const [tomb] = await rows('MATCH (m:Message {seq: 1}) RETURN properties(m) AS p');
+      const { id: _id, cid: _cid, ...kept } = tomb.p as Record<string, unknown>;
+      assert.deepEqual(kept, { room: GENERAL_ROOM, seq: 1, ts: 2001, from: 'alice01', deleted: true, replies: 1, repliers: ['bob_smith'], lastReply: 2002, threadSeq: 1 });
+      assert.deepEqual(await rows('MATCH (r:Message)-[:REPLY_TO]->(:Message {seq: 1}) RETURN r.text AS text'), [{ text: 'a reply that stays' }]);
+    });
+
+    it('decides concurrent changes from two store instances in seq order under the room lock', async () => {
+      const users = Array.from({ length: 8 }, (_, i) => `reactor_${i}`);
+      for (const name of users) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      await store.append([msg(GENERAL_ROOM, users[0], 'react to me')]);
+      const other = new Neo4jStore({ kind: 'neo4j', uri: server.uri, maxPoolSize: 4 });
+      await other.init();
+      try {
+        // Every user reacts twice with the same emoji (once through each store) and replies once,
+        // all at the same time: each store merges what waits into one transaction.
+        const calls: Promise<AppendResult[]>[] = [];
+        for (const [i, user] of users.entries()) {
+          for (const [j, target] of [store, other].entries()) {
+            calls.push(target.append([{ room: GENERAL_ROOM, from: user, cid: `r-${i}-${j}`, ts: 10 + i, change: { kind: 'react', target: 1, emoji: '👍' } }]));
+          }
+          calls.push((i % 2 === 0 ? store : other).append([{ room: GENERAL_ROOM, from: user, cid: `t-${i}`, ts: 10 + i, text: `reply ${i}`, root: 1 }]));
+        }
+        const results = (await Promise.all(calls)).flat();
+        const applied = results.filter((r) => r.noop !== true);
+        assert.equal(results.filter((r) => r.noop === true).length, users.length, 'the second reaction of each user is a no-op');
+        assert.deepEqual(applied.map((r) => r.message.seq).sort((a, b) => a - b), Array.from({ length: 2 * users.length }, (_, i) => i + 2));
+        const reactions = applied.filter((r) => r.message.change !== undefined).sort((a, b) => a.message.seq - b.message.seq).map((r) => r.message.from);
+        const root = await other.message(GENERAL_ROOM, 1);
+        assert.deepEqual(root?.reactions, { '👍': reactions }, 'reactions in the order they took their seqs');
+        assert.equal(root?.replies, users.length);
+        assert.equal(new Set(root?.repliers).size, users.length);
+        assert.equal(await store.lastSeq(GENERAL_ROOM), 1 + 2 * users.length);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('merges queued replies and changes into one transaction (group commit), each call keeping its own results', async () => {
+      for (const name of ['writer1', 'writer2']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      await store.append([msg(GENERAL_ROOM, 'writer1', 'the root')]);
+      const session = driver.session();
+      const transactions: number[] = [];
+      try {
+        // One transaction at a time, so the calls queued behind the first are merged.
+        const queue = new AppendQueue((batch) => {
+          transactions.push(batch.length);
+          return session.executeWrite((tx) => appendInTx(tx, batch, newMessageIds(batch.length)));
+        }, 1);
+        const calls = [
+          queue.append([msg(GENERAL_ROOM, 'writer2', 'first, alone')]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-1', ts: 1, change: { kind: 'react', target: 1, emoji: '👍' } }]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-2', ts: 2, change: { kind: 'react', target: 1, emoji: '👍' } }]),
+          queue.append([
+            { room: GENERAL_ROOM, from: 'writer1', cid: 'gc-3', ts: 3, text: 'a reply', root: 1 },
+            { room: GENERAL_ROOM, from: 'writer1', cid: 'gc-4', ts: 4, change: { kind: 'edit', target: 1, text: 'the root, edited' } },
+          ]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer2', cid: 'gc-5', ts: 5, change: { kind: 'edit', target: 1, text: 'not mine' } }]),
+          queue.append([{ room: GENERAL_ROOM, from: 'writer1', cid: 'gc-6', ts: 6, change: { kind: 'pin', target: 1 } }]),
+        ];
+        const results = await Promise.all(calls);
+        assert.deepEqual(transactions, [1, 6], 'everything queued behind the first call went in one transaction');
+        assert.deepEqual(
+          results.map((call) => call.map((r) => r.refused?.code ?? (r.noop ? 'noop' : r.message.seq))),
+          [[2], [3], ['noop'], [4, 5], ['NOT_AUTHOR'], [6]],
+        );
+      } finally {
+        await session.close();
+      }
+      const root = await store.message(GENERAL_ROOM, 1);
+      assert.deepEqual(
+        { text: root?.text, reactions: root?.reactions, replies: root?.replies, pinned: root?.pinned },
+        { text: 'the root, edited', reactions: { '👍': ['writer2'] }, replies: 1, pinned: true },
+      );
+      assert.equal(await store.lastSeq(GENERAL_ROOM), 6);
+    });
+
+    it('answers the open threads someone started and who reacted to what in one query each', async () => {
+      for (const name of ['alice01', 'bob_smith', 'carol_3']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `q${++k}`, ts: 5000 + k, ...extra }]))[0];
+      await send('alice01', { text: 'open question' }); // 1
+      await send('alice01', { text: 'settled question' }); // 2
+      await send('bob_smith', { text: 'not alice' }); // 3
+      await send('alice01', { text: 'nobody answered' }); // 4
+      await send('bob_smith', { text: 'answer 1', root: 1 }); // 5
+      await send('carol_3', { text: 'answer 2', root: 1 }); // 6
+      await send('bob_smith', { text: 'answer 3', root: 2 }); // 7
+      await send('carol_3', { text: 'answer 4', root: 3 }); // 8
+      await send('carol_3', { change: { kind: 'resolve', target: 2 } }); // 9
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '👍' } }); // 10
+      await send('carol_3', { change: { kind: 'react', target: 3, emoji: '🎉' } }); // 11
+      await send('carol_3', { change: { kind: 'react', target: 1, emoji: '👀' } }); // 12
+      await send('carol_3', { change: { kind: 'unreact', target: 1, emoji: '👀' } }); // 13
+      const limit = neo4j.int(50);
+
+      const open = await rows(graphQueries.OPEN_THREADS_STARTED_BY, { user: 'alice01', limit });
+      assert.deepEqual(open, [{ room: GENERAL_ROOM, seq: 1, text: 'open question', replies: 2, repliers: ['bob_smith', 'carol_3'], lastReply: 5006 }]);
+      const reactions = await rows(graphQueries.REACTIONS, { limit });
+      assert.deepEqual(reactions, [
+        { user: 'carol_3', emoji: '🎉', room: GENERAL_ROOM, seq: 3, author: 'bob_smith', text: 'not alice' },
+        { user: 'bob_smith', emoji: '👍', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'open question' },
+      ]);
+    });
+
+    it('runs the Cypher queries of the README against a populated store, each answering its question', async () => {
+      const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+      const block = /```cypher\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Neo4j')));
+      assert.ok(block, 'the README has a Cypher block under "## Neo4j"');
+      const queries = block[1].split(/;\s*\n/).map((q) => q.trim()).filter((q) => q.length > 0);
+      const byTitle = new Map(queries.map((q) => [q.split('\n')[0].replace(/^\/\/\s*/, ''), q]));
+
+      for (const name of ['alice01', 'bob_smith', 'carol_3']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      const dm = dmRoomId('alice01', 'bob_smith');
+      await store.createRoom({ id: dm, kind: 'dm', name: 'dm', createdAt: 1 }, ['alice01', 'bob_smith']);
+      let k = 0;
+      const send = async (room: string, from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room, from, cid: `rd${++k}`, ts: 7000 + k, ...extra }]))[0];
+      await send(dm, 'alice01', { text: 'hi bob' });
+      await send(dm, 'bob_smith', { text: 'hi alice' });
+      await send(GENERAL_ROOM, 'alice01', { text: 'who owns the build?' }); // 1
+      await send(GENERAL_ROOM, 'alice01', { text: 'lunch?' }); // 2
+      await send(GENERAL_ROOM, 'bob_smith', { text: 'I do', root: 1 }); // 3
+      await send(GENERAL_ROOM, 'carol_3', { text: 'at noon', root: 2 }); // 4
+      await send(GENERAL_ROOM, 'alice01', { change: { kind: 'resolve', target: 2 } }); // 5
+      await send(GENERAL_ROOM, 'carol_3', { change: { kind: 'react', target: 1, emoji: '👀' } }); // 6
+
+      const run = async (title: string) => {
+        const query = byTitle.get(title);
+        assert.ok(query, `the README asks "${title}"`);
+        return rows(query);
+      };
+      assert.deepEqual(
+        (await run('Everything alice01 sent')).map((r) => [r.room, r.text, r.to]),
+        [[GENERAL_ROOM, 'lunch?', null], [GENERAL_ROOM, 'who owns the build?', null], [dm, 'hi bob', 'bob_smith']],
+      );
+      assert.deepEqual((await run('Everything alice01 received privately')).map((r) => [r.from, r.text]), [['bob_smith', 'hi alice']]);
+      assert.deepEqual((await run('The conversation between alice01 and bob_smith')).map((r) => r.text), ['hi bob', 'hi alice']);
+      assert.deepEqual((await run('The busiest rooms (seqs are gap-free and every message or change takes one, so lastSeq counts them)')).map((r) => [r.room, r.messages]), [
+        [GENERAL_ROOM, 6],
+        [dm, 2],
+      ]);
+      assert.deepEqual(await run('The threads alice01 started that are still open'), [
+        { room: GENERAL_ROOM, seq: 1, text: 'who owns the build?', replies: 1, repliers: ['bob_smith'], lastReply: 7005 },
+      ]);
+      assert.deepEqual(await run('Who reacted to what'), [
+        { user: 'carol_3', emoji: '👀', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'who owns the build?' },
+      ]);
+      assert.equal(byTitle.size, 6, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
+    });
+
+    it('upgrades a database written before conversations: schema, version and the mentions of old messages', async function () {
+      this.timeout(180_000);
+      await store.close();
+      await server.wipe();
+      // The schema and data exactly as the store wrote them before conversations (version 1, no version node).
+      for (const c of await rows('SHOW CONSTRAINTS YIELD name')) await rows(`DROP CONSTRAINT ${c.name as string}`);
+      for (const i of await rows("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")) await rows(`DROP INDEX ${i.name as string}`);
+      for (const statement of V1_SCHEMA) await rows(statement);
+      await rows('CALL db.awaitIndexes(300)');
+      const dm = dmRoomId('alice01', 'bob_smith');
+      await rows(`
+        CREATE (a:User {name: 'alice01', passwordHash: 'h', createdAt: 1}), (b:User {name: 'bob_smith', passwordHash: 'h', createdAt: 1})
+        CREATE (g:Room {id: $general, kind: 'group', name: $general, lastSeq: 3, createdAt: 1})
+        CREATE (d:Room {id: $dm, kind: 'dm', name: 'dm', createdBy: null, lastSeq: 1, createdAt: 2})
+        CREATE (a)-[:MEMBER_OF {lastRead: 3}]->(g), (b)-[:MEMBER_OF {lastRead: 1}]->(g)
+        CREATE (a)-[:MEMBER_OF {lastRead: 0}]->(d), (b)-[:MEMBER_OF {lastRead: 1}]->(d)
+        CREATE (a)-[:SENT]->(:Message {id: 'm1', room: $general, seq: 1, ts: 10, from: 'alice01', cid: 'c1', text: 'hello @bob_smith'})-[:IN]->(g)
+        CREATE (a)-[:SENT]->(:Message {id: 'm2', room: $general, seq: 2, ts: 11, from: 'alice01', cid: 'c2', text: 'ping @bob_smith and @room'})-[:IN]->(g)
+        CREATE (b)-[:SENT]->(:Message {id: 'm3', room: $general, seq: 3, ts: 12, from: 'bob_smith', cid: 'c3', text: 'old news', searchExtra: null})-[:IN]->(g)
+        CREATE (b)-[:SENT]->(x:Message {id: 'm4', room: $dm, seq: 1, ts: 13, from: 'bob_smith', cid: 'c4', text: 'psst @alice01'})-[:IN]->(d)
+        CREATE (x)-[:TO]->(a)`,
+      { general: GENERAL_ROOM, dm });
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        const names = (await rows('SHOW INDEXES YIELD name, state')).filter((i) => i.state === 'ONLINE').map((i) => i.name as string);
+        for (const wanted of SCHEMA.map((s) => s.name)) assert.ok(names.includes(wanted), `index ${wanted} after the upgrade`);
+        // Mentions of the old messages count: bob_smith read up to 1 in general, alice01 nothing in the DM.
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'bob_smith'))?.mentions, 1);
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'alice01'))?.mentions, undefined);
+        assert.equal((await upgraded.roomsOf('alice01')).find((r) => r.id === dm)?.mentions, 1);
+        // Old messages take part in conversations like new ones.
+        const [reply] = await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'n1', ts: 20, text: 'late answer', root: 3 }]);
+        assert.equal(reply.message.seq, 4);
+        const [edit] = await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'n2', ts: 21, change: { kind: 'edit', target: 3, text: 'fresh news' } }]);
+        assert.equal(edit.refused, undefined);
+        await upgraded.append([{ room: GENERAL_ROOM, from: 'alice01', cid: 'n3', ts: 22, change: { kind: 'react', target: 3, emoji: '👍' } }]);
+        const old = await upgraded.message(GENERAL_ROOM, 3);
+        assert.deepEqual(
+          { text: old?.text, edited: old?.edited, replies: old?.replies, reactions: old?.reactions },
+          { text: 'fresh news', edited: 21, replies: 1, reactions: { '👍': ['alice01'] } },
+        );
+        assert.deepEqual((await upgraded.threads(GENERAL_ROOM, { state: 'open', limit: 10 })).messages.map((m) => m.seq), [3]);
+        assert.deepEqual((await upgraded.search('alice01', 'fresh', { limit: 10 })).map((m) => m.seq), [3]);
+        assert.deepEqual((await upgraded.history(GENERAL_ROOM, { limit: 10 })).messages.map((m) => m.seq), [1, 2, 3]);
+      } finally {
+        await upgraded.close();
+      }
+      // Starting again changes nothing: the mentions are not added twice.
+      const again = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await again.init();
+      await again.close();
+      assert.deepEqual(await rows('MATCH ()-[n:MENTIONS]->() RETURN count(n) AS n'), [{ n: 4 }]);
+      // A database written by a newer Parley is refused, and left as it is.
+      await rows('MATCH (s:ParleySchema) SET s.version = 99');
+      const older = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await assert.rejects(older.init(), /version 99/);
+      await older.close();
+      assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: 99 }]);
     });
 
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ManagedTransaction } from 'neo4j-driver';
-import { dmMembers, type ChatMessage } from '../../../protocol';
+import { ROOM_MENTION, dmMembers, type ChatMessage } from '../../../protocol';
 import type { AppendResult, NewMessage } from '../store';
+import { conversationAppendInTx, isConversationBatch } from './conversation';
 import { int, searchExtra, toMessage, type FileProps, type MessageProps } from './records';
 
 const MSG_ID_BYTES = 12;
@@ -35,7 +36,7 @@ function appendQuery(lookup: boolean): string {
     WITH k, o, of ORDER BY k.i
     RETURN collect(CASE WHEN o IS NULL THEN k END) AS fresh,
            collect(CASE WHEN o IS NULL THEN null
-                        ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet}, f: of {.*}} END) AS found
+                        ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted}, f: of {.*}} END) AS found
   }`
     : 'WITH us, r, g, g.msgs AS fresh, [] AS found';
   return `
@@ -52,11 +53,13 @@ function appendQuery(lookup: boolean): string {
   CALL (us, r, fresh, base) {
     UNWIND range(0, size(fresh) - 1) AS j
     WITH r, fresh[j] AS m, base + 1 + j AS seq, us
-    WITH r, m, seq, us[m.u] AS u, us[m.t] AS to
+    WITH r, m, seq, us, us[m.u] AS u, us[m.t] AS to
     WHERE u IS NOT NULL
     CREATE (u)-[:SENT]->(x:Message {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
                                     text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
+    FOREACH (v IN [k IN m.mu WHERE us[k] IS NOT NULL | us[k]] | CREATE (x)-[:MENTIONS {seq: seq}]->(v))
+    FOREACH (_ IN CASE WHEN m.mr THEN [1] ELSE [] END | CREATE (x)-[:MENTIONS {seq: seq}]->(r))
     WITH m, x
     FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
       MERGE (f:File {fileId: file.fileId})
@@ -70,38 +73,6 @@ function appendQuery(lookup: boolean): string {
 
 const APPEND_NEW = appendQuery(false);
 const APPEND_LOOKUP = appendQuery(true);
-
-// Writing a throwaway property takes each room's write lock (in id order, so two batches cannot
-// deadlock); collect() finishes the locking before lastSeq is read. Used by importMessages.
-const LOCK = `
-  UNWIND $rooms AS id
-  MATCH (r:Room {id: id})
-  SET r._lock = true
-  REMOVE r._lock
-  WITH collect({id: r.id, lastSeq: r.lastSeq}) AS rooms
-  RETURN rooms`;
-
-// Null properties are simply not written, so text/snippet/searchExtra appear only when present.
-const CREATE = `
-  UNWIND $msgs AS m
-  MATCH (r:Room {id: m.room})
-  MATCH (u:User {name: m.from})
-  CREATE (u)-[:SENT]->(x:Message {id: m.id, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid,
-                                  text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
-  WITH m, x
-  OPTIONAL MATCH (to:User {name: m.to})
-  FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
-  WITH m, x
-  FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
-    MERGE (f:File {fileId: file.fileId})
-      ON CREATE SET f.sha256 = file.sha256, f.name = file.name, f.size = file.size, f.mime = file.mime,
-                    f.kind = file.kind, f.room = m.room, f.uploader = m.from, f.ts = m.ts
-    CREATE (x)-[:ATTACHES]->(f))
-  WITH count(x) AS created
-  UNWIND $rooms AS s
-  MATCH (r:Room {id: s.id})
-  SET r.lastSeq = s.lastSeq
-  RETURN created, count(r) AS rooms`;
 
 interface AppendRow {
   room: string;
@@ -119,6 +90,8 @@ interface AppendRow {
  * batch[i].
  */
 export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], ids: string[], lookup = true): Promise<AppendResult[]> {
+  // Replies and changes need the rules, read under the rooms' locks; plain posts stay on the single statement below.
+  if (isConversationBatch(batch)) return conversationAppendInTx(tx, batch, ids);
   // The first occurrence of each (from, cid) in the batch goes to the store; later ones repeat it.
   const firstOf = new Map<string, number>();
   const byRoom = new Map<string, number[]>();
@@ -142,7 +115,10 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
     room,
     msgs: (byRoom.get(room) ?? []).map((i) => {
       const { to, ...params } = toParams(batch[i], i, ids[i]);
-      return { ...params, u: user(batch[i].from), t: user(to as string | null) };
+      // Mentions: users by position in $users, and @room as the room itself.
+      const names = batch[i].mentions ?? [];
+      const mu = names.filter((n) => n !== ROOM_MENTION).map((n) => user(n));
+      return { ...params, u: user(batch[i].from), t: user(to as string | null), mu, mr: names.includes(ROOM_MENTION) };
     }),
   }));
 
@@ -187,29 +163,6 @@ function accepted(m: NewMessage, seq: number, msgId: string): ChatMessage {
   return message;
 }
 
-/** Locks the rooms (in id order) and returns their lastSeq; rejects when one does not exist. */
-export async function lockRooms(tx: ManagedTransaction, roomIds: string[]): Promise<Map<string, number>> {
-  const head = (await tx.run<{ rooms: { id: string; lastSeq: number }[] }>(LOCK, { rooms: roomIds })).records[0];
-  const lastSeq = new Map((head?.get('rooms') ?? []).map((r) => [r.id, r.lastSeq]));
-  const missing = roomIds.filter((id) => !lastSeq.has(id));
-  if (missing.length > 0) throw new Error(`append to unknown room(s): ${missing.join(', ')}`);
-  return lastSeq;
-}
-
-/**
- * Creates fully formed messages (seq and msgId decided) with their relationships and moves each
- * room's lastSeq to `lastSeq`; the caller holds the rooms' locks.
- */
-export async function createMessages(tx: ManagedTransaction, messages: ChatMessage[], lastSeq: Map<string, number>): Promise<void> {
-  const rooms = [...new Set(messages.map((m) => m.room))].map((id) => ({ id, lastSeq: int(lastSeq.get(id) ?? 0) }));
-  const created = await tx.run<{ created: number; rooms: number }>(CREATE, { msgs: messages.map(toImportParams), rooms });
-  const row = created.records[0];
-  if (!row || row.get('created') !== messages.length || row.get('rooms') !== rooms.length) {
-    // Only a sender without a User node drops rows here; refuse rather than leave a gap.
-    throw new Error(`append stored ${row?.get('created') ?? 0} of ${messages.length} messages (unknown sender?)`);
-  }
-}
-
 function toParams(message: NewMessage, i: number, msgId: string): Record<string, unknown> {
   const dm = dmMembers(message.room);
   const file = message.file;
@@ -224,13 +177,5 @@ function toParams(message: NewMessage, i: number, msgId: string): Record<string,
     extra: searchExtra(message.text, message.snippet, file?.name),
     to: dm ? (dm[0] === message.from ? dm[1] : dm[0]) : null,
     file: file ? { ...file, size: int(file.size) } : null,
-  };
-}
-
-function toImportParams(message: ChatMessage): Record<string, unknown> {
-  return {
-    ...toParams({ ...message, cid: message.cid ?? message.msgId }, 0, message.msgId),
-    room: message.room,
-    seq: int(message.seq),
   };
 }

@@ -25,9 +25,32 @@ export const CONVERSATION = `
   RETURN s.name AS from, t.name AS to, m.seq AS seq, m.ts AS ts, m.text AS text
   ORDER BY m.seq`;
 
-/** Rooms by number of messages; `lastSeq` is exact (gap-free seqs), so no message is scanned. */
+/**
+ * Rooms by number of events (messages and changes each take a seq); `lastSeq` is exact (gap-free
+ * seqs), so no message is scanned.
+ */
 export const BUSIEST_ROOMS = `
   MATCH (r:Room)
   RETURN r.id AS room, r.kind AS kind, r.lastSeq AS messages, COUNT { (r)<-[:MEMBER_OF]-() } AS members
   ORDER BY messages DESC, room
+  LIMIT $limit`;
+
+/**
+ * The threads `$user` started that are still open (not resolved), newest first: each root with
+ * its reply count, who replied and when the last reply came.
+ */
+export const OPEN_THREADS_STARTED_BY = `
+  MATCH (:User {name: $user})-[:SENT]->(root:Message)<-[:REPLY_TO]-(reply:Message)
+  WHERE root.resolvedBy IS NULL AND root.deleted IS NULL
+  WITH root, reply ORDER BY reply.seq
+  WITH root, count(reply) AS replies, collect(DISTINCT reply.from) AS repliers, max(reply.ts) AS lastReply
+  RETURN root.room AS room, root.seq AS seq, root.text AS text, replies, repliers, lastReply
+  ORDER BY lastReply DESC
+  LIMIT $limit`;
+
+/** Who reacted to what: every reaction, newest first, with the message it is on. */
+export const REACTIONS = `
+  MATCH (u:User)-[x:REACTED]->(m:Message)
+  RETURN u.name AS user, x.key AS emoji, m.room AS room, m.seq AS seq, m.from AS author, m.text AS text
+  ORDER BY x.ts DESC, x.seq DESC
   LIMIT $limit`;

@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, ParleyError, type ChatMessage, type Revision, type RoomInfo } from '../../../protocol';
+import { GENERAL_ROOM, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
@@ -9,19 +9,22 @@ import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
 import { isConstraintFailure, isUnavailable, storeError, unavailable } from './errors';
 import { toLuceneQuery } from './lucene-query';
 import {
+  CURRENT_FIELDS,
   MESSAGE_FIELDS,
+  currentMessage,
   int,
+  logMessage,
   toFile,
-  toMessage,
   toRoom,
   toUser,
+  type CurrentColumns,
   type FileProps,
-  type MessageColumns,
-  type MessageProps,
+  type LogColumns,
   type RoomProps,
   type UserProps,
 } from './records';
-import { FULLTEXT_INDEX, ensureSchema } from './schema';
+import { SET_PASSWORD_HASH } from './password-hash';
+import { FULLTEXT_INDEX, ensureSchema, migrate } from './schema';
 import { EXPORT_READ_MARKS, EXPORT_ROOMS, EXPORT_USERS, importInTx } from './transfer';
 
 const ENSURE_GENERAL = `
@@ -43,10 +46,20 @@ const CREATE_ROOM = `
   CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(r)
   RETURN count(u) AS added`;
 
-// General lists no members: everyone is in it.
+// General lists no members: everyone is in it. Unread mentions: messages after the read mark, not
+// the user's own, that mention the user or the room (@room); a message naming both counts once.
 const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
-       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members`;
+       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members,
+  size(COLLECT {
+    MATCH (m:Message)-[n:MENTIONS]->(me:User {name: $user})
+    WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
+    RETURN m
+    UNION
+    MATCH (m:Message)-[n:MENTIONS]->(r)
+    WHERE n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
+    RETURN m
+  }) AS mentions`;
 
 // Lock the membership before reading the mark, so two concurrent marks cannot move it back.
 const SET_READ_MARK = `
@@ -59,34 +72,124 @@ const SET_READ_MARK = `
   RETURN CASE WHEN mo IS NULL THEN capped ELSE mo.lastRead END AS mark`;
 
 // Index-ordered: with both index properties in ORDER BY, the planner reads the (room, seq)
-// index backwards and stops at the limit instead of sorting the whole room.
+// index backwards and stops at the limit instead of sorting the whole room. Thread-only replies
+// are skipped on the way (change events are :Change nodes, not in this index). Reactions come
+// in the same statement (CURRENT_FIELDS).
 const HISTORY = `
-  MATCH (m:Message) WHERE m.room = $room AND m.seq < $before
+  MATCH (m:Message) WHERE m.room = $room AND m.seq < $before AND (m.root IS NULL OR m.inRoom = true)
   WITH m ORDER BY m.room DESC, m.seq DESC LIMIT $limit
   OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
-  RETURN ${MESSAGE_FIELDS}`;
+  RETURN ${CURRENT_FIELDS}`;
 
+// The log: messages and change events, each read along its own (room, seq) index, merged.
 const SINCE = `
-  MATCH (m:Message) WHERE m.room = $room AND m.seq > $after
-  WITH m ORDER BY m.room, m.seq LIMIT $limit
-  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
-  RETURN ${MESSAGE_FIELDS}`;
+  CALL () {
+    MATCH (m:Message) WHERE m.room = $room AND m.seq > $after
+    WITH m ORDER BY m.room, m.seq LIMIT $limit
+    OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+    RETURN ${MESSAGE_FIELDS}, null AS kind, null AS target, null AS emoji
+    UNION ALL
+    MATCH (c:Change) WHERE c.room = $room AND c.seq > $after
+    WITH c ORDER BY c.room, c.seq LIMIT $limit
+    RETURN c.id AS id, c.room AS room, c.seq AS seq, c.ts AS ts, c.from AS sender, c.cid AS cid, c.text AS text,
+           null AS snippet, null AS f, null AS root, null AS inRoom, null AS edited, null AS deleted,
+           c.kind AS kind, c.target AS target, c.emoji AS emoji
+  }
+  RETURN * ORDER BY seq LIMIT $limit`;
 
-// The full-text index is eventually consistent (schema.ts): wait for the updates of transactions
-// committed before this one, so every acknowledged message can be found.
-const SEARCH = `
-  CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
+const MESSAGE = `
+  MATCH (m:Message {room: $room, seq: $seq})
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${CURRENT_FIELDS}`;
+
+// The root first, then its replies after $after (one past the page tells whether more exist).
+const THREAD = `
+  MATCH (top:Message {room: $room, seq: $root})
+  CALL (top) {
+    WITH top AS m
+    OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+    RETURN ${CURRENT_FIELDS}, 0 AS part
+    UNION ALL
+    MATCH (x:Message)-[:REPLY_TO]->(top) WHERE x.seq > $after
+    WITH x AS m ORDER BY m.seq LIMIT $limit
+    OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+    RETURN ${CURRENT_FIELDS}, 1 AS part
+  }
+  RETURN id, room, seq, ts, sender, cid, text, snippet, f, root, inRoom, edited, deleted, pinned, resolvedBy, replies,
+         repliers, lastReply, reactions, part
+  ORDER BY part, seq`;
+
+// Thread roots carry threadSeq (= their seq) once they have a reply; the (room, threadSeq) index
+// holds only them, read backwards.
+const THREADS = `
+  MATCH (m:Message) WHERE m.room = $room AND m.threadSeq < $before
+    AND ($state = 'all' OR ($state = 'open') = (m.resolvedBy IS NULL))
+  WITH m ORDER BY m.room DESC, m.threadSeq DESC LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${CURRENT_FIELDS}`;
+
+// pinSeq is the seq of the pin event; the (room, pinSeq) index holds only pinned messages.
+const PINS = `
+  MATCH (m:Message) WHERE m.room = $room AND m.pinSeq > 0
+  WITH m ORDER BY m.room DESC, m.pinSeq DESC LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${CURRENT_FIELDS}`;
+
+const REVISIONS = `
+  MATCH (:Message {room: $room, seq: $seq})-[:REVISION]->(v:Revision)
+  RETURN v.text AS text, v.ts AS ts ORDER BY v.seq`;
+
+// The rooms searched: the one given (if the user is in it) or all of the user's.
+const SEARCH_ROOMS = `
   MATCH (:User {name: $user})-[:MEMBER_OF]->(r:Room)
   WHERE $room IS NULL OR r.id = $room
   WITH collect(r.id) AS rooms
-  WHERE size(rooms) > 0
+  WHERE size(rooms) > 0`;
+
+/** Cypher conditions on `m` for the search filters given. */
+function filterCypher(filters: SearchFilters): string {
+  const where: string[] = ['m.deleted IS NULL'];
+  if (filters.from !== undefined) where.push('m.from = $from');
+  if (filters.hasFile !== undefined) where.push(`${filters.hasFile ? '' : 'NOT '}EXISTS { (m)-[:ATTACHES]->(:File) }`);
+  if (filters.hasSnippet !== undefined) where.push(`m.snippet IS ${filters.hasSnippet ? 'NOT ' : ''}NULL`);
+  if (filters.isThread !== undefined) where.push(`${filters.isThread ? '' : 'NOT '}(m.root IS NOT NULL OR m.threadSeq IS NOT NULL)`);
+  if (filters.isPinned !== undefined) where.push(`m.pinSeq IS ${filters.isPinned ? 'NOT ' : ''}NULL`);
+  if (filters.before !== undefined) where.push('m.ts < $before');
+  if (filters.after !== undefined) where.push('m.ts >= $after');
+  return where.join(' AND ');
+}
+
+// Words: the full-text index, which is eventually consistent (schema.ts): first wait for the
+// updates of transactions committed before this one, so every acknowledged message can be found.
+function searchWords(filters: SearchFilters): string {
+  return `
+  CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
+  ${SEARCH_ROOMS}
   CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m
-  WITH m WHERE m.room IN rooms
+  WITH m WHERE m.room IN rooms AND ${filterCypher(filters)}
   WITH m ORDER BY m.ts DESC, m.seq DESC LIMIT $limit
   OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
-  RETURN ${MESSAGE_FIELDS}`;
+  RETURN ${CURRENT_FIELDS}`;
+}
 
-type Row<T> = { get<K extends keyof T>(key: K): T[K] };
+// Filters alone: each room newest first along its (room, seq) index, at most $limit each, merged.
+function searchFilters(filters: SearchFilters): string {
+  return `
+  ${SEARCH_ROOMS}
+  UNWIND rooms AS id
+  CALL (id) {
+    MATCH (m:Message) WHERE m.room = id AND m.seq > 0 AND ${filterCypher(filters)}
+    WITH m ORDER BY m.room DESC, m.seq DESC LIMIT $limit
+    RETURN m
+  }
+  WITH m ORDER BY m.ts DESC, m.seq DESC LIMIT $limit
+  OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
+  RETURN ${CURRENT_FIELDS}`;
+}
+
+type SearchFilters = Omit<SearchOptions, 'room' | 'limit'>;
+
+type Row<T> = { get<K extends keyof T>(key: K): T[K]; toObject(): T };
 
 /**
  * The production Store: Neo4j through neo4j-driver, with users, rooms and messages as a graph
@@ -111,6 +214,7 @@ export class Neo4jStore implements Store {
     const driver = this.connect();
     try {
       await ensureSchema(driver, this.config.database);
+      await migrate(driver, this.config.database);
       await this.write((tx) => tx.run(ENSURE_GENERAL, { general: GENERAL_ROOM, now: int(Date.now()) }));
     } catch (err) {
       if (!isUnavailable(err)) throw err;
@@ -144,6 +248,10 @@ export class Neo4jStore implements Store {
   async getUser(name: string): Promise<UserRecord | undefined> {
     const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {name: $name}) RETURN u {.*} AS u', { name });
     return rows[0] && toUser(rows[0].get('u'));
+  }
+
+  async setPasswordHash(name: string, passwordHash: string): Promise<void> {
+    await this.writeRows(SET_PASSWORD_HASH, { name, passwordHash });
   }
 
   async listUserNames(): Promise<string[]> {
@@ -264,11 +372,7 @@ export class Neo4jStore implements Store {
   async append(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     if (this.closed) throw unavailable(new Error('closed'));
-    if (!batch.some(isConversationEntry)) return this.appends.append(batch);
-    // Replies and changes are refused one by one (taking no seq); the rest is stored as usual.
-    const stored = await this.appends.append(batch.filter((m) => !isConversationEntry(m)));
-    let next = 0;
-    return batch.map((m) => (isConversationEntry(m) ? refusedConversation(m) : stored[next++]));
+    return this.appends.append(batch);
   }
 
   private async appendNow(batch: NewMessage[]): Promise<AppendResult[]> {
@@ -288,24 +392,24 @@ export class Neo4jStore implements Store {
   async history(roomId: string, options: { before?: number; limit: number }): Promise<HistoryPage> {
     const take = Math.max(0, Math.floor(options.limit));
     // One row past the page tells whether older messages exist.
-    const rows = await this.readRows<MessageRow>(HISTORY, {
+    const rows = await this.readRows<CurrentColumns>(HISTORY, {
       room: roomId,
       before: int(Math.floor(options.before ?? Number.MAX_SAFE_INTEGER)),
       limit: int(take + 1),
     });
-    const messages = rows.map(rowMessage);
+    const messages = rows.map(rowCurrent);
     const more = messages.length > take;
     if (more) messages.pop();
     return { messages: messages.reverse(), more };
   }
 
   async since(roomId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
-    const rows = await this.readRows<MessageRow>(SINCE, {
+    const rows = await this.readRows<LogColumns>(SINCE, {
       room: roomId,
       after: int(Math.floor(afterSeq)),
       limit: int(Math.max(0, Math.floor(limit))),
     });
-    return rows.map(rowMessage);
+    return rows.map((row) => logMessage(row.toObject()));
   }
 
   async lastSeq(roomId: string): Promise<number> {
@@ -317,48 +421,72 @@ export class Neo4jStore implements Store {
   }
 
   async message(roomId: string, seq: number): Promise<ChatMessage | undefined> {
-    const [found] = await this.since(roomId, seq - 1, 1);
-    return found?.seq === seq ? found : undefined;
+    if (!Number.isSafeInteger(seq)) return undefined;
+    const rows = await this.readRows<CurrentColumns>(MESSAGE, { room: roomId, seq: int(seq) });
+    return rows[0] && rowCurrent(rows[0]);
   }
 
-  // Replies, reactions, edits, pins and resolve are refused by append() on this backend, so a
-  // message is always a thread root without replies, never pinned and never edited.
-  async thread(roomId: string, root: number): Promise<ThreadPage | undefined> {
-    const message = await this.message(roomId, root);
-    return message === undefined ? undefined : { root: message, replies: [], more: false };
+  async thread(roomId: string, root: number, options: { after?: number; limit: number }): Promise<ThreadPage | undefined> {
+    if (!Number.isSafeInteger(root)) return undefined;
+    const take = Math.max(0, Math.floor(options.limit));
+    const rows = await this.readRows<CurrentColumns & { part: number }>(THREAD, {
+      room: roomId,
+      root: int(root),
+      after: int(Math.floor(options.after ?? 0)),
+      limit: int(take + 1),
+    });
+    if (rows.length === 0 || rows[0].get('part') !== 0) return undefined;
+    const [current, ...replies] = rows.map(rowCurrent);
+    if (current.root !== undefined) return undefined;
+    const more = replies.length > take;
+    if (more) replies.pop();
+    return { root: current, replies, more };
   }
 
-  async threads(roomId: string): Promise<HistoryPage> {
-    await this.lastSeq(roomId);
-    return { messages: [], more: false };
+  async threads(roomId: string, options: { state: ThreadState; before?: number; limit: number }): Promise<HistoryPage> {
+    const take = Math.max(0, Math.floor(options.limit));
+    const rows = await this.readRows<CurrentColumns>(THREADS, {
+      room: roomId,
+      state: options.state,
+      before: int(Math.floor(options.before ?? Number.MAX_SAFE_INTEGER)),
+      limit: int(take + 1),
+    });
+    const messages = rows.map(rowCurrent);
+    const more = messages.length > take;
+    if (more) messages.pop();
+    return { messages, more };
   }
 
-  async pins(roomId: string): Promise<ChatMessage[]> {
-    await this.lastSeq(roomId);
-    return [];
+  async pins(roomId: string, limit: number): Promise<ChatMessage[]> {
+    const rows = await this.readRows<CurrentColumns>(PINS, { room: roomId, limit: int(Math.max(0, Math.floor(limit))) });
+    return rows.map(rowCurrent);
   }
 
-  async revisions(roomId: string): Promise<Revision[]> {
-    await this.lastSeq(roomId);
-    return [];
+  async revisions(roomId: string, seq: number): Promise<Revision[]> {
+    if (!Number.isSafeInteger(seq)) return [];
+    const rows = await this.readRows<Revision>(REVISIONS, { room: roomId, seq: int(seq) });
+    return rows.map((row) => ({ text: row.get('text'), ts: row.get('ts') }));
   }
 
   async search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]> {
-    const { room: _room, limit: _limit, ...filters } = options;
-    if (Object.values(filters).some((v) => v !== undefined)) {
-      throw new ParleyError('INVALID', 'Search filters (from:, has:, is:, before:, after:) are not available on the Neo4j store yet; search with words and in:#room.');
-    }
+    const { room, limit: asked, ...filters } = options;
     const lucene = toLuceneQuery(query);
-    const limit = Math.max(0, Math.floor(options.limit));
-    if (lucene === undefined || limit === 0) return [];
-    const rows = await this.readRows<MessageRow>(SEARCH, {
-      user,
-      room: options.room ?? null,
-      index: FULLTEXT_INDEX,
-      query: lucene,
-      limit: int(limit),
-    });
-    return rows.map(rowMessage);
+    const limit = Math.max(0, Math.floor(asked));
+    const filtered = Object.values(filters).some((v) => v !== undefined);
+    if ((lucene === undefined && !filtered) || limit === 0) return [];
+    const params: Record<string, unknown> = { user, room: room ?? null, limit: int(limit) };
+    if (filters.from !== undefined) params.from = filters.from;
+    if (filters.before !== undefined) params.before = int(Math.floor(filters.before));
+    if (filters.after !== undefined) params.after = int(Math.floor(filters.after));
+    let cypher: string;
+    if (lucene !== undefined) {
+      params.index = FULLTEXT_INDEX;
+      params.query = lucene;
+      cypher = searchWords(filters);
+    } else {
+      cypher = searchFilters(filters);
+    }
+    return (await this.readRows<CurrentColumns>(cypher, params)).map(rowCurrent);
   }
 
   async setReadMark(roomId: string, user: string, seq: number): Promise<number> {
@@ -453,26 +581,15 @@ export class Neo4jStore implements Store {
   }
 }
 
-type MessageRow = MessageColumns;
-
-function rowMessage(row: Row<MessageRow>): ChatMessage {
-  const m: MessageProps = {
-    id: row.get('id'),
-    room: row.get('room'),
-    seq: row.get('seq'),
-    ts: row.get('ts'),
-    from: row.get('sender'),
-    cid: row.get('cid'),
-    text: row.get('text'),
-    snippet: row.get('snippet'),
-  };
-  return toMessage(m, row.get('f'));
+function rowCurrent(row: Row<CurrentColumns>): ChatMessage {
+  return currentMessage(row.toObject());
 }
 
 interface RoomInfoRow {
   r: RoomProps;
   lastRead: number;
   members: string[] | null;
+  mentions: number;
 }
 
 function toInfo(row: Row<RoomInfoRow>): RoomInfo {
@@ -480,22 +597,8 @@ function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   const info: RoomInfo = { id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead') };
   const members = row.get('members');
   if (members !== null) info.members = members;
+  const mentions = row.get('mentions');
+  if (mentions > 0) info.mentions = mentions;
   return info;
-}
-
-/** A thread reply or a change to a message: what this backend does not store yet. */
-function isConversationEntry(m: NewMessage): boolean {
-  return m.root !== undefined || m.change !== undefined;
-}
-
-function refusedConversation(m: NewMessage): AppendResult {
-  return {
-    message: { room: m.room, seq: 0, ts: m.ts, msgId: '', from: m.from, cid: m.cid },
-    duplicate: false,
-    refused: {
-      code: 'INVALID',
-      message: 'Threads, reactions, edits, deletes and pins are not available on the Neo4j store yet; this server keeps plain messages only.',
-    },
-  };
 }
 

@@ -1,5 +1,5 @@
 import neo4j from 'neo4j-driver';
-import type { ChatMessage, FileKind, RoomKind, Snippet } from '../../../protocol';
+import type { Change, ChangeKind, ChatMessage, FileKind, Reactions, RoomKind, Snippet } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
 /**
@@ -11,7 +11,7 @@ export function int(value: number): number | ReturnType<typeof neo4j.int> {
   return Number.isSafeInteger(value) ? neo4j.int(value) : value;
 }
 
-/** Message properties as read back by append (earlier copies of a resend). */
+/** Message properties as read back by append (earlier copies of a resend) and by the log. */
 export interface MessageProps {
   id: string;
   room: string;
@@ -21,6 +21,24 @@ export interface MessageProps {
   cid: string;
   text?: string | null;
   snippet?: string | null;
+  root?: number | null;
+  inRoom?: boolean | null;
+  edited?: number | null;
+  deleted?: boolean | null;
+}
+
+/** A change event's properties (a `:Change` node). */
+export interface ChangeProps {
+  id: string;
+  room: string;
+  seq: number;
+  ts: number;
+  from: string;
+  cid: string;
+  kind: string;
+  target: number;
+  emoji?: string | null;
+  text?: string | null;
 }
 
 export interface FileProps {
@@ -36,11 +54,22 @@ export interface FileProps {
 }
 
 /**
- * Cypher projection of a message `m` and its attached file `f` (null when none): one column per
- * property rather than a map, so a page of messages does not repeat the property names in every row.
+ * Cypher projection of a message `m` and its attached file `f` (null when none), as the log holds
+ * it: one column per property rather than a map, so a page of messages does not repeat the
+ * property names in every row.
  */
 export const MESSAGE_FIELDS =
-  'm.id AS id, m.room AS room, m.seq AS seq, m.ts AS ts, m.from AS sender, m.cid AS cid, m.text AS text, m.snippet AS snippet, f {.*} AS f';
+  'm.id AS id, m.room AS room, m.seq AS seq, m.ts AS ts, m.from AS sender, m.cid AS cid, m.text AS text, m.snippet AS snippet, f {.*} AS f, ' +
+  'm.root AS root, m.inRoom AS inRoom, m.edited AS edited, m.deleted AS deleted';
+
+/**
+ * MESSAGE_FIELDS and the message's current state: pin, resolve, thread counts and its reactions
+ * as [emoji, user] pairs in the order people reacted (a subquery per row of the same statement,
+ * so a page stays one query).
+ */
+export const CURRENT_FIELDS = `${MESSAGE_FIELDS}, m.pinned AS pinned, m.resolvedBy AS resolvedBy, m.replies AS replies,
+  m.repliers AS repliers, m.lastReply AS lastReply,
+  COLLECT { MATCH (ru:User)-[rx:REACTED]->(m) RETURN [rx.key, ru.name] ORDER BY rx.seq } AS reactions`;
 
 /** A row projected by MESSAGE_FIELDS. */
 export interface MessageColumns {
@@ -53,6 +82,27 @@ export interface MessageColumns {
   text: string | null;
   snippet: string | null;
   f: FileProps | null;
+  root: number | null;
+  inRoom: boolean | null;
+  edited: number | null;
+  deleted: boolean | null;
+}
+
+/** A row projected by CURRENT_FIELDS. */
+export interface CurrentColumns extends MessageColumns {
+  pinned: boolean | null;
+  resolvedBy: string | null;
+  replies: number | null;
+  repliers: string[] | null;
+  lastReply: number | null;
+  reactions: [string, string][];
+}
+
+/** A log row: a message (MESSAGE_FIELDS) or a change event (kind set). */
+export interface LogColumns extends MessageColumns {
+  kind: string | null;
+  target: number | null;
+  emoji: string | null;
 }
 
 /** Absent fields are left out rather than set to undefined, so messages compare and serialise cleanly. */
@@ -61,6 +111,51 @@ export function toMessage(m: MessageProps, f: FileProps | null | undefined): Cha
   if (m.text !== undefined && m.text !== null) message.text = m.text;
   if (m.snippet !== undefined && m.snippet !== null) message.snippet = JSON.parse(m.snippet) as Snippet;
   if (f) message.file = { fileId: f.fileId, name: f.name, size: f.size, mime: f.mime, kind: f.kind as FileKind, sha256: f.sha256 };
+  if (m.root !== undefined && m.root !== null) message.root = m.root;
+  if (m.inRoom === true) message.inRoom = true;
+  if (m.edited !== undefined && m.edited !== null) message.edited = m.edited;
+  if (m.deleted === true) message.deleted = true;
+  return message;
+}
+
+/** A change event as the log holds it: no text of its own (an edit's new text is change.text). */
+export function toChangeEvent(c: ChangeProps): ChatMessage {
+  const change: Change = { kind: c.kind as ChangeKind, target: c.target };
+  if (c.emoji !== undefined && c.emoji !== null) change.emoji = c.emoji;
+  if (c.text !== undefined && c.text !== null) change.text = c.text;
+  return { room: c.room, seq: c.seq, ts: c.ts, msgId: c.id, from: c.from, cid: c.cid, change };
+}
+
+function columnsProps(row: MessageColumns): MessageProps {
+  return {
+    id: row.id, room: row.room, seq: row.seq, ts: row.ts, from: row.sender, cid: row.cid, text: row.text, snippet: row.snippet,
+    root: row.root, inRoom: row.inRoom, edited: row.edited, deleted: row.deleted,
+  };
+}
+
+/** A log row (since): a message as stored now, or a change event. */
+export function logMessage(row: LogColumns): ChatMessage {
+  if (row.kind !== null) {
+    return toChangeEvent({ id: row.id, room: row.room, seq: row.seq, ts: row.ts, from: row.sender, cid: row.cid, kind: row.kind, target: row.target ?? 0, emoji: row.emoji, text: row.text });
+  }
+  return toMessage(columnsProps(row), row.f);
+}
+
+/** A message in its current state (history, thread, threads, pins, search). */
+export function currentMessage(row: CurrentColumns): ChatMessage {
+  const message = toMessage(columnsProps(row), row.f);
+  if (row.replies !== null && row.replies > 0) {
+    message.replies = row.replies;
+    if (row.repliers !== null) message.repliers = row.repliers;
+    if (row.lastReply !== null) message.lastReply = row.lastReply;
+  }
+  if (row.pinned === true) message.pinned = true;
+  if (row.resolvedBy !== null) message.resolvedBy = row.resolvedBy;
+  if (row.reactions.length > 0) {
+    const reactions: Reactions = {};
+    for (const [emoji, user] of row.reactions) (reactions[emoji] ??= []).push(user);
+    message.reactions = reactions;
+  }
   return message;
 }
 

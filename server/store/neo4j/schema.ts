@@ -1,5 +1,7 @@
 import type { Driver } from 'neo4j-driver';
 import { Neo4jError } from 'neo4j-driver';
+import { ROOM_MENTION, mentionedNames } from '../../../protocol';
+import { int } from './records';
 
 export const FULLTEXT_INDEX = 'message_text';
 
@@ -21,6 +23,21 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
     name: 'message_from_cid',
     create: 'CREATE CONSTRAINT message_from_cid IF NOT EXISTS FOR (m:Message) REQUIRE (m.from, m.cid) IS UNIQUE',
   },
+  // Change events (reactions, edits, deletes, pins, resolve) share the room's seqs with messages.
+  {
+    name: 'change_room_seq',
+    create: 'CREATE CONSTRAINT change_room_seq IF NOT EXISTS FOR (c:Change) REQUIRE (c.room, c.seq) IS UNIQUE',
+  },
+  {
+    name: 'change_from_cid',
+    create: 'CREATE CONSTRAINT change_from_cid IF NOT EXISTS FOR (c:Change) REQUIRE (c.from, c.cid) IS UNIQUE',
+  },
+  // Range indexes hold only nodes that have every property: these two hold only thread roots with
+  // replies and pinned messages, so listing them never scans a room.
+  { name: 'message_thread', create: 'CREATE INDEX message_thread IF NOT EXISTS FOR (m:Message) ON (m.room, m.threadSeq)' },
+  { name: 'message_pin', create: 'CREATE INDEX message_pin IF NOT EXISTS FOR (m:Message) ON (m.room, m.pinSeq)' },
+  // A delete asks whether another file record still has the same content.
+  { name: 'file_sha256', create: 'CREATE INDEX file_sha256 IF NOT EXISTS FOR (f:File) ON (f.sha256)' },
   { name: 'file_id', create: 'CREATE CONSTRAINT file_id IF NOT EXISTS FOR (f:File) REQUIRE f.fileId IS UNIQUE' },
   { name: 'session_token', create: 'CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHash IS UNIQUE' },
   // No stop words: a chat search for "to be" or "it" should still find something. Eventually
@@ -57,4 +74,70 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
     }
   }
   if (waitForIndexes) await driver.executeQuery('CALL db.awaitIndexes(300)', {}, { database });
+}
+
+/**
+ * The version of the graph's data model, kept on the one (:ParleySchema) node:
+ * 1. users, rooms, plain messages (no version node);
+ * 2. threads, reactions, edits, deletes, pins, resolve as (:Change) events and their effects, and
+ *    mentions as (:Message)-[:MENTIONS {seq}]->(:User | :Room).
+ */
+export const SCHEMA_VERSION = 2;
+
+const READ_VERSION = `
+  OPTIONAL MATCH (s:ParleySchema {name: 'parley'})
+  RETURN s.version AS version, EXISTS { MATCH (:Message) } AS messages, EXISTS { MATCH (:User) } AS users`;
+
+const WRITE_VERSION = `MERGE (s:ParleySchema {name: 'parley'}) SET s.version = $version`;
+
+const MENTION_CANDIDATES = "MATCH (m:Message) WHERE m.text CONTAINS '@' RETURN m.room AS room, m.seq AS seq, m.text AS text";
+
+// Idempotent (MERGE), so a migration cut short, or run by two servers at once, is simply run again.
+const ADD_MENTIONS = `
+  UNWIND $rows AS x
+  MATCH (m:Message {room: x.room, seq: x.seq})
+  CALL (m, x) {
+    UNWIND x.names AS name
+    OPTIONAL MATCH (u:User {name: name}) WHERE name <> $roomMention
+    OPTIONAL MATCH (r:Room {id: m.room}) WHERE name = $roomMention
+    WITH m, coalesce(u, r) AS t
+    WHERE t IS NOT NULL
+    MERGE (m)-[n:MENTIONS]->(t) ON CREATE SET n.seq = m.seq
+  }`;
+
+const MIGRATION_BATCH = 1000;
+
+/**
+ * Brings a database written by an older Parley up to SCHEMA_VERSION (after ensureSchema) and
+ * returns the version found. An empty database simply gets the current version; one written by a
+ * newer Parley is refused, nothing changed.
+ */
+export async function migrate(driver: Driver, database: string | undefined): Promise<number> {
+  const head = (await driver.executeQuery(READ_VERSION, {}, { database })).records[0];
+  const stored = head?.get('version') as number | null;
+  const empty = head?.get('messages') !== true && head?.get('users') !== true;
+  if (stored !== null && stored > SCHEMA_VERSION) {
+    throw new Error(`The Neo4j database holds data model version ${stored}; this Parley knows up to ${SCHEMA_VERSION}. Upgrade Parley.`);
+  }
+  const found = stored ?? (empty ? SCHEMA_VERSION : 1);
+  if (found < 2) await addMentions(driver, database);
+  if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
+  return found;
+}
+
+/** Version 1 → 2: unread mention counts need the mentions of messages stored before. */
+async function addMentions(driver: Driver, database: string | undefined): Promise<void> {
+  const candidates = (await driver.executeQuery(MENTION_CANDIDATES, {}, { database })).records;
+  let rows: { room: string; seq: unknown; names: string[] }[] = [];
+  const flush = async () => {
+    if (rows.length > 0) await driver.executeQuery(ADD_MENTIONS, { rows, roomMention: ROOM_MENTION }, { database });
+    rows = [];
+  };
+  for (const record of candidates) {
+    const names = mentionedNames(record.get('text') as string);
+    if (names.length === 0) continue;
+    rows.push({ room: record.get('room') as string, seq: int(record.get('seq') as number), names });
+    if (rows.length === MIGRATION_BATCH) await flush();
+  }
+  await flush();
 }

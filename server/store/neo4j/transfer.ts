@@ -1,6 +1,3 @@
-import type { ManagedTransaction } from 'neo4j-driver';
-import type { ChatMessage } from '../../../protocol';
-import { createMessages, lockRooms } from './append';
 
 /** Every user, sorted by name. */
 export const EXPORT_USERS = 'MATCH (u:User) RETURN u {.name, .passwordHash, .createdAt} AS u ORDER BY u.name';
@@ -14,14 +11,4 @@ export const EXPORT_READ_MARKS = `
   RETURN r.id AS room, u.name AS user, mo.lastRead AS seq
   ORDER BY room, user`;
 
-/** Stores messages with their given seq and msgId; one transaction, under the rooms' locks. */
-export async function importInTx(tx: ManagedTransaction, messages: ChatMessage[]): Promise<void> {
-  const roomIds = [...new Set(messages.map((m) => m.room))].sort();
-  const lastSeq = await lockRooms(tx, roomIds);
-  for (const m of messages) {
-    const previous = lastSeq.get(m.room) ?? 0;
-    if (!Number.isSafeInteger(m.seq) || m.seq <= previous) throw new Error(`import into ${m.room}: seq ${m.seq} does not follow ${previous}`);
-    lastSeq.set(m.room, m.seq);
-  }
-  await createMessages(tx, messages, lastSeq);
-}
+export { importInTx } from './conversation';

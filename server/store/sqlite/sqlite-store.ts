@@ -130,6 +130,10 @@ export class SqliteStore implements Store {
     return this.run((o) => o.users.get(name));
   }
 
+  async setPasswordHash(name: string, passwordHash: string): Promise<void> {
+    return this.write((o) => o.users.setPasswordHash(name, passwordHash));
+  }
+
   async listUserNames(): Promise<string[]> {
     return this.run((o) => o.users.names());
   }

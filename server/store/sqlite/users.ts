@@ -6,6 +6,7 @@ import { toUser, type UserRow } from './rows';
 export class Users {
   private readonly insertUser: Statement<[string, string, number]>;
   private readonly selectUser: Statement<[string], UserRow>;
+  private readonly updateHash: Statement<[string, string]>;
   private readonly selectExists: Statement<[string], number>;
   private readonly selectNames: Statement<[], string>;
   private readonly insertSession: Statement<[string, string, number]>;
@@ -15,6 +16,7 @@ export class Users {
   constructor(db: Database) {
     this.insertUser = db.prepare('INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING');
     this.selectUser = db.prepare('SELECT name, password_hash, created_at FROM users WHERE name = ?');
+    this.updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE name = ?');
     this.selectExists = db.prepare<[string], number>('SELECT 1 FROM users WHERE name = ?').pluck();
     this.selectNames = db.prepare<[], string>('SELECT name FROM users ORDER BY name').pluck();
     this.insertSession = db.prepare('INSERT INTO sessions (token_hash, user, created_at) VALUES (?, ?, ?)');
@@ -29,6 +31,10 @@ export class Users {
   get(name: string): UserRecord | undefined {
     const row = this.selectUser.get(name);
     return row === undefined ? undefined : toUser(row);
+  }
+
+  setPasswordHash(name: string, passwordHash: string): void {
+    this.updateHash.run(passwordHash, name);
   }
 
   exists(name: string): boolean {

@@ -1,0 +1,51 @@
+import type { TObject } from '@sinclair/typebox';
+import { CreateSchema, JoinSchema, LeaveSchema, RoomsSchema } from './rooms';
+import { HistorySchema, ReadSchema, SearchSchema, SendSchema, TypingSchema } from './chat';
+import { ChangeSchema, EventsSchema, PinsSchema, RevisionsSchema, ThreadSchema, ThreadsSchema } from './conversation';
+import { HelloSchema, LoginSchema, LogoutSchema, PingSchema, PongSchema, RegisterSchema, ResumeSchema, StatusSchema } from './session';
+import { ChunkSchema, DownloadSchema, UploadAbortSchema, UploadEndSchema, UploadSchema } from './transfers';
+
+export * from './fields';
+export * from './session';
+export * from './chat';
+export * from './conversation';
+export * from './rooms';
+export * from './transfers';
+export * from './shapes';
+export * from './server-frames';
+
+/**
+ * Every client → server frame by its `t`: the one definition that the TypeScript types
+ * (messages.ts), the runtime checks (validate.ts) and the doc test (docs/protocol.md) share.
+ * Property order is the order fields are checked and reported in.
+ */
+export const CLIENT_FRAME_SCHEMAS = {
+  hello: HelloSchema,
+  register: RegisterSchema,
+  login: LoginSchema,
+  resume: ResumeSchema,
+  logout: LogoutSchema,
+  ping: PingSchema,
+  pong: PongSchema,
+  send: SendSchema,
+  change: ChangeSchema,
+  thread: ThreadSchema,
+  threads: ThreadsSchema,
+  pins: PinsSchema,
+  revisions: RevisionsSchema,
+  events: EventsSchema,
+  typing: TypingSchema,
+  read: ReadSchema,
+  history: HistorySchema,
+  search: SearchSchema,
+  join: JoinSchema,
+  leave: LeaveSchema,
+  create: CreateSchema,
+  rooms: RoomsSchema,
+  status: StatusSchema,
+  upload: UploadSchema,
+  chunk: ChunkSchema,
+  upload_end: UploadEndSchema,
+  upload_abort: UploadAbortSchema,
+  download: DownloadSchema,
+} as const satisfies Record<string, TObject>;

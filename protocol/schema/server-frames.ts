@@ -1,0 +1,84 @@
+import { Type, type TObject } from '@sinclair/typebox';
+import { ERROR_CODES } from '../errors';
+import type { Limits } from '../limits';
+import { RequestIdSchema } from './fields';
+import { ChangeShapeSchema, ChatMessageProperties, ChatMessageSchema, FileRefSchema, PresenceEntrySchema, RevisionSchema, RoomInfoSchema } from './shapes';
+
+// Server → client frames: the types in messages.ts and the doc test come from these.
+
+const Id = RequestIdSchema;
+const Str = () => Type.String();
+const Int = () => Type.Integer();
+const Messages = () => Type.Array(ChatMessageSchema);
+
+// limits.ts owns the Limits interface; the schema refers to it rather than repeating it.
+const LimitsSchema = Type.Unsafe<Limits>({ type: 'object', description: 'Limits (limits.ts)' });
+export const ErrorCodeSchema = Type.Union(ERROR_CODES.map((c) => Type.Literal(c)));
+
+export const WelcomeSchema = Type.Object({ t: Type.Literal('welcome'), id: Id, v: Int(), server: Str(), limits: LimitsSchema });
+export const OkSchema = Type.Object({ t: Type.Literal('ok'), id: Id });
+/** `uploadId` marks an upload that failed before its `upload_end` (the error then carries the `upload`'s id). */
+export const ErrorFrameSchema = Type.Object({ t: Type.Literal('error'), id: Type.Optional(Id), code: ErrorCodeSchema, message: Str(), uploadId: Type.Optional(Str()) });
+export const SessionReplySchema = Type.Object({ t: Type.Literal('session'), id: Id, token: Str(), user: Str(), rooms: Type.Array(RoomInfoSchema) });
+/** `file` is set on the ack of an `upload_end`: the uploader learns the fileId and the sniffed type. */
+export const AckSchema = Type.Object({ t: Type.Literal('ack'), id: Id, cid: Type.Optional(Str()), room: Str(), seq: Int(), ts: Int(), msgId: Str(), file: Type.Optional(FileRefSchema) });
+export const MsgEventSchema = Type.Object({ t: Type.Literal('msg'), ...ChatMessageProperties });
+/** A change to an earlier message, delivered live and by resume in seq order like `msg`. */
+export const ChangeEventSchema = Type.Object({ t: Type.Literal('change'), ...ChatMessageProperties, change: ChangeShapeSchema });
+/** The root in its current state and its replies, ascending; `more` when later replies exist past the page. */
+export const ThreadReplySchema = Type.Object({ t: Type.Literal('thread'), id: Id, room: Str(), root: ChatMessageSchema, replies: Messages(), more: Type.Boolean() });
+/** Thread roots (messages with replies), newest first. */
+export const ThreadsReplySchema = Type.Object({ t: Type.Literal('threads'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean() });
+/** Pinned messages, most recently pinned first. */
+export const PinsReplySchema = Type.Object({ t: Type.Literal('pins'), id: Id, room: Str(), messages: Messages() });
+/** The earlier versions of an edited message, oldest first; the current text is the message's own. */
+export const RevisionsReplySchema = Type.Object({ t: Type.Literal('revisions'), id: Id, room: Str(), seq: Int(), revisions: Type.Array(RevisionSchema) });
+export const EventsReplySchema = Type.Object({ t: Type.Literal('events'), id: Id, room: Str(), events: Messages(), more: Type.Boolean() });
+export const CaughtUpSchema = Type.Object({ t: Type.Literal('caught_up'), room: Str(), seq: Int() });
+export const TypingEventSchema = Type.Object({ t: Type.Literal('typing'), room: Str(), user: Str() });
+export const ReadEventSchema = Type.Object({ t: Type.Literal('read'), room: Str(), user: Str(), seq: Int() });
+export const HistoryReplySchema = Type.Object({ t: Type.Literal('history'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean() });
+export const ResultsReplySchema = Type.Object({ t: Type.Literal('results'), id: Id, messages: Messages() });
+export const PresenceEventSchema = Type.Object({ t: Type.Literal('presence'), users: Type.Optional(Type.Array(PresenceEntrySchema)), changes: Type.Optional(Type.Array(PresenceEntrySchema)) });
+export const RoomReplySchema = Type.Object({ t: Type.Literal('room'), id: Type.Optional(Id), room: RoomInfoSchema });
+export const RoomsReplySchema = Type.Object({ t: Type.Literal('rooms'), id: Id, rooms: Type.Array(RoomInfoSchema) });
+export const RoomLeftSchema = Type.Object({ t: Type.Literal('room_left'), room: Str() });
+export const UploadReadySchema = Type.Object({ t: Type.Literal('upload_ready'), id: Id, uploadId: Str(), chunk: Int() });
+/** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */
+export const DownloadStartSchema = Type.Object({ t: Type.Literal('download_start'), id: Id, fileId: Str(), size: Int(), offset: Int(), name: Str(), mime: Str() });
+/** A download's bytes, in the body; `id` is the `download`'s. */
+export const DownloadChunkSchema = Type.Object({ t: Type.Literal('chunk'), id: Id });
+export const DownloadEndSchema = Type.Object({ t: Type.Literal('download_end'), id: Id, sha256: Str() });
+export const ServerPingSchema = Type.Object({ t: Type.Literal('ping'), id: Type.Optional(Id) });
+export const ServerPongSchema = Type.Object({ t: Type.Literal('pong'), id: Type.Optional(Id) });
+
+/** Every server → client frame, by `t`. */
+export const SERVER_FRAME_SCHEMAS = {
+  welcome: WelcomeSchema,
+  ok: OkSchema,
+  error: ErrorFrameSchema,
+  session: SessionReplySchema,
+  ack: AckSchema,
+  msg: MsgEventSchema,
+  change: ChangeEventSchema,
+  caught_up: CaughtUpSchema,
+  thread: ThreadReplySchema,
+  threads: ThreadsReplySchema,
+  pins: PinsReplySchema,
+  revisions: RevisionsReplySchema,
+  events: EventsReplySchema,
+  typing: TypingEventSchema,
+  read: ReadEventSchema,
+  history: HistoryReplySchema,
+  results: ResultsReplySchema,
+  presence: PresenceEventSchema,
+  room: RoomReplySchema,
+  rooms: RoomsReplySchema,
+  room_left: RoomLeftSchema,
+  upload_ready: UploadReadySchema,
+  download_start: DownloadStartSchema,
+  chunk: DownloadChunkSchema,
+  download_end: DownloadEndSchema,
+  ping: ServerPingSchema,
+  pong: ServerPongSchema,
+} as const satisfies Record<string, TObject>;

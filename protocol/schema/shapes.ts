@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import { ChangeKindSchema } from './conversation';
+import { SnippetSchema } from './chat';
+
+// The objects server frames carry: rooms, files, messages, presence. Never validated at run
+// time (the server trusts its own frames); they give the types and the doc test one source.
+
+const Str = () => Type.String();
+const Int = () => Type.Integer();
+
+export const RoomKindSchema = Type.Union([Type.Literal('group'), Type.Literal('dm')]);
+export const PresenceStatusSchema = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export const FileKindSchema = Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('file')]);
+
+export const RoomInfoSchema = Type.Object({
+  id: Str(),
+  kind: RoomKindSchema,
+  name: Str(),
+  /** Members of a DM or group room; omitted for `general`, which everyone is in. */
+  members: Type.Optional(Type.Array(Str())),
+  /** Highest seq in the room (0 when empty). */
+  lastSeq: Int(),
+  /** The requesting user's read mark (0 when nothing read). */
+  lastRead: Int(),
+  /**
+   * Unread messages after lastRead that mention the requesting user by name or `@room`, not
+   * counting their own; left out when there are none. Counted by the server, so it is exact
+   * before any history is fetched.
+   */
+  mentions: Type.Optional(Int()),
+});
+
+export const FileRefSchema = Type.Object({ fileId: Str(), name: Str(), size: Int(), mime: Str(), kind: FileKindSchema, sha256: Str() });
+
+/** A change to an earlier message of the same room, itself a sequenced room event. */
+export const ChangeShapeSchema = Type.Object({
+  kind: ChangeKindSchema,
+  /** The seq of the message changed. */
+  target: Int(),
+  /** react / unreact: the emoji. */
+  emoji: Type.Optional(Str()),
+  /** edit: the new text. */
+  text: Type.Optional(Str()),
+});
+
+/** emoji → the users who reacted with it, in the order they did. */
+export const ReactionsSchema = Type.Record(Type.String(), Type.Array(Str()));
+
+/**
+ * A room event: a posted message, a thread reply, or (with `change`) a change to an earlier
+ * message. Every one takes the room's next seq. As delivered live (`msg` / `change`), by resume,
+ * and in `history` / `thread` / `results` (which hold messages only, each in its current state).
+ */
+export const ChatMessageProperties = {
+  room: Str(),
+  seq: Int(),
+  ts: Int(),
+  msgId: Str(),
+  from: Str(),
+  cid: Type.Optional(Str()),
+  text: Type.Optional(Str()),
+  snippet: Type.Optional(SnippetSchema),
+  file: Type.Optional(FileRefSchema),
+  /** A thread reply: the seq of the thread's root (always a root: threads do not nest). */
+  root: Type.Optional(Int()),
+  /** A reply that was also sent to the room: it is part of the room's history too. */
+  inRoom: Type.Optional(Type.Boolean()),
+  /** Set on a change event, which carries no text, snippet or file of its own. */
+  change: Type.Optional(ChangeShapeSchema),
+  // Current state, on messages in history, thread, pins and search results (absent = default).
+  /** Time of the last edit. */
+  edited: Type.Optional(Int()),
+  /** A tombstone: text, snippet and file were erased; seq and thread stay. */
+  deleted: Type.Optional(Type.Boolean()),
+  reactions: Type.Optional(ReactionsSchema),
+  /** On a thread root: how many replies it has, who wrote them (first reply first), the last reply's time. */
+  replies: Type.Optional(Int()),
+  repliers: Type.Optional(Type.Array(Str())),
+  lastReply: Type.Optional(Int()),
+  pinned: Type.Optional(Type.Boolean()),
+  /** On a thread root marked resolved: who resolved it. */
+  resolvedBy: Type.Optional(Str()),
+};
+export const ChatMessageSchema = Type.Object(ChatMessageProperties);
+
+/** An earlier version of an edited message. */
+export const RevisionSchema = Type.Object({
+  text: Str(),
+  /** When this version was written (the original post's ts, then each edit's). */
+  ts: Int(),
+});
+
+export const PresenceEntrySchema = Type.Object({
+  user: Str(),
+  status: PresenceStatusSchema,
+  /** Shared editor context ("src/x.ts on branch y"), only when the user opted in. */
+  context: Type.Optional(Str()),
+});

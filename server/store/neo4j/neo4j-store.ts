@@ -32,11 +32,20 @@ const ENSURE_GENERAL = `
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $now`;
 
 // Every user is a member of general, with the read mark on that membership like any other room.
+// Mentions of the name from before the user existed move from its (:MentionedName) to the user.
 const CREATE_USER = `
   CREATE (u:User {name: $name, passwordHash: $passwordHash, createdAt: $createdAt})
   MERGE (g:Room {id: $general})
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $createdAt
-  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)`;
+  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)
+  WITH u
+  OPTIONAL MATCH (p:MentionedName {name: $name})
+  CALL (u, p) {
+    MATCH (m:Message)-[n:MENTIONS]->(p)
+    CREATE (m)-[:MENTIONS {seq: n.seq}]->(u)
+    DELETE n
+  }
+  DETACH DELETE p`;
 
 const CREATE_ROOM = `
   CREATE (r:Room {id: $id, kind: $kind, name: $name, createdBy: $createdBy, createdAt: $createdAt, lastSeq: 0})
@@ -48,11 +57,16 @@ const CREATE_ROOM = `
 
 // General lists no members: everyone is in it. Unread mentions: messages after the read mark, not
 // the user's own, that mention the user or the room (@room); a message naming both counts once.
+// A mention written while the user was being created may still point at the name's (:MentionedName).
 const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
        ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members,
   size(COLLECT {
     MATCH (m:Message)-[n:MENTIONS]->(me:User {name: $user})
+    WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
+    RETURN m
+    UNION
+    MATCH (m:Message)-[n:MENTIONS]->(:MentionedName {name: $user})
     WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
     UNION

@@ -79,6 +79,16 @@ function appendQuery(lookup: boolean): string {
 const APPEND_NEW = appendQuery(false);
 const APPEND_LOOKUP = appendQuery(true);
 
+/** The append statements with parameters typed like a real batch's, for planning ahead (EXPLAIN). */
+export function appendPlans(): [string, Record<string, unknown>][] {
+  const msg = {
+    i: int(0), id: '', from: '', cid: '', ts: int(0), text: '', snippet: null, extra: null, to: null,
+    file: null, u: int(0), t: null, mu: [], mr: false,
+  };
+  const params = { groups: [{ room: '', msgs: [msg] }], users: [''] };
+  return [[APPEND_NEW, params], [APPEND_LOOKUP, params]];
+}
+
 interface AppendRow {
   room: string;
   base: number;

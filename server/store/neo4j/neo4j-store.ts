@@ -3,7 +3,7 @@ import { GENERAL_ROOM, type ChatMessage, type Revision, type RoomInfo, type Thre
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
-import { appendInTx, newMessageIds } from './append';
+import { appendInTx, appendPlans, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
 import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
 import { isConstraintFailure, isUnavailable, storeError, unavailable } from './errors';
@@ -74,6 +74,8 @@ const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
     WHERE n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
   }) AS mentions`;
+
+const ROOMS_OF = `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`;
 
 // Lock the membership before reading the mark, so two concurrent marks cannot move it back.
 const SET_READ_MARK = `
@@ -230,12 +232,34 @@ export class Neo4jStore implements Store {
       await ensureSchema(driver, this.config.database);
       await migrate(driver, this.config.database);
       await this.write((tx) => tx.run(ENSURE_GENERAL, { general: GENERAL_ROOM, now: int(Date.now()) }));
+      await this.planAhead();
     } catch (err) {
       if (!isUnavailable(err)) throw err;
       const cause = (err as { cause?: unknown }).cause ?? err;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw unavailable(cause, `The message store (${this.description}) could not be opened: ${reason}`);
     }
+  }
+
+  /**
+   * EXPLAIN plans a statement and keeps the plan in Neo4j's query cache without running it, so the
+   * first posts, pages and room lists after a (Neo4j or Parley) start do not wait for planning.
+   * The parameters have the types the real calls pass (the cache is keyed by them too). The reply
+   * and change statements are left out: planned this way they were planned again on first use.
+   */
+  private async planAhead(): Promise<void> {
+    const room = GENERAL_ROOM;
+    const plans: [string, Record<string, unknown>][] = [
+      ...appendPlans(),
+      [HISTORY, { room, before: int(Number.MAX_SAFE_INTEGER), limit: int(51) }],
+      [SINCE, { room, after: int(0), limit: int(100) }],
+      [MESSAGE, { room, seq: int(1) }],
+      [ROOMS_OF, { user: '', general: room }],
+      [SET_READ_MARK, { room, user: '', seq: int(0) }],
+    ];
+    await this.write(async (tx) => {
+      for (const [query, params] of plans) await tx.run(`EXPLAIN ${query}`, params);
+    });
   }
 
   async close(): Promise<void> {
@@ -336,10 +360,7 @@ export class Neo4jStore implements Store {
 
   /** General first, then the user's other rooms by id. */
   async roomsOf(user: string): Promise<RoomInfo[]> {
-    const rows = await this.readRows<RoomInfoRow>(
-      `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`,
-      { user, general: GENERAL_ROOM },
-    );
+    const rows = await this.readRows<RoomInfoRow>(ROOMS_OF, { user, general: GENERAL_ROOM });
     const infos = rows.map(toInfo);
     return infos.sort((a, b) => (a.id === GENERAL_ROOM ? -1 : b.id === GENERAL_ROOM ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }

@@ -559,6 +559,54 @@ describe('Neo4j store', function () {
       assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: 99 }]);
     });
 
+    it('upgrades a version 2 database: one (from, cid) per entry, the reacted aggregate and mentions of unknown names', async function () {
+      this.timeout(180_000);
+      for (const name of ['alice01', 'bob_smith']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `v${++k}`, ts: 1000 + k, ...extra }]))[0];
+      await send('alice01', { text: 'hello @later_user', mentions: [] });
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '👍' } });
+      await send('alice01', { change: { kind: 'react', target: 1, emoji: '🎉' } });
+      await store.close();
+      // Back to version 2 as it was written: no :Entry, no reacted, per-label (from, cid)
+      // constraints, names without a user not kept, and a post sharing a change's (from, cid).
+      await rows('DROP CONSTRAINT entry_from_cid');
+      await rows('DROP CONSTRAINT mentioned_name');
+      await rows('CREATE CONSTRAINT message_from_cid FOR (m:Message) REQUIRE (m.from, m.cid) IS UNIQUE');
+      await rows('CREATE CONSTRAINT change_from_cid FOR (c:Change) REQUIRE (c.from, c.cid) IS UNIQUE');
+      await rows('MATCH (n:Entry) REMOVE n:Entry REMOVE n.reacted');
+      await rows('MATCH (p:MentionedName) DETACH DELETE p');
+      await rows(`MATCH (u:User {name: 'bob_smith'}), (g:Room {id: $general})
+        SET g.lastSeq = 4
+        CREATE (u)-[:SENT]->(:Message {id: 'shared', room: $general, seq: 4, ts: 2000, from: 'bob_smith', cid: 'v2', text: 'same cid'})-[:IN]->(g)`,
+      { general: GENERAL_ROOM });
+      await rows("MATCH (s:ParleySchema) SET s.version = 2");
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        const constraints = (await rows('SHOW CONSTRAINTS YIELD name')).map((c) => c.name as string);
+        assert.ok(constraints.includes('entry_from_cid') && !constraints.includes('message_from_cid') && !constraints.includes('change_from_cid'));
+        assert.deepEqual(await rows('MATCH (n) WHERE (n:Message OR n:Change) AND NOT n:Entry RETURN count(n) AS n'), [{ n: 0 }]);
+        // The later entry (the post, seq 4) gave up the shared cid; the change keeps it.
+        assert.deepEqual(await rows("MATCH (n:Entry {from: 'bob_smith'}) RETURN n.seq AS seq, n.cid AS cid ORDER BY seq"), [
+          { seq: 2, cid: 'v2' },
+          { seq: 4, cid: 'v2~shared' },
+        ]);
+        assert.deepEqual((await upgraded.message(GENERAL_ROOM, 1))?.reactions, { '👍': ['bob_smith'], '🎉': ['alice01'] });
+        const [again] = await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'v2', ts: 3000, text: 'resent?' }]);
+        assert.equal(again.duplicate, true);
+        assert.equal(again.message.seq, 2);
+        // The mention found again in the text counts for a user created after the upgrade.
+        await upgraded.createUser({ name: 'later_user', passwordHash: 'h', createdAt: 5 });
+        assert.equal((await upgraded.roomsOf('later_user'))[0].mentions, 1);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {
       const nowhere = new Neo4jStore({ kind: 'neo4j', uri: 'bolt://127.0.0.1:1', retryTimeMs: 500, acquireTimeoutMs: 1000 });
       const started = Date.now();

@@ -301,6 +301,31 @@ export function conversationContract(current: () => Store): void {
         assert.deepEqual(d2.unreferenced, [file.sha256]);
         assert.equal((await current1(second.seq)).file, undefined);
       });
+
+      it('keeps a file record while another message still attaches it', async () => {
+        // The same upload sent twice (another cid), or a message copied with its file: one record, two messages.
+        const file = { fileId: 'f-shared', name: 'shared.png', size: 3, mime: 'image/png', kind: 'image' as const, sha256: 'c'.repeat(64) };
+        const first = (await one({ ...post(ALICE, 'x'), text: undefined, file })).message;
+        const again = (await one({ ...post(ALICE, 'y'), text: undefined, file })).message;
+        assert.notEqual(again.seq, first.seq);
+        const [d1] = await store.append([change(ALICE, { kind: 'delete', target: first.seq })]);
+        assert.deepEqual(d1.unreferenced ?? [], [], 'the other message still refers to the bytes');
+        assert.equal((await store.getFile(file.fileId))?.sha256, file.sha256, 'the record stays for the message that remains');
+        assert.deepEqual((await current1(again.seq)).file, file);
+        const [d2] = await store.append([change(ALICE, { kind: 'delete', target: again.seq })]);
+        assert.deepEqual(d2.unreferenced, [file.sha256]);
+        assert.equal(await store.getFile(file.fileId), undefined);
+      });
+
+      it('erases a shared file record only after the last of two deletes in one batch', async () => {
+        const file = { fileId: 'f-shared-2', name: 'twice.txt', size: 1, mime: 'text/plain', kind: 'file' as const, sha256: '9'.repeat(64) };
+        const a = (await one({ ...post(BOB, 'a'), file })).message;
+        const b = (await one({ ...post(BOB, 'b'), file })).message;
+        const [d1, d2] = await store.append([change(BOB, { kind: 'delete', target: a.seq }), change(BOB, { kind: 'delete', target: b.seq })]);
+        assert.deepEqual(d1.unreferenced ?? [], []);
+        assert.deepEqual(d2.unreferenced, [file.sha256]);
+        assert.equal(await store.getFile(file.fileId), undefined);
+      });
     });
 
     describe('pins', () => {
@@ -369,6 +394,28 @@ export function conversationContract(current: () => Store): void {
         assert.equal(again.duplicate, true);
         assert.equal(again.message.seq, first.message.seq);
         assert.deepEqual((await current1(m.seq)).reactions, { '🎉': [BOB] });
+      });
+
+      it('treats a plain post that reuses a change\'s cid as a resend of that change', async () => {
+        const m = await posted(ALICE, 'reacted to');
+        const reaction = change(BOB, { kind: 'react', target: m.seq, emoji: '👀' });
+        const [first] = await store.append([reaction]);
+        const before = await store.lastSeq(ROOM);
+        // The plain-post path, alone and in a batch of plain posts.
+        for (const batch of [[post(BOB, 'same cid', { cid: reaction.cid })], [post(CAROL, 'other'), post(BOB, 'same cid again', { cid: reaction.cid })]]) {
+          const results = await store.append(batch);
+          const again = results[results.length - 1];
+          assert.equal(again.duplicate, true, 'a (from, cid) pair names one entry, message or change');
+          assert.deepEqual(again.message, first.message, 'the first copy, the change event, comes back');
+        }
+        assert.equal(await store.lastSeq(ROOM), before + 1, 'only the other post took a seq');
+        assert.equal((await store.since(ROOM, before, 10)).filter((e) => e.cid === reaction.cid).length, 0);
+        // And the other way round: a change that reuses a post's cid.
+        const p = await posted(CAROL, 'a post');
+        const [dup] = await store.append([change(CAROL, { kind: 'react', target: m.seq, emoji: '🎉' }, { cid: p.cid })]);
+        assert.equal(dup.duplicate, true);
+        assert.deepEqual(dup.message, p);
+        assert.equal((await current1(m.seq)).reactions?.['🎉'], undefined);
       });
 
       it('applies changes in batch order within one append', async () => {
@@ -441,6 +488,21 @@ export function conversationContract(current: () => Store): void {
         assert.equal((await store.roomInfo(ROOM, CAROL))?.mentions, 1);
         await applied(ALICE, { kind: 'delete', target: m.seq });
         assert.equal((await store.roomInfo(ROOM, CAROL))?.mentions, undefined);
+      });
+
+      it('counts the mentions of a name whose user is created later', async () => {
+        const late = 'late_comer';
+        await store.append([{ room: GENERAL_ROOM, from: ALICE, cid: `g-${++counter}`, ts: 9, text: `@${late} welcome`, mentions: [late] }]);
+        const edited = (await store.append([{ room: GENERAL_ROOM, from: BOB, cid: `g-${++counter}`, ts: 10, text: 'hello' }]))[0].message;
+        await store.append([{ room: GENERAL_ROOM, from: BOB, cid: `g-${++counter}`, ts: 11, change: { kind: 'edit', target: edited.seq, text: `hello @${late}` }, mentions: [late] }]);
+        const gone = (await store.append([{ room: GENERAL_ROOM, from: CAROL, cid: `g-${++counter}`, ts: 12, text: `@${late} soon deleted`, mentions: [late] }]))[0].message;
+        await store.append([{ room: GENERAL_ROOM, from: CAROL, cid: `g-${++counter}`, ts: 13, change: { kind: 'delete', target: gone.seq } }]);
+        assert.equal(await store.createUser({ name: late, passwordHash: 'h', createdAt: 20 }), true);
+        assert.equal((await store.roomsOf(late))[0].mentions, 2, 'the post and the edit, not the deleted message');
+        await store.setReadMark(GENERAL_ROOM, late, await store.lastSeq(GENERAL_ROOM));
+        assert.equal((await store.roomsOf(late))[0].mentions, undefined);
+        await store.append([{ room: GENERAL_ROOM, from: ALICE, cid: `g-${++counter}`, ts: 14, text: `@${late} again`, mentions: [late] }]);
+        assert.equal((await store.roomsOf(late))[0].mentions, 1, 'and new mentions count as before');
       });
 
       it('counts mentions in general and DMs too', async () => {

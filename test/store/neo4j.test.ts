@@ -82,10 +82,10 @@ describe('Neo4j store', function () {
         .map((c) => `${(c.labelsOrTypes as string[])[0]}(${(c.properties as string[]).join(',')})`)
         .sort();
       assert.deepEqual(unique, [
-        'Change(from,cid)',
         'Change(room,seq)',
+        'Entry(from,cid)',
         'File(fileId)',
-        'Message(from,cid)',
+        'MentionedName(name)',
         'Message(id)',
         'Message(room,seq)',
         'Room(id)',
@@ -277,6 +277,9 @@ describe('Neo4j store', function () {
         await rows('MATCH (u:User)-[x:REACTED]->(m:Message) RETURN u.name AS user, x.key AS key, x.seq AS seq, m.seq AS on ORDER BY x.seq'),
         [{ user: 'carol_3', key: '🎉', seq: 3, on: 1 }, { user: 'bob_smith', key: '👍', seq: 4, on: 1 }],
       );
+      // The page reads the reactions from the message itself, kept with REACTED, in the same order.
+      assert.deepEqual(await rows('MATCH (m:Message {seq: 1}) RETURN m.reacted AS reacted'), [{ reacted: ['🎉', 'carol_3', '👍', 'bob_smith'] }]);
+      assert.deepEqual(await rows('MATCH (n) WHERE (n:Message OR n:Change) AND NOT n:Entry RETURN count(n) AS n'), [{ n: 0 }]);
       assert.deepEqual(await rows('MATCH (:Message {seq: 1})-[:REVISION]->(v:Revision) RETURN v.text AS text, v.ts AS ts'), [{ text: 'root @bob_smith', ts: 1001 }]);
       // The edit replaced the mention of bob_smith with @room (the room node).
       assert.deepEqual(await rows('MATCH (m:Message)-[n:MENTIONS]->(t) RETURN m.seq AS seq, labels(t) AS to, n.seq AS at'), [{ seq: 1, to: ['Room'], at: 5 }]);
@@ -314,7 +317,7 @@ describe('Neo4j store', function () {
           MATCH (n) UNWIND keys(n) AS key
           WITH n, key, n[key] AS v
           WHERE (v IS :: STRING AND toLower(v) CONTAINS 'zebracorn') OR (v IS :: LIST<STRING> AND any(x IN v WHERE toLower(x) CONTAINS 'zebracorn'))
-          RETURN labels(n)[0] AS label, key ORDER BY label, key`);
+          RETURN head([l IN labels(n) WHERE l <> 'Entry']) AS label, key ORDER BY label, key`);
         const inRelationships = await rows(`
           MATCH ()-[r]->() UNWIND keys(r) AS key
           WITH r, key, r[key] AS v
@@ -520,6 +523,8 @@ describe('Neo4j store', function () {
         assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
         const names = (await rows('SHOW INDEXES YIELD name, state')).filter((i) => i.state === 'ONLINE').map((i) => i.name as string);
         for (const wanted of SCHEMA.map((s) => s.name)) assert.ok(names.includes(wanted), `index ${wanted} after the upgrade`);
+        assert.ok(!names.includes('message_from_cid'), 'entry_from_cid replaces message_from_cid');
+        assert.deepEqual(await rows('MATCH (m:Message) WHERE NOT m:Entry RETURN count(m) AS n'), [{ n: 0 }]);
         // Mentions of the old messages count: bob_smith read up to 1 in general, alice01 nothing in the DM.
         assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'bob_smith'))?.mentions, 1);
         assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'alice01'))?.mentions, undefined);
@@ -552,6 +557,54 @@ describe('Neo4j store', function () {
       await assert.rejects(older.init(), /version 99/);
       await older.close();
       assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: 99 }]);
+    });
+
+    it('upgrades a version 2 database: one (from, cid) per entry, the reacted aggregate and mentions of unknown names', async function () {
+      this.timeout(180_000);
+      for (const name of ['alice01', 'bob_smith']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `v${++k}`, ts: 1000 + k, ...extra }]))[0];
+      await send('alice01', { text: 'hello @later_user', mentions: [] });
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '👍' } });
+      await send('alice01', { change: { kind: 'react', target: 1, emoji: '🎉' } });
+      await store.close();
+      // Back to version 2 as it was written: no :Entry, no reacted, per-label (from, cid)
+      // constraints, names without a user not kept, and a post sharing a change's (from, cid).
+      await rows('DROP CONSTRAINT entry_from_cid');
+      await rows('DROP CONSTRAINT mentioned_name');
+      await rows('CREATE CONSTRAINT message_from_cid FOR (m:Message) REQUIRE (m.from, m.cid) IS UNIQUE');
+      await rows('CREATE CONSTRAINT change_from_cid FOR (c:Change) REQUIRE (c.from, c.cid) IS UNIQUE');
+      await rows('MATCH (n:Entry) REMOVE n:Entry REMOVE n.reacted');
+      await rows('MATCH (p:MentionedName) DETACH DELETE p');
+      await rows(`MATCH (u:User {name: 'bob_smith'}), (g:Room {id: $general})
+        SET g.lastSeq = 4
+        CREATE (u)-[:SENT]->(:Message {id: 'shared', room: $general, seq: 4, ts: 2000, from: 'bob_smith', cid: 'v2', text: 'same cid'})-[:IN]->(g)`,
+      { general: GENERAL_ROOM });
+      await rows("MATCH (s:ParleySchema) SET s.version = 2");
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        const constraints = (await rows('SHOW CONSTRAINTS YIELD name')).map((c) => c.name as string);
+        assert.ok(constraints.includes('entry_from_cid') && !constraints.includes('message_from_cid') && !constraints.includes('change_from_cid'));
+        assert.deepEqual(await rows('MATCH (n) WHERE (n:Message OR n:Change) AND NOT n:Entry RETURN count(n) AS n'), [{ n: 0 }]);
+        // The later entry (the post, seq 4) gave up the shared cid; the change keeps it.
+        assert.deepEqual(await rows("MATCH (n:Entry {from: 'bob_smith'}) RETURN n.seq AS seq, n.cid AS cid ORDER BY seq"), [
+          { seq: 2, cid: 'v2' },
+          { seq: 4, cid: 'v2~shared' },
+        ]);
+        assert.deepEqual((await upgraded.message(GENERAL_ROOM, 1))?.reactions, { '👍': ['bob_smith'], '🎉': ['alice01'] });
+        const [again] = await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'v2', ts: 3000, text: 'resent?' }]);
+        assert.equal(again.duplicate, true);
+        assert.equal(again.message.seq, 2);
+        // The mention found again in the text counts for a user created after the upgrade.
+        await upgraded.createUser({ name: 'later_user', passwordHash: 'h', createdAt: 5 });
+        assert.equal((await upgraded.roomsOf('later_user'))[0].mentions, 1);
+      } finally {
+        await upgraded.close();
+      }
     });
 
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {

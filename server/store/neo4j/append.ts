@@ -3,7 +3,7 @@ import type { ManagedTransaction } from 'neo4j-driver';
 import { ROOM_MENTION, dmMembers, type ChatMessage } from '../../../protocol';
 import type { AppendResult, NewMessage } from '../store';
 import { conversationAppendInTx, isConversationBatch } from './conversation';
-import { int, searchExtra, toMessage, type FileProps, type MessageProps } from './records';
+import { int, searchExtra, toChangeEvent, toMessage, type ChangeProps, type FileProps, type MessageProps } from './records';
 
 const MSG_ID_BYTES = 12;
 
@@ -25,18 +25,20 @@ export function newMessageIds(count: number): string[] {
 // base seq, how many messages were created, and the earlier copies of repeated sends.
 //
 // Resends are rare, so the first attempt skips the lookup (one index seek per message): a (from,
-// cid) stored before then fails the uniqueness constraint, nothing is stored, and the batch runs
-// again with the lookup.
+// cid) stored before, by a message or a change event (both :Entry), then fails the uniqueness
+// constraint, nothing is stored, and the batch runs again with the lookup. A mention of a name
+// without a user points at its (:MentionedName), created when missing.
 function appendQuery(lookup: boolean): string {
   const find = lookup
     ? `CALL (g) {
     UNWIND g.msgs AS k
-    OPTIONAL MATCH (o:Message {from: k.from, cid: k.cid})
+    OPTIONAL MATCH (o:Entry {from: k.from, cid: k.cid})
     OPTIONAL MATCH (o)-[:ATTACHES]->(of:File)
     WITH k, o, of ORDER BY k.i
     RETURN collect(CASE WHEN o IS NULL THEN k END) AS fresh,
            collect(CASE WHEN o IS NULL THEN null
-                        ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted}, f: of {.*}} END) AS found
+                        WHEN o:Change THEN {i: k.i, m: null, f: null, c: o {.*}}
+                        ELSE {i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted}, f: of {.*}, c: null} END) AS found
   }`
     : 'WITH us, r, g, g.msgs AS fresh, [] AS found';
   return `
@@ -55,10 +57,13 @@ function appendQuery(lookup: boolean): string {
     WITH r, fresh[j] AS m, base + 1 + j AS seq, us
     WITH r, m, seq, us, us[m.u] AS u, us[m.t] AS to
     WHERE u IS NOT NULL
-    CREATE (u)-[:SENT]->(x:Message {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
-                                    text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
+    CREATE (u)-[:SENT]->(x:Message:Entry {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
+                                          text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
     FOREACH (v IN [k IN m.mu WHERE us[k] IS NOT NULL | us[k]] | CREATE (x)-[:MENTIONS {seq: seq}]->(v))
+    FOREACH (name IN [k IN m.mu WHERE us[k] IS NULL | $users[k]] |
+      MERGE (p:MentionedName {name: name})
+      CREATE (x)-[:MENTIONS {seq: seq}]->(p))
     FOREACH (_ IN CASE WHEN m.mr THEN [1] ELSE [] END | CREATE (x)-[:MENTIONS {seq: seq}]->(r))
     WITH m, x
     FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
@@ -74,12 +79,22 @@ function appendQuery(lookup: boolean): string {
 const APPEND_NEW = appendQuery(false);
 const APPEND_LOOKUP = appendQuery(true);
 
+/** The append statements with parameters typed like a real batch's, for planning ahead (EXPLAIN). */
+export function appendPlans(): [string, Record<string, unknown>][] {
+  const msg = {
+    i: int(0), id: '', from: '', cid: '', ts: int(0), text: '', snippet: null, extra: null, to: null,
+    file: null, u: int(0), t: null, mu: [], mr: false,
+  };
+  const params = { groups: [{ room: '', msgs: [msg] }], users: [''] };
+  return [[APPEND_NEW, params], [APPEND_LOOKUP, params]];
+}
+
 interface AppendRow {
   room: string;
   base: number;
   fresh: number;
   created: number;
-  found: { i: number; m: MessageProps; f: FileProps | null }[];
+  found: { i: number; m: MessageProps | null; f: FileProps | null; c: ChangeProps | null }[];
 }
 
 /**
@@ -133,7 +148,8 @@ export async function appendInTx(tx: ManagedTransaction, batch: NewMessage[], id
       // Only a sender without a User node drops rows here; refuse (the transaction rolls back) rather than leave a gap.
       throw new Error(`append stored ${row.created} of ${row.fresh} messages in ${row.room} (unknown sender?)`);
     }
-    const earlier = new Map(row.found.map((x) => [x.i, toMessage(x.m, x.f)]));
+    // An earlier copy may be a change event: (from, cid) is unique across messages and changes.
+    const earlier = new Map(row.found.map((x) => [x.i, x.c !== null ? toChangeEvent(x.c) : toMessage(x.m as MessageProps, x.f)]));
     let seq = row.base;
     for (const i of byRoom.get(row.room) ?? []) {
       const stored = earlier.get(i);

@@ -46,12 +46,10 @@ const READ_STATE = `
     pins: CASE WHEN $countPins THEN COUNT { MATCH (p:Message) WHERE p.room = r.id AND p.pinSeq > 0 } ELSE 0 END}) AS rooms
   CALL () {
     UNWIND $keys AS k
-    OPTIONAL MATCH (o:Message {from: k.from, cid: k.cid})
-    OPTIONAL MATCH (o)-[:ATTACHES]->(of:File)
-    OPTIONAL MATCH (c:Change {from: k.from, cid: k.cid})
-    WITH k, o, of, c WHERE o IS NOT NULL OR c IS NOT NULL
-    RETURN collect({i: k.i, m: o {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted},
-                    f: of {.*}, c: c {.*}}) AS found
+    MATCH (e:Entry {from: k.from, cid: k.cid})
+    OPTIONAL MATCH (e)-[:ATTACHES]->(of:File)
+    RETURN collect(CASE WHEN e:Change THEN {i: k.i, m: null, f: null, c: e {.*}}
+      ELSE {i: k.i, m: e {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted}, f: of {.*}, c: null} END) AS found
   }
   CALL () {
     UNWIND $targets AS t
@@ -79,7 +77,7 @@ const WRITE = `
     UNWIND $msgs AS m
     MATCH (r:Room {id: m.room})
     WITH m, r, us[m.u] AS u, us[m.t] AS to
-    CREATE (u)-[:SENT]->(x:Message {id: m.id, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid,
+    CREATE (u)-[:SENT]->(x:Message:Entry {id: m.id, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid,
                                     text: m.text, snippet: m.snippet, searchExtra: m.extra, root: m.root, inRoom: m.inRoom,
                                     edited: m.edited, deleted: m.deleted})-[:IN]->(r)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
@@ -98,7 +96,7 @@ const WRITE = `
   }
   CALL () {
     UNWIND $changes AS c
-    CREATE (e:Change {id: c.id, room: c.room, seq: c.seq, ts: c.ts, from: c.from, cid: c.cid, kind: c.kind,
+    CREATE (e:Change:Entry {id: c.id, room: c.room, seq: c.seq, ts: c.ts, from: c.from, cid: c.cid, kind: c.kind,
                       target: c.target, emoji: c.emoji, text: c.text})
     WITH e, c
     MATCH (t:Message {room: c.room, seq: c.target})
@@ -113,7 +111,8 @@ const WRITE = `
 
 // One row per message the batch touched: its final state (a null property is removed), the
 // reactions and mentions that came and went, revisions, and for a delete the erasing of
-// revisions, the text of its edit events and its file record.
+// revisions, the text of its edit events and its file record (unless another message still
+// attaches that record: the same upload sent again, a copied message).
 const EFFECTS = `
   UNWIND $effects AS e
   MATCH (m:Message {room: e.room, seq: e.seq})
@@ -132,7 +131,7 @@ const EFFECTS = `
   CALL (m, e) {
     UNWIND e.unmention AS name
     MATCH (m)-[r:MENTIONS]->(t)
-    WHERE (name = $roomMention AND t:Room) OR (t:User AND t.name = name)
+    WHERE (name = $roomMention AND t:Room) OR ((t:User OR t:MentionedName) AND t.name = name)
     DELETE r
   }
   CALL (m, e) {
@@ -140,8 +139,10 @@ const EFFECTS = `
     OPTIONAL MATCH (u:User {name: x.name}) WHERE x.name <> $roomMention
     OPTIONAL MATCH (r:Room {id: m.room}) WHERE x.name = $roomMention
     WITH m, x, coalesce(u, r) AS t
-    WHERE t IS NOT NULL
-    CREATE (m)-[:MENTIONS {seq: x.seq}]->(t)
+    FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END | CREATE (m)-[:MENTIONS {seq: x.seq}]->(t))
+    FOREACH (_ IN CASE WHEN t IS NULL THEN [1] ELSE [] END |
+      MERGE (p:MentionedName {name: x.name})
+      CREATE (m)-[:MENTIONS {seq: x.seq}]->(p))
   }
   CALL (m, e) {
     UNWIND e.revisions AS x
@@ -158,9 +159,11 @@ const EFFECTS = `
     REMOVE c.text
   }
   CALL (m, e) {
-    OPTIONAL MATCH (m)-[:ATTACHES]->(f:File) WHERE e.erase
-    WITH f, f.sha256 AS sha
-    DETACH DELETE f
+    OPTIONAL MATCH (m)-[a:ATTACHES]->(f:File) WHERE e.erase
+    DELETE a
+    WITH f, f IS NOT NULL AND NOT EXISTS { MATCH (:Message)-[:ATTACHES]->(f) } AS last
+    WITH f, last, CASE WHEN last THEN f.sha256 END AS sha
+    FOREACH (_ IN CASE WHEN last THEN [1] ELSE [] END | DELETE f)
     RETURN sha
   }
   RETURN e.room AS room, e.seq AS seq, sha`;
@@ -186,6 +189,8 @@ interface Mutable {
   repliers: string[] | null;
   lastReply: number | null;
   threadSeq: number | null;
+  /** The reactions as the page reads them: [emoji, user, emoji, user, …] in reactor (seq) order. */
+  reacted: string[] | null;
 }
 
 /** A message the batch may reply to or change: its state as stored, then as the batch leaves it. */
@@ -267,6 +272,7 @@ class Tracked {
       repliers: threaded ? [...this.repliers] : null,
       lastReply: threaded ? this.lastReply : null,
       threadSeq: threaded ? this.seq : null,
+      reacted: this.reactions.size === 0 ? null : [...this.reactions.values()].sort((a, b) => a.seq - b.seq).flatMap((r) => [r.key, r.user]),
     };
   }
 

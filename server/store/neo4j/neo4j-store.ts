@@ -3,7 +3,7 @@ import { GENERAL_ROOM, type ChatMessage, type Revision, type RoomInfo, type Thre
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
-import { appendInTx, newMessageIds } from './append';
+import { appendInTx, appendPlans, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
 import { NEO4J_DEFAULTS, describeNeo4j, type Neo4jStoreConfig } from './config';
 import { isConstraintFailure, isUnavailable, storeError, unavailable } from './errors';
@@ -32,11 +32,20 @@ const ENSURE_GENERAL = `
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $now`;
 
 // Every user is a member of general, with the read mark on that membership like any other room.
+// Mentions of the name from before the user existed move from its (:MentionedName) to the user.
 const CREATE_USER = `
   CREATE (u:User {name: $name, passwordHash: $passwordHash, createdAt: $createdAt})
   MERGE (g:Room {id: $general})
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $createdAt
-  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)`;
+  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)
+  WITH u
+  OPTIONAL MATCH (p:MentionedName {name: $name})
+  CALL (u, p) {
+    MATCH (m:Message)-[n:MENTIONS]->(p)
+    CREATE (m)-[:MENTIONS {seq: n.seq}]->(u)
+    DELETE n
+  }
+  DETACH DELETE p`;
 
 const CREATE_ROOM = `
   CREATE (r:Room {id: $id, kind: $kind, name: $name, createdBy: $createdBy, createdAt: $createdAt, lastSeq: 0})
@@ -48,6 +57,7 @@ const CREATE_ROOM = `
 
 // General lists no members: everyone is in it. Unread mentions: messages after the read mark, not
 // the user's own, that mention the user or the room (@room); a message naming both counts once.
+// A mention written while the user was being created may still point at the name's (:MentionedName).
 const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
        ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members,
@@ -56,10 +66,16 @@ const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
     WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
     UNION
+    MATCH (m:Message)-[n:MENTIONS]->(:MentionedName {name: $user})
+    WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
+    RETURN m
+    UNION
     MATCH (m:Message)-[n:MENTIONS]->(r)
     WHERE n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
   }) AS mentions`;
+
+const ROOMS_OF = `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`;
 
 // Lock the membership before reading the mark, so two concurrent marks cannot move it back.
 const SET_READ_MARK = `
@@ -216,12 +232,34 @@ export class Neo4jStore implements Store {
       await ensureSchema(driver, this.config.database);
       await migrate(driver, this.config.database);
       await this.write((tx) => tx.run(ENSURE_GENERAL, { general: GENERAL_ROOM, now: int(Date.now()) }));
+      await this.planAhead();
     } catch (err) {
       if (!isUnavailable(err)) throw err;
       const cause = (err as { cause?: unknown }).cause ?? err;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw unavailable(cause, `The message store (${this.description}) could not be opened: ${reason}`);
     }
+  }
+
+  /**
+   * EXPLAIN plans a statement and keeps the plan in Neo4j's query cache without running it, so the
+   * first posts, pages and room lists after a (Neo4j or Parley) start do not wait for planning.
+   * The parameters have the types the real calls pass (the cache is keyed by them too). The reply
+   * and change statements are left out: planned this way they were planned again on first use.
+   */
+  private async planAhead(): Promise<void> {
+    const room = GENERAL_ROOM;
+    const plans: [string, Record<string, unknown>][] = [
+      ...appendPlans(),
+      [HISTORY, { room, before: int(Number.MAX_SAFE_INTEGER), limit: int(51) }],
+      [SINCE, { room, after: int(0), limit: int(100) }],
+      [MESSAGE, { room, seq: int(1) }],
+      [ROOMS_OF, { user: '', general: room }],
+      [SET_READ_MARK, { room, user: '', seq: int(0) }],
+    ];
+    await this.write(async (tx) => {
+      for (const [query, params] of plans) await tx.run(`EXPLAIN ${query}`, params);
+    });
   }
 
   async close(): Promise<void> {
@@ -322,10 +360,7 @@ export class Neo4jStore implements Store {
 
   /** General first, then the user's other rooms by id. */
   async roomsOf(user: string): Promise<RoomInfo[]> {
-    const rows = await this.readRows<RoomInfoRow>(
-      `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`,
-      { user, general: GENERAL_ROOM },
-    );
+    const rows = await this.readRows<RoomInfoRow>(ROOMS_OF, { user, general: GENERAL_ROOM });
     const infos = rows.map(toInfo);
     return infos.sort((a, b) => (a.id === GENERAL_ROOM ? -1 : b.id === GENERAL_ROOM ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }

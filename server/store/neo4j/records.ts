@@ -63,13 +63,12 @@ export const MESSAGE_FIELDS =
   'm.root AS root, m.inRoom AS inRoom, m.edited AS edited, m.deleted AS deleted';
 
 /**
- * MESSAGE_FIELDS and the message's current state: pin, resolve, thread counts and its reactions
- * as [emoji, user] pairs in the order people reacted (a subquery per row of the same statement,
- * so a page stays one query).
+ * MESSAGE_FIELDS and the message's current state: pin, resolve, thread counts and its reactions,
+ * all properties of the message itself (`reacted` is kept with the REACTED relationships by every
+ * change), so a page reads no relationship but ATTACHES.
  */
 export const CURRENT_FIELDS = `${MESSAGE_FIELDS}, m.pinned AS pinned, m.resolvedBy AS resolvedBy, m.replies AS replies,
-  m.repliers AS repliers, m.lastReply AS lastReply,
-  COLLECT { MATCH (ru:User)-[rx:REACTED]->(m) RETURN [rx.key, ru.name] ORDER BY rx.seq } AS reactions`;
+  m.repliers AS repliers, m.lastReply AS lastReply, m.reacted AS reactions`;
 
 /** A row projected by MESSAGE_FIELDS. */
 export interface MessageColumns {
@@ -95,7 +94,8 @@ export interface CurrentColumns extends MessageColumns {
   replies: number | null;
   repliers: string[] | null;
   lastReply: number | null;
-  reactions: [string, string][];
+  /** [emoji, user, emoji, user, …] in the order people reacted; null when none. */
+  reactions: string[] | null;
 }
 
 /** A log row: a message (MESSAGE_FIELDS) or a change event (kind set). */
@@ -151,9 +151,10 @@ export function currentMessage(row: CurrentColumns): ChatMessage {
   }
   if (row.pinned === true) message.pinned = true;
   if (row.resolvedBy !== null) message.resolvedBy = row.resolvedBy;
-  if (row.reactions.length > 0) {
+  const pairs = row.reactions;
+  if (pairs !== null && pairs.length > 0) {
     const reactions: Reactions = {};
-    for (const [emoji, user] of row.reactions) (reactions[emoji] ??= []).push(user);
+    for (let i = 0; i + 1 < pairs.length; i += 2) (reactions[pairs[i]] ??= []).push(pairs[i + 1]);
     message.reactions = reactions;
   }
   return message;

@@ -18,19 +18,22 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
     name: 'message_room_seq',
     create: 'CREATE CONSTRAINT message_room_seq IF NOT EXISTS FOR (m:Message) REQUIRE (m.room, m.seq) IS UNIQUE',
   },
-  // Idempotent sends: a resent (from, cid) finds the first copy through this index.
+  // Idempotent sends: a resent (from, cid) finds the first copy through this index. Messages and
+  // change events both carry :Entry, so one (from, cid) names one entry of either kind, on every
+  // path (one constraint, not one per label, which two transactions could each pass).
   {
-    name: 'message_from_cid',
-    create: 'CREATE CONSTRAINT message_from_cid IF NOT EXISTS FOR (m:Message) REQUIRE (m.from, m.cid) IS UNIQUE',
+    name: 'entry_from_cid',
+    create: 'CREATE CONSTRAINT entry_from_cid IF NOT EXISTS FOR (e:Entry) REQUIRE (e.from, e.cid) IS UNIQUE',
   },
   // Change events (reactions, edits, deletes, pins, resolve) share the room's seqs with messages.
   {
     name: 'change_room_seq',
     create: 'CREATE CONSTRAINT change_room_seq IF NOT EXISTS FOR (c:Change) REQUIRE (c.room, c.seq) IS UNIQUE',
   },
+  // A mention of a name no user has (yet) points at a (:MentionedName); createUser moves it to the user.
   {
-    name: 'change_from_cid',
-    create: 'CREATE CONSTRAINT change_from_cid IF NOT EXISTS FOR (c:Change) REQUIRE (c.from, c.cid) IS UNIQUE',
+    name: 'mentioned_name',
+    create: 'CREATE CONSTRAINT mentioned_name IF NOT EXISTS FOR (p:MentionedName) REQUIRE p.name IS UNIQUE',
   },
   // Range indexes hold only nodes that have every property: these two hold only thread roots with
   // replies and pinned messages, so listing them never scans a room.
@@ -80,9 +83,15 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  * The version of the graph's data model, kept on the one (:ParleySchema) node:
  * 1. users, rooms, plain messages (no version node);
  * 2. threads, reactions, edits, deletes, pins, resolve as (:Change) events and their effects, and
- *    mentions as (:Message)-[:MENTIONS {seq}]->(:User | :Room).
+ *    mentions as (:Message)-[:MENTIONS {seq}]->(:User | :Room);
+ * 3. messages and change events also :Entry, unique by (from, cid) together; mentions of names
+ *    without a user point at (:MentionedName {name}); each message carries its reactions as
+ *    `reacted` ([emoji, user, emoji, user, …] in the order people reacted), kept with REACTED.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** Constraints of version 2 that entry_from_cid replaces. */
+const DROPPED = ['message_from_cid', 'change_from_cid'];
 
 const READ_VERSION = `
   OPTIONAL MATCH (s:ParleySchema {name: 'parley'})
@@ -100,10 +109,30 @@ const ADD_MENTIONS = `
     UNWIND x.names AS name
     OPTIONAL MATCH (u:User {name: name}) WHERE name <> $roomMention
     OPTIONAL MATCH (r:Room {id: m.room}) WHERE name = $roomMention
-    WITH m, coalesce(u, r) AS t
-    WHERE t IS NOT NULL
-    MERGE (m)-[n:MENTIONS]->(t) ON CREATE SET n.seq = m.seq
+    WITH m, name, coalesce(u, r) AS t
+    FOREACH (_ IN CASE WHEN t IS NULL THEN [1] ELSE [] END |
+      MERGE (p:MentionedName {name: name})
+      MERGE (m)-[n:MENTIONS]->(p) ON CREATE SET n.seq = m.seq)
+    FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END |
+      MERGE (m)-[n:MENTIONS]->(t) ON CREATE SET n.seq = m.seq)
   }`;
+
+// Version 2 → 3, each run in its own transactions (auto-commit, IN TRANSACTIONS): idempotent too.
+// A (from, cid) that version 2 let a message and a change event share keeps it on the earlier
+// entry; the later one's cid gets a suffix (it only serves to recognise resends).
+const SPLIT_SHARED_CIDS = `
+  MATCH (c:Change)
+  MATCH (m:Message {from: c.from, cid: c.cid})
+  WITH CASE WHEN (c.room = m.room AND c.seq > m.seq) OR (c.room <> m.room AND c.ts >= m.ts) THEN c ELSE m END AS later
+  SET later.cid = later.cid + '~' + later.id`;
+const LABEL_ENTRIES = `
+  MATCH (n) WHERE (n:Message OR n:Change) AND NOT n:Entry
+  CALL (n) { SET n:Entry } IN TRANSACTIONS OF 10000 ROWS`;
+const ADD_REACTED = `
+  MATCH (m:Message) WHERE m.reacted IS NULL AND EXISTS { (:User)-[:REACTED]->(m) }
+  CALL (m) {
+    SET m.reacted = reduce(acc = [], p IN COLLECT { MATCH (u:User)-[x:REACTED]->(m) RETURN [x.key, u.name] ORDER BY x.seq } | acc + p)
+  } IN TRANSACTIONS OF 10000 ROWS`;
 
 const MIGRATION_BATCH = 1000;
 
@@ -120,12 +149,27 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
     throw new Error(`The Neo4j database holds data model version ${stored}; this Parley knows up to ${SCHEMA_VERSION}. Upgrade Parley.`);
   }
   const found = stored ?? (empty ? SCHEMA_VERSION : 1);
-  if (found < 2) await addMentions(driver, database);
+  // Version 3 also keeps the mentions of names without a user: found again from the texts.
+  if (found < 3) await addMentions(driver, database);
+  if (found < 3 && !empty) await toVersion3(driver, database);
+  if (found < 3) for (const name of DROPPED) await driver.executeQuery(`DROP CONSTRAINT ${name} IF EXISTS`, {}, { database });
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
 
-/** Version 1 → 2: unread mention counts need the mentions of messages stored before. */
+/** Version 2 → 3: the :Entry label and the `reacted` aggregate on what is stored already. */
+async function toVersion3(driver: Driver, database: string | undefined): Promise<void> {
+  await driver.executeQuery(SPLIT_SHARED_CIDS, {}, { database });
+  const session = driver.session({ database });
+  try {
+    await session.run(LABEL_ENTRIES);
+    await session.run(ADD_REACTED);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Version 1 → 2 (and 2 → 3): unread mention counts need the mentions of messages stored before. */
 async function addMentions(driver: Driver, database: string | undefined): Promise<void> {
   const candidates = (await driver.executeQuery(MENTION_CANDIDATES, {}, { database })).records;
   let rows: { room: string; seq: unknown; names: string[] }[] = [];

@@ -41,6 +41,7 @@ export class Conversations {
   private readonly eraseEdits: Statement<[string, number]>;
   private readonly deleteFile: Statement<[string]>;
   private readonly selectShaUsed: Statement<[string], number>;
+  private readonly selectFileAttached: Statement<[string], number>;
   private readonly insertMention: Statement<[string, string, number, number, string]>;
   private readonly selectMentioned: Statement<[string, number], string>;
   private readonly deleteMention: Statement<[string, number, string]>;
@@ -93,6 +94,10 @@ export class Conversations {
     );
     this.deleteFile = db.prepare('DELETE FROM files WHERE file_id = ?');
     this.selectShaUsed = db.prepare<[string], number>('SELECT 1 FROM files WHERE sha256 = ? LIMIT 1').pluck();
+    // Along messages_by_file (the same expression and condition).
+    this.selectFileAttached = db
+      .prepare<[string], number>("SELECT 1 FROM messages WHERE json_extract(file, '$.fileId') = ? AND file IS NOT NULL LIMIT 1")
+      .pluck();
     this.insertMention = db.prepare(
       'INSERT INTO mentions (room, user, seq, msg, from_user) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
@@ -230,8 +235,9 @@ export class Conversations {
 
   /**
    * Erases a message: text, snippet, file and its record, revisions, the text of its edit
-   * events, reactions, pin, mentions and search entry. Returns the sha256 of its file when no
-   * other file record has the same content.
+   * events, reactions, pin, mentions and search entry. Its file record goes too unless another
+   * message still attaches it; returns the sha256 of the file when no file record is left with
+   * the same content.
    */
   private eraseMessage(target: TargetRow, unindexedFrom: number): string[] | undefined {
     const { room, seq } = target;
@@ -243,6 +249,8 @@ export class Conversations {
     this.deleteMentions.run(room, seq);
     if (target.file === null) return undefined;
     const file = JSON.parse(target.file) as FileRef;
+    // The row was erased above, so any message found still attaches the record.
+    if (this.selectFileAttached.get(file.fileId) !== undefined) return undefined;
     this.deleteFile.run(file.fileId);
     return this.selectShaUsed.get(file.sha256) === undefined ? [file.sha256] : undefined;
   }

@@ -197,6 +197,12 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         SELECT m.id, concat_ws(' ', m.text, json_extract(m.snippet, '$.path'), json_extract(m.snippet, '$.code'), json_extract(m.file, '$.name')),
           'r' || r.num FROM messages m JOIN rooms r ON r.id = m.room ORDER BY m.id;
     `),
+  // Several messages may attach one file record (the same upload sent again, a copied message):
+  // a delete keeps the record while another message still attaches it.
+  (db) =>
+    db.exec(`
+      CREATE INDEX messages_by_file ON messages(json_extract(file, '$.fileId')) WHERE file IS NOT NULL;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

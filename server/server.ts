@@ -8,7 +8,7 @@ import { GroupCommit } from './chat/group-commit';
 import { ChatHandlers } from './chat/handlers';
 import type { Peer } from './chat/peer';
 import { Presence } from './chat/presence';
-import { KeyedLimiter } from './chat/rate-limit';
+import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/budgets';
 import { Rooms } from './chat/rooms';
 import { Listener } from './net/listener';
 import type { MediaStore } from './media/media-store';
@@ -18,9 +18,6 @@ import { registerTransfers } from './transfers/transfers';
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
 
-// Typing events are cheap to send and easy to flood with: 5 a second per user, 10 at once.
-const TYPING_RATE = 5;
-const TYPING_BURST = 10;
 // Shutdown waits this long for pending commits before closing the store anyway.
 const FLUSH_TIMEOUT_MS = 10_000;
 
@@ -54,8 +51,11 @@ export class ParleyServer {
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
-      sendLimiter: new KeyedLimiter(config.rateLimit, config.rateBurst),
-      typingLimiter: new KeyedLimiter(limitsOn ? TYPING_RATE : 0, TYPING_BURST),
+      budgets: new RequestBudgets({
+        enabled: limitsOn,
+        budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
+        addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
+      }),
       logger,
       serverName: `parley-server/${VERSION}`,
     };

@@ -1,5 +1,6 @@
 import { encodeFrame, validateClientFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
 import type { Connection, ConnectionHandler } from '../net/connection';
+import { budgetKind } from './budgets';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
 import * as messaging from './messaging';
@@ -80,6 +81,13 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     }
     if (peer.transferOnly && !TRANSFER_TYPES.includes(f.t) && f.t !== 'logout' && !session.PUBLIC_TYPES.has(f.t)) {
       if (id !== undefined) conn.sendError(id, 'FORBIDDEN', 'This connection carries file transfers only.');
+      return;
+    }
+    // Sends are charged in post(), where uploads and changes are charged too.
+    const kind = budgetKind(f.t);
+    if (kind !== undefined && kind !== 'send' && !this.ctx.budgets.take(kind, peer.user, conn.remoteAddress)) {
+      // Over budget nothing happens; frames without an id (status, typing, read) are dropped.
+      if (id !== undefined) conn.sendError(id, 'RATE_LIMITED', this.ctx.budgets.refusal(kind));
       return;
     }
     const handler = this.table[f.t] as FrameHandler | undefined;

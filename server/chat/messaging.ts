@@ -59,8 +59,8 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
  * messages get posted once their upload is complete.
  */
 export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
-  if (!ctx.sendLimiter.take(message.from)) {
-    peer.conn.sendError(id, 'RATE_LIMITED', 'You are sending too fast; try again shortly.');
+  if (!ctx.budgets.take('send', message.from, peer.conn.remoteAddress)) {
+    peer.conn.sendError(id, 'RATE_LIMITED', ctx.budgets.refusal('send'));
     return;
   }
   const conn = peer.conn;
@@ -135,11 +135,10 @@ function cleanSnippet(s: Snippet): Snippet {
   return out;
 }
 
-/** Not stored; other members see it. Over its own small rate it is dropped silently. */
+/** Not stored; other members see it. Over its budget (ChatHandlers) it is dropped silently. */
 export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | Promise<void> {
   const user = peer.user as string;
   const deliver = (room: RoomEntry | 'general') => {
-    if (!ctx.typingLimiter.take(user)) return;
     ctx.hub.toOthers(room === 'general' ? undefined : room.members, encodeFrame({ t: 'typing', room: f.room, user }), user);
   };
   const room = ctx.rooms.cachedAccess(f.room, user);

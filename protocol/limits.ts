@@ -29,7 +29,15 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 export const HISTORY_MAX_LIMIT = 200;
+/** Users in one presence list (the snapshot after `session`, or one introduction on join). */
+export const MAX_PRESENCE_LIST = 1000;
+/** Names in one RoomInfo's `members`; a bigger room's list is cut and carries `memberCount`. */
+export const MAX_LISTED_MEMBERS = 500;
+/** Rooms one `rooms` reply lists beyond the user's own: group rooms to join, by id. */
+export const MAX_LISTED_ROOMS = 500;
 export const SEARCH_MAX_LIMIT = 100;
+/** Index hits one search reads at most before its filters and its limit (Neo4j's queryNodes). */
+export const SEARCH_SCAN_LIMIT = 10_000;
 export const THREAD_MAX_LIMIT = 200;
 export const EVENTS_MAX_LIMIT = 500;
 /** Longest reaction key, in UTF-16 units: one emoji, skin tones and ZWJ sequences included. */

@@ -12,8 +12,13 @@ export interface RoomInfo {
   id: string;
   kind: RoomKind;
   name: string;
-  /** Members of a DM or group room; omitted for `general`, which everyone is in. */
+  /**
+   * Members of a DM or group room, sorted; omitted for `general`, which everyone is in. At most
+   * `MAX_LISTED_MEMBERS`: a longer list is cut and `memberCount` says how many there are.
+   */
   members?: string[];
+  /** Set only when `members` was cut: the room's number of members. */
+  memberCount?: number;
   /** Highest seq in the room (0 when empty). */
   lastSeq: number;
   /** The requesting user's read mark (0 when nothing read). */
@@ -194,7 +199,8 @@ export interface HistoryReply { t: 'history'; id: RequestId; room: string; messa
 export interface ResultsReply { t: 'results'; id: RequestId; messages: ChatMessage[] }
 export interface PresenceEvent { t: 'presence'; users?: PresenceEntry[]; changes?: PresenceEntry[] }
 export interface RoomReply { t: 'room'; id?: RequestId; room: RoomInfo }
-export interface RoomsReply { t: 'rooms'; id: RequestId; rooms: RoomInfo[] }
+/** `more`: there are joinable rooms beyond the MAX_LISTED_ROOMS listed. */
+export interface RoomsReply { t: 'rooms'; id: RequestId; rooms: RoomInfo[]; more?: boolean }
 export interface RoomLeftEvent { t: 'room_left'; room: string }
 export interface UploadReadyReply { t: 'upload_ready'; id: RequestId; uploadId: string; chunk: number }
 /** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */

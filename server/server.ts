@@ -39,14 +39,16 @@ export class ParleyServer {
     media?: MediaStore,
   ) {
     const hub = new Hub(config.outboundBuffer);
-    const presence = new Presence(hub);
+    const rooms: Rooms = new Rooms(store, (name) => presence.exists(name));
+    const presence = new Presence(hub, (user) => rooms.contacts(user));
+    rooms.onJoined = (user, room) => presence.introduce(user, room.members);
     const limitsOn = config.rateLimit > 0;
     this.context = {
       store,
       media,
       hub,
       presence,
-      rooms: new Rooms(store, (name) => presence.exists(name)),
+      rooms,
       auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,

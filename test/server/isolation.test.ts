@@ -88,6 +88,10 @@ describe('server: one bad connection never hurts the others', function () {
 
   it('drops a client that stops reading with SLOW_CONSUMER, and the others carry on', async () => {
     const slow = await signIn(server);
+    // Presence goes to people who share a room.
+    const room = `slow-${process.pid}-${Date.now()}`;
+    await slow.conn.request({ t: 'create', name: room });
+    await a.conn.request({ t: 'join', room });
     const token = slow.token;
     slow.close();
     await a.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === slow.user && c.status === 'offline'));

@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, ParleyError, type ChatMessage, type Revision, type RoomInfo } from '../../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, SEARCH_SCAN_LIMIT, type ChatMessage, type Revision, type RoomInfo } from '../../../protocol';
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
@@ -47,7 +47,8 @@ const CREATE_ROOM = `
 // General lists no members: everyone is in it.
 const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
-       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members`;
+       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name LIMIT ${MAX_LISTED_MEMBERS} } END AS members,
+  COUNT { (:User)-[:MEMBER_OF]->(r) } AS memberCount`;
 
 // Lock the membership before reading the mark, so two concurrent marks cannot move it back.
 const SET_READ_MARK = `
@@ -74,14 +75,15 @@ const SINCE = `
   RETURN ${MESSAGE_FIELDS}`;
 
 // The full-text index is eventually consistent (schema.ts): wait for the updates of transactions
-// committed before this one, so every acknowledged message can be found.
+// committed before this one, so every acknowledged message can be found. queryNodes reads at
+// most $scan hits (best scored first), so a common word costs a bounded read, not the whole index.
 const SEARCH = `
   CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
   MATCH (:User {name: $user})-[:MEMBER_OF]->(r:Room)
   WHERE $room IS NULL OR r.id = $room
   WITH collect(r.id) AS rooms
   WHERE size(rooms) > 0
-  CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m
+  CALL db.index.fulltext.queryNodes($index, $query, {limit: $scan}) YIELD node AS m
   WITH m WHERE m.room IN rooms
   WITH m ORDER BY m.ts DESC, m.seq DESC LIMIT $limit
   OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
@@ -215,6 +217,16 @@ export class Neo4jStore implements Store {
       "MATCH (r:Room) WHERE r.kind = 'group' RETURN r {.*} AS r ORDER BY r.id",
     );
     return rows.map((row) => toRoom(row.get('r')));
+  }
+
+  async joinableRooms(user: string, limit: number): Promise<RoomInfo[]> {
+    const rows = await this.readRows<RoomInfoRow>(
+      `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general AND NOT EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) }
+       WITH r ORDER BY r.id LIMIT $limit
+       OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${ROOM_INFO_FIELDS}`,
+      { user, general: GENERAL_ROOM, limit: int(Math.max(0, Math.floor(limit))) },
+    );
+    return rows.map(toInfo);
   }
 
   /** General first, then the user's other rooms by id. */
@@ -361,6 +373,7 @@ export class Neo4jStore implements Store {
       room: options.room ?? null,
       index: FULLTEXT_INDEX,
       query: lucene,
+      scan: int(SEARCH_SCAN_LIMIT),
       limit: int(limit),
     });
     return rows.map(rowMessage);
@@ -478,13 +491,18 @@ interface RoomInfoRow {
   r: RoomProps;
   lastRead: number;
   members: string[] | null;
+  memberCount: number;
 }
 
 function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   const r = row.get('r');
   const info: RoomInfo = { id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead') };
   const members = row.get('members');
-  if (members !== null) info.members = members;
+  if (members !== null) {
+    info.members = members;
+    const count = Number(row.get('memberCount'));
+    if (count > members.length) info.memberCount = count;
+  }
   return info;
 }
 

@@ -18,7 +18,7 @@ import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
-import { isEmptySearch, parseSearch } from './search-query';
+import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
 
 const HISTORY_DEFAULT = 50;
 const SEARCH_DEFAULT = 20;
@@ -168,6 +168,7 @@ export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): 
 export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Promise<void> {
   const user = peer.user as string;
   const parsed = parseSearch(f.query);
+  checkSearchWords(parsed.words);
   if (f.room !== undefined && parsed.filters.room !== undefined && f.room !== parsed.filters.room) {
     throw new ParleyError('INVALID', `The search names two rooms: "${f.room}" and "in:${parsed.filters.room}".`);
   }

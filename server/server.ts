@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { Auth } from './chat/auth';
+import { dummyHash } from './chat/passwords';
 import type { ChatContext } from './chat/context';
 import { Hub } from './chat/fanout';
 import { GroupCommit } from './chat/group-commit';
@@ -82,6 +83,8 @@ export class ParleyServer {
     if (this.state !== 'new') throw new Error('The server was started already.');
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
+    // The unknown-user sign-in checks against this hash: ready before the first one arrives.
+    await dummyHash();
     return this.listener.listen();
   }
 

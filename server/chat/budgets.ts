@@ -1,4 +1,4 @@
-import type { ClientFrameType } from '../../protocol';
+import { EVENTS_MAX_LIMIT, HISTORY_MAX_LIMIT, THREAD_MAX_LIMIT, type ClientFrameType } from '../../protocol';
 import { KeyedLimiter } from './rate-limit';
 
 /** A token bucket's shape: `rate` requests per second, `burst` at once. */
@@ -9,7 +9,7 @@ export interface Budget {
 
 /**
  * The request kinds with a budget of their own. `send` also covers `change` and `upload` (each
- * stores one room event); chunks are bounded by TCP backpressure, ping/pong cost one write,
+ * stores one room event; an upload is charged when it starts, before any byte moves); chunks are bounded by TCP backpressure, ping/pong cost one write,
  * login and register have their own throttles in Auth.
  */
 export const BUDGET_KINDS = [
@@ -43,18 +43,20 @@ export const DEFAULT_BUDGETS: Record<BudgetKind, Budget> = {
   send: { rate: 20, burst: 100 },
   typing: { rate: 5, burst: 10 },
   status: { rate: 2, burst: 20 },
-  read: { rate: 20, burst: 100 },
-  history: { rate: 20, burst: 100 },
+  // A read mark is a small write; clients send one per room they look at.
+  read: { rate: 20, burst: 50 },
+  // Pages cost a token per 50 messages (events per 100, see costOf): a dozen default pages at once.
+  history: { rate: 10, burst: 30 },
+  thread: { rate: 10, burst: 30 },
+  events: { rate: 10, burst: 30 },
+  threads: { rate: 5, burst: 20 },
+  pins: { rate: 5, burst: 20 },
+  revisions: { rate: 5, burst: 20 },
   search: { rate: 2, burst: 10 },
   create: { rate: 0.2, burst: 10 },
   join: { rate: 2, burst: 30 },
   leave: { rate: 2, burst: 30 },
   rooms: { rate: 2, burst: 20 },
-  thread: { rate: 20, burst: 100 },
-  threads: { rate: 10, burst: 50 },
-  pins: { rate: 10, burst: 50 },
-  revisions: { rate: 10, burst: 50 },
-  events: { rate: 20, burst: 100 },
   download: { rate: 10, burst: 50 },
   logout: { rate: 1, burst: 10 },
   // Before sign-in there is no user: these are charged to the address only, as a user's worth × the factor.
@@ -73,6 +75,22 @@ export interface BudgetConfig {
   enabled: boolean;
   budgets: Record<BudgetKind, Budget>;
   addressFactor: number;
+}
+
+/** Messages one token pays for, in the kinds that return pages: a page of 200 costs 4 of 50. */
+const PAGE_TOKEN: Partial<Record<BudgetKind, { per: number; fallback: number; max: number }>> = {
+  history: { per: 50, fallback: 50, max: HISTORY_MAX_LIMIT },
+  thread: { per: 50, fallback: 100, max: THREAD_MAX_LIMIT },
+  threads: { per: 50, fallback: 50, max: THREAD_MAX_LIMIT },
+  events: { per: 100, fallback: EVENTS_MAX_LIMIT, max: EVENTS_MAX_LIMIT },
+};
+
+/** Tokens a request costs: one, or for a page its size over the page token (the defaults when no limit is asked). */
+export function costOf(kind: BudgetKind, frame: { limit?: unknown }): number {
+  const page = PAGE_TOKEN[kind];
+  if (page === undefined) return 1;
+  const limit = typeof frame.limit === 'number' && frame.limit > 0 ? Math.min(frame.limit, page.max) : page.fallback;
+  return Math.max(1, Math.ceil(limit / page.per));
 }
 
 /** The budget kind a frame type is charged to, or undefined for the types without one. */
@@ -99,19 +117,25 @@ export class RequestBudgets {
     }
   }
 
-  /** Takes one request of `kind` from the user's (when signed in) and the address's bucket; false takes nothing. */
-  take(kind: BudgetKind, user: string | undefined, address: string): boolean {
+  /**
+   * Takes `cost` tokens of `kind` (never more than a full bucket) from the user's (when signed in)
+   * and the address's bucket; false takes nothing.
+   */
+  take(kind: BudgetKind, user: string | undefined, address: string, cost = 1): boolean {
+    const n = Math.min(cost, this.config.budgets[kind].burst);
     const mine = this.byUser.get(kind) as KeyedLimiter;
-    if (user !== undefined && !mine.take(user)) return false;
-    if ((this.byAddress.get(kind) as KeyedLimiter).take(address)) return true;
-    if (user !== undefined) mine.give(user);
+    if (user !== undefined && !mine.take(user, n)) return false;
+    if ((this.byAddress.get(kind) as KeyedLimiter).take(address, n)) return true;
+    if (user !== undefined) mine.give(user, n);
     return false;
   }
 
   /** The sentence a refused request gets: names the kind and its budget. */
   refusal(kind: BudgetKind): string {
     const { rate, burst } = this.config.budgets[kind];
-    return `Too many "${kind}" requests: at most ${rate} a second after ${burst} at once; try again shortly.`;
+    const page = PAGE_TOKEN[kind];
+    const unit = page === undefined ? '' : ` (a page counts one per ${page.per} messages)`;
+    return `Too many "${kind}" requests: at most ${rate} a second after ${burst} at once${unit}; try again shortly.`;
   }
 }
 

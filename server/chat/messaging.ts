@@ -56,13 +56,10 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
  * sender and delivers it to the room. The sending connection gets the ack instead of the event;
  * the sender's other connections get the event. A refusal by the store's rules is answered with
  * its error, a change that changed nothing with `ok`; neither takes a seq. Also the way file
- * messages get posted once their upload is complete.
+ * messages get posted once their upload is complete. The `send` budget was charged already
+ * (ChatHandlers: for send, change and upload).
  */
 export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
-  if (!ctx.budgets.take('send', message.from, peer.conn.remoteAddress)) {
-    peer.conn.sendError(id, 'RATE_LIMITED', ctx.budgets.refusal('send'));
-    return;
-  }
   const conn = peer.conn;
   conn.hold();
   ctx.commits.add(message, (err, result) => {

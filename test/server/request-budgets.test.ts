@@ -31,7 +31,7 @@ async function outcome(client: Client, frame: Record<string, unknown>): Promise<
   }
 }
 
-/** One request of each kind; its own answer (ok, NOT_FOUND, …) does not matter, only whether it was let through. */
+/** One request of each kind, each costing one token (pages of at most one token's size); its own answer (ok, NOT_FOUND, …) does not matter, only whether it was let through. */
 function requestOf(kind: string, n: number): Record<string, unknown> {
   switch (kind) {
     case 'create':
@@ -48,7 +48,7 @@ function requestOf(kind: string, n: number): Record<string, unknown> {
     case 'read':
       return { t: 'read', room: 'general', seq: 0 };
     case 'thread':
-      return { t: 'thread', room: 'general', root: 1 };
+      return { t: 'thread', room: 'general', root: 1, limit: 50 };
     case 'threads':
       return { t: 'threads', room: 'general' };
     case 'pins':
@@ -56,7 +56,7 @@ function requestOf(kind: string, n: number): Record<string, unknown> {
     case 'revisions':
       return { t: 'revisions', room: 'general', seq: 1 };
     case 'events':
-      return { t: 'events', room: 'general', after: 0 };
+      return { t: 'events', room: 'general', after: 0, limit: 100 };
     default:
       throw new Error(kind);
   }
@@ -129,6 +129,34 @@ describe('server: a budget for every request kind, over real TCP', function () {
     } finally {
       flipper.close();
       watcher.close();
+    }
+  });
+
+  it('reads a connection that keeps being refused more slowly, and answers every request', async () => {
+    const client = await signInFrom(server, OTHER);
+    try {
+      for (let i = 0; i < BURST; i++) await outcome(client, requestOf('pins', i));
+      const started = Date.now();
+      const codes = await Promise.all(Array.from({ length: 60 }, (_, i) => outcome(client, requestOf('pins', i))));
+      const elapsed = Date.now() - started;
+      assert.ok(codes.every((c) => c.code === 'RATE_LIMITED'));
+      // After 16 refusals in a row each further one waits 10 ms: the flood costs the server little.
+      assert.ok(elapsed >= 40 * 10, `60 refusals answered in ${elapsed} ms`);
+      // And a request of another kind after them is served.
+      assert.notEqual((await outcome(client, requestOf('history', 0))).code, 'RATE_LIMITED');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('charges a page by its size: a history page of 200 costs what four of 50 do', async () => {
+    const client = await signInFrom(server, OTHER);
+    try {
+      // BURST is 3 tokens: one page of 200 (4 tokens, more than the bucket holds) takes them all.
+      assert.notEqual((await outcome(client, { t: 'history', room: 'general', limit: 200 })).code, 'RATE_LIMITED');
+      assert.equal((await outcome(client, { t: 'history', room: 'general', limit: 50 })).code, 'RATE_LIMITED');
+    } finally {
+      client.close();
     }
   });
 

@@ -273,6 +273,7 @@ async function main(): Promise<void> {
         floodP50Ms: loud.p50,
         floodP99Ms: loud.p99,
         p99Ratio: round(loud.p99 / quiet.p99, 2),
+        p50Ratio: round(loud.p50 / quiet.p50, 2),
         samples: loud.samples,
         floodSent: counts.sent,
         floodPerSecond: Math.round(counts.sent / ((WINDOWS * windowMs) / 1000)),

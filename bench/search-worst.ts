@@ -70,10 +70,13 @@ async function main(): Promise<void> {
       const parsed = parseSearch(c.query);
       const options: SearchOptions = { ...parsed.filters, limit: SEARCH_MAX_LIMIT };
       let worst = 0;
+      // CPU time too: on a shared machine wall time also counts the moments another process ran.
+      let worstCpu = 0;
       let hits = 0;
       let error: string | undefined;
       for (let i = 0; i < runs; i++) {
         const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
         try {
           // What the chat server checks before a search reaches the store.
           checkSearchWords(parsed.words);
@@ -82,12 +85,15 @@ async function main(): Promise<void> {
           error = (err as Error).message;
         }
         worst = Math.max(worst, Number(process.hrtime.bigint() - t0) / 1e6);
+        const cpu = process.cpuUsage(c0);
+        worstCpu = Math.max(worstCpu, (cpu.user + cpu.system) / 1000);
       }
-      results.push({ case: c.name, worstMs: Math.round(worst * 10) / 10, hits, ...(error ? { error } : {}) });
-      process.stderr.write(`${c.name.padEnd(40)} ${worst.toFixed(1).padStart(8)} ms  ${hits} hits${error ? `  (${error})` : ''}\n`);
+      results.push({ case: c.name, worstMs: Math.round(worst * 10) / 10, worstCpuMs: Math.round(worstCpu * 10) / 10, hits, ...(error ? { error } : {}) });
+      process.stderr.write(`${c.name.padEnd(40)} ${worst.toFixed(1).padStart(8)} ms (cpu ${worstCpu.toFixed(1).padStart(6)} ms)  ${hits} hits${error ? `  (${error})` : ''}\n`);
     }
     const worstMs = Math.max(...results.map((r) => r.worstMs));
-    console.log(JSON.stringify({ bench: 'search-worst', messages: total, runs, worstMs, results, machine: { cpus: cpus().length, loadAverage: loadavg() } }, null, 2));
+    const worstCpuMs = Math.max(...results.map((r) => r.worstCpuMs));
+    console.log(JSON.stringify({ bench: 'search-worst', messages: total, runs, worstMs, worstCpuMs, results, machine: { cpus: cpus().length, loadAverage: loadavg() } }, null, 2));
   } finally {
     await store.close();
     if (!keptDir) await rm(dir, { recursive: true, force: true });

@@ -61,14 +61,15 @@ function searchSql(scope: 'room' | 'mine', words: boolean, filters: SearchFilter
       ORDER BY s.rowid DESC LIMIT @limit`;
   }
   // Filters alone: newest rows first (a room's own seq order inside one room), at most @scan of them.
+  // Seqs and ids have no gaps worth counting, so a range on the key is the newest @scan rows.
   if (scope === 'room') {
-    return `SELECT ${READ_COLUMNS} FROM (SELECT id FROM messages WHERE room = @room ORDER BY seq DESC LIMIT @scan) c
-      JOIN messages m ON m.id = c.id
-      WHERE ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
+    return `SELECT ${READ_COLUMNS} FROM messages m
+      WHERE m.room = @room AND m.seq > (SELECT coalesce(max(seq), 0) FROM messages WHERE room = @room) - @scan
+        AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
   }
-  return `SELECT ${READ_COLUMNS} FROM (SELECT id FROM messages ORDER BY id DESC LIMIT @scan) c
-    JOIN messages m ON m.id = c.id
-    WHERE ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
+  return `SELECT ${READ_COLUMNS} FROM messages m
+    WHERE m.id > (SELECT coalesce(max(id), 0) FROM messages) - @scan
+      AND ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
 }
 
 /**

@@ -215,7 +215,8 @@ export interface Store {
    * first, at most `limit`. Looks at message text (as last edited; deleted messages are gone),
    * shared code and its path, and file names, in posts and replies. The
    * query is words and "quoted phrases", all required, case-insensitive; operators and
-   * punctuation are plain text, so no input is ever a syntax error.
+   * punctuation are plain text, so no input is ever a syntax error. At most SEARCH_SCAN_LIMIT
+   * candidates are looked at, newest first, before the filters and the limit.
    */
   search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]>;
 

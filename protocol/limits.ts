@@ -29,7 +29,23 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 export const HISTORY_MAX_LIMIT = 200;
+/** Users in one presence list (the snapshot after `session`, or one introduction on join). */
+export const MAX_PRESENCE_LIST = 1000;
+/** Names in one RoomInfo's `members`; a bigger room's list is cut and carries `memberCount`. */
+export const MAX_LISTED_MEMBERS = 500;
+/** Rooms one `rooms` reply lists beyond the user's own: group rooms to join, by id. */
+export const MAX_LISTED_ROOMS = 500;
 export const SEARCH_MAX_LIMIT = 100;
+/** Words in one search (each word of a "quoted phrase" counts): each more is another index list to merge. */
+export const MAX_SEARCH_WORDS = 8;
+/** Longest word a search may hold, in characters: no word people type is longer, and no stored one matches. */
+export const MAX_SEARCH_WORD_LENGTH = 64;
+/**
+ * Candidates one search looks at, newest first, before its filters and its limit: the messages
+ * holding its words (SQLite; Neo4j's queryNodes reads this many best-scored hits), or with filters
+ * alone the newest messages. Keeps a search that matches nothing from reading the whole store.
+ */
+export const SEARCH_SCAN_LIMIT = 10_000;
 export const THREAD_MAX_LIMIT = 200;
 export const EVENTS_MAX_LIMIT = 500;
 /** Longest reaction key, in UTF-16 units: one emoji, skin tones and ZWJ sequences included. */

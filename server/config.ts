@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
 import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
 import type { MediaConfig } from './media/open-media-store';
 import type { StoreConfig } from './store';
+import { parseRequestLimits, type Budget, type BudgetKind } from './chat/budgets';
 
 export interface ServerConfig {
   host: string;
@@ -16,6 +17,8 @@ export interface ServerConfig {
   /** Failed sign-ins per minute per user and address (after a burst of 5); 0 turns sign-in throttling off. */
   loginRateLimit: number;
   rateBurst: number;
+  /** Per-user budgets of other request kinds over the defaults (server/chat/budgets.ts), and the address factor. */
+  requestLimits: { budgets: Partial<Record<BudgetKind, Budget>>; addressFactor?: number };
   /** Bytes a connection may have queued before it is dropped as a slow consumer. */
   outboundBuffer: number;
   /** Keepalive ping interval in ms; a peer silent for twice this is closed. */
@@ -70,8 +73,9 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'max-frame', arg: 'BYTES', help: `largest frame accepted (default ${DEFAULT_LIMITS.maxFrame})` },
   { name: 'max-text', arg: 'BYTES', help: `largest message text in UTF-8 bytes (default ${DEFAULT_LIMITS.maxText})` },
   { name: 'max-upload', arg: 'BYTES', help: `largest upload (default ${DEFAULT_LIMITS.maxUpload})` },
-  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns message and registration limits off)' },
+  { name: 'rate-limit', arg: 'N', help: 'messages per second per user (default 20; 0 turns every request budget and the registration limit off)' },
   { name: 'login-rate-limit', arg: 'N', help: `failed sign-ins per minute one address gets for one user after 5 at once (default ${DEFAULT_LOGIN_RATE_LIMIT}; 0 = off)` },
+  { name: 'request-limits', arg: 'KIND=R/B,…', help: 'per-user budgets of other requests, e.g. search=2/10,history=20/100, and address=N (an address gets N users\' worth; default 10); --rate-limit 0 turns them off too' },
   { name: 'rate-burst', arg: 'N', help: 'messages a user may send at once before the rate applies (default 100)' },
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
@@ -204,6 +208,7 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     rateLimit: number(raw, 'rate-limit', 20),
     loginRateLimit: number(raw, 'login-rate-limit', DEFAULT_LOGIN_RATE_LIMIT),
     rateBurst: integer(raw, 'rate-burst', 100, 1, 1e9),
+    requestLimits: requestLimits(raw),
     outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
     pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,
     maxConnectionsPerAddress: integer(raw, 'max-connections-per-address', DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 0, 1e9),
@@ -250,6 +255,16 @@ function selectMedia(raw: Raw, dataDir: string): MediaConfig {
     throw new ConfigError(`--ftp: ${(err as Error).message}.`);
   }
   return { kind: 'ftp', url, ...(secure ? { secure } : {}), ...(pool !== undefined ? { poolSize: pool } : {}) };
+}
+
+function requestLimits(raw: Raw): ServerConfig['requestLimits'] {
+  const text = raw['request-limits'];
+  if (text === undefined) return { budgets: {} };
+  try {
+    return parseRequestLimits(text);
+  } catch (err) {
+    throw new ConfigError(`--request-limits: ${(err as Error).message}`);
+  }
 }
 
 function flag(raw: Raw, name: string): boolean {

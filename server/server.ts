@@ -2,13 +2,14 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { Auth } from './chat/auth';
+import { dummyHash } from './chat/passwords';
 import type { ChatContext } from './chat/context';
 import { Hub } from './chat/fanout';
 import { GroupCommit } from './chat/group-commit';
 import { ChatHandlers } from './chat/handlers';
 import type { Peer } from './chat/peer';
 import { Presence } from './chat/presence';
-import { KeyedLimiter } from './chat/rate-limit';
+import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/budgets';
 import { Rooms } from './chat/rooms';
 import { Listener } from './net/listener';
 import type { MediaStore } from './media/media-store';
@@ -18,9 +19,6 @@ import { registerTransfers } from './transfers/transfers';
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
 
-// Typing events are cheap to send and easy to flood with: 5 a second per user, 10 at once.
-const TYPING_RATE = 5;
-const TYPING_BURST = 10;
 // Shutdown waits this long for pending commits before closing the store anyway.
 const FLUSH_TIMEOUT_MS = 10_000;
 
@@ -42,20 +40,26 @@ export class ParleyServer {
     media?: MediaStore,
   ) {
     const hub = new Hub(config.outboundBuffer);
-    const presence = new Presence(hub);
+    const rooms: Rooms = new Rooms(store, (name) => presence.exists(name));
+    // Everyone is in general, so everyone shares a room with everyone: presence goes to all.
+    const presence: Presence = new Presence(hub, (user): Iterable<string> => everyoneBut(presence.known(), user));
+    rooms.onJoined = (user, room) => presence.introduce(user, room.members);
     const limitsOn = config.rateLimit > 0;
     this.context = {
       store,
       media,
       hub,
       presence,
-      rooms: new Rooms(store, (name) => presence.exists(name)),
+      rooms,
       auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
-      sendLimiter: new KeyedLimiter(config.rateLimit, config.rateBurst),
-      typingLimiter: new KeyedLimiter(limitsOn ? TYPING_RATE : 0, TYPING_BURST),
+      budgets: new RequestBudgets({
+        enabled: limitsOn,
+        budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
+        addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
+      }),
       logger,
       serverName: `parley-server/${VERSION}`,
     };
@@ -80,6 +84,8 @@ export class ParleyServer {
     if (this.state !== 'new') throw new Error('The server was started already.');
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
+    // The unknown-user sign-in checks against this hash: ready before the first one arrives.
+    await dummyHash();
     return this.listener.listen();
   }
 
@@ -104,4 +110,8 @@ export class ParleyServer {
     await Promise.all([this.store.close(), this.context.media?.close()]);
     this.state = 'closed';
   }
+}
+
+function* everyoneBut(users: Iterable<string>, user: string): Iterable<string> {
+  for (const other of users) if (other !== user) yield other;
 }

@@ -41,7 +41,8 @@ export const HistoryReplySchema = Type.Object({ t: Type.Literal('history'), id: 
 export const ResultsReplySchema = Type.Object({ t: Type.Literal('results'), id: Id, messages: Messages() });
 export const PresenceEventSchema = Type.Object({ t: Type.Literal('presence'), users: Type.Optional(Type.Array(PresenceEntrySchema)), changes: Type.Optional(Type.Array(PresenceEntrySchema)) });
 export const RoomReplySchema = Type.Object({ t: Type.Literal('room'), id: Type.Optional(Id), room: RoomInfoSchema });
-export const RoomsReplySchema = Type.Object({ t: Type.Literal('rooms'), id: Id, rooms: Type.Array(RoomInfoSchema) });
+/** `more`: there are joinable rooms beyond the MAX_LISTED_ROOMS listed. */
+export const RoomsReplySchema = Type.Object({ t: Type.Literal('rooms'), id: Id, rooms: Type.Array(RoomInfoSchema), more: Type.Optional(Type.Boolean()) });
 export const RoomLeftSchema = Type.Object({ t: Type.Literal('room_left'), room: Str() });
 export const UploadReadySchema = Type.Object({ t: Type.Literal('upload_ready'), id: Id, uploadId: Str(), chunk: Int() });
 /** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */

@@ -16,8 +16,13 @@ export const RoomInfoSchema = Type.Object({
   id: Str(),
   kind: RoomKindSchema,
   name: Str(),
-  /** Members of a DM or group room; omitted for `general`, which everyone is in. */
+  /**
+   * Members of a DM or group room, sorted; omitted for `general`, which everyone is in. At most
+   * `MAX_LISTED_MEMBERS`: a longer list is cut and `memberCount` says how many there are.
+   */
   members: Type.Optional(Type.Array(Str())),
+  /** Set only when `members` was cut: the room's number of members. */
+  memberCount: Type.Optional(Int()),
   /** Highest seq in the room (0 when empty). */
   lastSeq: Int(),
   /** The requesting user's read mark (0 when nothing read). */

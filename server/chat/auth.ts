@@ -47,7 +47,11 @@ export class Auth {
     if ([...password].length < MIN_PASSWORD_LENGTH) throw new ParleyError('WEAK_PASSWORD');
     if (password.length > MAX_PASSWORD_LENGTH) throw new ParleyError('INVALID', 'Passwords are at most 1024 characters.');
     if (!this.registerByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many registrations from this address; try again later.');
+    // USER_EXISTS tells that a name is taken: such answers cost the address's failed sign-in
+    // budget, so registering cannot probe names faster than logging in could.
+    if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed attempts from this address; try again later.');
     if (await this.store.getUser(user)) throw new ParleyError('USER_EXISTS');
+    this.failedByAddress.give(address);
     const passwordHash = await hashPassword(password);
     const created = await this.store.createUser({ name: user, passwordHash, createdAt: Date.now() });
     if (!created) throw new ParleyError('USER_EXISTS');

@@ -3,11 +3,11 @@ import type { Logger } from '../log';
 import type { MediaStore } from '../media/media-store';
 import type { Store } from '../store/store';
 import type { Auth } from './auth';
+import type { RequestBudgets } from './budgets';
 import type { Hub } from './fanout';
 import type { GroupCommit } from './group-commit';
 import type { Peer } from './peer';
 import type { Presence } from './presence';
-import type { KeyedLimiter } from './rate-limit';
 import type { Rooms } from './rooms';
 
 /** The services every request handler uses. */
@@ -22,8 +22,8 @@ export interface ChatContext {
   readonly commits: GroupCommit;
   readonly limits: Limits;
   readonly outboundBuffer: number;
-  readonly sendLimiter: KeyedLimiter;
-  readonly typingLimiter: KeyedLimiter;
+  /** Per-kind request budgets per user and address; charged in ChatHandlers, sends in post(). */
+  readonly budgets: RequestBudgets;
   readonly logger: Logger;
   readonly serverName: string;
 }

@@ -1,6 +1,7 @@
 import { encodeFrame, type ClientFrame, type ClientFrameType, type RequestId } from '../../protocol';
 import { validateClientFrame } from '../../protocol/validate';
 import type { Connection, ConnectionHandler } from '../net/connection';
+import { budgetKind, costOf, type BudgetKind } from './budgets';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
 import * as messaging from './messaging';
@@ -14,6 +15,10 @@ export type FrameHandler<T extends ClientFrame = ClientFrame> = (ctx: ChatContex
 type HandlerTable = { [K in ClientFrameType]?: FrameHandler<Extract<ClientFrame, { t: K }>> };
 
 const PONG = encodeFrame({ t: 'pong' });
+
+/** Refusals in a row a connection gets at full speed; after them each waits REFUSAL_DELAY_MS. */
+const REFUSALS_BEFORE_SLOWDOWN = 16;
+const REFUSAL_DELAY_MS = 10;
 
 const TRANSFER_TYPES: ClientFrameType[] = ['upload', 'chunk', 'upload_end', 'upload_abort', 'download'];
 
@@ -83,6 +88,11 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
       if (id !== undefined) conn.sendError(id, 'FORBIDDEN', 'This connection carries file transfers only.');
       return;
     }
+    const kind = budgetKind(f.t);
+    if (kind !== undefined) {
+      if (!this.ctx.budgets.take(kind, peer.user, conn.remoteAddress, costOf(kind, f as { limit?: unknown }))) return this.refuse(peer, id, kind);
+      peer.refusedInRow = undefined;
+    }
     const handler = this.table[f.t] as FrameHandler | undefined;
     if (handler === undefined) {
       if (TRANSFER_TYPES.includes(f.t) && id !== undefined) conn.sendError(id, 'MEDIA_UNAVAILABLE', 'File transfer is not available on this server yet.');
@@ -96,6 +106,19 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
       return;
     }
     if (result !== undefined) return result.catch((err) => this.fail(peer, id, err));
+  }
+
+  /**
+   * Over budget nothing happens but the answer; frames without an id (status, typing, read) are
+   * dropped. A connection that keeps being refused has its next frame wait a moment: the frames
+   * behind it queue up, the connection stops being read, and TCP holds the flood back at the
+   * client instead of the server spending its event loop on refusals.
+   */
+  private refuse(peer: Peer, id: RequestId | undefined, kind: BudgetKind): void | Promise<void> {
+    if (id !== undefined) peer.conn.sendError(id, 'RATE_LIMITED', this.ctx.budgets.refusal(kind));
+    peer.refusedInRow = (peer.refusedInRow ?? 0) + 1;
+    if (peer.refusedInRow <= REFUSALS_BEFORE_SLOWDOWN) return;
+    return new Promise((resolve) => setTimeout(resolve, REFUSAL_DELAY_MS));
   }
 
   private fail(peer: Peer, id: RequestId | undefined, err: unknown): void {

@@ -18,7 +18,7 @@ import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
-import { isEmptySearch, parseSearch } from './search-query';
+import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
 
 const HISTORY_DEFAULT = 50;
 const SEARCH_DEFAULT = 20;
@@ -56,13 +56,10 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
  * sender and delivers it to the room. The sending connection gets the ack instead of the event;
  * the sender's other connections get the event. A refusal by the store's rules is answered with
  * its error, a change that changed nothing with `ok`; neither takes a seq. Also the way file
- * messages get posted once their upload is complete.
+ * messages get posted once their upload is complete. The `send` budget was charged already
+ * (ChatHandlers: for send, change and upload).
  */
 export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMessage, room: RoomEntry | 'general'): void {
-  if (!ctx.sendLimiter.take(message.from)) {
-    peer.conn.sendError(id, 'RATE_LIMITED', 'You are sending too fast; try again shortly.');
-    return;
-  }
   const conn = peer.conn;
   conn.hold();
   ctx.commits.add(message, (err, result) => {
@@ -135,11 +132,10 @@ function cleanSnippet(s: Snippet): Snippet {
   return out;
 }
 
-/** Not stored; other members see it. Over its own small rate it is dropped silently. */
+/** Not stored; other members see it. Over its budget (ChatHandlers) it is dropped silently. */
 export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | Promise<void> {
   const user = peer.user as string;
   const deliver = (room: RoomEntry | 'general') => {
-    if (!ctx.typingLimiter.take(user)) return;
     ctx.hub.toOthers(room === 'general' ? undefined : room.members, encodeFrame({ t: 'typing', room: f.room, user }), user);
   };
   const room = ctx.rooms.cachedAccess(f.room, user);
@@ -169,6 +165,7 @@ export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): 
 export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Promise<void> {
   const user = peer.user as string;
   const parsed = parseSearch(f.query);
+  checkSearchWords(parsed.words);
   if (f.room !== undefined && parsed.filters.room !== undefined && f.room !== parsed.filters.room) {
     throw new ParleyError('INVALID', `The search names two rooms: "${f.room}" and "in:${parsed.filters.room}".`);
   }

@@ -17,4 +17,6 @@ export interface Peer {
   heldBytes?: number;
   /** Signed in with `resume {transfer: true}`: file transfers only, outside the Hub and presence. */
   transferOnly?: boolean;
+  /** Requests refused for their budget since the last one let through; past a few, the connection is slowed. */
+  refusedInRow?: number;
 }

@@ -1,4 +1,4 @@
-import { encodeFrame, type PresenceEntry } from '../../protocol';
+import { MAX_PRESENCE_LIST, encodeFrame, type PresenceEntry } from '../../protocol';
 import type { Hub } from './fanout';
 
 interface UserState {
@@ -6,24 +6,43 @@ interface UserState {
   context?: string;
 }
 
+/** At most one presence broadcast per user per this many ms: a flipping status costs one frame a second. */
+export const PRESENCE_INTERVAL_MS = 1000;
+
 /**
  * Who exists and who is online. A user is online (or away) while any connection is signed in.
- * Changes made during one event-loop turn go out as one `presence` frame, so a wave of
- * reconnects costs one broadcast rather than one per user.
+ * Changes go to the people who share a room with the user, and to the user's own connections;
+ * `contacts` says who they are (everyone, while every user is in general). Each user's changes are
+ * coalesced: the first goes out at the end of the event-loop turn, later ones at most once per
+ * interval, the last state winning, so none is lost and a flood costs one frame per interval.
  */
 export class Presence {
   private readonly users = new Set<string>();
   private readonly states = new Map<string, UserState>();
-  private changes = new Map<string, PresenceEntry>();
-  private scheduled = false;
+  /** Changes not sent yet, by user. */
+  private pending = new Map<string, PresenceEntry>();
+  /** When each user's last change went out, and what it said (so a flip back to it sends nothing). */
+  private readonly sent = new Map<string, { at: number; json: string }>();
+  private immediate = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(
+    private readonly hub: Hub,
+    private readonly contacts: (user: string) => Iterable<string>,
+    private readonly intervalMs = PRESENCE_INTERVAL_MS,
+  ) {}
 
   load(names: Iterable<string>): void {
     for (const name of names) this.users.add(name);
   }
 
-  /** A newly registered user: everyone's people list learns of them (offline until they sign in). */
+  /** Everyone known, online or not: the people in general. */
+  known(): Iterable<string> {
+    return this.users;
+  }
+
+  /** A newly registered user: the people lists of those who share general learn of them (offline until they sign in). */
   addUser(name: string): void {
     if (this.users.has(name)) return;
     this.users.add(name);
@@ -57,29 +76,104 @@ export class Presence {
     this.changed(entry(user, state));
   }
 
-  /** Everyone known, online or not, for the frame that follows `session`. */
-  snapshot(): PresenceEntry[] {
-    const list: PresenceEntry[] = [];
-    for (const user of this.users) {
-      const state = this.states.get(user);
-      list.push(state === undefined ? { user, status: 'offline' } : entry(user, state));
+  /** `user` now shares a room with `members`: each side learns the other's state. */
+  introduce(user: string, members: Iterable<string>): void {
+    const theirs: PresenceEntry[] = [];
+    for (const member of members) {
+      if (member === user) continue;
+      if (theirs.length === MAX_PRESENCE_LIST) break;
+      theirs.push(this.entryOf(member));
+    }
+    if (theirs.length > 0) this.hub.toUser(user, encodeFrame({ t: 'presence', changes: theirs }));
+    const mine = this.entryOf(user);
+    this.hub.toMembers(new Set(members), encodeFrame({ t: 'presence', changes: [mine] }), undefined);
+  }
+
+  /** The user and the people they share a room with, at most MAX_PRESENCE_LIST, for the frame after `session`. */
+  snapshot(user: string): PresenceEntry[] {
+    const list: PresenceEntry[] = [this.entryOf(user)];
+    for (const other of this.contacts(user)) {
+      if (list.length === MAX_PRESENCE_LIST) break;
+      list.push(this.entryOf(other));
     }
     return list;
   }
 
-  private changed(change: PresenceEntry): void {
-    this.changes.set(change.user, change);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+  private entryOf(user: string): PresenceEntry {
+    const state = this.states.get(user);
+    return state === undefined ? { user, status: 'offline' } : entry(user, state);
   }
 
+  private changed(change: PresenceEntry): void {
+    this.pending.set(change.user, change);
+    const last = this.sent.get(change.user);
+    const due = last === undefined ? 0 : last.at + this.intervalMs;
+    if (due <= Date.now()) {
+      if (!this.immediate) {
+        this.immediate = true;
+        setImmediate(() => {
+          this.immediate = false;
+          this.flush();
+        });
+      }
+    } else this.wakeAt(due);
+  }
+
+  private wakeAt(due: number): void {
+    if (this.timer !== undefined && this.timerDue <= due) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush();
+      },
+      Math.max(0, due - Date.now()),
+    );
+    this.timer.unref();
+  }
+
+  /** Sends every pending change whose interval is over; the rest wait for the next wake-up. */
   private flush(): void {
-    this.scheduled = false;
-    if (this.changes.size === 0) return;
-    const changes = [...this.changes.values()];
-    this.changes = new Map();
-    this.hub.toAll(encodeFrame({ t: 'presence', changes }));
+    const now = Date.now();
+    const byRecipient = new Map<string, PresenceEntry[]>();
+    let next = Infinity;
+    for (const [user, change] of this.pending) {
+      const last = this.sent.get(user);
+      if (last !== undefined && last.at + this.intervalMs > now) {
+        next = Math.min(next, last.at + this.intervalMs);
+        continue;
+      }
+      this.pending.delete(user);
+      const json = JSON.stringify(change);
+      // Flipped back to what was sent last: nothing changed for anyone.
+      if (last?.json === json) continue;
+      this.sent.set(user, { at: now, json });
+      for (const to of [user, ...this.contacts(user)]) {
+        const list = byRecipient.get(to);
+        if (list === undefined) byRecipient.set(to, [change]);
+        else list.push(change);
+      }
+    }
+    // Recipients with the same changes share one encoded frame.
+    const frames = new Map<string, Buffer>();
+    for (const [to, changes] of byRecipient) {
+      const key = changes.map((c) => c.user).join('\n');
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        frame = encodeFrame({ t: 'presence', changes });
+        frames.set(key, frame);
+      }
+      this.hub.toUser(to, frame);
+    }
+    this.forgetOld(now);
+    if (next !== Infinity) this.wakeAt(next);
+  }
+
+  /** Send times older than the interval no longer hold anything back. */
+  private forgetOld(now: number): void {
+    if (this.sent.size < 1024) return;
+    for (const [user, last] of this.sent) if (last.at + this.intervalMs <= now && !this.pending.has(user)) this.sent.delete(user);
   }
 }
 

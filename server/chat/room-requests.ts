@@ -26,7 +26,8 @@ export async function leave(ctx: ChatContext, peer: Peer, f: LeaveRequest): Prom
 }
 
 export async function rooms(ctx: ChatContext, peer: Peer, f: RoomsRequest): Promise<void> {
-  peer.conn.send({ t: 'rooms', id: f.id, rooms: await ctx.rooms.list(peer.user as string) });
+  const { rooms: list, more } = await ctx.rooms.list(peer.user as string);
+  peer.conn.send(more ? { t: 'rooms', id: f.id, rooms: list, more } : { t: 'rooms', id: f.id, rooms: list });
 }
 
 function encodeRoom(room: RoomInfo): Buffer {

@@ -1,4 +1,4 @@
-import { GENERAL_ROOM, ParleyError, ROOM_NAME_PATTERN, dmMembers, type RoomInfo } from '../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_ROOMS, ParleyError, ROOM_NAME_PATTERN, dmMembers, type RoomInfo } from '../../protocol';
 import type { Store } from '../store/store';
 
 /** Members of one room, kept in memory for access checks and fan-out. `general` is everyone. */
@@ -15,11 +15,52 @@ export interface RoomEntry {
 export class Rooms {
   private readonly cache = new Map<string, RoomEntry>();
   private readonly loading = new Map<string, Promise<RoomEntry | undefined>>();
+  /** The cached rooms of each user (general aside): whom presence goes to. */
+  private readonly byUser = new Map<string, Set<RoomEntry>>();
+  /** Told when a user joins a room (a DM included) they were not in: presence introduces them. */
+  onJoined?: (user: string, room: RoomEntry) => void;
 
   constructor(
     private readonly store: Store,
     private readonly userExists: (name: string) => boolean,
   ) {}
+
+  /**
+   * Everyone who shares a room other than general with `user`, among the cached rooms. A signed-in
+   * user's rooms are all cached (see prime), so for them and for whoever shares a room with them
+   * this is complete. Presence goes to everyone while every user is in general; this is the
+   * audience it narrows to for a user who is not.
+   */
+  contacts(user: string): Set<string> {
+    const out = new Set<string>();
+    for (const entry of this.byUser.get(user) ?? []) for (const member of entry.members) if (member !== user) out.add(member);
+    return out;
+  }
+
+  /** Caches a signing-in user's rooms, from the session's room list where it holds every member. */
+  async prime(rooms: readonly RoomInfo[]): Promise<void> {
+    const missing: string[] = [];
+    for (const info of rooms) {
+      if (info.id === GENERAL_ROOM || this.cache.has(info.id)) continue;
+      if (info.members !== undefined && info.memberCount === undefined) this.remember({ id: info.id, kind: info.kind, members: new Set(info.members) });
+      else missing.push(info.id);
+    }
+    await Promise.all(missing.map((id) => this.load(id)));
+  }
+
+  private remember(entry: RoomEntry): void {
+    this.cache.set(entry.id, entry);
+    for (const member of entry.members) this.index(member, entry);
+  }
+
+  private index(user: string, entry: RoomEntry): void {
+    let mine = this.byUser.get(user);
+    if (mine === undefined) {
+      mine = new Set();
+      this.byUser.set(user, mine);
+    }
+    mine.add(entry);
+  }
 
   /** The cached room when the user may use it; undefined when only `access` can tell. */
   cachedAccess(roomId: string, user: string): RoomEntry | 'general' | undefined {
@@ -56,6 +97,7 @@ export class Rooms {
     this.loading.delete(roomId);
     const entry = await this.load(roomId);
     if (entry === undefined) throw new ParleyError('STORE_UNAVAILABLE');
+    this.onJoined?.(user, entry);
     return entry;
   }
 
@@ -66,7 +108,7 @@ export class Rooms {
     }
     const created = await this.store.createRoom({ id: name, kind: 'group', name, createdBy: user, createdAt: Date.now() }, [user]);
     if (!created) throw new ParleyError('INVALID', 'A room with that name exists already.');
-    this.cache.set(name, { id: name, kind: 'group', members: new Set([user]) });
+    this.remember({ id: name, kind: 'group', members: new Set([user]) });
     return this.info(name, user);
   }
 
@@ -81,6 +123,8 @@ export class Rooms {
     if (!entry.members.has(user)) {
       await this.store.addMember(roomId, user);
       entry.members.add(user);
+      this.index(user, entry);
+      this.onJoined?.(user, entry);
     }
     return this.info(roomId, user);
   }
@@ -93,15 +137,18 @@ export class Rooms {
     if (!entry.members.has(user)) return;
     await this.store.removeMember(roomId, user);
     entry.members.delete(user);
+    this.byUser.get(user)?.delete(entry);
   }
 
-  /** The user's rooms, then the group rooms they could join (recognisable by `members`). */
-  async list(user: string): Promise<RoomInfo[]> {
+  /**
+   * The user's rooms, then at most MAX_LISTED_ROOMS group rooms they could join (recognisable by
+   * `members`); `more` when there are more of those. Two store calls however many rooms exist.
+   */
+  async list(user: string): Promise<{ rooms: RoomInfo[]; more: boolean }> {
     const mine = await this.store.roomsOf(user);
-    const ids = new Set(mine.map((r) => r.id));
-    const others = (await this.store.listGroupRooms()).filter((r) => !ids.has(r.id));
-    const infos = await Promise.all(others.map((r) => this.store.roomInfo(r.id, user)));
-    return [...mine, ...infos.filter((r): r is RoomInfo => r !== undefined)];
+    const others = await this.store.joinableRooms(user, MAX_LISTED_ROOMS + 1);
+    const more = others.length > MAX_LISTED_ROOMS;
+    return { rooms: [...mine, ...others.slice(0, MAX_LISTED_ROOMS)], more };
   }
 
   async info(roomId: string, user: string): Promise<RoomInfo> {
@@ -129,7 +176,7 @@ export class Rooms {
     const existing = this.cache.get(roomId);
     if (existing !== undefined) return existing;
     const entry: RoomEntry = { id: roomId, kind: room.kind, members: new Set(members) };
-    this.cache.set(roomId, entry);
+    this.remember(entry);
     return entry;
   }
 }

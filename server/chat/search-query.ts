@@ -1,4 +1,4 @@
-import { ParleyError } from '../../protocol';
+import { MAX_SEARCH_WORDS, MAX_SEARCH_WORD_LENGTH, ParleyError } from '../../protocol';
 import type { SearchOptions } from '../store/store';
 
 export type SearchFilters = Omit<SearchOptions, 'limit' | 'room'> & { room?: string };
@@ -80,4 +80,15 @@ function applyFilter(filters: SearchFilters, key: string, value: string): boolea
 /** Whether a parsed search asks for anything at all. */
 export function isEmptySearch(parsed: ParsedSearch): boolean {
   return parsed.words.trim().length === 0 && Object.keys(parsed.filters).length === 0;
+}
+
+/**
+ * Refuses words that would make a search costly before it runs: more than MAX_SEARCH_WORDS words
+ * (each word of a phrase counts, as the index sees words), or one longer than MAX_SEARCH_WORD_LENGTH.
+ * Operators and `*` need no check: every word is matched as plain text, never as a prefix.
+ */
+export function checkSearchWords(words: string): void {
+  const tokens = words.split(/[^\p{L}\p{N}\p{Co}]+/u).filter((t) => t.length > 0);
+  if (tokens.length > MAX_SEARCH_WORDS) throw new ParleyError('INVALID', `A search holds at most ${MAX_SEARCH_WORDS} words.`);
+  if (tokens.some((t) => [...t].length > MAX_SEARCH_WORD_LENGTH)) throw new ParleyError('INVALID', `Search words are at most ${MAX_SEARCH_WORD_LENGTH} characters long.`);
 }

@@ -121,6 +121,8 @@ async function startSession(
   since?: Record<string, number>,
 ): Promise<void> {
   const rooms = await ctx.store.roomsOf(user);
+  // Presence goes to whoever shares a cached room: every signed-in user's rooms are cached.
+  await ctx.rooms.prime(rooms);
   if (!peer.conn.isOpen) return;
   signOut(ctx, peer);
   peer.user = user;
@@ -130,7 +132,7 @@ async function startSession(
   ctx.presence.connected(user, first);
   ctx.logger.debug({ user, conn: peer.conn.id }, 'signed in');
   peer.conn.send({ t: 'session', id, token, user, rooms });
-  peer.conn.send({ t: 'presence', users: ctx.presence.snapshot() });
+  peer.conn.send({ t: 'presence', users: ctx.presence.snapshot(user) });
   if (since !== undefined) await replay(ctx, peer, user, since);
 }
 

@@ -218,11 +218,13 @@ export class Connection<C = unknown> {
         continue;
       }
       if (result !== undefined) {
+        // The next frame waits for a turn of the event loop: a promise chain would otherwise run
+        // one connection's pipelined reads back to back while every other connection waits.
         result.then(
-          () => this.pump(),
+          () => setImmediate(() => this.pump()),
           (err) => {
             this.handlerFailed(err);
-            this.pump();
+            setImmediate(() => this.pump());
           },
         );
         this.updateFlow();

@@ -160,9 +160,15 @@ export interface Store {
   /** All group rooms, for discovery (`join`). */
   listGroupRooms(): Promise<RoomRecord[]>;
   /**
+   * Group rooms (not general) that `user` is not in, by id, at most `limit`, as RoomInfo: what
+   * `rooms` offers to join, in one call however many rooms there are.
+   */
+  joinableRooms(user: string, limit: number): Promise<RoomInfo[]>;
+  /**
    * The rooms a user belongs to, `general` first and then by id, with lastSeq and that user's
    * lastRead and unread `mentions` (its messages after lastRead, not the user's own, that
-   * mention the user or `room`); `members` (sorted) on every room but general.
+   * mention the user or `room`); `members` (sorted) on every room but general, at most
+   * MAX_LISTED_MEMBERS of them, with `memberCount` when the list was cut.
    */
   roomsOf(user: string): Promise<RoomInfo[]>;
   /** Any room, whether or not `user` is in it (lastRead is then 0); undefined when there is no such room. */
@@ -209,7 +215,8 @@ export interface Store {
    * first, at most `limit`. Looks at message text (as last edited; deleted messages are gone),
    * shared code and its path, and file names, in posts and replies. The
    * query is words and "quoted phrases", all required, case-insensitive; operators and
-   * punctuation are plain text, so no input is ever a syntax error.
+   * punctuation are plain text, so no input is ever a syntax error. At most SEARCH_SCAN_LIMIT
+   * candidates are looked at, newest first, before the filters and the limit.
    */
   search(user: string, query: string, options: SearchOptions): Promise<ChatMessage[]>;
 

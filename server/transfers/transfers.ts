@@ -67,8 +67,6 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     if (!peer.conn.isOpen) return;
     const t = transfersOf(peer);
     if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);
-    // charged like one message, before any byte moves
-    if (!ctx.sendLimiter.take(user)) throw new ParleyError('RATE_LIMITED', 'You are sending too fast; try again shortly.');
     const spec = { requestId: f.id, room: f.room, name: displayName(f.name), size: f.size, user };
     const upload = new Upload(ctx, peer, media, filedMedia, spec, (u) => t.uploads.delete(u.uploadId));
     t.uploads.set(upload.uploadId, upload);

@@ -66,7 +66,8 @@ describe('auth against the SQLite store', function () {
   });
 
   it('limits registrations per address', async () => {
-    const auth = new Auth(store, { enabled: true, loginPerMinute: 6 });
+    // Sign-in throttling off: here taken names count against the registration budget only.
+    const auth = new Auth(store, { enabled: true, loginPerMinute: 0 });
     const codes = [];
     // Invalid names are refused before they count; taken ones count.
     for (let i = 0; i < 31; i++) codes.push(await code(auth.register('taken_user', 'pw-123456', '10.0.0.2')));
@@ -74,6 +75,16 @@ describe('auth against the SQLite store', function () {
     assert.deepEqual(codes.slice(1, 30), Array(29).fill('USER_EXISTS'));
     assert.equal(codes[30], 'RATE_LIMITED');
     assert.equal(await code(auth.register('other_user', 'pw-123456', '10.0.0.3')), 'ok');
+  });
+
+  it('charges a taken name to the address like a failed sign-in', async () => {
+    const auth = new Auth(store, { enabled: false, loginPerMinute: 6 });
+    assert.equal(await code(auth.register('probed_1', 'pw-123456', '10.0.0.8')), 'ok');
+    const codes = [];
+    for (let i = 0; i < 21; i++) codes.push(await code(auth.register('probed_1', 'pw-123456', '10.0.0.9')));
+    assert.deepEqual(codes, [...Array(20).fill('USER_EXISTS'), 'RATE_LIMITED']);
+    assert.equal(await code(auth.login('probed_1', 'wrong-pw', '10.0.0.9')), 'RATE_LIMITED');
+    assert.equal(await code(auth.register('probed_1', 'pw-123456', '10.0.0.10')), 'USER_EXISTS');
   });
 
   it('throttles failed sign-ins per address across user names, and never successful ones', async () => {

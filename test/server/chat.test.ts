@@ -197,13 +197,18 @@ describe('server: chat over real TCP', function () {
     }
   });
 
-  it('sends a presence snapshot after session, then changes as users come and go', async () => {
+  it('sends a presence snapshot after session, then changes as users who share a room come and go', async () => {
     const a = await track(signIn(server));
     const snapshot = await a.waitFor<PresenceEvent>((f) => f.t === 'presence' && f.users !== undefined);
     assert.equal(snapshot.users?.find((u) => u.user === a.user)?.status, 'online');
+    const room = `seen-${process.pid}-${Date.now()}`;
+    await a.conn.request({ t: 'create', name: room });
     const user = uniqueUser();
     const b = await track(signIn(server, user));
+    // Joining a room introduces the two: each learns the other's state.
+    await b.conn.request({ t: 'join', room });
     await a.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === user && c.status === 'online'));
+    await b.waitFor((f) => f.t === 'presence' && !!f.changes?.some((c) => c.user === a.user && c.status === 'online'));
     const b2 = await track(resume(server, b));
     b.conn.request({ t: 'ping' }).catch(() => {});
     b2.conn.send({ t: 'status', status: 'away', context: 'src/x.ts' });
@@ -215,7 +220,8 @@ describe('server: chat over real TCP', function () {
     assert.ok(!a.frames.some(wentOffline), 'offline while a connection is open');
     b2.close();
     await a.waitFor(wentOffline);
-    const c = await track(signIn(server));
+    // A later sign-in's snapshot lists the people it shares a room with.
+    const c = await track(resume(server, a));
     const snap = await c.waitFor<PresenceEvent>((f) => f.t === 'presence' && f.users !== undefined);
     assert.equal(snap.users?.find((u) => u.user === user)?.status, 'offline');
   });

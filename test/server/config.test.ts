@@ -48,6 +48,19 @@ describe('server config', () => {
     assert.match(helpText(), /--max-connections-per-address N .*0 = no limit.*\[PARLEY_MAX_CONNECTIONS_PER_ADDRESS\]/);
   });
 
+  it('sets request budgets with --request-limits KIND=RATE/BURST and address=N, and refuses anything else', () => {
+    assert.deepEqual(config([]).requestLimits, { budgets: {} });
+    assert.deepEqual(config(['--request-limits', 'search=1/5, history=20.5/60,address=4']).requestLimits, {
+      budgets: { search: { rate: 1, burst: 5 }, history: { rate: 20.5, burst: 60 } },
+      addressFactor: 4,
+    });
+    assert.deepEqual(config([], { PARLEY_REQUEST_LIMITS: 'create=0/1' }).requestLimits.budgets, { create: { rate: 0, burst: 1 } });
+    assert.throws(() => parseArgs(['--request-limits', 'login=1/5'], {}), /"login" is no request kind with a budget/);
+    assert.throws(() => parseArgs(['--request-limits', 'search=fast'], {}), /search= takes RATE\/BURST/);
+    assert.throws(() => parseArgs(['--request-limits', 'search=1/0'], {}), ConfigError);
+    assert.throws(() => parseArgs(['--request-limits', 'address=0'], {}), /address=FACTOR/);
+  });
+
   it('takes TLS files only as a pair', () => {
     assert.deepEqual(config(['--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tls, { certFile: '/srv/c.pem', keyFile: '/srv/k.pem' });
     assert.throws(() => parseArgs(['--tls-cert', 'c.pem'], {}), ConfigError);

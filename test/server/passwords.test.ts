@@ -15,6 +15,8 @@ describe('passwords and tokens', () => {
     assert.equal(await verifyPassword('x', 'garbage'), false);
     assert.equal(await verifyPassword('x', await dummyHash()), false);
     assert.equal(needsRehash(a), false);
+    // The unknown-user path costs what a real user's does: same parameters, same key length.
+    assert.equal(needsRehash(await dummyHash()), false);
   });
 
   it('verifies an older hash with its own parameters and marks it for re-hashing', async () => {

@@ -392,6 +392,10 @@ describe('server: file transfers over real TCP (disk media store)', function () 
     await rejectsWith(ta.request({ t: 'resume', token: a.token, transfer: true, since: { general: 0 } }), 'INVALID');
     // a user whose only connection is a transfer one is not online
     const solo = await user();
+    // Presence goes to people who share a room.
+    const shared = `solo-${process.pid}-${Date.now()}`;
+    await solo.conn.request({ t: 'create', name: shared });
+    await b.conn.request({ t: 'join', room: shared });
     const ts = await transfer(solo);
     solo.close();
     await b.waitFor((f) => f.t === 'presence' && (f as { changes?: { user: string; status: string }[] }).changes?.some((c) => c.user === solo.user && c.status === 'offline') === true);

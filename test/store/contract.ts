@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { GENERAL_ROOM, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
 import type { NewMessage, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
 
@@ -168,6 +168,36 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
           (await store.listGroupRooms()).map((r) => r.id).sort(),
           ['design', GENERAL_ROOM].sort(),
         );
+      });
+
+      it('lists at most MAX_LISTED_MEMBERS members of a room, with memberCount when cut', async () => {
+        const names = Array.from({ length: MAX_LISTED_MEMBERS + 5 }, (_, i) => `member_${String(i).padStart(4, '0')}`);
+        for (const name of names) await store.createUser(userRecord(name));
+        await store.createRoom(groupRecord('crowd'), names);
+        const info = await store.roomInfo('crowd', ALICE);
+        assert.equal(info?.members?.length, MAX_LISTED_MEMBERS);
+        assert.deepEqual(info?.members, names.slice(0, MAX_LISTED_MEMBERS));
+        assert.equal(info?.memberCount, names.length);
+        const mine = (await store.roomsOf(names[0])).find((r) => r.id === 'crowd');
+        assert.equal(mine?.memberCount, names.length);
+        await store.createRoom(groupRecord('small'), [ALICE, BOB]);
+        assert.equal((await store.roomInfo('small', ALICE))?.memberCount, undefined);
+      });
+
+      it('offers the group rooms a user is not in, by id, up to a limit, in one call', async () => {
+        for (const id of ['r-a', 'r-b', 'r-c', 'r-d']) await store.createRoom(groupRecord(id), [ALICE]);
+        await store.addMember('r-b', BOB);
+        const offered = await store.joinableRooms(BOB, 2);
+        assert.deepEqual(
+          offered.map((r) => r.id),
+          ['r-a', 'r-c'],
+        );
+        assert.deepEqual(offered[0].members, [ALICE]);
+        assert.deepEqual(
+          (await store.joinableRooms(BOB, 10)).map((r) => r.id),
+          ['r-a', 'r-c', 'r-d'],
+        );
+        assert.deepEqual(await store.joinableRooms(ALICE, 10), []);
       });
 
       it('refuses a room id that exists and changes nothing', async () => {

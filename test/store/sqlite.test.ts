@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { ParleyError } from '../../protocol';
+import { ParleyError, SEARCH_SCAN_LIMIT } from '../../protocol';
 import { openStore, type Store } from '../../server/store';
 import { SqliteStore } from '../../server/store/sqlite';
 import { matchExpression, toFtsQuery } from '../../server/store/sqlite/fts-query';
@@ -321,6 +321,23 @@ describe('SQLite store specifics', () => {
     } finally {
       await to.close();
     }
+  });
+
+  it('looks at no more than SEARCH_SCAN_LIMIT candidates, newest first, so a search matching nothing stays short', async () => {
+    const store = fx.store;
+    for (const name of ['ann_one', 'bob_two']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+    await store.createRoom({ id: 'team', kind: 'group', name: 'team', createdAt: 1 }, ['ann_one', 'bob_two']);
+    // bob's one message is older than SEARCH_SCAN_LIMIT of ann's with the same word.
+    await store.append([{ room: 'team', from: 'bob_two', cid: 'old', ts: 1, text: 'needle' }]);
+    for (let done = 0; done < SEARCH_SCAN_LIMIT; done += 1000) {
+      await store.append(Array.from({ length: 1000 }, (_, i) => ({ room: 'team', from: 'ann_one', cid: `n${done + i}`, ts: 2 + done + i, text: 'needle' })));
+    }
+    assert.deepEqual(await store.search('ann_one', 'needle', { from: 'bob_two', limit: 10 }), []);
+    assert.deepEqual(await store.search('ann_one', '', { from: 'bob_two', limit: 10 }), []);
+    assert.equal((await store.search('ann_one', 'needle', { limit: 10 })).length, 10);
+    // Within the newest SEARCH_SCAN_LIMIT it is found.
+    await store.append([{ room: 'team', from: 'bob_two', cid: 'new', ts: 99_999, text: 'needle' }]);
+    assert.equal((await store.search('ann_one', 'needle', { from: 'bob_two', limit: 10 })).length, 1);
   });
 
   it('counts a message that mentions a user both by name and with @room once', async () => {

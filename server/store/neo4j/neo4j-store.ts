@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, SEARCH_SCAN_LIMIT, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
@@ -60,7 +60,8 @@ const CREATE_ROOM = `
 // A mention written while the user was being created may still point at the name's (:MentionedName).
 const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
-       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name } END AS members,
+       ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name LIMIT ${MAX_LISTED_MEMBERS} } END AS members,
+  COUNT { (:User)-[:MEMBER_OF]->(r) } AS memberCount,
   size(COLLECT {
     MATCH (m:Message)-[n:MENTIONS]->(me:User {name: $user})
     WHERE m.room = r.id AND n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
@@ -177,11 +178,12 @@ function filterCypher(filters: SearchFilters): string {
 
 // Words: the full-text index, which is eventually consistent (schema.ts): first wait for the
 // updates of transactions committed before this one, so every acknowledged message can be found.
+// queryNodes reads at most $scan hits (best scored first), so a common word costs a bounded read.
 function searchWords(filters: SearchFilters): string {
   return `
   CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
   ${SEARCH_ROOMS}
-  CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m
+  CALL db.index.fulltext.queryNodes($index, $query, {limit: $scan}) YIELD node AS m
   WITH m WHERE m.room IN rooms AND ${filterCypher(filters)}
   WITH m ORDER BY m.ts DESC, m.seq DESC LIMIT $limit
   OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
@@ -358,6 +360,16 @@ export class Neo4jStore implements Store {
     return rows.map((row) => toRoom(row.get('r')));
   }
 
+  async joinableRooms(user: string, limit: number): Promise<RoomInfo[]> {
+    const rows = await this.readRows<RoomInfoRow>(
+      `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general AND NOT EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) }
+       WITH r ORDER BY r.id LIMIT $limit
+       OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${ROOM_INFO_FIELDS}`,
+      { user, general: GENERAL_ROOM, limit: int(Math.max(0, Math.floor(limit))) },
+    );
+    return rows.map(toInfo);
+  }
+
   /** General first, then the user's other rooms by id. */
   async roomsOf(user: string): Promise<RoomInfo[]> {
     const rows = await this.readRows<RoomInfoRow>(ROOMS_OF, { user, general: GENERAL_ROOM });
@@ -517,6 +529,7 @@ export class Neo4jStore implements Store {
     if (lucene !== undefined) {
       params.index = FULLTEXT_INDEX;
       params.query = lucene;
+      params.scan = int(SEARCH_SCAN_LIMIT);
       cypher = searchWords(filters);
     } else {
       cypher = searchFilters(filters);
@@ -625,13 +638,18 @@ interface RoomInfoRow {
   lastRead: number;
   members: string[] | null;
   mentions: number;
+  memberCount: number;
 }
 
 function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   const r = row.get('r');
   const info: RoomInfo = { id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead') };
   const members = row.get('members');
-  if (members !== null) info.members = members;
+  if (members !== null) {
+    info.members = members;
+    const count = Number(row.get('memberCount'));
+    if (count > members.length) info.memberCount = count;
+  }
   const mentions = row.get('mentions');
   if (mentions > 0) info.mentions = mentions;
   return info;

@@ -1,11 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM, ROOM_MENTION, type RoomInfo } from '../../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, type RoomInfo } from '../../../protocol';
 import type { RoomRecord } from '../store';
 import { toRoom, type RoomRow } from './rows';
 import type { Users } from './users';
 
 interface RoomInfoRow extends RoomRow {
   members: string;
+  member_count: number;
   last_read: number;
   mentions: number;
 }
@@ -16,7 +17,8 @@ const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND us
 // rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
 // Messages are counted, not mentions: "@bob, @room" is one message for bob.
 const ROOM_INFO_COLUMNS = `r.id, r.kind, r.name, r.created_by, r.created_at,
-    (SELECT json_group_array(user ORDER BY user) FROM members WHERE room = r.id) AS members,
+    (SELECT json_group_array(user) FROM (SELECT user FROM members WHERE room = r.id ORDER BY user LIMIT ${MAX_LISTED_MEMBERS})) AS members,
+    (SELECT count(*) FROM members WHERE room = r.id) AS member_count,
     ${LAST_READ} AS last_read,
     (SELECT count(DISTINCT n.msg) FROM mentions n
       WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions`;
@@ -33,6 +35,7 @@ export class Rooms {
   private readonly selectGroups: Statement<[], RoomRow>;
   private readonly selectInfo: Statement<[{ room: string; user: string }], RoomInfoRow>;
   private readonly selectRoomsOf: Statement<[{ user: string }], RoomInfoRow>;
+  private readonly selectJoinable: Statement<[{ user: string; limit: number }], RoomInfoRow>;
   private readonly selectIsMember: Statement<[string, string], number>;
   private readonly selectMembers: Statement<[string], string>;
   private readonly upsertReadMark: Statement<[string, string, number], number>;
@@ -54,6 +57,11 @@ export class Rooms {
     // CROSS JOIN fixes the order: from the user's few member rows, never a scan of every room (DMs add up).
     this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(
       `SELECT ${ROOM_INFO_COLUMNS} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`,
+    );
+    this.selectJoinable = db.prepare<[{ user: string; limit: number }], RoomInfoRow>(
+      `SELECT ${ROOM_INFO_COLUMNS} FROM rooms r
+       WHERE r.kind = 'group' AND r.id <> '${GENERAL_ROOM}' AND NOT EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user)
+       ORDER BY r.id LIMIT @limit`,
     );
     this.selectIsMember = db.prepare<[string, string], number>('SELECT 1 FROM members WHERE room = ? AND user = ?').pluck();
     this.selectMembers = db.prepare<[string], string>('SELECT user FROM members WHERE room = ? ORDER BY user').pluck();
@@ -100,6 +108,10 @@ export class Rooms {
     return general === undefined ? rest : [general, ...rest];
   }
 
+  joinable(user: string, limit: number): RoomInfo[] {
+    return this.selectJoinable.all({ user, limit }).map((row) => this.toInfo(row));
+  }
+
   addMember(roomId: string, user: string): void {
     if (roomId !== GENERAL_ROOM) this.insertMember.run(roomId, user);
   }
@@ -125,7 +137,10 @@ export class Rooms {
 
   private toInfo(row: RoomInfoRow): RoomInfo {
     const info: RoomInfo = { id: row.id, kind: row.kind as RoomInfo['kind'], name: row.name, lastSeq: this.lastSeq(row.id), lastRead: row.last_read };
-    if (row.id !== GENERAL_ROOM) info.members = JSON.parse(row.members) as string[];
+    if (row.id !== GENERAL_ROOM) {
+      info.members = JSON.parse(row.members) as string[];
+      if (row.member_count > info.members.length) info.memberCount = row.member_count;
+    }
     if (row.mentions > 0) info.mentions = row.mentions;
     return info;
   }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM } from '../../../protocol';
+import { GENERAL_ROOM, SEARCH_SCAN_LIMIT } from '../../../protocol';
 import type { SearchOptions } from '../store';
 import { INDEXED_BODY } from './body';
 import { matchExpression } from './fts-query';
@@ -52,17 +52,24 @@ const MINE = `(m.room = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE
 function searchSql(scope: 'room' | 'mine', words: boolean, filters: SearchFilters): string {
   const inScope = scope === 'room' ? 'm.room = @room' : MINE;
   if (words) {
-    return `SELECT ${READ_COLUMNS} FROM search_index s JOIN messages m ON m.id = s.rowid
-      WHERE search_index MATCH @match AND ${inScope} AND ${MESSAGES_ONLY}${filterSql(filters)}
+    // At most @scan index hits, newest first, are looked at: a common word with a filter that
+    // matches nothing would otherwise join every message that has the word.
+    return `SELECT ${READ_COLUMNS} FROM
+      (SELECT rowid FROM search_index WHERE search_index MATCH @match ORDER BY rowid DESC LIMIT @scan) s
+      JOIN messages m ON m.id = s.rowid
+      WHERE ${inScope} AND ${MESSAGES_ONLY}${filterSql(filters)}
       ORDER BY s.rowid DESC LIMIT @limit`;
   }
-  // Filters alone: newest rows first (a room's own seq order inside one room).
+  // Filters alone: newest rows first (a room's own seq order inside one room), at most @scan of them.
+  // Seqs and ids have no gaps worth counting, so a range on the key is the newest @scan rows.
   if (scope === 'room') {
     return `SELECT ${READ_COLUMNS} FROM messages m
-      WHERE m.room = @room AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
+      WHERE m.room = @room AND m.seq > (SELECT coalesce(max(seq), 0) FROM messages WHERE room = @room) - @scan
+        AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.seq DESC LIMIT @limit`;
   }
   return `SELECT ${READ_COLUMNS} FROM messages m
-    WHERE ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
+    WHERE m.id > (SELECT coalesce(max(id), 0) FROM messages) - @scan
+      AND ${MINE} AND ${MESSAGES_ONLY}${filterSql(filters)} ORDER BY m.id DESC LIMIT @limit`;
 }
 
 /**
@@ -200,7 +207,7 @@ export class SearchIndex {
    * message) that pass the filters, in the scope (membership checked by the caller).
    */
   find(scope: SearchScope, terms: string | undefined, filters: SearchFilters, limit: number): ReadRow[] {
-    const params: SearchParams = { limit };
+    const params: SearchParams = { limit, scan: SEARCH_SCAN_LIMIT };
     if ('room' in scope) {
       params.room = scope.room;
       if (terms !== undefined) {
@@ -234,6 +241,7 @@ export class SearchIndex {
 
 interface SearchParams {
   limit: number;
+  scan: number;
   match?: string;
   room?: string;
   user?: string;

@@ -162,6 +162,10 @@ export class SqliteStore implements Store {
     return this.run((o) => o.rooms.groups());
   }
 
+  async joinableRooms(user: string, limit: number): Promise<RoomInfo[]> {
+    return this.run((o) => o.rooms.joinable(user, limit));
+  }
+
   async roomsOf(user: string): Promise<RoomInfo[]> {
     return this.run((o) => o.rooms.roomsOf(user));
   }

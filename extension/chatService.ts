@@ -374,7 +374,7 @@ export class ChatService implements vscode.Disposable {
     this.stateEmitter.fire(state);
   }
 
-  private webviewConnection(): { state: wv.ConnectionState; detail?: string } {
+  private webviewConnection(): { state: wv.ConnectionState; detail?: string; retryAt?: number } {
     const s = this.state;
     switch (s.kind) {
       case 'signedOut':
@@ -383,10 +383,9 @@ export class ChatService implements vscode.Disposable {
         return { state: 'connecting' };
       case 'connected':
         return { state: 'connected' };
-      case 'reconnecting': {
-        const secs = Math.max(0, Math.ceil((s.at - Date.now()) / 1000));
-        return { state: 'reconnecting', detail: vscode.l10n.t('Reconnecting in {0}s', secs) };
-      }
+      case 'reconnecting':
+        // The webview counts down to the attempt itself.
+        return { state: 'reconnecting', retryAt: s.at };
     }
   }
 

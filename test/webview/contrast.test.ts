@@ -42,6 +42,8 @@ const CHECKS: { what: string; selector: string; min: number; pseudo?: string }[]
   { what: 'suggestion', selector: '.completion:not(.selected) .completion-name', min: TEXT },
   { what: 'selected suggestion', selector: '.completion.selected .completion-name', min: TEXT },
   { what: 'suggestion title', selector: '.completion-title', min: TEXT },
+  // The initials repeat the name next to them: a graphic, at 3:1.
+  { what: 'avatar initials', selector: '.gutter .avatar', min: ICON },
   { what: 'header buttons', selector: '.topbar .icon-button', min: ICON },
   { what: 'send button', selector: '.icon-button.send', min: ICON },
   { what: 'jump button', selector: '.jump .jump-text', min: TEXT },

@@ -110,6 +110,14 @@ describe('webview in narrow sidebars (Chromium)', function () {
       // The snippet's folders may give way, with an ellipsis, never its file name.
       const dir = await host.page.locator('.snippet-dir').nth(1).evaluate((el) => ({ overflow: getComputedStyle(el).textOverflow, clipped: el.scrollWidth > el.clientWidth }));
       if (dir.clipped) assert.equal(dir.overflow, 'ellipsis');
+      // Under the pointer, the row's toolbar shows; it leaves a grouped snippet's Open clickable.
+      const grouped = host.page.locator('.row.msg[data-seq="3"]');
+      assert.doesNotMatch((await grouped.getAttribute('class')) ?? '', /\bhead\b/, 'the second snippet is grouped under the first');
+      await grouped.hover();
+      await host.page.locator('.row.msg[data-seq="3"] > .actions').waitFor();
+      const open = (await grouped.locator('.snippet-head .text-button').boundingBox())!;
+      const hit = await host.page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.textContent?.trim(), [open.x + open.width / 2, open.y + open.height / 2]);
+      assert.equal(hit, 'Open', 'the Open button is not under the toolbar');
       const sideways = await host.page.locator('.scroller').evaluate((el) => el.scrollWidth - el.clientWidth);
       assert.ok(sideways <= 0, `the list overflows sideways by ${sideways} px`);
       assert.deepEqual(pageErrors(host), []);

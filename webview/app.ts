@@ -45,7 +45,7 @@ function connectionText(state: ConnectionState, retryIn: number): string {
 }
 
 /** "3 new messages": how many arrived below what is on screen. */
-export function newMessagesText(n: number): string {
+function newMessagesText(n: number): string {
   return n > 0 ? l10n.count(n, l10n.t('{0} new message', n), l10n.t('{0} new messages', n)) : l10n.t('Jump to latest');
 }
 
@@ -90,7 +90,6 @@ export class App {
   private readonly search: SearchView;
   private readonly conv: Conversations;
   private readonly listWrap: HTMLElement;
-  private readonly searchButton: HTMLButtonElement;
   private readonly root: HTMLElement;
   /** Where the room's list was when a thread opened over it. */
   private threadReturn: ReturnType<VirtualList<RowItem>['position']> = 'bottom';
@@ -158,7 +157,6 @@ export class App {
 
     this.roomSelect.addEventListener('change', () => this.openRoom(this.roomSelect.value, false));
     searchButton.addEventListener('click', () => (this.search.isOpen ? this.search.close() : this.search.open()));
-    this.searchButton = searchButton;
     threadsButton.addEventListener('click', () => this.conv.togglePanel('threads'));
     pinsButton.addEventListener('click', () => this.conv.togglePanel('pins'));
     this.jump.addEventListener('click', () => this.list.scrollToBottom());

@@ -639,6 +639,8 @@ export class ChatService implements vscode.Disposable {
   snapshot(): wv.HostMessage[] {
     if (!this.model.user) return [wv.Connection.create(this.webviewConnection())];
     const out: wv.HostMessage[] = [wv.Init.create(this.initParams())];
+    // While reconnecting, when the next attempt is due, so a reloaded webview counts down too.
+    if (this.state.kind === 'reconnecting') out.push(wv.Connection.create(this.webviewConnection()));
     for (const [cid, p] of this.pending) out.push(wv.Pending.create({ cid, room: p.room, text: p.text, state: p.state }));
     return out;
   }

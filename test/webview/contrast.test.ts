@@ -110,6 +110,15 @@ describe('webview contrast in the four VS Code themes (Chromium)', function () {
         }
       };
       await measure(CHECKS.filter((c) => !c.selector.startsWith('.jump')));
+      // A row under the pointer: its hover background, its time and toolbar.
+      await host.page.locator('.row.msg[data-seq="62"]').hover();
+      await host.page.locator('.row.msg[data-seq="62"] > .actions').waitFor();
+      await measure([
+        { what: 'hovered row time', selector: '.row.msg[data-seq="62"] .meta .time', min: TEXT },
+        { what: 'hovered row text', selector: '.row.msg[data-seq="62"] .md pre code', min: TEXT },
+        { what: 'hovered row toolbar', selector: '.row.msg[data-seq="62"] > .actions .icon-button', min: ICON },
+      ]);
+      await host.page.mouse.move(0, 0);
       // The jump button shows once the newest messages are out of sight.
       await host.page.keyboard.press('Escape');
       await host.page.locator('.scroller').evaluate((s) => (s.scrollTop = 0));

@@ -124,6 +124,15 @@ describe('webview contrast in the four VS Code themes (Chromium)', function () {
       await host.page.locator('.scroller').evaluate((s) => (s.scrollTop = 0));
       await host.page.locator('.jump').waitFor();
       await measure(CHECKS.filter((c) => c.selector.startsWith('.jump')));
+      // Signed out: the panel's text and its Sign in and Register buttons.
+      await host.post(Connection.create({ state: 'signedOut' }));
+      await host.page.locator('.signed-out').waitFor();
+      await measure([
+        { what: 'signed-out title', selector: '.signed-out-title', min: TEXT },
+        { what: 'signed-out text', selector: '.signed-out-text', min: TEXT },
+        { what: 'Sign in button', selector: '.primary-button', min: TEXT },
+        { what: 'Register button', selector: '.secondary-button', min: TEXT },
+      ]);
       assert.deepEqual(failures, [], `${THEME_NAMES[theme]}:\n${failures.join('\n')}`);
       assert.deepEqual(pageErrors(host), []);
     });

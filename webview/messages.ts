@@ -178,8 +178,9 @@ export const ReadMark = notification<'readMark', { room: string; user: string; s
 export const Presence = notification<'presence', { users?: PresenceEntry[]; changes?: PresenceEntry[] }>(
   'presence', (m) => opt(m.users, (u) => arrayOf(u, isPresenceEntry)) && opt(m.changes, (c) => arrayOf(c, isPresenceEntry)));
 
-export const Connection = notification<'connection', { state: ConnectionState; detail?: string }>(
-  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr));
+/** `server`: the address the next sign-in goes to (`host:port`, `tls://host:port`), when signed out. */
+export const Connection = notification<'connection', { state: ConnectionState; detail?: string; server?: string }>(
+  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr) && opt(m.server, isStr));
 
 /** The host switched rooms (tree view, command); the webview follows without echoing `openRoom`. */
 export const ActiveRoom = notification<'activeRoom', { room: string }>('activeRoom', (m) => isNonEmpty(m.room));
@@ -274,10 +275,10 @@ export const Revisions = request<'revisions', { room: string; seq: number }, typ
   'revisions', (m) => isNonEmpty(m.room) && isSeq(m.seq), RevisionList);
 
 /** The commands a webview may ask the host to run: signing in and registering. Nothing else. */
-export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register'] as const;
+export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register', 'parley.changeServer'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
-/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign in" and "Register"). */
+/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign In", "Register" and "Change…"). */
 export const RunCommand = notification<'runCommand', { command: WebviewCommand }>(
   'runCommand', (m) => WEBVIEW_COMMANDS.includes(m.command as WebviewCommand));
 

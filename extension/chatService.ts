@@ -93,6 +93,8 @@ const INITIAL_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 const HISTORY_PAGE = 50;
 /** How long the check before a sign-in waits for the server's `welcome`. */
 const SERVER_CHECK_MS = 5000;
+/** Settings events this close together are one change. */
+const SETTINGS_SETTLE_MS = 200;
 
 export class ChatService implements vscode.Disposable {
   readonly model = new ChatModel();
@@ -113,6 +115,7 @@ export class ChatService implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter, this.serverEmitter];
   /** The address a "Reconnect?" question is open for. */
   private offeredServer: string | undefined;
+  private settingsTimer: NodeJS.Timeout | undefined;
   readonly onDidChangeState = this.stateEmitter.event;
   /** Every message delivered by the server, each exactly once. */
   readonly onDidReceiveMessage = this.messageEmitter.event;
@@ -138,7 +141,10 @@ export class ChatService implements vscode.Disposable {
     this.server = readServerConfig();
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('parley.server')) void this.onServerSettingsChanged();
+        if (!e.affectsConfiguration('parley.server')) return;
+        // Host, port and TLS often change together, one event each: one look at all of them.
+        clearTimeout(this.settingsTimer);
+        this.settingsTimer = setTimeout(() => void this.onServerSettingsChanged(), SETTINGS_SETTLE_MS);
       }),
       this.secrets.onDidChange((e) => {
         // Signed out (or in) in another window of this machine.
@@ -153,13 +159,14 @@ export class ChatService implements vscode.Disposable {
   }
 
   /**
-   * The settings changed, however that was done. Signed out, the next sign-in goes to the new
-   * server at once; connected (or connecting), the user is asked whether to reconnect now.
+   * The settings changed, however that was done. Signed out or not connected, the next sign-in
+   * (or attempt) goes to the new server at once; connected, the user is asked whether to
+   * reconnect now.
    */
   private async onServerSettingsChanged(): Promise<void> {
     const next = this.readConfig();
     if (sameServer(next, this.server)) return;
-    if (this.state.kind === 'signedOut') {
+    if (this.state.kind !== 'connected') {
       this.useServer(next);
       void this.start();
       return;
@@ -754,6 +761,7 @@ export class ChatService implements vscode.Disposable {
 
   dispose(): void {
     this.cancelRetry();
+    clearTimeout(this.settingsTimer);
     this.replaceClient(false);
     for (const d of this.subscriptions) d.dispose();
   }

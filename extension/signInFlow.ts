@@ -40,6 +40,7 @@ export async function changeServer(service: ChatService): Promise<ServerAddress 
 async function saveServer(service: ChatService, address: ServerAddress): Promise<void> {
   const config = vscode.workspace.getConfiguration('parley.server');
   const target = vscode.ConfigurationTarget.Global;
+  // All three, even what seems unchanged: settings.json may hold a hand edit VS Code has not loaded.
   await config.update('host', address.host, target);
   await config.update('port', address.port, target);
   await config.update('tls', address.tls, target);

@@ -1,7 +1,8 @@
 // Sign-in and registration prompts. The password only passes through to the server: it is
 // never stored; the session token the server returns goes to SecretStorage.
 import * as vscode from 'vscode';
-import { MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../protocol';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ParleyError, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../protocol';
+import { passwordProblem, userProblem } from './credentialRules';
 
 export interface Credentials {
   user: string;
@@ -10,18 +11,45 @@ export interface Credentials {
 
 const LAST_USER = 'parley.lastUser';
 
-function validateUser(value: string): string | undefined {
-  return USERNAME_PATTERN.test(value.trim())
-    ? undefined
-    : vscode.l10n.t('6 to 32 characters: letters, digits, "_", "." or "-".');
+/** The rule for user names, said before anyone types one. */
+export function userNameRule(): string {
+  return vscode.l10n.t('{0} to {1} characters: letters, digits, "_", "." or "-".', USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH);
 }
 
-export async function askCredentials(memento: vscode.Memento, mode: 'signIn' | 'register'): Promise<Credentials | undefined> {
-  const steps = mode === 'register' ? 3 : 2;
-  const title = mode === 'register' ? vscode.l10n.t('Parley: Register') : vscode.l10n.t('Parley: Sign In');
+function validateUser(value: string): string | undefined {
+  switch (userProblem(value)) {
+    case undefined:
+      return undefined;
+    case 'short':
+      return vscode.l10n.t('Too short: at least {0} characters ({1} typed).', USERNAME_MIN_LENGTH, value.trim().length);
+    case 'long':
+      return vscode.l10n.t('Too long: at most {0} characters ({1} typed).', USERNAME_MAX_LENGTH, value.trim().length);
+    case 'characters':
+      return vscode.l10n.t('Only letters, digits, "_", "." and "-"; no spaces.');
+  }
+}
+
+function validatePassword(value: string, registering: boolean): string | undefined {
+  switch (passwordProblem(value, registering)) {
+    case undefined:
+      return undefined;
+    case 'empty':
+      return registering ? vscode.l10n.t('At least {0} characters.', MIN_PASSWORD_LENGTH) : vscode.l10n.t('Enter your password.');
+    case 'short':
+      return vscode.l10n.t('At least {0} characters ({1} typed).', MIN_PASSWORD_LENGTH, [...value].length);
+    case 'long':
+      return vscode.l10n.t('At most {0} characters.', MAX_PASSWORD_LENGTH);
+  }
+}
+
+/** Asks for user name and password (twice to register); the titles name the server. */
+export async function askCredentials(memento: vscode.Memento, mode: 'signIn' | 'register', server: string): Promise<Credentials | undefined> {
+  const registering = mode === 'register';
+  const steps = registering ? 3 : 2;
+  const title = registering ? vscode.l10n.t('Parley: Register at {0}', server) : vscode.l10n.t('Parley: Sign In to {0}', server);
   const user = await vscode.window.showInputBox({
     title: `${title} (1/${steps})`,
-    prompt: vscode.l10n.t('User name'),
+    prompt: registering ? vscode.l10n.t('Choose a user name. {0}', userNameRule()) : vscode.l10n.t('User name ({0})', userNameRule()),
     placeHolder: vscode.l10n.t('User name'),
     value: mode === 'signIn' ? memento.get<string>(LAST_USER) : undefined,
     ignoreFocusOut: true,
@@ -30,21 +58,20 @@ export async function askCredentials(memento: vscode.Memento, mode: 'signIn' | '
   if (user === undefined) return undefined;
   const password = await vscode.window.showInputBox({
     title: `${title} (2/${steps})`,
-    prompt: vscode.l10n.t('Password for {0}', user.trim()),
+    prompt: registering
+      ? vscode.l10n.t('Choose a password for {0}: at least {1} characters.', user.trim(), MIN_PASSWORD_LENGTH)
+      : vscode.l10n.t('Password for {0}', user.trim()),
+    placeHolder: vscode.l10n.t('Password'),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) =>
-      mode === 'register' && v.length < MIN_PASSWORD_LENGTH
-        ? vscode.l10n.t('At least {0} characters.', MIN_PASSWORD_LENGTH)
-        : v.length === 0
-          ? vscode.l10n.t('Enter your password.')
-          : undefined,
+    validateInput: (v) => validatePassword(v, registering),
   });
   if (password === undefined) return undefined;
-  if (mode === 'register') {
+  if (registering) {
     const again = await vscode.window.showInputBox({
       title: `${title} (3/3)`,
       prompt: vscode.l10n.t('Repeat the password'),
+      placeHolder: vscode.l10n.t('Password'),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v === password ? undefined : vscode.l10n.t('The passwords differ.')),
@@ -73,8 +100,15 @@ export function certificateProblem(err: unknown): { kind: 'untrusted' | 'name' |
   return undefined;
 }
 
-/** A user-facing sentence for any failure of a request to the server. */
-export function describeError(err: unknown): string {
+/** Whether `err` says the server did not answer at all (refused, unreachable, silent). */
+export function isUnreachable(err: unknown): boolean {
+  if (err instanceof ParleyError || certificateProblem(err)) return false;
+  const code = (err as { code?: string })?.code;
+  return code === 'CONNECT_FAILED' || code === 'ECONNREFUSED' || code === 'TIMEOUT' || code === 'CLOSED' || code === 'PROTOCOL';
+}
+
+/** A user-facing sentence for any failure of a request to the server (`server`: the address tried). */
+export function describeError(err: unknown, server?: string): string {
   if (err instanceof ParleyError) return err.message;
   const cert = certificateProblem(err);
   if (cert?.kind === 'untrusted') {
@@ -86,8 +120,11 @@ export function describeError(err: unknown): string {
   if (cert?.kind === 'name') return vscode.l10n.t('The server\'s TLS certificate is not valid for the host in parley.server.host ({0}).', cert.reason);
   if (cert) return vscode.l10n.t('The server\'s TLS certificate was refused ({0}).', cert.reason);
   const e = err as { code?: string; message?: string };
-  if (e?.code === 'CONNECT_FAILED' || e?.code === 'ECONNREFUSED') {
-    return vscode.l10n.t('Cannot reach the Parley server. Check the parley.server settings.');
+  if (e?.code === 'CONNECT_FAILED' || e?.code === 'ECONNREFUSED' || e?.code === 'TIMEOUT') {
+    return server
+      ? vscode.l10n.t('Cannot reach the Parley server at {0}.', server)
+      : vscode.l10n.t('Cannot reach the Parley server. Check the parley.server settings.');
   }
+  if (e?.code === 'PROTOCOL' && server) return vscode.l10n.t('{0} answered, but not as a Parley server ({1}).', server, e.message ?? '');
   return e?.message ?? String(err);
 }

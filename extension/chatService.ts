@@ -12,6 +12,8 @@ import type { ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
 import { certificateProblem, describeError } from './auth';
 import { resolveCaFile } from './caFile';
+import { formatAddress } from './serverAddress';
+import { HAND_EDITABLE, HandEdits, readServerKeys, type HandEditableKey, type ServerKeys } from './settingsOnDisk';
 import { ChatModel } from './model';
 import type { ConnectionState } from './state';
 
@@ -23,13 +25,23 @@ export interface ServerConfig {
   tlsCaFile?: string;
 }
 
-export function readServerConfig(): ServerConfig {
+/**
+ * The server settings as VS Code has them, with `handEdits` (settings.json keys VS Code has not
+ * loaded yet) taking precedence; a value of the wrong type means the default.
+ */
+export function readServerConfig(handEdits: ServerKeys = {}): ServerConfig {
   const c = vscode.workspace.getConfiguration('parley.server');
+  const edited = (key: HandEditableKey, ok: (v: unknown) => boolean): { value: unknown } | undefined =>
+    key in handEdits ? { value: ok(handEdits[key]) ? handEdits[key] : undefined } : undefined;
+  const host = edited('parley.server.host', (v) => typeof v === 'string');
+  const port = edited('parley.server.port', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535);
+  const tls = edited('parley.server.tls', (v) => typeof v === 'boolean');
   const caFile = c.get<string>('tlsCaFile', '').trim();
+  const hostName = (host ? ((host.value as string | undefined) ?? '') : c.get<string>('host', '127.0.0.1')).trim();
   return {
-    host: c.get<string>('host', '127.0.0.1').trim() || '127.0.0.1',
-    port: c.get<number>('port', DEFAULT_PORT),
-    tls: c.get<boolean>('tls', false),
+    host: hostName || '127.0.0.1',
+    port: port ? ((port.value as number | undefined) ?? DEFAULT_PORT) : c.get<number>('port', DEFAULT_PORT),
+    tls: tls ? ((tls.value as boolean | undefined) ?? false) : c.get<boolean>('tls', false),
     ...(caFile ? { tlsCaFile: caFile } : {}),
   };
 }
@@ -54,6 +66,10 @@ export function tlsOptions(c: ServerConfig): boolean | tls.ConnectionOptions {
   return { ca: [...tls.rootCertificates, pem] };
 }
 
+function sameServer(a: ServerConfig, b: ServerConfig): boolean {
+  return a.host === b.host && a.port === b.port && a.tls === b.tls && a.tlsCaFile === b.tlsCaFile;
+}
+
 /** Tokens are per server: switching servers must not send one server's token to another. */
 function secretKey(c: ServerConfig): string {
   return `parley.session:${c.tls ? 'tls' : 'tcp'}://${c.host}:${c.port}`;
@@ -75,11 +91,17 @@ interface PendingSend {
 /** First connection after start-up: the client only retries once it has a session. */
 const INITIAL_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 const HISTORY_PAGE = 50;
+/** How long the check before a sign-in waits for the server's `welcome`. */
+const SERVER_CHECK_MS = 5000;
+/** Settings events this close together are one change. */
+const SETTINGS_SETTLE_MS = 200;
 
 export class ChatService implements vscode.Disposable {
   readonly model = new ChatModel();
   private client: ParleyClient | undefined;
-  private server = readServerConfig();
+  private server: ServerConfig;
+  /** The user settings.json, read at sign-in for edits VS Code has not loaded. */
+  private readonly handEdits: { file: string; edits: HandEdits } | undefined;
   private state: ConnectionState = { kind: 'signedOut' };
   private activeRoomId = GENERAL_ROOM;
   private readonly pending = new Map<string, PendingSend>();
@@ -89,7 +111,11 @@ export class ChatService implements vscode.Disposable {
   private readonly messageEmitter = new vscode.EventEmitter<ChatMessage>();
   private readonly changeEmitter = new vscode.EventEmitter<ChatMessage>();
   private readonly sessionEmitter = new vscode.EventEmitter<string>();
-  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter];
+  private readonly serverEmitter = new vscode.EventEmitter<ServerConfig>();
+  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter, this.serverEmitter];
+  /** The address a "Reconnect?" question is open for. */
+  private offeredServer: string | undefined;
+  private settingsTimer: NodeJS.Timeout | undefined;
   readonly onDidChangeState = this.stateEmitter.event;
   /** Every message delivered by the server, each exactly once. */
   readonly onDidReceiveMessage = this.messageEmitter.event;
@@ -97,6 +123,8 @@ export class ChatService implements vscode.Disposable {
   readonly onDidReceiveChange = this.changeEmitter.event;
   /** A session started (sign-in, or resume after a reconnect). */
   readonly onDidStartSession = this.sessionEmitter.event;
+  /** The server the next sign-in goes to changed (settings, or Change Server…). */
+  readonly onDidChangeServer = this.serverEmitter.event;
   /** Where host → webview messages go (the chat view's queue). */
   post: (msg: wv.HostMessage) => void = () => {};
   /** Whether the user is looking at the chat right now (messages there count as read). */
@@ -106,21 +134,106 @@ export class ChatService implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly memento: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
+    /** The user settings.json file, when it is on this machine's disk. */
+    settingsFile?: string,
   ) {
+    this.handEdits = settingsFile ? { file: settingsFile, edits: new HandEdits(readServerKeys(settingsFile)) } : undefined;
+    this.server = readServerConfig();
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('parley.server')) return;
-        const next = readServerConfig();
-        if (JSON.stringify(next) === JSON.stringify(this.server)) return;
-        this.log.info(`server changed to ${next.host}:${next.port}${next.tls ? ' (TLS)' : ''}`);
-        this.server = next;
-        void this.start();
+        // Host, port and TLS often change together, one event each: one look at all of them.
+        clearTimeout(this.settingsTimer);
+        this.settingsTimer = setTimeout(() => void this.onServerSettingsChanged(), SETTINGS_SETTLE_MS);
       }),
       this.secrets.onDidChange((e) => {
         // Signed out (or in) in another window of this machine.
         if (e.key === secretKey(this.server)) void this.onSecretChanged();
       }),
     );
+  }
+
+  /** The server the next sign-in goes to (or the one connected to). */
+  get serverConfig(): ServerConfig {
+    return this.server;
+  }
+
+  /**
+   * The settings changed, however that was done. Signed out or not connected, the next sign-in
+   * (or attempt) goes to the new server at once; connected, the user is asked whether to
+   * reconnect now.
+   */
+  private async onServerSettingsChanged(): Promise<void> {
+    const next = this.readConfig();
+    if (sameServer(next, this.server)) return;
+    if (this.state.kind !== 'connected') {
+      this.useServer(next);
+      void this.start();
+      return;
+    }
+    const asked = formatAddress(next);
+    if (this.offeredServer === asked) return;
+    this.offeredServer = asked;
+    const reconnect = vscode.l10n.t('Reconnect');
+    const pick = await vscode.window.showInformationMessage(
+      vscode.l10n.t('Parley: the server settings now name {0}; you are connected to {1}. Reconnect to {0}?', asked, formatAddress(this.server)),
+      reconnect,
+    );
+    this.offeredServer = undefined;
+    if (pick !== reconnect) return;
+    // The settings may have changed again while the question was open.
+    this.useServer(this.readConfig());
+    await this.start();
+  }
+
+  /**
+   * Reads the settings again before a sign-in: whatever the change events said (or have not
+   * said yet), the sign-in goes where the settings point now.
+   */
+  refreshServer(): ServerConfig {
+    this.useServer(this.readConfig());
+    return this.server;
+  }
+
+  /** The server the settings name now, without switching to it (connected, that is asked first). */
+  configuredServer(): ServerConfig {
+    return this.readConfig();
+  }
+
+  /** The settings now: VS Code's, and hand edits of settings.json it has not loaded yet. */
+  private readConfig(): ServerConfig {
+    if (!this.handEdits) return readServerConfig();
+    const config = vscode.workspace.getConfiguration();
+    const loaded: ServerKeys = {};
+    for (const key of HAND_EDITABLE) {
+      const value = config.inspect(key)?.globalValue;
+      if (value !== undefined) loaded[key] = value;
+    }
+    const edits = this.handEdits.edits.update(readServerKeys(this.handEdits.file), loaded);
+    if (Object.keys(edits).length > 0) this.log.info(`settings.json has ${Object.keys(edits).join(', ')} changed; VS Code has not loaded it yet, so the file's values apply`);
+    return readServerConfig(edits);
+  }
+
+  /** Takes `next` as the server from now on; the views show it. */
+  useServer(next: ServerConfig): void {
+    if (sameServer(next, this.server)) return;
+    this.log.info(`server changed to ${formatAddress(next)}`);
+    this.server = next;
+    this.serverEmitter.fire(next);
+    if (this.state.kind === 'signedOut') this.post(wv.Connection.create(this.webviewConnection()));
+  }
+
+  /**
+   * Whether the server answers (connects, and says `welcome`) within a few seconds, before
+   * anyone is asked for a password. Throws what went wrong: refused, timed out, a certificate.
+   */
+  async checkServer(): Promise<void> {
+    const client = new ParleyClient({ ...this.clientOptions(), timeoutMs: SERVER_CHECK_MS, reconnect: false });
+    try {
+      await client.connect();
+    } finally {
+      client.close();
+    }
   }
 
   get connection(): ConnectionState {
@@ -198,7 +311,7 @@ export class ChatService implements vscode.Disposable {
         return;
       }
       // Server down or unreachable: keep trying with backoff, as the client does once connected.
-      this.log.warn(`connecting to ${this.server.host}:${this.server.port} failed: ${(err as Error).message}`);
+      this.log.warn(`connecting to ${formatAddress(this.server)} failed: ${(err as Error).message}`);
       // An untrusted certificate will not fix itself: say once what to set.
       if (certificateProblem(err) && this.retryAttempt === 0) void this.showConfigError(err);
       const delay = Math.max(500, backoffDelay(this.retryAttempt++, INITIAL_BACKOFF));
@@ -217,6 +330,7 @@ export class ChatService implements vscode.Disposable {
 
   async login(user: string, password: string): Promise<void> {
     this.cancelRetry();
+    this.refreshServer();
     const client = this.replaceClient();
     this.setState({ kind: 'connecting' });
     try {
@@ -229,6 +343,7 @@ export class ChatService implements vscode.Disposable {
   }
 
   async register(user: string, password: string): Promise<void> {
+    this.refreshServer();
     const client = new ParleyClient(this.clientOptions());
     try {
       await client.register(user, password);
@@ -374,11 +489,11 @@ export class ChatService implements vscode.Disposable {
     this.stateEmitter.fire(state);
   }
 
-  private webviewConnection(): { state: wv.ConnectionState; detail?: string; retryAt?: number } {
+  private webviewConnection(): { state: wv.ConnectionState; detail?: string; retryAt?: number; server?: string } {
     const s = this.state;
     switch (s.kind) {
       case 'signedOut':
-        return { state: 'signedOut' };
+        return { state: 'signedOut', server: formatAddress(this.server) };
       case 'connecting':
         return { state: 'connecting' };
       case 'connected':
@@ -647,6 +762,7 @@ export class ChatService implements vscode.Disposable {
 
   dispose(): void {
     this.cancelRetry();
+    clearTimeout(this.settingsTimer);
     this.replaceClient(false);
     for (const d of this.subscriptions) d.dispose();
   }

@@ -1,114 +1,146 @@
-// The "Chat" webview view. Only a bridge: the connection lives in the extension host, the
-// webview renders. Posts wait in a queue until the webview says `ready` (it reloads whenever
-// the view is hidden and shown again, and then says `ready` again).
+// The chat's webviews: the "Chat" view in the sidebar and, after "Open Chat in Editor", an
+// editor tab. Only a bridge: the connection lives in the extension host, both render the same
+// chat service. Replies go to the webview that asked; everything else goes to both.
 import * as vscode from 'vscode';
-import { Changes, isWebviewMessage, Messages, Ready, type HostMessage, type WebviewMessage } from '../webview/messages';
-import { makeNonce, renderWebviewHtml } from '../webview/index.html';
+import type { HostMessage, WebviewMessage } from '../webview/messages';
+import { ChatSurface, type SurfaceHooks } from './chatSurface';
 
-/** Past this many queued posts the oldest live-message posts go; `ready` brings a fresh snapshot. */
-const MAX_QUEUE = 500;
+/** Requests remembered for routing their replies; the oldest are forgotten first. */
+const MAX_ROUTED = 1000;
 
 export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'parley.chat';
+  static readonly panelType = 'parley.chatEditor';
   private view: vscode.WebviewView | undefined;
-  private ready = false;
-  private queue: HostMessage[] = [];
+  private viewSurface: ChatSurface | undefined;
+  private panel: vscode.WebviewPanel | undefined;
+  private panelSurface: ChatSurface | undefined;
+  /** requestId → the webview that sent the request. */
+  private readonly routes = new Map<string, ChatSurface>();
+  private wasVisible = false;
+  /** Posts made before any webview existed; the first view gets them after its snapshot. */
+  private readonly unresolved: HostMessage[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly readyEmitter = new vscode.EventEmitter<void>();
   private readonly messageEmitter = new vscode.EventEmitter<WebviewMessage>();
   private readonly visibilityEmitter = new vscode.EventEmitter<boolean>();
-  /** The webview (re)started and wants its initial state; posted ahead of the queue. */
-  readonly onDidBecomeReady = this.readyEmitter.event;
   readonly onDidReceiveMessage = this.messageEmitter.event;
+  /** Whether any chat webview is visible changed. */
   readonly onDidChangeVisibility = this.visibilityEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly snapshot: () => HostMessage[],
-    /** Downloaded files the webview may show; nothing else on disk is reachable from it. */
+    /** Downloaded files the webviews may show; nothing else on disk is reachable from them. */
     private readonly mediaRoot?: vscode.Uri,
   ) {
     this.subscriptions.push(
       vscode.window.registerWebviewViewProvider(ChatView.viewId, this),
-      this.readyEmitter,
       this.messageEmitter,
       this.visibilityEmitter,
     );
   }
 
+  /** The sidebar view or the editor tab is showing. */
   get visible(): boolean {
-    return this.view?.visible ?? false;
+    return (this.view?.visible ?? false) || (this.panel?.visible ?? false);
+  }
+
+  /** Whether the editor tab is open. */
+  get inEditor(): boolean {
+    return this.panel !== undefined;
+  }
+
+  private hooks(): SurfaceHooks {
+    return {
+      snapshot: this.snapshot,
+      receive: (msg, from) => {
+        const id = (msg as { requestId?: unknown }).requestId;
+        if (typeof id === 'string') {
+          this.routes.set(id, from);
+          if (this.routes.size > MAX_ROUTED) this.routes.delete(this.routes.keys().next().value as string);
+        }
+        this.messageEmitter.fire(msg);
+      },
+      visibilityChanged: () => this.fireVisibility(),
+      disposed: (surface) => {
+        for (const [id, s] of this.routes) if (s === surface) this.routes.delete(id);
+        if (surface === this.viewSurface) {
+          this.view = undefined;
+          this.viewSurface = undefined;
+        }
+        if (surface === this.panelSurface) {
+          this.panel = undefined;
+          this.panelSurface = undefined;
+        }
+        this.fireVisibility();
+      },
+    };
+  }
+
+  private fireVisibility(): void {
+    const visible = this.visible;
+    // Each time the view is shown counts (the room it shows is read again), not only changes.
+    if (visible || visible !== this.wasVisible) this.visibilityEmitter.fire(visible);
+    this.wasVisible = visible;
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    this.viewSurface?.dispose();
     this.view = view;
-    this.ready = false;
-    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const roots = this.mediaRoot ? [root, this.mediaRoot] : [root];
-    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: roots };
-    view.webview.html = renderWebviewHtml({
-      cspSource: view.webview.cspSource,
-      mediaRoot: this.mediaRoot ? view.webview.asWebviewUri(this.mediaRoot).toString() : undefined,
-      nonce: makeNonce(),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'styles.css')).toString(),
-      l10n: { language: vscode.env.language, bundle: vscode.l10n.bundle },
-    });
-    const subs = [
-      view.webview.onDidReceiveMessage((msg: unknown) => this.receive(msg)),
-      view.onDidChangeVisibility(() => {
-        // A hidden view's page is torn down; it reports `ready` again when shown.
-        if (!view.visible) this.ready = false;
-        this.visibilityEmitter.fire(view.visible);
-      }),
-    ];
-    view.onDidDispose(() => {
-      for (const s of subs) s.dispose();
-      if (this.view === view) {
-        this.view = undefined;
-        this.ready = false;
-        this.visibilityEmitter.fire(false);
-      }
-    });
-    this.visibilityEmitter.fire(view.visible);
+    this.viewSurface = new ChatSurface(
+      view.webview, () => view.visible, view.onDidChangeVisibility, view.onDidDispose, this.hooks(), this.extensionUri, this.mediaRoot,
+    );
+    for (const m of this.unresolved.splice(0)) this.viewSurface.post(m);
+    this.fireVisibility();
   }
 
-  private receive(msg: unknown): void {
-    // Anything not shaped like a known message is dropped: the page is not trusted.
-    if (!isWebviewMessage(msg)) return;
-    if (Ready.is(msg)) {
-      this.ready = true;
-      // A fresh snapshot supersedes queued live messages and changes (history shows messages
-      // as they are now); other queued posts (room switches, errors) still matter and follow it.
-      const rest = this.queue.filter((m) => !Messages.is(m) && !Changes.is(m));
-      this.queue = [];
-      for (const m of this.snapshot()) void this.view?.webview.postMessage(m);
-      for (const m of rest) void this.view?.webview.postMessage(m);
-      this.readyEmitter.fire();
+  /** "Open Chat in Editor": the same chat in an editor tab (one tab; shown again if open). */
+  openInEditor(): void {
+    if (this.panel) {
+      this.panel.reveal();
       return;
     }
-    this.messageEmitter.fire(msg);
+    const panel = vscode.window.createWebviewPanel(
+      ChatView.panelType,
+      vscode.l10n.t('Parley Chat'),
+      vscode.ViewColumn.Active,
+      { retainContextWhenHidden: false },
+    );
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'extension', 'media', 'parley.svg');
+    this.panel = panel;
+    this.panelSurface = new ChatSurface(
+      panel.webview, () => panel.visible, panel.onDidChangeViewState, panel.onDidDispose, this.hooks(), this.extensionUri, this.mediaRoot,
+    );
+    this.fireVisibility();
   }
 
   post(msg: HostMessage): void {
-    if (this.ready && this.view) {
-      void this.view.webview.postMessage(msg);
+    const id = (msg as { requestId?: unknown }).requestId;
+    const target = typeof id === 'string' ? this.routes.get(id) : undefined;
+    if (target) {
+      target.post(msg);
       return;
     }
-    this.queue.push(msg);
-    if (this.queue.length > MAX_QUEUE) {
-      const i = this.queue.findIndex((m) => Messages.is(m) || Changes.is(m));
-      this.queue.splice(i >= 0 ? i : 0, 1);
+    this.viewSurface?.post(msg);
+    this.panelSurface?.post(msg);
+    // Nothing shows the chat yet: kept for the view, which VS Code resolves when shown.
+    if (!this.viewSurface && !this.panelSurface) {
+      this.unresolved.push(msg);
+      if (this.unresolved.length > MAX_ROUTED) this.unresolved.shift();
     }
   }
 
-  /** A URI the current webview can load, for a file under the media root. */
+  /** A URI the webviews can load, for a file under the media root. */
   asWebviewUri(uri: vscode.Uri): vscode.Uri | undefined {
-    return this.view?.webview.asWebviewUri(uri);
+    return (this.viewSurface ?? this.panelSurface)?.webview.asWebviewUri(uri);
   }
 
-  /** Shows the chat view (opening the Parley container if needed). */
+  /** Shows the chat: the editor tab when it is open, else the sidebar view. */
   async reveal(preserveFocus = false): Promise<void> {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
     if (this.view) {
       this.view.show(preserveFocus);
       return;
@@ -117,7 +149,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   dispose(): void {
+    this.viewSurface?.dispose();
+    this.panelSurface?.dispose();
+    this.panel?.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
 }
-

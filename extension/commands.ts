@@ -2,6 +2,9 @@
 import * as vscode from 'vscode';
 import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId } from '../protocol';
 import { askCredentials, describeError } from './auth';
+import { membersText } from './counts';
+import { formatAddress } from './serverAddress';
+import { changeServer, ensureServerAnswers } from './signInFlow';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { registerSendFileCommands } from './sendFileCommands';
@@ -44,32 +47,35 @@ export function registerCommands({ context, service, chatView, sender }: Command
     await chatView.reveal();
   };
 
-  register('parley.signIn', async () => {
-    const creds = await askCredentials(context.globalState, 'signIn');
+  /** Sign In and Register: the server first, then the credentials, then the request. */
+  const signInOrRegister = async (mode: 'signIn' | 'register'): Promise<void> => {
+    if (!(await ensureServerAnswers(service))) return;
+    const server = formatAddress(service.serverConfig);
+    const creds = await askCredentials(context.globalState, mode, server);
     if (!creds) return;
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Signing in to Parley…') },
-        () => service.login(creds.user, creds.password),
+        {
+          location: vscode.ProgressLocation.Window,
+          title: mode === 'register' ? vscode.l10n.t('Registering with {0}…', server) : vscode.l10n.t('Signing in to {0}…', server),
+        },
+        () => (mode === 'register' ? service.register(creds.user, creds.password) : service.login(creds.user, creds.password)),
       );
     } catch (err) {
       const again = vscode.l10n.t('Try Again');
-      const pick = await vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)), again);
-      if (pick === again) await vscode.commands.executeCommand('parley.signIn');
+      const pick = await vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err, server)), again);
+      if (pick === again) await vscode.commands.executeCommand(mode === 'register' ? 'parley.register' : 'parley.signIn');
       return;
     }
+    if (mode === 'register') void vscode.window.showInformationMessage(vscode.l10n.t('Welcome to Parley, {0}!', creds.user));
     await chatView.reveal(true);
-  });
+  };
 
-  register('parley.register', async () => {
-    const creds = await askCredentials(context.globalState, 'register');
-    if (!creds) return;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Registering with Parley…') },
-      () => service.register(creds.user, creds.password),
-    );
-    void vscode.window.showInformationMessage(vscode.l10n.t('Welcome to Parley, {0}!', creds.user));
-    await chatView.reveal(true);
+  register('parley.signIn', () => signInOrRegister('signIn'));
+  register('parley.register', () => signInOrRegister('register'));
+
+  register('parley.changeServer', async () => {
+    await changeServer(service);
   });
 
   register('parley.signOut', async () => {
@@ -82,6 +88,10 @@ export function registerCommands({ context, service, chatView, sender }: Command
 
   register('parley.openChat', async () => {
     await chatView.reveal();
+  });
+
+  register('parley.openChatInEditor', () => {
+    chatView.openInEditor();
   });
 
   register('parley.openRoom', async (arg) => {
@@ -105,7 +115,7 @@ export function registerCommands({ context, service, chatView, sender }: Command
       const picked = await vscode.window.showQuickPick(
         joinable.map((r) => ({
           label: `#${r.name}`,
-          description: vscode.l10n.t('{0} members', r.members?.length ?? 0),
+          description: membersText(r.members?.length ?? 0),
           room: r.id,
         })),
         { title: vscode.l10n.t('Parley: Join Room'), placeHolder: vscode.l10n.t('Room to join') },

@@ -1,6 +1,8 @@
 // Entry point: wires the service, views, status bar, notifications and commands together.
 // VS Code activates it on demand only — when the Parley views are shown or a Parley command runs
 // (events it derives from the contributions) — never at start-up for its own sake.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import * as wv from '../webview/messages';
@@ -13,6 +15,7 @@ import { MediaHost } from './mediaHost';
 import { Notifier } from './notifications';
 import { PeopleTree } from './peopleTree';
 import { PresenceReporter } from './presence';
+import { formatAddress } from './serverAddress';
 import { openSnippet } from './snippet';
 import { StatusBar } from './statusBar';
 
@@ -21,13 +24,13 @@ const SAFE_LINK = /^(https?:|mailto:)/i;
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Parley', { log: true });
-  const service = new ChatService(context.secrets, context.globalState, log);
+  const service = new ChatService(context.secrets, context.globalState, log, userSettingsFile(context));
   const mediaDir = vscode.Uri.joinPath(context.globalStorageUri, 'media');
   const chatView = new ChatView(context.extensionUri, () => service.snapshot(), mediaDir);
   const mediaCache = new MediaCache(mediaDir.fsPath);
   const sender = new FileSender(service);
   const media = new MediaHost(service, chatView, mediaCache, sender);
-  const tree = new PeopleTree(service.model);
+  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig));
   const statusBar = new StatusBar();
   const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
     service.openRoom(room);
@@ -36,18 +39,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const presence = new PresenceReporter(({ status, context: where }) => service.setStatus(status, where));
   context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence);
 
+  const mentionTotal = () => service.model.allRooms().reduce((n, r) => n + (r.joined ? r.mentions : 0), 0);
   service.post = (msg) => chatView.post(msg);
   service.isChatVisible = () => chatView.visible;
 
   context.subscriptions.push(
     service.onDidChangeState((state) => {
-      statusBar.set(state, service.model.unreadTotal());
+      statusBar.set(state, service.model.unreadTotal(), mentionTotal());
       if (state.kind === 'signedOut') notifier.clear();
     }),
-    service.model.onDidChange(() => statusBar.setUnread(service.model.unreadTotal())),
+    service.model.onDidChange(() => statusBar.setUnread(service.model.unreadTotal(), mentionTotal())),
     service.onDidReceiveMessage((msg) => notifier.onMessage(msg)),
     service.onDidReceiveMessage((msg) => mediaCache.note(msg.file)),
     service.onDidStartSession(() => presence.resend()),
+    service.onDidChangeServer(() => tree.refresh()),
     chatView.onDidChangeVisibility((visible) => {
       // Coming back to the chat reads the room it shows.
       if (!visible) return;
@@ -181,6 +186,16 @@ export function activate(context: vscode.ExtensionContext): void {
   void service.start();
   // Read by bench/extension-activation.ts next to VS Code's own activation figures.
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms (${vscode.env.appName} ${vscode.version}, ${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'})`);
+}
+
+/**
+ * The user settings.json next to the extension's global storage (`User/globalStorage/<id>`),
+ * when it is a file on this disk; hand edits there are read at sign-in.
+ */
+function userSettingsFile(context: vscode.ExtensionContext): string | undefined {
+  if (context.globalStorageUri.scheme !== 'file') return undefined;
+  const file = path.join(context.globalStorageUri.fsPath, '..', '..', 'settings.json');
+  return existsSync(file) ? file : undefined;
 }
 
 export function deactivate(): void {

@@ -1,11 +1,15 @@
-// The "People" tree: rooms with unread counts, then people grouped Online / Offline.
-// Items carry contextValue so the manifest's menus can offer Open DM / Join / Leave.
+// The "People" tree: rooms, then direct messages, with unread counts, then people grouped
+// Online / Offline; signed out, the server the next sign-in goes to. Items carry contextValue
+// so the manifest's menus can offer Open DM / Join / Leave.
 import * as vscode from 'vscode';
 import { dmRoomId } from '../protocol';
+import { mentionsText, unreadText } from './counts';
 import type { ChatModel, PersonState, RoomState } from './model';
 
+type GroupId = 'rooms' | 'dms' | 'online' | 'offline';
 type Node =
-  | { kind: 'group'; id: 'rooms' | 'online' | 'offline' }
+  | { kind: 'group'; id: GroupId }
+  | { kind: 'signedOut'; id: 'server' | 'signIn' }
   | { kind: 'room'; room: RoomState }
   | { kind: 'person'; person: PersonState };
 
@@ -18,7 +22,11 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private lastShown = '';
   private lastBadge = 0;
 
-  constructor(private readonly model: ChatModel) {
+  constructor(
+    private readonly model: ChatModel,
+    /** The address the next sign-in goes to, shown while signed out. */
+    private readonly server: () => string,
+  ) {
     this.view = vscode.window.createTreeView('parley.people', { treeDataProvider: this, showCollapseAll: false });
     this.subscriptions.push(this.view, this.emitter, model.onDidChange(() => this.refresh()));
   }
@@ -40,7 +48,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       const total = this.model.unreadTotal();
       if (total !== this.lastBadge) {
         this.lastBadge = total;
-        this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread messages', total) } : undefined;
+        this.view.badge = total > 0 ? { value: total, tooltip: unreadText(total) } : undefined;
       }
     }, 100);
   }
@@ -48,20 +56,24 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private signature(): string {
     const rooms = this.model.allRooms().map((r) => [r.info.id, r.info.name, r.joined, r.unread, r.mentions]);
     const people = this.model.allPeople().map((p) => [p.user, p.status, p.context]);
-    return JSON.stringify([this.model.user, rooms, people]);
+    return JSON.stringify([this.model.user, this.model.user ? '' : this.server(), rooms, people]);
   }
 
   getChildren(node?: Node): Node[] {
-    if (!this.model.user) return [];
+    if (!this.model.user) return node ? [] : [{ kind: 'signedOut', id: 'signIn' }, { kind: 'signedOut', id: 'server' }];
     if (!node) {
       const groups: Node[] = [{ kind: 'group', id: 'rooms' }];
+      if (this.model.allRooms().some((r) => r.info.kind === 'dm')) groups.push({ kind: 'group', id: 'dms' });
       const people = this.model.allPeople();
       if (people.some((p) => p.status !== 'offline')) groups.push({ kind: 'group', id: 'online' });
       if (people.some((p) => p.status === 'offline')) groups.push({ kind: 'group', id: 'offline' });
       return groups;
     }
     if (node.kind !== 'group') return [];
-    if (node.id === 'rooms') return this.model.allRooms().map((room) => ({ kind: 'room', room }));
+    if (node.id === 'rooms' || node.id === 'dms') {
+      const dms = node.id === 'dms';
+      return this.model.allRooms().filter((r) => (r.info.kind === 'dm') === dms).map((room) => ({ kind: 'room', room }));
+    }
     const online = node.id === 'online';
     return this.model
       .allPeople()
@@ -73,6 +85,8 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     switch (node.kind) {
       case 'group':
         return this.groupItem(node.id);
+      case 'signedOut':
+        return this.signedOutItem(node.id);
       case 'room':
         return this.roomItem(node.room);
       case 'person':
@@ -80,12 +94,36 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     }
   }
 
-  private groupItem(id: 'rooms' | 'online' | 'offline'): vscode.TreeItem {
+  /** Signed out: where to sign in (the Chat view has the one pair of buttons), and the server. */
+  private signedOutItem(id: 'server' | 'signIn'): vscode.TreeItem {
+    if (id === 'signIn') {
+      const item = new vscode.TreeItem(vscode.l10n.t('Signed out'));
+      item.id = 'signedOut:signIn';
+      item.description = vscode.l10n.t('sign in from the Chat view');
+      item.tooltip = vscode.l10n.t('Sign In and Register are in the Chat view. Click to show it.');
+      item.iconPath = new vscode.ThemeIcon('account');
+      item.command = { command: 'parley.openChat', title: vscode.l10n.t('Open Chat') };
+      return item;
+    }
+    const server = this.server();
+    const item = new vscode.TreeItem(vscode.l10n.t('Server: {0}', server));
+    item.id = 'signedOut:server';
+    item.contextValue = 'server';
+    item.description = vscode.l10n.t('Change…');
+    item.iconPath = new vscode.ThemeIcon('server');
+    item.tooltip = vscode.l10n.t('Sign In and Register go to {0}. Click to change the server.', server);
+    item.command = { command: 'parley.changeServer', title: vscode.l10n.t('Change Server…') };
+    return item;
+  }
+
+  private groupItem(id: GroupId): vscode.TreeItem {
     const people = this.model.allPeople();
     const label =
       id === 'rooms'
         ? vscode.l10n.t('Rooms')
-        : id === 'online'
+        : id === 'dms'
+          ? vscode.l10n.t('Direct Messages')
+          : id === 'online'
           ? vscode.l10n.t('Online ({0})', people.filter((p) => p.status !== 'offline').length)
           : vscode.l10n.t('Offline ({0})', people.filter((p) => p.status === 'offline').length);
     const item = new vscode.TreeItem(
@@ -104,8 +142,11 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.contextValue = dm ? 'room.dm' : r.joined ? 'room.joined' : 'room.available';
     item.iconPath = new vscode.ThemeIcon(dm ? 'person' : r.joined ? 'comment-discussion' : 'circle-large-outline');
     if (r.unread > 0) {
-      item.description = r.mentions > 0 ? `${r.unread} · @${r.mentions}` : String(r.unread);
-      item.tooltip = vscode.l10n.t('{0}: {1} unread', this.model.displayName(r.info.id), r.unread);
+      // The count alone, as VS Code's own badges show it; mentions in words.
+      item.description = r.mentions > 0 ? `${r.unread} · ${mentionsText(r.mentions)}` : String(r.unread);
+      item.tooltip = r.mentions > 0
+        ? vscode.l10n.t('{0}: {1}, {2}', this.model.displayName(r.info.id), unreadText(r.unread), mentionsText(r.mentions))
+        : vscode.l10n.t('{0}: {1}', this.model.displayName(r.info.id), unreadText(r.unread));
     } else if (!r.joined) {
       item.description = vscode.l10n.t('not joined');
     }
@@ -130,7 +171,8 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const status =
       p.status === 'online' ? vscode.l10n.t('online') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('offline');
     const dm = this.model.user ? this.model.room(dmRoomId(this.model.user, p.user)) : undefined;
-    const parts = [p.status === 'online' ? undefined : status, p.context, dm && dm.unread > 0 ? `(${dm.unread})` : undefined];
+    // The DM's count as its row in Direct Messages shows it.
+    const parts = [dm && dm.unread > 0 ? String(dm.unread) : undefined, p.status === 'online' ? undefined : status, p.context];
     item.description = parts.filter(Boolean).join(' · ') || undefined;
     item.tooltip = p.context ? `${p.user} — ${status}, ${p.context}` : `${p.user} — ${status}`;
     item.command = { command: 'parley.openDm', title: vscode.l10n.t('Open Direct Message'), arguments: [p.user] };

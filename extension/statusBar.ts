@@ -1,12 +1,17 @@
 // One status-bar item: who is connected, or what the connection is doing. Click: open the chat.
 import * as vscode from 'vscode';
+import { mentionsText, unreadText } from './counts';
 import type { ConnectionState } from './state';
+
+/** The status item's icon. */
+const PARLEY_ICON = '$(comment-discussion)';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer: NodeJS.Timeout | undefined;
   private state: ConnectionState = { kind: 'signedOut' };
   private unread = 0;
+  private mentions = 0;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('parley.status', vscode.StatusBarAlignment.Left, 50);
@@ -16,15 +21,17 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  set(state: ConnectionState, unread = this.unread): void {
+  set(state: ConnectionState, unread = this.unread, mentions = this.mentions): void {
     this.state = state;
     this.unread = unread;
+    this.mentions = mentions;
     this.render();
   }
 
-  setUnread(unread: number): void {
-    if (unread === this.unread) return;
+  setUnread(unread: number, mentions = 0): void {
+    if (unread === this.unread && mentions === this.mentions) return;
     this.unread = unread;
+    this.mentions = mentions;
     this.render();
   }
 
@@ -35,7 +42,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = undefined;
     switch (s.kind) {
       case 'signedOut':
-        this.item.text = `$(comment-discussion) ${vscode.l10n.t('Parley: signed out')}`;
+        this.item.text = `${PARLEY_ICON} ${vscode.l10n.t('Parley: signed out')}`;
         this.item.tooltip = vscode.l10n.t('Parley: signed out. Click to open the chat and sign in.');
         break;
       case 'connecting':
@@ -43,10 +50,12 @@ export class StatusBar implements vscode.Disposable {
         this.item.tooltip = vscode.l10n.t('Parley: connecting to the server…');
         break;
       case 'connected': {
-        const unread = this.unread > 0 ? ` (${this.unread})` : '';
-        this.item.text = `$(comment-discussion) ${s.user}${unread}`;
-        this.item.tooltip = this.unread > 0
-          ? vscode.l10n.t('Parley: connected as {0}, {1} unread. Click to open the chat.', s.user, this.unread)
+        // The count as the People badge shows it; mentions in words.
+        const counts = [this.unread > 0 ? String(this.unread) : '', this.mentions > 0 ? mentionsText(this.mentions) : ''].filter(Boolean);
+        this.item.text = `${PARLEY_ICON} ${[s.user, ...counts].join(' · ')}`;
+        const unread = [this.unread > 0 ? unreadText(this.unread) : '', this.mentions > 0 ? mentionsText(this.mentions) : ''].filter(Boolean).join(', ');
+        this.item.tooltip = unread
+          ? vscode.l10n.t('Parley: connected as {0}, {1}. Click to open the chat.', s.user, unread)
           : vscode.l10n.t('Parley: connected as {0}. Click to open the chat.', s.user);
         break;
       }

@@ -52,8 +52,14 @@ export const EVENTS_MAX_LIMIT = 500;
 export const MAX_EMOJI_LENGTH = 32;
 /** Who `@room` notifies: everyone in the room. */
 export const ROOM_MENTION = 'room';
+/** User names: 6 to 32 of these characters (USERNAME_MIN/MAX_LENGTH say the bounds). */
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{6,32}$/;
+export const USERNAME_MIN_LENGTH = 6;
+export const USERNAME_MAX_LENGTH = 32;
+/** Passwords: at least this many characters (code points)… */
 export const MIN_PASSWORD_LENGTH = 8;
+/** …and at most this many UTF-16 units. */
+export const MAX_PASSWORD_LENGTH = 1024;
 export const GENERAL_ROOM = 'general';
 /** Group room names: what `create` accepts and what ends up as the room id. */
 export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

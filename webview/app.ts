@@ -86,6 +86,8 @@ export class App {
   private readonly toast: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly signedOutPanel: HTMLElement;
+  /** "Server: host:port" in the signed-out panel, as the host last said. */
+  private readonly signedOutServer = h('span', { class: 'signed-out-server-name' });
   private readonly composer: Composer;
   private readonly search: SearchView;
   private readonly conv: Conversations;
@@ -174,7 +176,7 @@ export class App {
   private handle(msg: HostMessage): void {
     if (Init.is(msg)) return this.onInit(msg);
     // Before init too: a signed-out host sends nothing else.
-    if (Connection.is(msg)) return this.onConnection(msg.state, msg.detail, msg.retryAt);
+    if (Connection.is(msg)) return this.onConnection(msg.state, msg.detail, msg.retryAt, msg.server);
     if (!this.ready) return;
     if (Messages.is(msg)) {
       const page = msg.prepend === true || msg.requestId !== undefined;
@@ -239,10 +241,11 @@ export class App {
     this.openRoom(room, room === msg.activeRoom);
   }
 
-  private onConnection(state: ConnectionState, detail?: string, retryAt?: number): void {
+  private onConnection(state: ConnectionState, detail?: string, retryAt?: number, server?: string): void {
     this.connection = state;
     this.connectionDetail = detail;
     this.retryAt = state === 'reconnecting' ? retryAt : undefined;
+    if (server !== undefined) this.signedOutServer.textContent = `Server: ${server}`;
     if (state === 'signedOut') this.showSignedOut();
     this.updateBanner();
     // No presence is known while the server is out of reach: the header says so.
@@ -271,14 +274,18 @@ export class App {
   }
 
   private renderSignedOut(): HTMLElement {
-    const signIn = h('button', { class: 'primary-button', text: 'Sign in', attrs: { type: 'button' } });
+    // One pair of actions, worded as the commands are ("Sign In", "Register").
+    const signIn = h('button', { class: 'primary-button', text: 'Sign In', attrs: { type: 'button' } });
     const register = h('button', { class: 'secondary-button', text: 'Register', attrs: { type: 'button' } });
+    const change = h('button', { class: 'link-button signed-out-change', text: 'Change…', attrs: { type: 'button', 'aria-label': 'Change server' } });
     signIn.addEventListener('click', () => this.host.post(RunCommand, { command: 'parley.signIn' }));
     register.addEventListener('click', () => this.host.post(RunCommand, { command: 'parley.register' }));
+    change.addEventListener('click', () => this.host.post(RunCommand, { command: 'parley.changeServer' }));
     return h('div', { class: 'signed-out', attrs: { role: 'region', 'aria-label': 'Signed out' } },
       h('p', { class: 'signed-out-title', text: 'You are signed out of Parley.' }),
       h('p', { class: 'signed-out-text', text: 'Sign in to chat with your team, or register a new account on this server.' }),
-      h('div', { class: 'signed-out-actions' }, signIn, register));
+      h('div', { class: 'signed-out-actions' }, signIn, register),
+      h('p', { class: 'signed-out-server' }, this.signedOutServer, h('span', { class: 'signed-out-sep', text: ' · ', attrs: { 'aria-hidden': 'true' } }), change));
   }
 
   // ---- rooms ------------------------------------------------------------------------------

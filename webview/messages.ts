@@ -178,9 +178,12 @@ export const ReadMark = notification<'readMark', { room: string; user: string; s
 export const Presence = notification<'presence', { users?: PresenceEntry[]; changes?: PresenceEntry[] }>(
   'presence', (m) => opt(m.users, (u) => arrayOf(u, isPresenceEntry)) && opt(m.changes, (c) => arrayOf(c, isPresenceEntry)));
 
-/** `retryAt` (epoch ms): while reconnecting, when the next attempt is due; the webview counts down. */
-export const Connection = notification<'connection', { state: ConnectionState; detail?: string; retryAt?: number }>(
-  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr) && opt(m.retryAt, isNum));
+/**
+ * `retryAt` (epoch ms): while reconnecting, when the next attempt is due; the webview counts down.
+ * `server`: the address the next sign-in goes to (`host:port`, `tls://host:port`), when signed out.
+ */
+export const Connection = notification<'connection', { state: ConnectionState; detail?: string; retryAt?: number; server?: string }>(
+  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr) && opt(m.retryAt, isNum) && opt(m.server, isStr));
 
 /** The host switched rooms (tree view, command); the webview follows without echoing `openRoom`. */
 export const ActiveRoom = notification<'activeRoom', { room: string }>('activeRoom', (m) => isNonEmpty(m.room));
@@ -278,10 +281,10 @@ export const Revisions = request<'revisions', { room: string; seq: number }, typ
   'revisions', (m) => isNonEmpty(m.room) && isSeq(m.seq), RevisionList);
 
 /** The commands a webview may ask the host to run: signing in and registering. Nothing else. */
-export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register'] as const;
+export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register', 'parley.changeServer'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
-/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign in" and "Register"). */
+/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign In", "Register" and "Change…"). */
 export const RunCommand = notification<'runCommand', { command: WebviewCommand }>(
   'runCommand', (m) => WEBVIEW_COMMANDS.includes(m.command as WebviewCommand));
 

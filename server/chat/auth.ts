@@ -1,10 +1,8 @@
-import { MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
 import type { Store } from '../store/store';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { KeyedLimiter } from './rate-limit';
 import { hashToken, newToken } from './tokens';
-
-const MAX_PASSWORD_LENGTH = 1024;
 
 export interface AuthLimits {
   /** False turns the registration throttle off (benchmarks). */

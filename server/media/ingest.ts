@@ -1,5 +1,6 @@
 import { Readable, Transform, pipeline } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
+import { lookup as mimeFromName } from 'mime-types';
 import { ParleyError } from '../../protocol/errors';
 import type { FileKind } from '../../protocol/messages';
 import { contentKey, type MediaStore } from './media-store';
@@ -23,6 +24,11 @@ export interface IngestOptions {
    */
   sha256?: string | (() => string | undefined | Promise<string | undefined>);
   signal?: AbortSignal;
+  /**
+   * The file's name as the client gave it. Only consulted when the content says nothing
+   * (notes.txt, data.csv); a name never makes the file an image, video or audio.
+   */
+  name?: string;
 }
 
 export interface IngestResult {
@@ -30,7 +36,7 @@ export interface IngestResult {
   key: string;
   sha256: string;
   size: number;
-  /** Sniffed from the content, never taken from the client. */
+  /** Sniffed from the content; only when that finds nothing, taken from the name or text. */
   mime: string;
   kind: FileKind;
   /** False when the same content was stored before and this copy was dropped. */
@@ -105,10 +111,10 @@ export async function ingest(store: MediaStore, options: IngestOptions): Promise
     if (claimed !== undefined && (typeof claimed !== 'string' || claimed.toLowerCase() !== sha256)) {
       throw new ParleyError('INVALID', 'The sha256 does not match the bytes received.');
     }
-    const mime = await sniffMime(Buffer.concat(head));
+    const { mime, kind } = await fileType(Buffer.concat(head), options.name);
     const key = contentKey(sha256);
     const { stored } = await staged.commit(key, { replace: false });
-    return { key, sha256, size: received, mime, kind: kindOf(mime), stored };
+    return { key, sha256, size: received, mime, kind, stored };
   } catch (err) {
     hash.dispose();
     await staged.discard();
@@ -123,6 +129,33 @@ export async function sniffMime(head: Uint8Array): Promise<string> {
   } catch {
     // a truncated or malformed header is just an unknown type
     return FALLBACK_MIME;
+  }
+}
+
+/**
+ * The type of an upload: what its bytes show; failing that, what its name says, unless the name
+ * claims an image, video or audio the bytes did not show; failing that, `text/plain` for text.
+ */
+export async function fileType(head: Uint8Array, name?: string): Promise<{ mime: string; kind: FileKind }> {
+  const sniffed = await sniffMime(head);
+  if (sniffed !== FALLBACK_MIME) return { mime: sniffed, kind: kindOf(sniffed) };
+  const named = name ? mimeFromName(name) : false;
+  if (named && kindOf(named) === 'file') return { mime: named, kind: 'file' };
+  return { mime: looksLikeText(head) ? 'text/plain' : FALLBACK_MIME, kind: 'file' };
+}
+
+/** UTF-8 without NUL or other control bytes besides tab, line feed, form feed and carriage return. */
+export function looksLikeText(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  for (const b of head) {
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) || b === 0x7f) return false;
+  }
+  try {
+    // `stream`: the sniffed head may end inside a character, which is no error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -72,6 +72,8 @@ export class Upload {
       // The source ends only in end(), after the claim is known.
       sha256: () => this.claimed,
       signal: this.controller.signal,
+      // Names the type when the content does not (notes.txt).
+      name: spec.name,
     }).then(
       (result) => this.stored(result),
       (err: unknown) => this.ingestFailed(err),

@@ -66,12 +66,14 @@ export class ParleyServer {
     readonly port: number,
     /** Serves TLS with this certificate (`--tls-cert`, `--tls-key`). */
     readonly tls?: ServerTls,
+    /** More `parley-server` options (`--log-level debug` logs each sign-in). */
+    private readonly extraArgs: string[] = [],
   ) {
     this.dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ext-data-'));
   }
 
-  static async start(opts: { tls?: ServerTls } = {}): Promise<ParleyServer> {
-    const s = new ParleyServer(await freePort(), opts.tls);
+  static async start(opts: { tls?: ServerTls; args?: string[] } = {}): Promise<ParleyServer> {
+    const s = new ParleyServer(await freePort(), opts.tls, opts.args);
     await s.launch();
     return s;
   }
@@ -85,6 +87,23 @@ export class ParleyServer {
     return this.output.slice(-4000);
   }
 
+  /**
+   * The connections `user` signed in on (chat, not transfers), from the `signed in` lines the
+   * server logs at `--log-level debug`.
+   */
+  signIns(user: string): number[] {
+    const conns: number[] = [];
+    for (const line of this.output.split('\n')) {
+      try {
+        const rec = JSON.parse(line) as { msg?: string; user?: string; conn?: number };
+        if (rec.msg === 'signed in' && rec.user === user && typeof rec.conn === 'number') conns.push(rec.conn);
+      } catch {
+        // not a log line
+      }
+    }
+    return conns;
+  }
+
   /** Starts (or restarts) the server on the same port and data dir. */
   async launch(): Promise<void> {
     const child = spawn(
@@ -92,11 +111,12 @@ export class ParleyServer {
       [
         SERVER_CLI, '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir, '--rate-limit', '0',
         ...(this.tls ? ['--tls-cert', this.tls.certFile, '--tls-key', this.tls.keyFile] : []),
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
-    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20000));
+    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     await waitFor(`parley-server on port ${this.port}`, async () => {

@@ -1,7 +1,7 @@
 // The packaged extension in a real VS Code (code-server + headless Chromium) against a real
 // parley-server that serves TLS with a self-signed certificate: Parley starts only when it is
-// used, the signed-out chat runs the sign-in commands, and the connection trusts the server
-// once parley.server.tlsCaFile names its CA.
+// used, the signed-out chat runs the sign-in commands, which check the server before asking for
+// credentials, and the connection trusts the server once parley.server.tlsCaFile names its CA.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -31,9 +31,10 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
   /** The extension host's activation lines for Parley. */
   const activations = () => wb!.logs(/exthost/).split('\n').filter((l) => l.includes(`_doActivateExtension ${EXTENSION_ID},`));
   const toasts = async () => (await wb!.page.locator('.notification-toast').allInnerTexts()).join('\n');
-  const escape = async () => {
-    await wb!.page.keyboard.press('Escape');
-    await wb!.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  /** The sign-in prompt is open (not the command palette that is closing). */
+  const signInPrompt = async () => {
+    const widget = wb!.page.locator('.quick-input-widget');
+    return (await widget.isVisible()) && /Parley: Sign In/.test(await widget.innerText().catch(() => ''));
   };
 
   before(async function () {
@@ -76,10 +77,12 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
     assert.doesNotMatch(await wb!.statusText(), /Parley/);
   });
 
-  it('starts when a Parley command runs: Connect without a session asks to sign in', async () => {
+  it('starts when a Parley command runs: Connect without a session goes to sign in, which checks the server first', async () => {
     await wb!.command('Parley: Connect / Reconnect');
-    await wb!.waitForPrompt(/User name/);
-    await escape();
+    // The server's certificate is not trusted yet: said before any credentials are asked for.
+    await waitFor('the certificate error', async () => /parley\.server\.tlsCaFile/.test(await toasts()), 30_000);
+    assert.equal(await wb!.page.locator('.quick-input-widget').isVisible(), false);
+    await wb!.command('Notifications: Clear All Notifications');
     const lines = await waitFor('Parley activated', () => (activations().length > 0 ? activations() : undefined), 30_000, 250);
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0], /activationEvent: 'onCommand:parley\.connect'/);
@@ -87,7 +90,7 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
     await waitFor('the activation time in the Parley log', () => /activated in \d+(\.\d+)? ms/.test(wb!.logs(/Parley\.log$/)), 30_000, 250);
   });
 
-  it('shows the signed-out chat under its CSP; Register and Sign in run the commands', async () => {
+  it('shows the signed-out chat under its CSP; Register runs its command', async () => {
     await wb!.openParley();
     chat = await wb!.chatFrame('.signed-out');
     // The bundle ran (the panel is its DOM) and the stylesheet applied, both under the CSP.
@@ -99,17 +102,17 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
     assert.match(csp, /(^|; )script-src 'nonce-[A-Za-z0-9+/=]+'(;|$)/, csp);
     assert.doesNotMatch(csp, /unsafe-/);
     await shot('signed-out-chat');
+    assert.match(await chat.locator('.signed-out-server').innerText(), new RegExp(`Server: tls://127\\.0\\.0\\.1:${server!.port}`));
     await chat.getByRole('button', { name: 'Register' }).click();
-    await wb!.waitForPrompt(/Parley: Register/);
-    await escape();
+    await waitFor('the certificate error', async () => /parley\.server\.tlsCaFile/.test(await toasts()), 30_000);
+    await wb!.command('Notifications: Clear All Notifications');
     assert.deepEqual(wb!.cspViolations(), []);
   });
 
-  it('without parley.server.tlsCaFile, signing in to a self-signed server says what to set', async () => {
-    await chat.getByRole('button', { name: 'Sign in' }).click();
-    await wb!.answer(ALICE, /Parley: Sign In/);
-    await wb!.answer(PASSWORD, /Password/);
+  it('without parley.server.tlsCaFile, signing in to a self-signed server says what to set, before asking for a password', async () => {
+    await chat.getByRole('button', { name: 'Sign In', exact: true }).click();
     await waitFor('the certificate error', async () => /parley\.server\.tlsCaFile/.test(await toasts()), 30_000);
+    assert.equal(await signInPrompt(), false, 'no password for a server not trusted');
     assert.match(await toasts(), /certificate is not trusted/);
     await shot('untrusted-certificate');
     assert.match(await wb!.statusText(), /Parley: signed out/);
@@ -119,19 +122,21 @@ describe('VS Code extension: started on demand, signed-out chat, TLS with a priv
   it('with parley.server.tlsCaFile set, signs in over TLS and chats with the terminal client', async () => {
     wb!.updateMachineSettings({ 'parley.server.tlsCaFile': cert!.certFile });
     // The settings file reaches the extension host asynchronously: sign in until it has.
-    await waitFor('signed in over TLS', async () => {
+    // The settings file reaches the extension host asynchronously: sign in until the check passes.
+    await waitFor('the server trusted', async () => {
       await wb!.command('Parley: Sign In');
-      await wb!.answer(ALICE, /Parley: Sign In/);
-      await wb!.answer(PASSWORD, /Password/);
-      return waitFor('an answer from the server', async () => {
-        if ((await wb!.statusText()).includes(ALICE)) return 'in';
+      return waitFor('the check', async () => {
+        if (await signInPrompt()) return 'trusted';
         if (/parley\.server\.tlsCaFile/.test(await toasts())) {
           await wb!.command('Notifications: Clear All Notifications');
           return 'not yet';
         }
         return undefined;
-      }, 30_000).then((r) => r === 'in');
+      }, 30_000).then((r) => r === 'trusted');
     }, 90_000, 1000);
+    await wb!.answer(ALICE, /Parley: Sign In/);
+    await wb!.answer(PASSWORD, /Password/);
+    await waitFor('signed in over TLS', async () => (await wb!.statusText()).includes(ALICE), 30_000);
     chat = await wb!.chatFrame('.composer textarea');
     await waitFor('composer enabled', async () => !(await chat.locator('.composer textarea').isDisabled()));
     const text = `over TLS ${Date.now()}`;

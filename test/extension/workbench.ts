@@ -180,6 +180,33 @@ export class Workbench {
     writeFileSync(file, JSON.stringify({ ...current, ...patch }, null, 2));
   }
 
+  /** The user settings.json on disk. */
+  get userSettingsFile(): string {
+    return path.join(this.server.userDataDir, 'User', 'settings.json');
+  }
+
+  userSettings(): Record<string, unknown> {
+    return JSON.parse(readFileSync(this.userSettingsFile, 'utf8')) as Record<string, unknown>;
+  }
+
+  /** Edits the user settings.json on disk by hand, as an editor outside VS Code would. */
+  editUserSettingsFile(patch: Record<string, unknown>): void {
+    writeFileSync(this.userSettingsFile, JSON.stringify({ ...this.userSettings(), ...patch }, null, 2));
+  }
+
+  /** The message under the open quick input (validateInput's answer), or '' when there is none. */
+  async quickInputMessage(): Promise<string> {
+    const msg = this.page.locator('.quick-input-widget .quick-input-message');
+    return ((await msg.isVisible()) ? await msg.innerText() : '').trim();
+  }
+
+  /** Clicks the button `label` on the notification toast whose text matches `text`. */
+  async clickToastButton(text: RegExp, label: string): Promise<void> {
+    const toast = this.page.locator('.notification-toast', { hasText: text }).first();
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    await toast.locator('.monaco-button', { hasText: label }).first().click();
+  }
+
   /** Changes workspace settings (.vscode/settings.json): VS Code's file watcher picks them up. */
   updateSettings(workspace: string, patch: Record<string, unknown>): void {
     const file = path.join(workspace, '.vscode', 'settings.json');
@@ -291,6 +318,36 @@ export class Workbench {
         for (const f of this.page.frames()) {
           try {
             if ((await f.locator(marker).count()) > 0) return f;
+          } catch {
+            // detached while looking
+          }
+        }
+        return undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  /**
+   * The chat webview frame holding `marker` in the sidebar or in the editor area (the Chat view
+   * and "Open Chat in Editor" both show one): told apart by where its iframe sits.
+   */
+  async chatFrameIn(where: 'sidebar' | 'editor', marker: string, timeoutMs = 30000): Promise<Frame> {
+    const page = this.page;
+    const editorLeft = async () => (await page.locator('.part.editor').boundingBox())?.x ?? Infinity;
+    return waitFor(
+      `the chat webview frame in the ${where}`,
+      async () => {
+        const left = await editorLeft();
+        for (const f of page.frames()) {
+          try {
+            if ((await f.locator(marker).count()) === 0) continue;
+            let top = f;
+            while (top.parentFrame() && top.parentFrame() !== page.mainFrame()) top = top.parentFrame() as Frame;
+            const box = await (await top.frameElement()).boundingBox();
+            if (!box || box.width === 0) continue;
+            if ((box.x >= left - 1) === (where === 'editor')) return f;
           } catch {
             // detached while looking
           }

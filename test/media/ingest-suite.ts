@@ -67,7 +67,7 @@ export function ingestSuite(name: string, factory: () => Promise<MediaStoreFixtu
         [JPEG, 'image/jpeg', 'image'],
         [WAV, 'audio/wav', 'audio'],
         [MP4, 'video/mp4', 'video'],
-        [Buffer.from('just some text, named photo.png by the client'), 'application/octet-stream', 'file'],
+        [Buffer.from('just some text, named photo.png by the client'), 'text/plain', 'file'],
         [randomBytes(5000), 'application/octet-stream', 'file'],
         [Buffer.alloc(0), 'application/octet-stream', 'file'],
       ];
@@ -77,6 +77,33 @@ export function ingestSuite(name: string, factory: () => Promise<MediaStoreFixtu
       }
       assert.equal(kindOf('image/svg+xml'), 'image');
       assert.equal(kindOf('application/pdf'), 'file');
+    });
+
+    it('names the type from the file name when the bytes say nothing, text/plain for text', async () => {
+      const notes = Buffer.from('Meeting notes\n- ship the parser\n- naïve café ✓\n');
+      const csv = Buffer.from('name,size\nparser.ts,1200\n');
+      const cases: Array<[Buffer, string | undefined, string, string]> = [
+        [notes, 'notes.txt', 'text/plain', 'file'],
+        [csv, 'data.csv', 'text/csv', 'file'],
+        [Buffer.from('{"a":1}'), 'config.json', 'application/json', 'file'],
+        [notes, 'README', 'text/plain', 'file'],
+        [notes, undefined, 'text/plain', 'file'],
+        // The name never overrules the bytes, nor makes an image of text.
+        [PNG_1x1, 'notes.txt', 'image/png', 'image'],
+        [notes, 'photo.png', 'text/plain', 'file'],
+        [randomBytes(3000), 'photo.png', 'application/octet-stream', 'file'],
+        [randomBytes(3000), 'archive.blob', 'application/octet-stream', 'file'],
+        [Buffer.from([0x68, 0x69, 0x00, 0x01]), 'dump', 'application/octet-stream', 'file'],
+        [Buffer.from([0xc3, 0x28, 0x41]), 'latin', 'application/octet-stream', 'file'],
+      ];
+      for (const [data, name, mime, kind] of cases) {
+        const r = await ingest(store, { size: data.length, maxSize, source: chunked(data).source, name });
+        assert.deepEqual([r.mime, r.kind], [mime, kind], `${name}: ${mime} expected`);
+      }
+      // Text whose sniffed head ends inside a character is still text.
+      const long = Buffer.from('é'.repeat(40_000));
+      const r = await ingest(store, { size: long.length, maxSize, source: chunked(long, 4096).source, name: 'notes' });
+      assert.equal(r.mime, 'text/plain');
     });
 
     it('stores identical content once', async () => {

@@ -280,6 +280,17 @@ describe('server: file transfers over real TCP (disk media store)', function () 
     assert.equal(eve.msgs(roomName).length, 0);
   });
 
+  it('labels a file the content does not identify by its name: notes.txt is text/plain, data.csv text/csv', async () => {
+    const a = await user();
+    const ta = await transfer(a);
+    const text = Buffer.from('first line\nsecond line\n');
+    const notes = await uploadFile(ta, { room: 'general', stream: Readable.from([text]), size: text.length, name: 'notes.txt' });
+    assert.deepEqual([notes.file?.mime, notes.file?.kind], ['text/plain', 'file']);
+    const csv = Buffer.from('a,b\n1,2\n');
+    const table = await uploadFile(ta, { room: 'general', stream: Readable.from([csv]), size: csv.length, name: 'data.csv' });
+    assert.deepEqual([table.file?.mime, table.file?.kind], ['text/csv', 'file']);
+  });
+
   it('stores identical content once, under its sha256, for every upload of it', async () => {
     const [a, b] = await Promise.all([user(), user()]);
     const [ta, tb] = await Promise.all([transfer(a), transfer(b)]);

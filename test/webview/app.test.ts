@@ -341,16 +341,26 @@ describe('webview UI (Chromium)', function () {
     assert.match((await host.page.locator('.room-select option[value="general"]').textContent()) ?? '', /\(2\)/);
   });
 
-  it('when signed out, offers Sign in and Register, which ask the host to run the commands', async () => {
+  it('when signed out, names the server and offers Sign In, Register and Change…, which ask the host to run the commands', async () => {
     host = await openWebview(browser, server);
-    // What a signed-out host sends after `ready`: the connection state, and nothing else.
-    await host.post(Connection.create({ state: 'signedOut' }));
+    // What a signed-out host sends after `ready`: the connection state with the server, and nothing else.
+    await host.post(Connection.create({ state: 'signedOut', server: '127.0.0.1:6666' }));
     const panel = host.page.locator('.signed-out');
     await panel.waitFor({ state: 'visible', timeout: 5000 });
     assert.match((await panel.textContent()) ?? '', /signed out/i);
+    assert.equal((await panel.locator('.signed-out-server').innerText()).replace(/\s+/g, ' '), 'Server: 127.0.0.1:6666 · Change…');
+    // One pair of actions, worded as the commands are.
+    assert.deepEqual(await panel.locator('.signed-out-actions button').allInnerTexts(), ['Sign In', 'Register']);
+    await panel.getByRole('button', { name: 'Change server' }).click();
+    await host.settle();
+    assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.changeServer']);
+    host.received.length = 0;
+    // The host tells of another server (Change Server…, or the settings): the panel follows.
+    await host.post(Connection.create({ state: 'signedOut', server: 'tls://chat.example.com:7000' }));
+    assert.equal(await panel.locator('.signed-out-server-name').innerText(), 'Server: tls://chat.example.com:7000');
     assert.equal(await host.page.locator('.composer textarea').isDisabled(), true);
     assert.equal(await host.page.locator('.topbar').isVisible(), false, 'no room picker or search while signed out');
-    await panel.getByRole('button', { name: 'Sign in' }).click();
+    await panel.getByRole('button', { name: 'Sign In', exact: true }).click();
     await panel.getByRole('button', { name: 'Register' }).click();
     await host.settle();
     assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.signIn', 'parley.register']);
@@ -373,6 +383,26 @@ describe('webview UI (Chromium)', function () {
     await host.page.keyboard.press('Enter');
     await host.settle();
     assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.signIn', 'parley.register', 'parley.register']);
+  });
+
+  it('shows a file card\'s whole type in a 280 px sidebar: notes.txt, and a long Office type, not cut to "application/oc…"', async () => {
+    const file = (seq: number, name: string, size: number, mime: string): ChatMessage =>
+      message('general', seq, BOB, '', T0 + seq * MIN, { text: undefined, file: { fileId: `f${seq}`, name, size, mime, kind: 'file', sha256: 'ab'.repeat(32) } });
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    await open({ general: [file(1, 'notes.txt', 120, 'text/plain'), file(2, 'a.docx', 20_480, docx), file(3, 'x.bin', 64, 'application/octet-stream')] }, {}, { width: 280 });
+    const metas = host.page.locator('.file-card .file-meta');
+    await metas.nth(2).waitFor();
+    for (let i = 0; i < 3; i++) {
+      const m = metas.nth(i);
+      // Nothing clipped: the text fits its box (wrapping if it must), and no ellipsis is drawn.
+      const clipped = await m.evaluate((el) => el.scrollWidth > el.clientWidth + 1 || getComputedStyle(el).textOverflow === 'ellipsis' && getComputedStyle(el).whiteSpace === 'nowrap');
+      assert.equal(clipped, false, `${await m.textContent()} is cut`);
+      const card = await m.evaluate((el) => { const c = el.closest('.file-card')!.getBoundingClientRect(); const r = el.getBoundingClientRect(); return r.right <= c.right + 0.5; });
+      assert.ok(card, 'the type stays inside its card');
+    }
+    assert.equal(await metas.nth(1).textContent(), `20 KB · ${docx}`);
+    assert.equal(await metas.nth(2).getAttribute('title'), '64 B · application/octet-stream');
+    await host.page.screenshot({ path: `${artifacts}/webview-file-types-280.png` });
   });
 
   it('lays a snippet header out for a 280 px sidebar: language and Open on top, the path whole under them', async () => {

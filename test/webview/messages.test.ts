@@ -71,9 +71,10 @@ describe('webview/messages', () => {
     assert.ok(ErrorMessage.is(err));
   });
 
-  it('lets the webview ask only for the sign-in and register commands', () => {
+  it('lets the webview ask only for the sign-in, register and change-server commands', () => {
     assert.ok(isWebviewMessage(RunCommand.create({ command: 'parley.signIn' })));
     assert.ok(isWebviewMessage({ type: 'runCommand', command: 'parley.register' }));
+    assert.ok(isWebviewMessage({ type: 'runCommand', command: 'parley.changeServer' }));
     for (const command of ['parley.signOut', 'workbench.action.terminal.new', 'parley.signIn ', '', 42, undefined]) {
       assert.equal(isWebviewMessage({ type: 'runCommand', command }), false, String(command));
     }

@@ -39,7 +39,7 @@ export function renderFileCard(file: FileRef, ctx: RenderContext): HTMLElement {
     h('span', { class: 'file-icon' }, icon([...kindIcon])),
     h('div', { class: 'file-text' },
       h('span', { class: 'file-name', text: file.name, title: file.name }),
-      h('span', { class: 'file-meta', text: meta })),
+      h('span', { class: 'file-meta', text: meta, title: meta })),
     open, download));
   return card;
 }

@@ -2,6 +2,7 @@
 // Items carry contextValue so the manifest's menus can offer Open DM / Join / Leave.
 import * as vscode from 'vscode';
 import { dmRoomId } from '../protocol';
+import { formatUnread } from '../protocol/unread-count';
 import type { ChatModel, PersonState, RoomState } from './model';
 
 type Node =
@@ -40,7 +41,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       const total = this.model.unreadTotal();
       if (total !== this.lastBadge) {
         this.lastBadge = total;
-        this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread messages', total) } : undefined;
+        this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread messages', formatUnread(total)) } : undefined;
       }
     }, 100);
   }
@@ -104,8 +105,8 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.contextValue = dm ? 'room.dm' : r.joined ? 'room.joined' : 'room.available';
     item.iconPath = new vscode.ThemeIcon(dm ? 'person' : r.joined ? 'comment-discussion' : 'circle-large-outline');
     if (r.unread > 0) {
-      item.description = r.mentions > 0 ? `${r.unread} · @${r.mentions}` : String(r.unread);
-      item.tooltip = vscode.l10n.t('{0}: {1} unread', this.model.displayName(r.info.id), r.unread);
+      item.description = r.mentions > 0 ? `${formatUnread(r.unread)} · @${r.mentions}` : formatUnread(r.unread);
+      item.tooltip = vscode.l10n.t('{0}: {1} unread', this.model.displayName(r.info.id), formatUnread(r.unread));
     } else if (!r.joined) {
       item.description = vscode.l10n.t('not joined');
     }
@@ -130,7 +131,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const status =
       p.status === 'online' ? vscode.l10n.t('online') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('offline');
     const dm = this.model.user ? this.model.room(dmRoomId(this.model.user, p.user)) : undefined;
-    const parts = [p.status === 'online' ? undefined : status, p.context, dm && dm.unread > 0 ? `(${dm.unread})` : undefined];
+    const parts = [p.status === 'online' ? undefined : status, p.context, dm && dm.unread > 0 ? `(${formatUnread(dm.unread)})` : undefined];
     item.description = parts.filter(Boolean).join(' · ') || undefined;
     item.tooltip = p.context ? `${p.user} — ${status}, ${p.context}` : `${p.user} — ${status}`;
     item.command = { command: 'parley.openDm', title: vscode.l10n.t('Open Direct Message'), arguments: [p.user] };

@@ -1,5 +1,6 @@
 // One status-bar item: who is connected, or what the connection is doing. Click: open the chat.
 import * as vscode from 'vscode';
+import { formatUnread } from '../protocol/unread-count';
 import type { ConnectionState } from './state';
 
 export class StatusBar implements vscode.Disposable {
@@ -43,10 +44,10 @@ export class StatusBar implements vscode.Disposable {
         this.item.tooltip = vscode.l10n.t('Parley: connecting to the server…');
         break;
       case 'connected': {
-        const unread = this.unread > 0 ? ` (${this.unread})` : '';
+        const unread = this.unread > 0 ? ` (${formatUnread(this.unread)})` : '';
         this.item.text = `$(comment-discussion) ${s.user}${unread}`;
         this.item.tooltip = this.unread > 0
-          ? vscode.l10n.t('Parley: connected as {0}, {1} unread. Click to open the chat.', s.user, this.unread)
+          ? vscode.l10n.t('Parley: connected as {0}, {1} unread. Click to open the chat.', s.user, formatUnread(this.unread))
           : vscode.l10n.t('Parley: connected as {0}. Click to open the chat.', s.user);
         break;
       }

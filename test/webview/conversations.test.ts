@@ -346,7 +346,7 @@ describe('webview conversations (Chromium)', function () {
 
   it('shows unread @mentions as a badge in the room list', async () => {
     await open();
-    await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, mentions: 2 } : r)) }));
+    await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, unread: 4, mentions: 2 } : r)) }));
     const option = host.page.locator('.room-select option[value="design"]');
     assert.equal((await option.textContent())?.trim(), '# design  @2  (4)');
     await host.post(Messages.create({ room: 'design', messages: [message('design', 10, BOB, `@${ME} one more`)] }));

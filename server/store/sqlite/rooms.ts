@@ -37,6 +37,15 @@ const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD);
 const JOINABLE_COLUMNS = roomInfoColumns('0');
 
 /**
+ * The user's rooms but general. CROSS JOIN fixes the order: from the user's few member rows, never
+ * a scan of every room (DMs add up). Without unread counts only for bench/unread-count.ts.
+ */
+export function roomsOfQuery(withUnread: boolean): string {
+  const columns = withUnread ? ROOM_INFO_COLUMNS : JOINABLE_COLUMNS;
+  return `SELECT ${columns} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`;
+}
+
+/**
  * Rooms, membership and read marks. `general` has no member rows: every user is in it, so it
  * never needs a write when someone registers.
  */
@@ -67,10 +76,7 @@ export class Rooms {
     this.selectRoom = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms WHERE id = ?');
     this.selectGroups = db.prepare("SELECT id, kind, name, created_by, created_at FROM rooms WHERE kind = 'group' ORDER BY id");
     this.selectInfo = db.prepare<[{ room: string; user: string }], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.id = @room`);
-    // CROSS JOIN fixes the order: from the user's few member rows, never a scan of every room (DMs add up).
-    this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(
-      `SELECT ${ROOM_INFO_COLUMNS} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`,
-    );
+    this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(roomsOfQuery(true));
     this.selectJoinable = db.prepare<[{ user: string; limit: number }], RoomInfoRow>(
       `SELECT ${JOINABLE_COLUMNS} FROM rooms r
        WHERE r.kind = 'group' AND r.id <> '${GENERAL_ROOM}' AND NOT EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user)

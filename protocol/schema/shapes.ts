@@ -31,7 +31,7 @@ export const RoomInfoSchema = Type.Object({
    * Unread messages for the requesting user: messages after lastRead that the room's timeline
    * shows (posts, and thread replies also sent to the room), written by someone else and not
    * deleted. Change events, thread-only replies and the user's own messages never count. Counted
-   * up to UNREAD_LIMIT + 1 (1000, meaning "more than 999"); 0 in a room the user is not in.
+   * up to UNREAD_LIMIT + 1 (1000, meaning "more than 999"); 0 in the rooms `rooms` offers to join.
    */
   unread: Int(),
   /**

@@ -1,4 +1,4 @@
-import type { Change, ChatMessage, PresenceEntry, RoomInfo } from '../protocol';
+import { UNREAD_LIMIT, type Change, type ChatMessage, type PresenceEntry, type RoomInfo } from '../protocol';
 
 /**
  * One message as the terminal client prints it: `[room #seq] user: text`, a reply as
@@ -83,10 +83,15 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/**
+ * A room as `parley rooms` lists it. The unread figure is the server's (others' messages after the
+ * read mark, shown in the room; "999+" past UNREAD_LIMIT); lastSeq counts every room event.
+ */
 export function formatRoom(r: RoomInfo): string {
-  const unread = Math.max(0, r.lastSeq - r.lastRead);
+  const unread = typeof r.unread === 'number' ? r.unread : Math.max(0, r.lastSeq - r.lastRead);
   const name = r.kind === 'dm' ? r.name : `#${r.name}`;
-  return `${r.id}\t${r.kind}\t${name}\t${r.lastSeq} messages${unread ? `, ${unread} unread` : ''}`;
+  const shown = unread > UNREAD_LIMIT ? `${UNREAD_LIMIT}+` : String(unread);
+  return `${r.id}\t${r.kind}\t${name}\t${r.lastSeq} messages${unread ? `, ${shown} unread` : ''}`;
 }
 
 export function formatPresence(p: PresenceEntry): string {

@@ -508,7 +508,7 @@ export class ChatService implements vscode.Disposable {
 
   private onMessage(msg: ChatMessage): void {
     const seen = msg.room === this.activeRoomId && this.isChatVisible() && vscode.window.state.focused;
-    if (msg.root !== undefined && msg.inRoom !== true) this.model.noteEvent(msg.room, msg.seq);
+    if (msg.root !== undefined && msg.inRoom !== true) this.model.noteEvent(msg);
     else this.model.addMessage(msg, seen);
     if (seen && msg.from !== this.model.user) this.client?.read(msg.room, msg.seq);
     if (msg.cid && this.pending.has(msg.cid) && msg.from === this.model.user) this.pending.delete(msg.cid);
@@ -517,7 +517,7 @@ export class ChatService implements vscode.Disposable {
   }
 
   private onChange(event: ChatMessage): void {
-    this.model.noteEvent(event.room, event.seq);
+    this.model.noteEvent(event);
     this.post(wv.Changes.create({ room: event.room, events: [event] }));
     this.changeEmitter.fire(event);
   }
@@ -728,8 +728,9 @@ export class ChatService implements vscode.Disposable {
   /** Rooms the webview lists: the joined ones, with the model's counts. */
   private joinedRooms(): RoomInfo[] {
     return this.model.allRooms().filter((r) => r.joined).map((r) => {
-      // The model's count: the server's, plus mentions that arrived since.
-      const { mentions: _server, ...info } = r.info;
+      // The model's counts: the server's, plus messages and mentions that arrived since.
+      const { mentions: _server, ...rest } = r.info;
+      const info = { ...rest, unread: r.unread };
       return r.mentions > 0 ? { ...info, mentions: r.mentions } : info;
     });
   }

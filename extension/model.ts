@@ -1,11 +1,16 @@
 // What the extension knows about rooms, unread counts and people. No vscode import, so the
 // tree, badge, status bar and notifications can all be derived (and unit-tested) from it.
 import { GENERAL_ROOM, dmMembers, type ChatMessage, type PresenceEntry, type PresenceStatus, type RoomInfo } from '../protocol';
+import { UnreadCount } from '../protocol/unread-count';
 
 export interface RoomState {
   info: RoomInfo;
   /** Joined rooms and DMs appear as `joined`; rooms listed by the server but not joined as `available`. */
   joined: boolean;
+  /**
+   * Others' messages after the read mark that the timeline shows, not deleted: the server's count
+   * from the last listing plus the live ones since. Never the user's own, never change events.
+   */
   unread: number;
   /** @mentions of the signed-in user among the unread messages. */
   mentions: number;
@@ -22,6 +27,7 @@ type Listener = () => void;
 export class ChatModel {
   private me: string | undefined;
   private readonly rooms = new Map<string, RoomState>();
+  private readonly counts = new Map<string, UnreadCount>();
   private readonly people = new Map<string, PersonState>();
   private readonly listeners = new Set<Listener>();
 
@@ -43,12 +49,14 @@ export class ChatModel {
     if (this.me === user) return;
     this.me = user;
     this.rooms.clear();
+    this.counts.clear();
     this.changed();
   }
 
   clear(): void {
     this.me = undefined;
     this.rooms.clear();
+    this.counts.clear();
     this.people.clear();
     this.changed();
   }
@@ -64,7 +72,14 @@ export class ChatModel {
       const joined = this.isMember(info);
       const lastSeq = Math.max(prev?.info.lastSeq ?? 0, info.lastSeq);
       const lastRead = Math.min(lastSeq, Math.max(prev?.info.lastRead ?? 0, info.lastRead));
-      const unread = joined ? lastSeq - lastRead : 0;
+      const count = this.count(info.id);
+      if (joined) {
+        count.listed(info.lastSeq, serverUnread(info));
+        count.read(lastRead);
+      } else {
+        count.clear();
+      }
+      const unread = joined ? count.value : 0;
       next.set(info.id, {
         info: { ...info, lastSeq, lastRead },
         joined,
@@ -78,11 +93,21 @@ export class ChatModel {
       // DMs opened here or started by someone else stay until the server lists them; group
       // rooms missing from a session's list (left, or only ever listed as joinable) stay joinable.
       if (r.info.kind === 'dm') next.set(id, r);
-      else if (id !== GENERAL_ROOM) next.set(id, { ...r, joined: false, unread: 0, mentions: 0 });
+      else if (id !== GENERAL_ROOM) {
+        this.count(id).clear();
+        next.set(id, { ...r, joined: false, unread: 0, mentions: 0 });
+      }
     }
     this.rooms.clear();
     for (const [id, r] of next) this.rooms.set(id, r);
+    for (const id of [...this.counts.keys()]) if (!next.has(id)) this.counts.delete(id);
     this.changed();
+  }
+
+  private count(room: string): UnreadCount {
+    let c = this.counts.get(room);
+    if (!c) this.counts.set(room, (c = new UnreadCount()));
+    return c;
   }
 
   /** A DM room known locally before the server has it (created on the first message). */
@@ -91,7 +116,7 @@ export class ChatModel {
     if (!peer || !this.me) return undefined;
     let r = this.rooms.get(roomId);
     if (!r) {
-      r = { info: { id: roomId, kind: 'dm', name: peer, members: [this.me, peer].sort(), lastSeq: 0, lastRead: 0 }, joined: true, unread: 0, mentions: 0 };
+      r = { info: { id: roomId, kind: 'dm', name: peer, members: [this.me, peer].sort(), lastSeq: 0, lastRead: 0, unread: 0 }, joined: true, unread: 0, mentions: 0 };
       this.rooms.set(roomId, r);
       this.changed();
     }
@@ -104,6 +129,7 @@ export class ChatModel {
     r.joined = false;
     r.unread = 0;
     r.mentions = 0;
+    this.count(id).clear();
     if (r.info.members && this.me) r.info = { ...r.info, members: r.info.members.filter((m) => m !== this.me) };
     this.changed();
   }
@@ -122,38 +148,51 @@ export class ChatModel {
   }
 
   /**
-   * Counts a message (the client delivers each exactly once). `seen` is true when the user is
-   * looking at that room, so it is read at once.
+   * Counts a message of the room's timeline (the client delivers each exactly once; a resume may
+   * replay what the last listing counted already). `seen` is true when the user is looking at
+   * that room, so it is read at once. One's own message marks the room read, as the server does.
    */
   addMessage(msg: ChatMessage, seen: boolean): void {
     let r = this.rooms.get(msg.room) ?? this.ensureDm(msg.room);
     if (!r) {
       // A group room joined on another connection.
-      r = { info: { id: msg.room, kind: 'group', name: msg.room, lastSeq: 0, lastRead: 0 }, joined: true, unread: 0, mentions: 0 };
+      r = { info: { id: msg.room, kind: 'group', name: msg.room, lastSeq: 0, lastRead: 0, unread: 0 }, joined: true, unread: 0, mentions: 0 };
       this.rooms.set(msg.room, r);
     }
+    const count = this.count(msg.room);
     r.info.lastSeq = Math.max(r.info.lastSeq, msg.seq);
     if (seen || msg.from === this.me) {
       r.info.lastRead = Math.max(r.info.lastRead, msg.seq);
-    } else if (msg.seq > r.info.lastRead && this.me && mentions(msg, this.me)) {
-      r.mentions += 1;
+    } else if (shownInRoom(msg) && msg.deleted !== true) {
+      if (msg.seq > r.info.lastRead && count.isNew(msg.seq) && this.me && mentions(msg, this.me)) r.mentions += 1;
+      count.add(msg.seq, r.info.lastRead);
     }
-    r.unread = r.joined ? Math.max(0, r.info.lastSeq - r.info.lastRead) : 0;
+    count.read(r.info.lastRead);
+    r.unread = r.joined ? count.value : 0;
     if (r.unread === 0) r.mentions = 0;
     this.changed();
   }
 
   /**
-   * A room event that is no new room message (a change, or a reply only in its thread): it
-   * takes a seq, but a room that was read stays read.
+   * A room event that is no new timeline message (a change, or a reply only in its thread): it
+   * takes a seq but counts as nothing unread, and a room that was read stays read. A delete takes
+   * its target out of the count.
    */
-  noteEvent(room: string, seq: number): void {
-    const r = this.rooms.get(room);
-    if (!r || seq <= r.info.lastSeq) return;
-    const read = r.info.lastRead >= r.info.lastSeq;
-    r.info.lastSeq = seq;
-    if (read) r.info.lastRead = seq;
-    r.unread = r.joined ? Math.max(0, r.info.lastSeq - r.info.lastRead) : 0;
+  noteEvent(event: ChatMessage): void {
+    const r = this.rooms.get(event.room);
+    if (!r) return;
+    const count = this.count(event.room);
+    if (event.change?.kind === 'delete' && count.isNew(event.seq)) {
+      count.deleted(event.change.target, r.info.lastRead, event.from !== this.me);
+    }
+    if (event.seq > r.info.lastSeq) {
+      const read = r.info.lastRead >= r.info.lastSeq;
+      r.info.lastSeq = event.seq;
+      if (read) r.info.lastRead = event.seq;
+    }
+    count.read(r.info.lastRead);
+    r.unread = r.joined ? count.value : 0;
+    if (r.unread === 0) r.mentions = 0;
     this.changed();
   }
 
@@ -162,7 +201,9 @@ export class ChatModel {
     const r = this.rooms.get(room);
     if (!r || seq <= r.info.lastRead) return false;
     r.info.lastRead = Math.min(seq, r.info.lastSeq || seq);
-    r.unread = Math.max(0, r.info.lastSeq - r.info.lastRead);
+    const count = this.count(room);
+    count.read(r.info.lastRead);
+    r.unread = r.joined ? count.value : 0;
     if (r.unread === 0) r.mentions = 0;
     this.changed();
     return true;
@@ -207,6 +248,16 @@ export class ChatModel {
     if (roomId.startsWith('dm:')) return `@${this.dmPeer(roomId) ?? roomId}`;
     return `#${r?.info.name ?? roomId}`;
   }
+}
+
+/** Shown in the room's timeline: a post, or a thread reply also sent to the room. */
+function shownInRoom(msg: ChatMessage): boolean {
+  return msg.change === undefined && (msg.root === undefined || msg.inRoom === true);
+}
+
+/** The server's count; a server from before `unread` existed sends none, so the seqs stand in. */
+function serverUnread(info: RoomInfo): number {
+  return typeof info.unread === 'number' ? info.unread : Math.max(0, info.lastSeq - info.lastRead);
 }
 
 function compareRooms(a: RoomState, b: RoomState): number {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { dmRoomId } from '../protocol';
 import { mentionsText, unreadText } from './counts';
+import { formatUnread } from '../protocol/unread-count';
 import type { ChatModel, PersonState, RoomState } from './model';
 
 type GroupId = 'rooms' | 'dms' | 'online' | 'offline';
@@ -143,7 +144,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.iconPath = new vscode.ThemeIcon(dm ? 'person' : r.joined ? 'comment-discussion' : 'circle-large-outline');
     if (r.unread > 0) {
       // The count alone, as VS Code's own badges show it; mentions in words.
-      item.description = r.mentions > 0 ? `${r.unread} · ${mentionsText(r.mentions)}` : String(r.unread);
+      item.description = r.mentions > 0 ? `${formatUnread(r.unread)} · ${mentionsText(r.mentions)}` : formatUnread(r.unread);
       item.tooltip = r.mentions > 0
         ? vscode.l10n.t('{0}: {1}, {2}', this.model.displayName(r.info.id), unreadText(r.unread), mentionsText(r.mentions))
         : vscode.l10n.t('{0}: {1}', this.model.displayName(r.info.id), unreadText(r.unread));
@@ -172,7 +173,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       p.status === 'online' ? vscode.l10n.t('online') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('offline');
     const dm = this.model.user ? this.model.room(dmRoomId(this.model.user, p.user)) : undefined;
     // The DM's count as its row in Direct Messages shows it.
-    const parts = [dm && dm.unread > 0 ? String(dm.unread) : undefined, p.status === 'online' ? undefined : status, p.context];
+    const parts = [dm && dm.unread > 0 ? formatUnread(dm.unread) : undefined, p.status === 'online' ? undefined : status, p.context];
     item.description = parts.filter(Boolean).join(' · ') || undefined;
     item.tooltip = p.context ? `${p.user} — ${status}, ${p.context}` : `${p.user} — ${status}`;
     item.command = { command: 'parley.openDm', title: vscode.l10n.t('Open Direct Message'), arguments: [p.user] };

@@ -1,6 +1,7 @@
 // One status-bar item: who is connected, or what the connection is doing. Click: open the chat.
 import * as vscode from 'vscode';
 import { mentionsText, unreadText } from './counts';
+import { formatUnread } from '../protocol/unread-count';
 import type { ConnectionState } from './state';
 
 /** The status item's icon. */
@@ -51,7 +52,7 @@ export class StatusBar implements vscode.Disposable {
         break;
       case 'connected': {
         // The count as the People badge shows it; mentions in words.
-        const counts = [this.unread > 0 ? String(this.unread) : '', this.mentions > 0 ? mentionsText(this.mentions) : ''].filter(Boolean);
+        const counts = [this.unread > 0 ? formatUnread(this.unread) : '', this.mentions > 0 ? mentionsText(this.mentions) : ''].filter(Boolean);
         this.item.text = `${PARLEY_ICON} ${[s.user, ...counts].join(' · ')}`;
         const unread = [this.unread > 0 ? unreadText(this.unread) : '', this.mentions > 0 ? mentionsText(this.mentions) : ''].filter(Boolean).join(', ');
         this.item.tooltip = unread

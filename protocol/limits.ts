@@ -36,6 +36,11 @@ export const MAX_LISTED_MEMBERS = 500;
 /** Rooms one `rooms` reply lists beyond the user's own: group rooms to join, by id. */
 export const MAX_LISTED_ROOMS = 500;
 export const SEARCH_MAX_LIMIT = 100;
+/**
+ * `RoomInfo.unread` counts at most this many messages plus one: a count above it means "more
+ * than UNREAD_LIMIT" (shown as "999+"), so a listing never reads more than this far into a room.
+ */
+export const UNREAD_LIMIT = 999;
 /** Words in one search (each word of a "quoted phrase" counts): each more is another index list to merge. */
 export const MAX_SEARCH_WORDS = 8;
 /** Longest word a search may hold, in characters: no word people type is longer, and no stored one matches. */

@@ -1,5 +1,6 @@
 // The chat panel: wires host messages to the store and the store to the views.
 import type { ChatMessage } from '../protocol/messages';
+import { formatUnread } from '../protocol/unread-count';
 import { Composer } from './composer';
 import { Conversations } from './conversations';
 import { h, icon, ICONS } from './dom';
@@ -308,7 +309,7 @@ export class App {
     this.saved.activeRoom = id;
     const r = this.store.room(id);
     // The divider marks what was unread when the room was opened, and stays put while it is.
-    r.unreadAfter = r.info.lastRead < r.info.lastSeq ? r.info.lastRead : undefined;
+    r.unreadAfter = this.store.unreadCount(id) > 0 ? r.info.lastRead : undefined;
     this.composer.setRoom(this.saved.drafts[id] ?? '', `Message ${r.info.kind === 'dm' ? this.store.title(id) : `#${this.store.title(id)}`}`);
     this.list.reset();
     const items = this.items();
@@ -459,7 +460,7 @@ export class App {
       const unread = id === this.active ? 0 : this.store.unreadCount(id);
       const mentions = id === this.active ? 0 : this.store.mentionCount(id);
       const name = r.info.kind === 'dm' ? this.store.title(id) : `# ${this.store.title(id)}`;
-      const badges = `${mentions > 0 ? ` · ${mentionsText(mentions)}` : ''}${unread > 0 ? `  (${unread})` : ''}`;
+      const badges = `${mentions > 0 ? ` · ${mentionsText(mentions)}` : ''}${unread > 0 ? `  (${formatUnread(unread)})` : ''}`;
       const opt = h('option', { text: `${name}${badges}` });
       if (mentions > 0) opt.dataset.mentions = String(mentions);
       opt.value = id;

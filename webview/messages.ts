@@ -94,7 +94,7 @@ function isRevision(v: unknown): v is Revision {
 function isRoomInfo(v: unknown): v is RoomInfo {
   return (
     isObj(v) && isNonEmpty(v.id) && (v.kind === 'group' || v.kind === 'dm') && isStr(v.name) &&
-    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && opt(v.mentions, isSeq)
+    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && isSeq(v.unread) && opt(v.mentions, isSeq)
   );
 }
 

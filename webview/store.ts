@@ -5,6 +5,7 @@ import { applyEvent } from '../protocol/apply-change';
 import { ROOM_MENTION } from '../protocol/limits';
 import { mentionedNames } from '../protocol/mentions';
 import { dmMembers, type ChatMessage, type PresenceEntry, type RoomInfo } from '../protocol/messages';
+import { UnreadCount } from '../protocol/unread-count';
 import type { PendingState } from './messages';
 import type { PendingMessage } from './rows';
 
@@ -27,6 +28,8 @@ export interface RoomData {
   unreadAfter?: number;
   /** Seqs of changes and replies already folded in, so none applies twice. */
   applied: Set<number>;
+  /** Others' unread timeline messages: the host's count (`info.unread`) plus live ones. */
+  unread: UnreadCount;
 }
 
 /** A thread that was opened: its root as it is now and its loaded replies, ascending. */
@@ -71,6 +74,7 @@ export class ChatStore {
       const r = this.rooms.get(info.id);
       if (r) {
         r.info = { ...info, lastSeq: Math.max(info.lastSeq, r.info.lastSeq), lastRead: Math.max(info.lastRead, r.info.lastRead) };
+        r.unread.listed(info.lastSeq, listedUnread(info));
       } else {
         this.rooms.set(info.id, emptyRoom(info));
       }
@@ -83,7 +87,7 @@ export class ChatStore {
     if (!r) {
       const dm = dmMembers(id);
       const name = dm ? (dm[0] === this.me ? dm[1] : dm[0]) : id;
-      r = emptyRoom({ id, kind: dm ? 'dm' : 'group', name, ...(dm ? { members: [...dm] } : {}), lastSeq: 0, lastRead: 0 });
+      r = emptyRoom({ id, kind: dm ? 'dm' : 'group', name, ...(dm ? { members: [...dm] } : {}), lastSeq: 0, lastRead: 0, unread: 0 });
       this.rooms.set(id, r);
     }
     return r;
@@ -117,6 +121,7 @@ export class ChatStore {
       if (!page?.prepend && m.from !== this.me && m.seq > r.info.lastRead && m.seq > r.info.lastSeq && this.namesMe(m)) {
         r.info.mentions = (r.info.mentions ?? 0) + 1;
       }
+      if (!page?.prepend && m.from !== this.me && m.deleted !== true) r.unread.add(m.seq, r.info.lastRead);
       if (m.seq > r.info.lastSeq) r.info.lastSeq = m.seq;
       if (m.from === this.me) {
         if (m.seq > r.info.lastRead) r.info.lastRead = m.seq;
@@ -149,6 +154,7 @@ export class ChatStore {
   private fold(r: RoomData, event: ChatMessage): boolean {
     if (r.applied.has(event.seq)) return false;
     r.applied.add(event.seq);
+    if (event.change?.kind === 'delete' && r.unread.isNew(event.seq)) r.unread.deleted(event.change.target, r.info.lastRead, event.from !== this.me);
     // A change or a thread-only reply takes a seq but is no unread room message.
     if (event.seq > r.info.lastSeq && event.inRoom !== true) {
       if (r.info.lastRead >= r.info.lastSeq) r.info.lastRead = event.seq;
@@ -290,9 +296,12 @@ export class ChatStore {
     for (const p of changes ?? []) this.presence.set(p.user, p);
   }
 
+  /** Others' unread messages in the room's timeline (never my own, never change events). */
   unreadCount(roomId: string): number {
     const r = this.rooms.get(roomId);
-    return r ? Math.max(0, r.info.lastSeq - r.info.lastRead) : 0;
+    if (!r) return 0;
+    r.unread.read(r.info.lastRead);
+    return r.unread.value;
   }
 
   /** People who can be @mentioned in a room. */
@@ -317,8 +326,16 @@ export class ChatStore {
   }
 }
 
+/** The host's count, which covers the room up to info.lastSeq; from an older host, the seqs stand in. */
+function listedUnread(info: RoomInfo): number {
+  return typeof info.unread === 'number' ? info.unread : Math.max(0, info.lastSeq - info.lastRead);
+}
+
 function emptyRoom(info: RoomInfo): RoomData {
+  const unread = new UnreadCount();
+  unread.listed(info.lastSeq, listedUnread(info));
   return {
+    unread,
     info: { ...info },
     messages: [],
     seqs: new Set(),

@@ -28,6 +28,13 @@ export const RoomInfoSchema = Type.Object({
   /** The requesting user's read mark (0 when nothing read). */
   lastRead: Int(),
   /**
+   * Unread messages for the requesting user: messages after lastRead that the room's timeline
+   * shows (posts, and thread replies also sent to the room), written by someone else and not
+   * deleted. Change events, thread-only replies and the user's own messages never count. Counted
+   * up to UNREAD_LIMIT + 1 (1000, meaning "more than 999"); 0 in the rooms `rooms` offers to join.
+   */
+  unread: Int(),
+  /**
    * Unread messages after lastRead that mention the requesting user by name or `@room`, not
    * counting their own; left out when there are none. Counted by the server, so it is exact
    * before any history is fetched.

@@ -161,13 +161,14 @@ export interface Store {
   listGroupRooms(): Promise<RoomRecord[]>;
   /**
    * Group rooms (not general) that `user` is not in, by id, at most `limit`, as RoomInfo: what
-   * `rooms` offers to join, in one call however many rooms there are.
+   * `rooms` offers to join, in one call however many rooms there are. `unread` is 0 (not counted).
    */
   joinableRooms(user: string, limit: number): Promise<RoomInfo[]>;
   /**
    * The rooms a user belongs to, `general` first and then by id, with lastSeq and that user's
    * lastRead and unread `mentions` (its messages after lastRead, not the user's own, that
-   * mention the user or `room`); `members` (sorted) on every room but general, at most
+   * mention the user or `room`) and `unread` (its messages after lastRead that the timeline shows,
+   * not the user's own, not deleted, counted up to UNREAD_LIMIT + 1); `members` (sorted) on every room but general, at most
    * MAX_LISTED_MEMBERS of them, with `memberCount` when the list was cut.
    */
   roomsOf(user: string): Promise<RoomInfo[]>;
@@ -183,7 +184,8 @@ export interface Store {
 
   /**
    * Stores a batch in one transaction: each new message gets the next seq of its room (gap-free)
-   * and a msgId. Results come back in input order. A repeated (from, cid), earlier or in the
+   * and a msgId. A stored message the timeline shows (a post, or a reply with inRoom) moves its
+   * sender's read mark up to its seq (never back); changes and thread-only replies do not. Results come back in input order. A repeated (from, cid), earlier or in the
    * same batch, yields the first copy with duplicate=true.
    */
   append(batch: NewMessage[]): Promise<AppendResult[]>;

@@ -66,7 +66,7 @@ export class FakeChat {
   }
 
   private rooms(): RoomInfo[] {
-    return [...this.messages].map(([id, list]) => ({ id, kind: 'group', name: id, lastSeq: list.length, lastRead: 0 }));
+    return [...this.messages].map(([id, list]) => ({ id, kind: 'group', name: id, lastSeq: list.length, lastRead: 0, unread: list.length }));
   }
 
   private handle(h: Header, socket: PeerSocket): void {

@@ -30,7 +30,11 @@ describe('client/format', () => {
   });
 
   it('shows unread counts for rooms', () => {
-    assert.equal(formatRoom({ id: 'general', kind: 'group', name: 'general', lastSeq: 10, lastRead: 4 }), 'general\tgroup\t#general\t10 messages, 6 unread');
+    const general = { id: 'general', kind: 'group' as const, name: 'general', lastSeq: 10, lastRead: 4 };
+    // The server's count, not lastSeq - lastRead: change events and one's own messages take seqs too.
+    assert.equal(formatRoom({ ...general, unread: 2 }), 'general\tgroup\t#general\t10 messages, 2 unread');
+    assert.equal(formatRoom({ ...general, unread: 0 }), 'general\tgroup\t#general\t10 messages');
+    assert.equal(formatRoom({ ...general, lastSeq: 5000, unread: 1000 }), 'general\tgroup\t#general\t5000 messages, 999+ unread');
   });
 
   it('shows replies, edits, tombstones, reactions, pins and resolve', () => {

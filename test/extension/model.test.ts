@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ChatMessage, RoomInfo } from '../../protocol';
 import { ChatModel, mentions } from '../../extension/model';
+import { formatUnread } from '../../protocol/unread-count';
 import { digest, parseNotificationSetting, preview, shouldNotify, ThreadParticipation } from '../../extension/notifyPolicy';
 
 const room = (id: string, lastSeq: number, lastRead: number, extra: Partial<RoomInfo> = {}): RoomInfo => ({
@@ -9,6 +10,7 @@ const room = (id: string, lastSeq: number, lastRead: number, extra: Partial<Room
   name: id,
   lastSeq,
   lastRead,
+  unread: lastSeq - lastRead,
   ...extra,
 });
 const msg = (room: string, seq: number, from: string, text = 'hi'): ChatMessage => ({ room, seq, ts: seq, msgId: `m${seq}`, from, text });
@@ -25,6 +27,74 @@ describe('extension model', () => {
     assert.equal(m.room('general')?.unread, 0, 'my own message marks the room read');
     m.addMessage(msg('dm:alice01:bobby01', 3, 'bobby01'), true);
     assert.equal(m.unreadTotal(), 0, 'a message in the room being looked at is read');
+  });
+
+  it('takes the server\'s count, not lastSeq - lastRead: own messages and changes take seqs too', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    // Alice sent the only DM, then someone reacted in general: the server counts nothing unread.
+    m.setRooms([room('general', 12, 9, { unread: 0 }), room('dm:alice01:bobby01', 1, 0, { unread: 0 }), room('design', 30, 0, { unread: 1000 })]);
+    assert.equal(m.room('dm:alice01:bobby01')?.unread, 0);
+    assert.equal(m.room('general')?.unread, 0);
+    assert.equal(m.unreadTotal(), 1000);
+    assert.equal(formatUnread(m.room('design')?.unread ?? 0), '999+');
+    assert.equal(formatUnread(999), '999');
+  });
+
+  it('counts live only others\' messages shown in the room: no own, no changes, no thread-only replies', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 10, 10, { unread: 0 })]);
+    m.addMessage(msg('general', 11, 'alice01'), false);
+    m.noteEvent({ ...msg('general', 12, 'bobby01'), text: undefined, change: { kind: 'react', target: 11, emoji: '👍' } });
+    m.noteEvent({ ...msg('general', 13, 'bobby01'), root: 11 });
+    m.noteEvent({ ...msg('general', 14, 'alice01'), text: undefined, change: { kind: 'edit', target: 11, text: 'x' } });
+    assert.equal(m.room('general')?.unread, 0);
+    m.addMessage({ ...msg('general', 15, 'bobby01'), root: 11, inRoom: true }, false);
+    m.addMessage(msg('general', 16, 'carol01'), false);
+    assert.equal(m.room('general')?.unread, 2, 'a reply also sent to the room, and a post');
+    m.noteEvent({ ...msg('general', 17, 'bobby01'), text: undefined, change: { kind: 'react', target: 16, emoji: '🎉' } });
+    assert.equal(m.room('general')?.unread, 2, 'a change after unread messages adds nothing');
+    m.markRead('general', 15);
+    assert.equal(m.room('general')?.unread, 1);
+    m.markRead('general', 17);
+    assert.equal(m.room('general')?.unread, 0);
+  });
+
+  it('does not count twice what a resume replays after the session\'s listing', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 4, 2, { unread: 1 })]);
+    m.addMessage(msg('general', 5, 'bobby01'), false);
+    assert.equal(m.room('general')?.unread, 2);
+    // Reconnected: the new session's listing already counts 5 and 6, then the missed ones replay.
+    m.setRooms([room('general', 6, 2, { unread: 3 })]);
+    m.addMessage(msg('general', 5, 'bobby01'), false);
+    m.addMessage(msg('general', 6, 'bobby01'), false);
+    assert.equal(m.room('general')?.unread, 3);
+    m.addMessage(msg('general', 7, 'bobby01'), false);
+    assert.equal(m.room('general')?.unread, 4);
+    // An older listing (fetched before 7 arrived) neither drops 7 nor brings back a lower count.
+    m.setRooms([room('general', 6, 2, { unread: 3 })]);
+    assert.equal(m.room('general')?.unread, 4);
+  });
+
+  it('takes a deleted message out of the count, live or counted by the server', () => {
+    const m = new ChatModel();
+    m.setUser('alice01');
+    m.setRooms([room('general', 5, 3, { unread: 2 })]);
+    m.addMessage(msg('general', 6, 'bobby01'), false);
+    assert.equal(m.room('general')?.unread, 3);
+    m.noteEvent({ ...msg('general', 7, 'bobby01'), text: undefined, change: { kind: 'delete', target: 6 } });
+    assert.equal(m.room('general')?.unread, 2);
+    m.noteEvent({ ...msg('general', 8, 'bobby01'), text: undefined, change: { kind: 'delete', target: 5 } });
+    assert.equal(m.room('general')?.unread, 1);
+    m.noteEvent({ ...msg('general', 9, 'bobby01'), text: undefined, change: { kind: 'delete', target: 2 } });
+    assert.equal(m.room('general')?.unread, 1, 'a message before the read mark was not counted');
+    // Replayed after a listing that came later than the delete: the listing had it out already.
+    m.setRooms([room('general', 9, 3, { unread: 1 })]);
+    m.noteEvent({ ...msg('general', 8, 'bobby01'), text: undefined, change: { kind: 'delete', target: 5 } });
+    assert.equal(m.room('general')?.unread, 1);
   });
 
   it('never moves seqs or read marks backwards when an older list arrives', () => {
@@ -115,10 +185,10 @@ describe('notification policy', () => {
     m.setUser('alice01');
     m.setRooms([room('general', 10, 10, { mentions: 2 }), room('design', 5, 3, { mentions: 2 })]);
     assert.equal(m.room('design')?.mentions, 2, 'the server’s mention count');
-    m.noteEvent('general', 11);
+    m.noteEvent({ ...msg('general', 11, 'bobby01'), text: undefined, change: { kind: 'react', target: 10, emoji: '👍' } });
     assert.equal(m.room('general')?.unread, 0);
-    m.noteEvent('design', 6);
-    assert.equal(m.room('design')?.unread, 3);
+    m.noteEvent({ ...msg('design', 6, 'bobby01'), root: 2 });
+    assert.equal(m.room('design')?.unread, 2);
   });
 
   it('sums up held messages and previews them on one line', () => {

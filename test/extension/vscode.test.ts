@@ -283,6 +283,30 @@ describe('VS Code extension in a real VS Code', function () {
     await waitFor('unread cleared', async () => !/#general\s*1\b/.test((await general.first().innerText()).replace(/\s+/g, ' ')));
   });
 
+  it('shows nothing unread after Reload Window when the last message of a DM is her own', async () => {
+    // The DM's last message is the one Alice sent above, and #general was read: nothing is unread.
+    const main = wb!.page.mainFrame();
+    const navigated = wb!.page.waitForEvent('framenavigated', { predicate: (f) => f === main, timeout: 60_000 });
+    await wb!.command('Developer: Reload Window');
+    await navigated;
+    await wb!.page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    await waitFor('status item "alice01" after the reload', async () => (await wb!.statusText()).includes(ALICE), 60_000);
+    // The People tree lists the DM from the new session's rooms, with their counts in the same render.
+    const dmRoom = wb!.page.locator('.pane-body .monaco-list-row[aria-label^="@bobby01"]');
+    await dmRoom.first().waitFor({ timeout: 30_000 });
+    await showChat();
+    await waitFor('the DM in the chat\'s room list', async () => (await chat.locator(`.room-select option[value="${DM}"]`).count()) === 1);
+    await shot('reloaded');
+    assert.doesNotMatch(await wb!.statusText(), new RegExp(`${ALICE} · \\d`), 'no unread count in the status bar');
+    const badge = wb!.page.locator('.activitybar .action-item:has(a[aria-label^="Parley"]) .badge-content');
+    const badgeText = (await badge.count()) > 0 && (await badge.first().isVisible()) ? (await badge.first().innerText()).trim() : '';
+    assert.equal(badgeText, '', 'no badge on the Parley view');
+    assert.equal((await dmRoom.first().getAttribute('aria-label'))?.trim(), '@bobby01', 'no count on the DM in People');
+    const person = wb!.page.locator(`.pane-body .monaco-list-row[aria-label^="${BOB}"]`);
+    assert.doesNotMatch(await person.first().innerText(), /(^|\s)\(?\d+\+?\)?(\s|$)/, 'no count beside Bob in People');
+    assert.doesNotMatch(await chat.locator(`.room-select option[value="${DM}"]`).innerText(), /\(\d+\+?\)/, 'no count on the DM in the chat');
+  });
+
   it('reconnects after the server restarts and shows what was sent meanwhile exactly once', async () => {
     await server!.kill();
     await waitFor('reconnecting status', async () => /reconnecting|connecting/i.test(await wb!.statusText()), 30_000);

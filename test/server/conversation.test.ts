@@ -231,16 +231,20 @@ describe('server: conversations over real TCP', function () {
 
   it('counts unread mentions per room and reports them with the room at sign-in', async () => {
     const { a, b, c, room } = await trio();
+    await b.send(room, `morning @${a.user}`);
     await a.send(room, `@${b.user} can you look?`);
     await a.send(room, 'heads up @room');
-    await b.send(room, `thanks @${a.user}`);
     const b2 = await track(resume(server, b));
     assert.equal(b2.session.rooms.find((r) => r.id === room)?.mentions, 2);
     const c2 = await track(resume(server, c));
     assert.equal(c2.session.rooms.find((r) => r.id === room)?.mentions, 1);
+    // Alice posted after Bob's mention of her: posting moved her read mark past it.
     const a2 = await track(resume(server, a));
-    assert.equal(a2.session.rooms.find((r) => r.id === room)?.mentions, 1);
-    await b.conn.request({ t: 'read', room, seq: 3 });
+    assert.equal(a2.session.rooms.find((r) => r.id === room)?.mentions, undefined);
+    await c.send(room, `and @${a.user} too`);
+    const a3 = await track(resume(server, a));
+    assert.equal(a3.session.rooms.find((r) => r.id === room)?.mentions, 1);
+    await b.conn.request({ t: 'read', room, seq: 4 });
     const b3 = await track(resume(server, b));
     assert.equal(b3.session.rooms.find((r) => r.id === room)?.mentions, undefined);
   });

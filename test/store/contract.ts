@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
 import type { NewMessage, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
+import { unreadContract } from './contract-unread';
 
 export interface StoreFixture {
   /** A ready (initialised) store over fresh, empty data. */
@@ -75,6 +76,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     }
 
     conversationContract(() => store);
+    unreadContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);
@@ -241,8 +243,8 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       it('reports lastSeq, lastRead and members in roomsOf', async () => {
         await store.createRoom(groupRecord('alpha'), [ALICE, BOB]);
         await store.createRoom(groupRecord('beta'), [BOB]);
-        await fill('alpha', 3);
-        await fill(GENERAL_ROOM, 2);
+        await fill('alpha', 3, BOB);
+        await fill(GENERAL_ROOM, 2, BOB);
         await store.setReadMark('alpha', ALICE, 2);
         await store.setReadMark(GENERAL_ROOM, ALICE, 1);
         const rooms = await store.roomsOf(ALICE);
@@ -250,17 +252,18 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         const [general, alpha] = rooms;
         assert.equal(general.lastSeq, 2);
         assert.equal(general.lastRead, 1);
-        assert.deepEqual(alpha, { id: 'alpha', kind: 'group', name: 'alpha', members: [ALICE, BOB].sort(), lastSeq: 3, lastRead: 2 });
+        assert.deepEqual(alpha, { id: 'alpha', kind: 'group', name: 'alpha', members: [ALICE, BOB].sort(), lastSeq: 3, lastRead: 2, unread: 1 });
         const bobAlpha = (await store.roomsOf(BOB)).find((r) => r.id === 'alpha');
-        assert.equal(bobAlpha?.lastRead, 0, 'read marks are per user');
+        assert.equal(bobAlpha?.lastRead, 3, 'read marks are per user, and posting moves the poster\'s');
         assert.equal(bobAlpha?.lastSeq, 3);
+        assert.equal(bobAlpha?.unread, 0);
       });
 
       it('describes any room with roomInfo, member or not', async () => {
-        await store.createRoom(groupRecord('gamma'), [ALICE]);
-        await fill('gamma', 4);
+        await store.createRoom(groupRecord('gamma'), [ALICE, BOB]);
+        await fill('gamma', 4, BOB);
         await store.setReadMark('gamma', ALICE, 3);
-        assert.deepEqual(await store.roomInfo('gamma', ALICE), { id: 'gamma', kind: 'group', name: 'gamma', members: [ALICE], lastSeq: 4, lastRead: 3 });
+        assert.deepEqual(await store.roomInfo('gamma', ALICE), { id: 'gamma', kind: 'group', name: 'gamma', members: [ALICE, BOB].sort(), lastSeq: 4, lastRead: 3, unread: 1 });
         const outsider = await store.roomInfo('gamma', DAVE);
         assert.equal(outsider?.lastSeq, 4);
         assert.equal(outsider?.lastRead, 0);
@@ -545,8 +548,8 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
 
     describe('read marks', () => {
       beforeEach(async () => {
-        await store.createRoom(groupRecord('marks'), [ALICE, BOB]);
-        await fill('marks', 5);
+        await store.createRoom(groupRecord('marks'), [ALICE, BOB, CAROL]);
+        await fill('marks', 5, CAROL);
       });
 
       const lastRead = async (user: string) => (await store.roomInfo('marks', user))?.lastRead;
@@ -563,7 +566,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       it('stops at the last message', async () => {
         assert.equal(await store.setReadMark('marks', BOB, 99), 5);
         assert.equal(await lastRead(BOB), 5);
-        await fill('marks', 2);
+        await fill('marks', 2, CAROL);
         assert.equal(await store.setReadMark('marks', BOB, 7), 7);
       });
     });
@@ -579,7 +582,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         await store.createRoom({ id: dm, kind: 'dm', name: 'dm', createdAt: 3 }, [ALICE, BOB]);
         const file: FileRef = { fileId: 'persist-file', name: 'notes.txt', size: 3, mime: 'text/plain', kind: 'file', sha256: '01'.repeat(32) };
         const written = [
-          ...(await store.append([text('kept', ALICE, 'durable words', 'persist-cid'), text('kept', CAROL, 'second')])),
+          ...(await store.append([text('kept', ALICE, 'durable words', 'persist-cid'), text('kept', ALICE, 'second')])),
           ...(await store.append([{ room: dm, from: BOB, cid: 'persist-up', ts: 4, file }])),
         ].map((r) => r.message);
         await store.setReadMark('kept', CAROL, 1);
@@ -597,6 +600,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         assert.deepEqual(await store.getFile('persist-file'), { ...file, room: dm, uploader: BOB, ts: 4 });
         assert.equal(await store.lastSeq('kept'), 2);
         assert.equal((await store.roomInfo('kept', CAROL))?.lastRead, 1);
+        assert.equal((await store.roomInfo('kept', CAROL))?.unread, 1);
         assert.deepEqual((await store.search(CAROL, 'durable', { limit: 5 })).map((m) => m.seq), [1]);
 
         const [resent] = await store.append([text('kept', ALICE, 'durable words', 'persist-cid')]);
@@ -604,7 +608,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         assert.deepEqual(resent.message, written[0]);
         const [next] = await store.append([text('kept', CAROL, 'third')]);
         assert.equal(next.message.seq, 3);
-        assert.equal(await store.setReadMark('kept', CAROL, 0), 1);
+        assert.equal(await store.setReadMark('kept', CAROL, 0), 3, 'posting moved the mark');
       });
     });
 

@@ -8,6 +8,7 @@ import { appendInTx, newMessageIds } from '../../server/store/neo4j/append';
 import { AppendQueue } from '../../server/store/neo4j/append-queue';
 import { toLuceneQuery } from '../../server/store/neo4j/lucene-query';
 import { searchExtra } from '../../server/store/neo4j/records';
+import { ROOMS_OF } from '../../server/store/neo4j/neo4j-store';
 import { SCHEMA, SCHEMA_VERSION } from '../../server/store/neo4j/schema';
 import type { AppendResult, NewMessage, Store } from '../../server/store/store';
 import { useNeo4j } from '../helpers/neo4j';
@@ -138,15 +139,18 @@ describe('Neo4j store', function () {
       const to = await rows('MATCH (m:Message)-[:TO]->(u:User) RETURN m.from AS from, u.name AS to ORDER BY m.seq');
       assert.deepEqual(to, [{ from: 'alice_1', to: 'bob_two' }, { from: 'bob_two', to: 'alice_1' }, { from: 'bob_two', to: 'alice_1' }]);
       const members = await rows('MATCH (u:User)-[mo:MEMBER_OF]->(r:Room) RETURN r.id AS room, u.name AS user, mo.lastRead AS lastRead ORDER BY room, user');
+      // Posting moved each sender's mark past their last post (bob_two's file is seq 3 of the DM).
       assert.deepEqual(members, [
         { room: dm, user: 'alice_1', lastRead: 2 },
-        { room: dm, user: 'bob_two', lastRead: 0 },
-        { room: GENERAL_ROOM, user: 'alice_1', lastRead: 0 },
+        { room: dm, user: 'bob_two', lastRead: 3 },
+        { room: GENERAL_ROOM, user: 'alice_1', lastRead: 1 },
         { room: GENERAL_ROOM, user: 'bob_two', lastRead: 0 },
         { room: GENERAL_ROOM, user: 'carol_3', lastRead: 0 },
         { room: 'ops', user: 'alice_1', lastRead: 0 },
-        { room: 'ops', user: 'carol_3', lastRead: 0 },
+        { room: 'ops', user: 'carol_3', lastRead: 1 },
       ]);
+      const shown = await rows('MATCH (m:Message) RETURN m.room AS room, m.seq AS seq, m.shownSeq AS shownSeq ORDER BY room, seq');
+      assert.ok(shown.every((m) => m.shownSeq === m.seq), 'every post carries shownSeq');
       const attached = await rows('MATCH (m:Message)-[:ATTACHES]->(f:File) RETURN m.room AS room, m.seq AS seq, f {.*} AS f');
       assert.deepEqual(attached, [
         { room: dm, seq: 3, f: { fileId: 'f1', name: 'a.png', size: 5, mime: 'image/png', kind: 'image', sha256: 'aa'.repeat(32), room: dm, uploader: 'bob_two', ts: 9 } },
@@ -529,6 +533,10 @@ describe('Neo4j store', function () {
         assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'bob_smith'))?.mentions, 1);
         assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'alice01'))?.mentions, undefined);
         assert.equal((await upgraded.roomsOf('alice01')).find((r) => r.id === dm)?.mentions, 1);
+        // Unread counts cover the old messages: bob_smith's one after his mark, alice01's DM.
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'alice01'))?.unread, 0);
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'bob_smith'))?.unread, 1);
+        assert.equal((await upgraded.roomsOf('alice01')).find((r) => r.id === dm)?.unread, 1);
         // Old messages take part in conversations like new ones.
         const [reply] = await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'n1', ts: 20, text: 'late answer', root: 3 }]);
         assert.equal(reply.message.seq, 4);
@@ -602,6 +610,48 @@ describe('Neo4j store', function () {
         // The mention found again in the text counts for a user created after the upgrade.
         await upgraded.createUser({ name: 'later_user', passwordHash: 'h', createdAt: 5 });
         assert.equal((await upgraded.roomsOf('later_user'))[0].mentions, 1);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    it('upgrades a version 3 database: shownSeq on what the timeline shows, so unread counts are right', async function () {
+      this.timeout(180_000);
+      for (const name of ['alice01', 'bob_smith']) await store.createUser({ name, passwordHash: 'h', createdAt: 1 });
+      let k = 0;
+      const send = async (from: string, extra: Partial<NewMessage>) =>
+        (await store.append([{ room: GENERAL_ROOM, from, cid: `u${++k}`, ts: 1000 + k, ...extra }]))[0];
+      await send('bob_smith', { text: 'root' }); // 1
+      await send('bob_smith', { text: 'thread only', root: 1 }); // 2
+      await send('bob_smith', { text: 'in the room too', root: 1, inRoom: true }); // 3
+      await send('bob_smith', { change: { kind: 'react', target: 1, emoji: '👍' } }); // 4
+      await send('bob_smith', { text: 'gone' }); // 5
+      await send('bob_smith', { change: { kind: 'delete', target: 5 } }); // 6
+      await send('bob_smith', { text: 'last' }); // 7
+      await store.close();
+      // Back to version 3 as it was written: no shownSeq, no index on it.
+      await rows('DROP INDEX message_shown');
+      await rows('MATCH (m:Message) REMOVE m.shownSeq');
+      await rows("MATCH (s:ParleySchema) SET s.version = 3");
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        assert.deepEqual(await rows('MATCH (m:Message) WHERE m.shownSeq IS NOT NULL RETURN m.seq AS seq ORDER BY seq'), [{ seq: 1 }, { seq: 3 }, { seq: 7 }]);
+        assert.equal((await upgraded.roomsOf('alice01'))[0].unread, 3, 'the root, the reply sent to the room, the last post');
+        await upgraded.setReadMark(GENERAL_ROOM, 'alice01', 3);
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'alice01'))?.unread, 1);
+        // The room list counts along the new index.
+        const { summary } = await driver.executeQuery(`EXPLAIN ${ROOMS_OF}`, { user: 'alice01', general: GENERAL_ROOM });
+        const details: string[] = [];
+        const walk = (p: { operatorType: string; arguments: Record<string, unknown>; children: unknown[] }) => {
+          details.push(`${p.operatorType} ${String(p.arguments.Details ?? '')}`);
+          for (const c of p.children) walk(c as typeof p);
+        };
+        assert.ok(summary.plan);
+        walk(summary.plan as unknown as Parameters<typeof walk>[0]);
+        assert.ok(details.some((d) => d.includes('shownSeq') && /IndexSeek/.test(d)), details.join('\n'));
       } finally {
         await upgraded.close();
       }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage } from '../../protocol';
 import { SqliteStore } from '../../server/store/sqlite';
+import { UNREAD_SHOWN } from '../../server/store/sqlite/rooms';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../server/store/sqlite/schema';
 import type { NewMessage } from '../../server/store/store';
 
@@ -174,6 +175,78 @@ describe('SQLite store: schema 3', function () {
     assert.ok(bytes.includes('keepsakeqqword'), 'the check reads the file the text is in');
     for (const word of WORDS) {
       assert.equal(bytes.includes(word), false, `${word} is still in the database file`);
+    }
+  });
+});
+
+describe('SQLite store: schema 5', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let store: SqliteStore | undefined;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'parley-migrate5-'));
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A version 4 file as the schema 4 code wrote it: posts, replies, changes, a deleted message, read marks. */
+  function writeVersion4(file: string): void {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      for (const step of MIGRATIONS.slice(0, 4)) step(db);
+      db.pragma('user_version = 4');
+      db.exec(`
+        INSERT INTO users (name, password_hash, created_at) VALUES ('ann', 'h', 1), ('bob', 'h', 1);
+        INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES ('general', 'group', 'general', NULL, 1), ('ops', 'group', 'ops', 'ann', 1);
+        INSERT INTO members (room, user) VALUES ('ops', 'ann'), ('ops', 'bob');
+        INSERT INTO read_marks (room, user, seq) VALUES ('ops', 'ann', 1);
+        INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, root, in_room, change_kind, change_target, change_emoji, deleted, reply_count) VALUES
+          ('ops', 1, 'i1', 'bob', 'c1', 10, 'read already', NULL, NULL, NULL, NULL, NULL, NULL, 2),
+          ('ops', 2, 'i2', 'ann', 'c2', 11, 'her own, before the rule', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+          ('ops', 3, 'i3', 'bob', 'c3', 12, 'thread only', 1, NULL, NULL, NULL, NULL, NULL, NULL),
+          ('ops', 4, 'i4', 'bob', 'c4', 13, 'also in the room', 1, 1, NULL, NULL, NULL, NULL, NULL),
+          ('ops', 5, 'i5', 'bob', 'c5', 14, NULL, NULL, NULL, 'react', 2, '👍', NULL, NULL),
+          ('ops', 6, 'i6', 'bob', 'c6', 15, NULL, NULL, NULL, NULL, NULL, NULL, 1, NULL),
+          ('ops', 7, 'i7', 'bob', 'c7', 16, NULL, NULL, NULL, 'delete', 6, NULL, NULL, NULL),
+          ('ops', 8, 'i8', 'bob', 'c8', 17, 'plain post', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+      `);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('upgrades a version 4 file: unread counts what the timeline shows, along their own index', async () => {
+    const file = path.join(dataDir, 'parley.db');
+    writeVersion4(file);
+    const migrated: [number, number][] = [];
+    store = new SqliteStore({ dataDir, onMigrated: (from, to) => migrated.push([from, to]) });
+    await store.init();
+    assert.deepEqual(migrated, [[4, SCHEMA_VERSION]]);
+    // Ann read up to 1: the reply also sent to the room and the plain post; not her own, the
+    // thread-only reply, the reaction, the deleted message or its delete.
+    const ops = (await store.roomsOf('ann')).find((r) => r.id === 'ops');
+    assert.deepEqual({ lastSeq: ops?.lastSeq, lastRead: ops?.lastRead, unread: ops?.unread }, { lastSeq: 8, lastRead: 1, unread: 2 });
+    assert.equal((await store.roomInfo('ops', 'bob'))?.unread, 1, 'Bob has never read: only Ann\'s message is someone else\'s');
+    const [next] = await store.append([{ room: 'ops', from: 'ann', cid: 'after', ts: 20, text: 'caught up' }]);
+    assert.equal(next.message.seq, 9);
+    assert.equal((await store.roomInfo('ops', 'ann'))?.unread, 0, 'her post moved her mark');
+    await store.close();
+    store = undefined;
+
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM messages u WHERE u.room = 'ops' AND u.seq > 1 AND u.from_user <> 'ann' AND ${UNREAD_SHOWN}`)
+        .all() as { detail: string }[];
+      assert.ok(plan.some((p) => p.detail.includes('messages_unread')), JSON.stringify(plan));
+    } finally {
+      db.close();
     }
   });
 });

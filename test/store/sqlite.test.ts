@@ -290,9 +290,9 @@ describe('SQLite store specifics', () => {
     await send('cyd_three', { change: { kind: 'react', target: 1, emoji: '👍' } });
     await send('cyd_three', { change: { kind: 'react', target: 2, emoji: '🎉' } });
     await send('ann_one', { change: { kind: 'edit', target: 1, text: 'root question, edited @bob_two' }, mentions: ['bob_two'] });
-    await send('bob_two', { text: 'to be deleted', file });
-    await send('bob_two', { change: { kind: 'edit', target: 8, text: 'to be deleted soon' } });
-    await send('bob_two', { change: { kind: 'delete', target: 8 } });
+    await send('ann_one', { text: 'to be deleted', file });
+    await send('ann_one', { change: { kind: 'edit', target: 8, text: 'to be deleted soon' } });
+    await send('ann_one', { change: { kind: 'delete', target: 8 } });
     await send('ann_one', { change: { kind: 'pin', target: 3 } });
     await send('ann_one', { change: { kind: 'resolve', target: 1 } });
     await send('cyd_three', { change: { kind: 'unreact', target: 1, emoji: '👍' } });
@@ -312,6 +312,8 @@ describe('SQLite store specifics', () => {
       assert.deepEqual(await to.message('team', 8), await from.message('team', 8));
       assert.equal((await to.message('team', 8))?.deleted, true);
       assert.equal((await to.roomInfo('team', 'bob_two'))?.mentions, 1);
+      for (const user of ['ann_one', 'bob_two', 'cyd_three']) assert.deepEqual(await to.roomsOf(user), await from.roomsOf(user), `${user}'s rooms, unread counts included`);
+      assert.equal((await to.roomInfo('team', 'bob_two'))?.unread, 2, 'the root and the reply sent to the room; not the deleted one');
       assert.deepEqual((await to.search('ann_one', 'edited', { limit: 5 })).map((m) => m.seq), [1]);
       assert.deepEqual(await to.search('ann_one', 'deleted', { limit: 5 }), []);
       assert.equal(await to.getFile('f-copy'), undefined);

@@ -74,7 +74,7 @@ describe('webview UI (Chromium)', function () {
   });
 
   it('shows the unread divider where unread messages start and marks them read', async () => {
-    const list = rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 10, lastRead: 6 } : r));
+    const list = rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 10, lastRead: 6, unread: 3 } : r));
     const history = chatter('general', 1, 10).map((m) => (m.seq >= 7 && m.seq !== 8 ? { ...m, from: BOB } : m));
     history[7] = { ...history[7], from: ME };
     await open({ general: history }, { rooms: list });

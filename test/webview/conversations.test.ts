@@ -14,6 +14,15 @@ export function changeEvent(room: string, from: string, change: Change, seq = ne
   return { room, seq, ts: T0 + seq * MIN, msgId: `c-${seq}`, from, change };
 }
 
+/** Polls `cond` (the page updates after each posted message) until it holds, for at most 5 s. */
+async function waitUntil(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function history(): ChatMessage[] {
   return [
     message('general', 1, BOB, 'Who reviews the reconnect fix?'),
@@ -346,10 +355,25 @@ describe('webview conversations (Chromium)', function () {
 
   it('shows unread @mentions as a badge in the room list', async () => {
     await open();
-    await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, mentions: 2 } : r)) }));
+    await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, unread: 4, mentions: 2 } : r)) }));
     const option = host.page.locator('.room-select option[value="design"]');
     assert.equal((await option.textContent())?.trim(), '# design · 2 mentions  (4)');
     await host.post(Messages.create({ room: 'design', messages: [message('design', 10, BOB, `@${ME} one more`)] }));
     assert.equal(await option.getAttribute('data-mentions'), '3');
+  });
+
+  it('counts in the room list the host\'s unread and others\' new messages, not changes or my own', async () => {
+    await open();
+    // lastSeq - lastRead is 7, but the host counts 1: the rest were my posts and reactions.
+    await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 2, unread: 1 } : r)) }));
+    const option = host.page.locator('.room-select option[value="design"]');
+    const text = async () => (await option.textContent())?.trim();
+    assert.equal(await text(), '# design  (1)');
+    await host.post(Changes.create({ room: 'design', events: [changeEvent('design', BOB, { kind: 'react', target: 9, emoji: '🎉' }, 10)] }));
+    await host.post(Messages.create({ room: 'design', messages: [{ ...message('design', 11, BOB, 'only in the thread'), root: 9 }] }));
+    await host.post(Messages.create({ room: 'design', messages: [message('design', 12, CAROL, 'new here')] }));
+    await waitUntil(async () => (await text()) === '# design  (2)', 'the new message counted, the reaction and the thread-only reply not');
+    await host.post(Messages.create({ room: 'design', messages: [message('design', 13, ME, 'mine')] }));
+    await waitUntil(async () => (await text()) === '# design', 'my own message reads the room');
   });
 });

@@ -18,9 +18,9 @@ export function message(room: string, seq: number, from: string, text: string, t
 
 export function rooms(extra: RoomInfo[] = []): RoomInfo[] {
   return [
-    { id: 'general', kind: 'group', name: 'general', lastSeq: 0, lastRead: 0 },
-    { id: 'design', kind: 'group', name: 'design', members: [ME, BOB, CAROL], lastSeq: 0, lastRead: 0 },
-    { id: DM_BOB, kind: 'dm', name: BOB, members: [ME, BOB], lastSeq: 0, lastRead: 0 },
+    { id: 'general', kind: 'group', name: 'general', lastSeq: 0, lastRead: 0, unread: 0 },
+    { id: 'design', kind: 'group', name: 'design', members: [ME, BOB, CAROL], lastSeq: 0, lastRead: 0, unread: 0 },
+    { id: DM_BOB, kind: 'dm', name: BOB, members: [ME, BOB], lastSeq: 0, lastRead: 0, unread: 0 },
     ...extra,
   ];
 }

@@ -68,7 +68,7 @@ describe('webview screenshots (Chromium)', function () {
       const { messages, media } = conversation(server);
       serveHistory(host, { general: messages });
       host.on('requestMedia', (m) => MediaUri.create({ fileId: m.fileId as string, uri: media[m.fileId as string] ?? 'x', requestId: m.requestId as string }));
-      const list = rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 51, lastRead: 48 } : r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 6 } : r));
+      const list = rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 51, lastRead: 48, unread: 3 } : r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 6, unread: 3 } : r));
       await host.post(init({ rooms: list }));
       await host.post(Pending.create({ room: 'general', cid: 'c-9', text: 'Merging after lunch, ping me if anything breaks', state: 'failed' }));
       await host.post(TypingEvent.create({ room: 'general', user: CAROL }));

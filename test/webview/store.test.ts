@@ -142,11 +142,29 @@ describe('webview/store', () => {
 
     it('counts live @mentions of me on top of the server count until the room is read', () => {
       const s = store();
-      s.setRooms(rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 4, lastRead: 2, mentions: 1 } : r)));
+      s.setRooms(rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 4, lastRead: 2, unread: 2, mentions: 1 } : r)));
       s.addMessages('design', [message('design', 5, BOB, `@${ME} look`), message('design', 6, CAROL, '@room lunch'), message('design', 7, BOB, 'no one')]);
       assert.equal(s.mentionCount('design'), 3);
       s.setReadMark('design', ME, 7);
       assert.equal(s.mentionCount('design'), 0);
+    });
+
+    it('counts unread from the host\'s count and live messages of others, never changes or my own', () => {
+      const s = store();
+      // The host says 1 unread though lastSeq - lastRead is 3: my own message and a reaction took seqs.
+      s.setRooms(rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 8, lastRead: 5, unread: 1 } : r)));
+      assert.equal(s.unreadCount('design'), 1);
+      s.addMessages('design', [message('design', 9, ME, 'mine')]);
+      assert.equal(s.unreadCount('design'), 0, 'my message marks the room read');
+      s.applyChanges('design', [{ room: 'design', seq: 10, ts: 10, msgId: 'e10', from: BOB, change: { kind: 'react', target: 9, emoji: '👍' } }]);
+      s.addMessages('design', [{ ...message('design', 11, BOB, 'thread only'), root: 9 }]);
+      assert.equal(s.unreadCount('design'), 0, 'a reaction and a thread-only reply');
+      s.addMessages('design', [message('design', 12, BOB, 'one'), { ...message('design', 13, CAROL, 'two'), root: 9, inRoom: true }]);
+      assert.equal(s.unreadCount('design'), 2);
+      s.applyChanges('design', [{ room: 'design', seq: 14, ts: 14, msgId: 'e14', from: BOB, change: { kind: 'delete', target: 12 } }]);
+      assert.equal(s.unreadCount('design'), 1, 'a deleted message is not unread');
+      s.setReadMark('design', ME, 14);
+      assert.equal(s.unreadCount('design'), 0);
     });
 
     it('finds seqs by binary search', () => {

@@ -123,7 +123,7 @@ for (const csp of [true, false]) {
 
     it('keeps payloads inert in user, room, file and snippet names and code', async () => {
       host = await openWebview(browser, server, { csp });
-      const extraRooms: RoomInfo[] = NAMES.map((name, i) => ({ id: `room-${i}`, kind: 'group', name, lastSeq: 1, lastRead: 0 }));
+      const extraRooms: RoomInfo[] = NAMES.map((name, i) => ({ id: `room-${i}`, kind: 'group', name, lastSeq: 1, lastRead: 0, unread: 1 }));
       const msgs: ChatMessage[] = [];
       let seq = 0;
       const at = (): number => T0 + seq * 400_000;

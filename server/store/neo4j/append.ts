@@ -27,7 +27,9 @@ export function newMessageIds(count: number): string[] {
 // Resends are rare, so the first attempt skips the lookup (one index seek per message): a (from,
 // cid) stored before, by a message or a change event (both :Entry), then fails the uniqueness
 // constraint, nothing is stored, and the batch runs again with the lookup. A mention of a name
-// without a user points at its (:MentionedName), created when missing.
+// without a user points at its (:MentionedName), created when missing. Every post is shown in the
+// timeline (shownSeq, for unread counts), and moves its sender's read mark past it: one's own
+// messages are never unread.
 function appendQuery(lookup: boolean): string {
   const find = lookup
     ? `CALL (g) {
@@ -58,7 +60,7 @@ function appendQuery(lookup: boolean): string {
     WITH r, m, seq, us, us[m.u] AS u, us[m.t] AS to
     WHERE u IS NOT NULL
     CREATE (u)-[:SENT]->(x:Message:Entry {id: m.id, room: r.id, seq: seq, ts: m.ts, from: m.from, cid: m.cid,
-                                          text: m.text, snippet: m.snippet, searchExtra: m.extra})-[:IN]->(r)
+                                          text: m.text, snippet: m.snippet, searchExtra: m.extra, shownSeq: seq})-[:IN]->(r)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
     FOREACH (v IN [k IN m.mu WHERE us[k] IS NOT NULL | us[k]] | CREATE (x)-[:MENTIONS {seq: seq}]->(v))
     FOREACH (name IN [k IN m.mu WHERE us[k] IS NULL | $users[k]] |
@@ -72,6 +74,13 @@ function appendQuery(lookup: boolean): string {
                       f.kind = file.kind, f.room = x.room, f.uploader = m.from, f.ts = m.ts
       CREATE (x)-[:ATTACHES]->(f))
     RETURN count(x) AS created
+  }
+  CALL (us, r, fresh, base) {
+    UNWIND range(0, size(fresh) - 1) AS j
+    WITH r, us[fresh[j].u] AS sender, base + 1 + j AS seq
+    WITH r, sender, max(seq) AS top
+    MATCH (sender)-[mo:MEMBER_OF]->(r)
+    SET mo.lastRead = CASE WHEN top > coalesce(mo.lastRead, 0) THEN top ELSE mo.lastRead END
   }
   RETURN g.room AS room, base, size(fresh) AS fresh, created, found`;
 }

@@ -79,7 +79,7 @@ const WRITE = `
     WITH m, r, us[m.u] AS u, us[m.t] AS to
     CREATE (u)-[:SENT]->(x:Message:Entry {id: m.id, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid,
                                     text: m.text, snippet: m.snippet, searchExtra: m.extra, root: m.root, inRoom: m.inRoom,
-                                    edited: m.edited, deleted: m.deleted})-[:IN]->(r)
+                                    edited: m.edited, deleted: m.deleted, shownSeq: m.shownSeq})-[:IN]->(r)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
     FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
       MERGE (f:File {fileId: file.fileId})
@@ -101,6 +101,11 @@ const WRITE = `
     WITH e, c
     MATCH (t:Message {room: c.room, seq: c.target})
     CREATE (e)-[:CHANGES]->(t)
+  }
+  CALL () {
+    UNWIND $marks AS k
+    MATCH (:User {name: k.user})-[mo:MEMBER_OF]->(:Room {id: k.room})
+    SET mo.lastRead = CASE WHEN k.seq > coalesce(mo.lastRead, 0) THEN k.seq ELSE mo.lastRead END
   }
   CALL () {
     UNWIND $lastSeqs AS s
@@ -189,6 +194,8 @@ interface Mutable {
   repliers: string[] | null;
   lastReply: number | null;
   threadSeq: number | null;
+  /** The seq of a message the timeline shows (a post, or a reply also sent to the room) while not deleted: what unread counts read. */
+  shownSeq: number | null;
   /** The reactions as the page reads them: [emoji, user, emoji, user, …] in reactor (seq) order. */
   reacted: string[] | null;
 }
@@ -200,6 +207,8 @@ class Tracked {
   readonly from: string;
   readonly ts: number;
   readonly root: number | undefined;
+  /** Shown in the room's timeline: a post, or a reply also sent to the room. */
+  readonly shown: boolean;
   text: string | null;
   snippet: string | null;
   fileName: string | null;
@@ -226,6 +235,7 @@ class Tracked {
     this.from = p.from;
     this.ts = p.ts;
     this.root = p.root ?? undefined;
+    this.shown = this.root === undefined || p.inRoom === true;
     this.text = p.text ?? null;
     this.snippet = p.snippet ?? null;
     this.fileName = p.file?.name ?? null;
@@ -272,6 +282,7 @@ class Tracked {
       repliers: threaded ? [...this.repliers] : null,
       lastReply: threaded ? this.lastReply : null,
       threadSeq: threaded ? this.seq : null,
+      shownSeq: this.shown && !this.deleted ? this.seq : null,
       reacted: this.reactions.size === 0 ? null : [...this.reactions.values()].sort((a, b) => a.seq - b.seq).flatMap((r) => [r.key, r.user]),
     };
   }
@@ -338,6 +349,8 @@ interface EventInfo {
 class Plan {
   readonly msgs: Record<string, unknown>[] = [];
   readonly changes: Record<string, unknown>[] = [];
+  /** Senders' read marks to move past what they posted (room, user → seq). */
+  private readonly marks = new Map<string, { room: string; user: string; seq: number }>();
   private readonly users = new Map<string, number>();
   private readonly targets = new Map<string, Tracked>();
   readonly rooms: Map<string, RoomState>;
@@ -383,6 +396,7 @@ class Plan {
       inRoom: m.root !== undefined && m.inRoom === true ? true : null,
       edited: m.edited === undefined ? null : int(m.edited),
       deleted: m.deleted === true ? true : null,
+      shownSeq: (m.root === undefined || m.inRoom === true) && m.deleted !== true ? int(m.seq) : null,
       u: this.user(m.from),
       t: this.user(dm ? (dm[0] === m.from ? dm[1] : dm[0]) : null),
       file: file ? { ...fileRef(file), size: int(file.size) } : null,
@@ -390,7 +404,7 @@ class Plan {
     const tracked = new Tracked(
       {
         id: m.msgId, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid ?? m.msgId, text: m.text ?? null, snippet,
-        root: m.root ?? null, edited: m.edited ?? null, deleted: m.deleted ?? null,
+        root: m.root ?? null, inRoom: m.inRoom ?? null, edited: m.edited ?? null, deleted: m.deleted ?? null,
         file: file ? { fileId: file.fileId, sha256: file.sha256, name: file.name } : null,
         reactions: [],
         mentions: mentions.map((name) => ({ name, seq: m.seq })),
@@ -398,6 +412,16 @@ class Plan {
       true,
     );
     this.targets.set(key(m.room, m.seq), tracked);
+  }
+
+  /** `m` was posted (not imported): its sender has read the room up to it, when the timeline shows it. */
+  posted(m: ChatMessage): void {
+    if (m.root !== undefined && m.inRoom !== true) return;
+    this.marks.set(`${m.room}\u0000${m.from}`, { room: m.room, user: m.from, seq: m.seq });
+  }
+
+  readMarks(): Record<string, unknown>[] {
+    return [...this.marks.values()].map((k) => ({ room: k.room, user: k.user, seq: int(k.seq) }));
   }
 
   addChange(e: ChatMessage): void {
@@ -529,7 +553,7 @@ async function readState(
 
 /** Writes what the plan gathered; returns, per deleted target key, the sha256 no file record has any more. */
 async function writePlan(tx: ManagedTransaction, plan: Plan): Promise<Map<string, string>> {
-  await tx.run(WRITE, { users: plan.userNames(), msgs: plan.msgs, changes: plan.changes, lastSeqs: plan.lastSeqs() });
+  await tx.run(WRITE, { users: plan.userNames(), msgs: plan.msgs, changes: plan.changes, marks: plan.readMarks(), lastSeqs: plan.lastSeqs() });
   const effects = plan.effects();
   const gone = new Map<string, string>();
   if (effects.length === 0) return gone;
@@ -626,6 +650,7 @@ export async function conversationAppendInTx(tx: ManagedTransaction, batch: NewM
       if (m.root !== undefined) message.root = m.root;
       if (m.root !== undefined && m.inRoom === true) message.inRoom = true;
       plan.addMessage(message, m.mentions ?? []);
+      plan.posted(message);
       if (ruled !== undefined) plan.replied(ruled, m.from, m.ts);
     }
     results[i] = { message, duplicate: false };

@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, MAX_LISTED_MEMBERS, SEARCH_SCAN_LIMIT, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, SEARCH_SCAN_LIMIT, UNREAD_LIMIT, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
 import type {
   AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
 } from '../store';
@@ -58,7 +58,15 @@ const CREATE_ROOM = `
 // General lists no members: everyone is in it. Unread mentions: messages after the read mark, not
 // the user's own, that mention the user or the room (@room); a message naming both counts once.
 // A mention written while the user was being created may still point at the name's (:MentionedName).
-const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
+// Unread: the messages the timeline shows and that are not deleted carry shownSeq, so the
+// (room, shownSeq) index holds only those; read from the mark on, others' only, at most
+// UNREAD_LIMIT + 1. The rooms `rooms` offers to join are listed with 0, without counting.
+const UNREAD = `size(COLLECT {
+    MATCH (m:Message) WHERE m.room = r.id AND m.shownSeq > coalesce(mo.lastRead, 0) AND m.from <> $user
+    RETURN m.seq LIMIT ${UNREAD_LIMIT + 1}
+  })`;
+
+const roomInfoFields = (unread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
        ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name LIMIT ${MAX_LISTED_MEMBERS} } END AS members,
   COUNT { (:User)-[:MEMBER_OF]->(r) } AS memberCount,
@@ -74,9 +82,16 @@ const ROOM_INFO_FIELDS = `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
     MATCH (m:Message)-[n:MENTIONS]->(r)
     WHERE n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
-  }) AS mentions`;
+  }) AS mentions,
+  ${unread} AS unread`;
+const ROOM_INFO_FIELDS = roomInfoFields(UNREAD);
+const JOINABLE_FIELDS = roomInfoFields('0');
 
-const ROOMS_OF = `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${ROOM_INFO_FIELDS}`;
+/** The room list; without unread counts only for bench/unread-count.ts. */
+export const roomsOfQuery = (withUnread: boolean) =>
+  `MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room) RETURN ${withUnread ? ROOM_INFO_FIELDS : JOINABLE_FIELDS}`;
+/** The room list (exported for the test that checks its plan). */
+export const ROOMS_OF = roomsOfQuery(true);
 
 // Lock the membership before reading the mark, so two concurrent marks cannot move it back.
 const SET_READ_MARK = `
@@ -364,7 +379,7 @@ export class Neo4jStore implements Store {
     const rows = await this.readRows<RoomInfoRow>(
       `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general AND NOT EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) }
        WITH r ORDER BY r.id LIMIT $limit
-       OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${ROOM_INFO_FIELDS}`,
+       OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${JOINABLE_FIELDS}`,
       { user, general: GENERAL_ROOM, limit: int(Math.max(0, Math.floor(limit))) },
     );
     return rows.map(toInfo);
@@ -639,11 +654,14 @@ interface RoomInfoRow {
   members: string[] | null;
   mentions: number;
   memberCount: number;
+  unread: number;
 }
 
 function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   const r = row.get('r');
-  const info: RoomInfo = { id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead') };
+  const info: RoomInfo = {
+    id: r.id, kind: r.kind as RoomInfo['kind'], name: r.name, lastSeq: r.lastSeq, lastRead: row.get('lastRead'), unread: Number(row.get('unread')),
+  };
   const members = row.get('members');
   if (members !== null) {
     info.members = members;

@@ -39,6 +39,8 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
   // replies and pinned messages, so listing them never scans a room.
   { name: 'message_thread', create: 'CREATE INDEX message_thread IF NOT EXISTS FOR (m:Message) ON (m.room, m.threadSeq)' },
   { name: 'message_pin', create: 'CREATE INDEX message_pin IF NOT EXISTS FOR (m:Message) ON (m.room, m.pinSeq)' },
+  // Unread counts: only messages the timeline shows and that are not deleted carry shownSeq.
+  { name: 'message_shown', create: 'CREATE INDEX message_shown IF NOT EXISTS FOR (m:Message) ON (m.room, m.shownSeq)' },
   // A delete asks whether another file record still has the same content.
   { name: 'file_sha256', create: 'CREATE INDEX file_sha256 IF NOT EXISTS FOR (f:File) ON (f.sha256)' },
   { name: 'file_id', create: 'CREATE CONSTRAINT file_id IF NOT EXISTS FOR (f:File) REQUIRE f.fileId IS UNIQUE' },
@@ -86,9 +88,11 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  *    mentions as (:Message)-[:MENTIONS {seq}]->(:User | :Room);
  * 3. messages and change events also :Entry, unique by (from, cid) together; mentions of names
  *    without a user point at (:MentionedName {name}); each message carries its reactions as
- *    `reacted` ([emoji, user, emoji, user, …] in the order people reacted), kept with REACTED.
+ *    `reacted` ([emoji, user, emoji, user, …] in the order people reacted), kept with REACTED;
+ * 4. each message the room's timeline shows (a post, or a reply also sent to the room) carries
+ *    `shownSeq` (its seq) until it is deleted, for unread counts along (room, shownSeq).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Constraints of version 2 that entry_from_cid replaces. */
 const DROPPED = ['message_from_cid', 'change_from_cid'];
@@ -134,6 +138,11 @@ const ADD_REACTED = `
     SET m.reacted = reduce(acc = [], p IN COLLECT { MATCH (u:User)-[x:REACTED]->(m) RETURN [x.key, u.name] ORDER BY x.seq } | acc + p)
   } IN TRANSACTIONS OF 10000 ROWS`;
 
+// Version 3 → 4: shownSeq on what the timeline shows. Idempotent, in its own transactions.
+const ADD_SHOWN_SEQ = `
+  MATCH (m:Message) WHERE m.shownSeq IS NULL AND m.deleted IS NULL AND (m.root IS NULL OR m.inRoom = true)
+  CALL (m) { SET m.shownSeq = m.seq } IN TRANSACTIONS OF 10000 ROWS`;
+
 const MIGRATION_BATCH = 1000;
 
 /**
@@ -153,6 +162,7 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
   if (found < 3) await addMentions(driver, database);
   if (found < 3 && !empty) await toVersion3(driver, database);
   if (found < 3) for (const name of DROPPED) await driver.executeQuery(`DROP CONSTRAINT ${name} IF EXISTS`, {}, { database });
+  if (found < 4 && !empty) await toVersion4(driver, database);
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
@@ -164,6 +174,16 @@ async function toVersion3(driver: Driver, database: string | undefined): Promise
   try {
     await session.run(LABEL_ENTRIES);
     await session.run(ADD_REACTED);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Version 3 → 4: shownSeq on the messages stored before, so their unread counts are right. */
+async function toVersion4(driver: Driver, database: string | undefined): Promise<void> {
+  const session = driver.session({ database });
+  try {
+    await session.run(ADD_SHOWN_SEQ);
   } finally {
     await session.close();
   }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, type RoomInfo } from '../../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, UNREAD_LIMIT, type RoomInfo } from '../../../protocol';
 import type { RoomRecord } from '../store';
 import { toRoom, type RoomRow } from './rows';
 import type { Users } from './users';
@@ -9,6 +9,7 @@ interface RoomInfoRow extends RoomRow {
   member_count: number;
   last_read: number;
   mentions: number;
+  unread: number;
 }
 
 const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0)';
@@ -16,12 +17,33 @@ const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND us
 // Unread mentions in the same statement as the rest, so roomsOf stays one query however many
 // rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
 // Messages are counted, not mentions: "@bob, @room" is one message for bob.
-const ROOM_INFO_COLUMNS = `r.id, r.kind, r.name, r.created_by, r.created_at,
+/** What the timeline shows and a count may include: the WHERE of the messages_unread index (schema.ts), word for word. */
+export const UNREAD_SHOWN = 'u.change_kind IS NULL AND (u.root IS NULL OR u.in_room IS NOT NULL) AND u.deleted IS NULL';
+
+// Unread messages: along messages_unread past the read mark, others' only, and at most
+// UNREAD_LIMIT + 1 of them, so a room with a million unread costs what one with a thousand does.
+const UNREAD = `(SELECT count(*) FROM (SELECT 1 FROM messages u
+      WHERE u.room = r.id AND u.seq > ${LAST_READ} AND u.from_user <> @user AND ${UNREAD_SHOWN} LIMIT ${UNREAD_LIMIT + 1}))`;
+
+const roomInfoColumns = (unread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user) FROM (SELECT user FROM members WHERE room = r.id ORDER BY user LIMIT ${MAX_LISTED_MEMBERS})) AS members,
     (SELECT count(*) FROM members WHERE room = r.id) AS member_count,
     ${LAST_READ} AS last_read,
     (SELECT count(DISTINCT n.msg) FROM mentions n
-      WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions`;
+      WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions,
+    ${unread} AS unread`;
+const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD);
+// Rooms the user could join: nothing is unread for someone who is not in the room.
+const JOINABLE_COLUMNS = roomInfoColumns('0');
+
+/**
+ * The user's rooms but general. CROSS JOIN fixes the order: from the user's few member rows, never
+ * a scan of every room (DMs add up). Without unread counts only for bench/unread-count.ts.
+ */
+export function roomsOfQuery(withUnread: boolean): string {
+  const columns = withUnread ? ROOM_INFO_COLUMNS : JOINABLE_COLUMNS;
+  return `SELECT ${columns} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`;
+}
 
 /**
  * Rooms, membership and read marks. `general` has no member rows: every user is in it, so it
@@ -54,12 +76,9 @@ export class Rooms {
     this.selectRoom = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms WHERE id = ?');
     this.selectGroups = db.prepare("SELECT id, kind, name, created_by, created_at FROM rooms WHERE kind = 'group' ORDER BY id");
     this.selectInfo = db.prepare<[{ room: string; user: string }], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.id = @room`);
-    // CROSS JOIN fixes the order: from the user's few member rows, never a scan of every room (DMs add up).
-    this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(
-      `SELECT ${ROOM_INFO_COLUMNS} FROM members me CROSS JOIN rooms r ON r.id = me.room WHERE me.user = @user ORDER BY r.id`,
-    );
+    this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(roomsOfQuery(true));
     this.selectJoinable = db.prepare<[{ user: string; limit: number }], RoomInfoRow>(
-      `SELECT ${ROOM_INFO_COLUMNS} FROM rooms r
+      `SELECT ${JOINABLE_COLUMNS} FROM rooms r
        WHERE r.kind = 'group' AND r.id <> '${GENERAL_ROOM}' AND NOT EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user)
        ORDER BY r.id LIMIT @limit`,
     );
@@ -136,7 +155,9 @@ export class Rooms {
   }
 
   private toInfo(row: RoomInfoRow): RoomInfo {
-    const info: RoomInfo = { id: row.id, kind: row.kind as RoomInfo['kind'], name: row.name, lastSeq: this.lastSeq(row.id), lastRead: row.last_read };
+    const info: RoomInfo = {
+      id: row.id, kind: row.kind as RoomInfo['kind'], name: row.name, lastSeq: this.lastSeq(row.id), lastRead: row.last_read, unread: row.unread,
+    };
     if (row.id !== GENERAL_ROOM) {
       info.members = JSON.parse(row.members) as string[];
       if (row.member_count > info.members.length) info.memberCount = row.member_count;

@@ -85,6 +85,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
   { name: 'neo4j-password', arg: 'PASSWORD', help: 'Neo4j password (prefer --neo4j-password-file: argv is visible to every local user)' },
   { name: 'neo4j-password-file', arg: 'FILE', help: 'read the Neo4j password from FILE (first line)' },
+  { name: 'neo4j-ca', arg: 'FILE', env: 'PARLEY_NEO4J_CA_FILE', help: "PEM CA certificate to trust for Neo4j's TLS certificate, with a bolt:// or neo4j:// URI (encrypts the link)" },
   { name: 'neo4j-database', arg: 'NAME', help: "Neo4j database (default: the server's default database)" },
   { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
   { name: 'ftp-url-file', arg: 'FILE', help: 'read the --ftp URL, which holds the FTP password, from FILE (first line)' },
@@ -221,23 +222,40 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
 /** The embedded defaults unless `--neo4j` / `--ftp` select the real services. */
 function selectBackends(raw: Raw, dataDir: string, cwd: string): { store: StoreConfig; media: MediaConfig } {
   return {
-    store: selectStore(raw, dataDir),
+    store: selectStore(raw, dataDir, cwd),
     media: selectMedia(raw, dataDir, cwd),
   };
 }
 
-function selectStore(raw: Raw, dataDir: string): StoreConfig {
+function selectStore(raw: Raw, dataDir: string, cwd: string): StoreConfig {
   const uri = raw.neo4j;
+  const caFile = raw['neo4j-ca'];
   const user = raw['neo4j-user'];
   const password = raw['neo4j-password'];
   const database = raw['neo4j-database'];
   if (uri === undefined) {
-    if (user !== undefined || password !== undefined || database !== undefined) throw new ConfigError('--neo4j-user, --neo4j-password and --neo4j-database go with --neo4j.');
+    if (user !== undefined || password !== undefined || database !== undefined || caFile !== undefined) {
+      throw new ConfigError('--neo4j-user, --neo4j-password, --neo4j-database and --neo4j-ca go with --neo4j.');
+    }
     return { kind: 'sqlite', dataDir };
   }
   if (!/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^/]+/.test(uri)) throw new ConfigError('--neo4j takes a bolt://host:port or neo4j://host:port address.');
   if ((user === undefined) !== (password === undefined)) throw new ConfigError('--neo4j-user and --neo4j-password go together.');
-  return { kind: 'neo4j', uri, ...(user !== undefined ? { user, password } : {}), ...(database !== undefined ? { database } : {}) };
+  if (caFile !== undefined && /^[a-z0-9]+\+s{1,2}c?:/.test(uri)) {
+    throw new ConfigError('--neo4j-ca goes with a bolt:// or neo4j:// URI: bolt+s:// trusts the system CAs only.');
+  }
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    ca = path.resolve(cwd, caFile);
+    readPem(cwd, 'neo4j-ca', caFile);
+  }
+  return {
+    kind: 'neo4j',
+    uri,
+    ...(user !== undefined ? { user, password } : {}),
+    ...(database !== undefined ? { database } : {}),
+    ...(ca !== undefined ? { caFile: ca } : {}),
+  };
 }
 
 function selectMedia(raw: Raw, dataDir: string, cwd: string): MediaConfig {

@@ -443,7 +443,7 @@ class StartError extends Error {
   }
 }
 
-async function launch({ build, port, dataDir, pageCacheMb, jvmArgs, timeoutMs, log }) {
+async function launch({ build, port, dataDir, pageCacheMb, jvmArgs, timeoutMs, log, boltTlsDir }) {
   const args = [
     ...DEFAULT_JVM_ARGS,
     ...cdsRuntimeArgs(build.cds),
@@ -459,6 +459,7 @@ async function launch({ build, port, dataDir, pageCacheMb, jvmArgs, timeoutMs, l
     '--pagecache-mb',
     String(pageCacheMb),
     '--exit-on-stdin-eof',
+    ...(boltTlsDir ? ['--bolt-tls', boltTlsDir] : []),
   ];
   // Own process group so stop() can signal java and anything it spawns; stdin stays open as a
   // lifeline: if this Node process dies, java sees EOF and shuts itself down.
@@ -609,6 +610,7 @@ async function launch({ build, port, dataDir, pageCacheMb, jvmArgs, timeoutMs, l
  * @param {string[]} [options.jvmArgs] Extra JVM flags, after the defaults (so -Xmx2g overrides).
  * @param {number} [options.timeoutMs=180000] How long to wait for readiness (excludes the build).
  * @param {boolean} [options.cds] Record the class-data-sharing archive if missing (see ensureNeo4jBuilt).
+ * @param {{certFile: string, keyFile: string}} [options.boltTls] Require TLS on Bolt with this PEM certificate and key.
  * @returns {Promise<{uri: string, port: number, dataDir: string, pid: number, process: import('node:child_process').ChildProcess, stop: () => Promise<void>}>}
  */
 export async function startNeo4j({
@@ -619,6 +621,7 @@ export async function startNeo4j({
   jvmArgs = [],
   timeoutMs = 180_000,
   cds,
+  boltTls,
 } = {}) {
   log = typeof log === 'function' ? log : noop;
   const build = await ensureNeo4jBuilt({ log, cds });
@@ -630,12 +633,20 @@ export async function startNeo4j({
   }
   dataDir = path.resolve(dataDir);
   await fsp.mkdir(dataDir, { recursive: true });
+  let boltTlsDir;
+  if (boltTls) {
+    // Neo4j reads its key pair from one directory, under fixed names.
+    boltTlsDir = path.join(dataDir, 'certificates', 'bolt');
+    await fsp.mkdir(boltTlsDir, { recursive: true });
+    await fsp.copyFile(boltTls.keyFile, path.join(boltTlsDir, 'private.key'));
+    await fsp.copyFile(boltTls.certFile, path.join(boltTlsDir, 'public.crt'));
+  }
 
   const attempts = port ? 1 : 3;
   for (let attempt = 1; ; attempt++) {
     const chosen = port || (await freePort());
     try {
-      const server = await launch({ build, port: chosen, dataDir, pageCacheMb, jvmArgs, timeoutMs, log });
+      const server = await launch({ build, port: chosen, dataDir, pageCacheMb, jvmArgs, timeoutMs, log, boltTlsDir });
       if (tempDir) {
         const stopServer = server.stop;
         let cleaned = null;

@@ -13,14 +13,14 @@ export interface Neo4jServer {
 }
 
 interface Neo4jService {
-  startNeo4j(options: { port?: number; dataDir?: string; log?: (line: string) => void }): Promise<Neo4jServer>;
+  startNeo4j(options: { port?: number; dataDir?: string; log?: (line: string) => void; boltTls?: { certFile: string; keyFile: string } }): Promise<Neo4jServer>;
 }
 
 // A path the compiler does not resolve: the service script is plain JavaScript.
 const script = path.join(__dirname, '../../scripts/services/neo4j.mjs');
 
 /** Starts a real Neo4j (Bolt on 127.0.0.1, auth disabled); `port` and `dataDir` let a test restart the same one. */
-export async function startNeo4jServer(options: { port?: number; dataDir: string }): Promise<Neo4jServer> {
+export async function startNeo4jServer(options: { port?: number; dataDir: string; boltTls?: { certFile: string; keyFile: string } }): Promise<Neo4jServer> {
   const mod = (await import(script)) as Neo4jService;
   const lines: string[] = [];
   try {

@@ -124,6 +124,11 @@ describe('server config', () => {
       const neo4j = (c: ServerConfig) => (c.store as { password?: string }).password;
       assert.equal(neo4j(config(['--neo4j', 'bolt://db:7687', '--neo4j-user', 'neo4j', '--neo4j-password-file', path.join(dir, 'neo4j')])), 'n30-pass word');
       assert.equal(neo4j(config(['--neo4j', 'bolt://db:7687', '--neo4j-user', 'neo4j'], { PARLEY_NEO4J_PASSWORD_FILE: path.join(dir, 'neo4j') })), 'n30-pass word');
+      fs.writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      const ca = (c: ServerConfig) => (c.store as { caFile?: string }).caFile;
+      assert.equal(ca(config(['--neo4j', 'bolt://db:7687', '--neo4j-ca', path.join(dir, 'ca.pem')])), path.join(dir, 'ca.pem'));
+      assert.throws(() => parseArgs(['--neo4j', 'bolt+s://db:7687', '--neo4j-ca', path.join(dir, 'ca.pem')], {}), /bolt:\/\/ or neo4j:\/\/ URI/);
+      assert.throws(() => parseArgs(['--neo4j-ca', path.join(dir, 'ca.pem')], {}), /go with --neo4j/);
       assert.deepEqual(config(['--ftp-url-file', path.join(dir, 'ftp')]).media, { kind: 'ftp', url: 'ftp://u:s3cret@files/m' });
       assert.deepEqual(config([], { PARLEY_FTP_URL_FILE: path.join(dir, 'ftp') }).media, { kind: 'ftp', url: 'ftp://u:s3cret@files/m' });
       assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-url-file', path.join(dir, 'ftp')], {}), /give one/);

@@ -6,6 +6,12 @@ export interface Neo4jStoreConfig {
   /** Omit both for a server with auth disabled. */
   user?: string;
   password?: string;
+  /**
+   * PEM file of a private CA (or the server's own certificate) to trust: the link is then
+   * encrypted and checked against it. Only with bolt:// or neo4j:// (bolt+s:// trusts the
+   * system CAs, bolt+ssc:// anything).
+   */
+  caFile?: string;
   /** Database name; the server's default database when omitted. */
   database?: string;
   /** Bolt connections kept open at most (default 32). */

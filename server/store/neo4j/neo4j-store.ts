@@ -598,6 +598,9 @@ export class Neo4jStore implements Store {
       connectionTimeout: NEO4J_DEFAULTS.connectTimeoutMs,
       maxTransactionRetryTime: this.config.retryTimeMs ?? NEO4J_DEFAULTS.retryTimeMs,
       disableLosslessIntegers: true,
+      ...(this.config.caFile !== undefined
+        ? { encrypted: 'ENCRYPTION_ON' as const, trust: 'TRUST_CUSTOM_CA_SIGNED_CERTIFICATES' as const, trustedCertificates: [this.config.caFile] }
+        : {}),
     });
     return this.driver;
   }

@@ -20,6 +20,9 @@ import org.neo4j.configuration.connectors.ConnectorType;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.configuration.ssl.ClientAuth;
+import org.neo4j.configuration.ssl.SslPolicyConfig;
+import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -29,7 +32,8 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
 /**
  * Runs an embedded Neo4j Community server with Bolt on 127.0.0.1, auth disabled, for local development and tests.
  *
- * <p>Usage: {@code Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--exit-on-stdin-eof] [--training]}.
+ * <p>Usage: {@code Neo4jLauncher --port N --data DIR [--pagecache-mb N] [--bolt-tls DIR] [--exit-on-stdin-eof] [--training]}.
+ * {@code --bolt-tls DIR} requires TLS on Bolt with {@code DIR/private.key} and {@code DIR/public.crt} (PEM).
  * Prints exactly one line {@code NEO4J READY bolt://127.0.0.1:PORT} to stdout once Bolt accepts connections and
  * shuts down cleanly on SIGTERM/SIGINT. {@code --port 0} binds a free port and reports it in the ready line.
  * {@code --training} runs sample statements and exits after the ready line; it is used to record a
@@ -46,6 +50,7 @@ public final class Neo4jLauncher {
         long pageCacheMb = 64;
         boolean exitOnStdinEof = false;
         boolean training = false;
+        Path boltTls = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
@@ -53,6 +58,7 @@ public final class Neo4jLauncher {
                 case "--pagecache-mb" -> pageCacheMb = Long.parseLong(value(args, ++i, "--pagecache-mb"));
                 case "--exit-on-stdin-eof" -> exitOnStdinEof = true;
                 case "--training" -> training = true;
+                case "--bolt-tls" -> boltTls = Paths.get(value(args, ++i, "--bolt-tls"));
                 default -> usage("unknown argument: " + args[i]);
             }
         }
@@ -109,6 +115,16 @@ public final class Neo4jLauncher {
             // Bolt otherwise waits 5 s twice on shutdown even with no clients, making every stop take 10 s.
             builder.setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1));
             builder.setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1));
+            if (boltTls != null) {
+                Path dir = boltTls.toAbsolutePath().normalize();
+                SslPolicyConfig policy = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
+                builder.setConfig(policy.enabled, true);
+                builder.setConfig(policy.base_directory, dir);
+                builder.setConfig(policy.private_key, dir.resolve("private.key"));
+                builder.setConfig(policy.public_certificate, dir.resolve("public.crt"));
+                builder.setConfig(policy.client_auth, ClientAuth.NONE);
+                builder.setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.REQUIRED);
+            }
             builder.setConfig(HttpConnector.enabled, false);
             builder.setConfig(HttpsConnector.enabled, false);
             builder.setConfig(GraphDatabaseSettings.auth_enabled, false);

@@ -29,7 +29,7 @@ export class SessionLife {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.lifetimeMs = config.sessionDays * DAY_MS;
+    this.lifetimeMs = Math.round(config.sessionDays * DAY_MS);
     this.slideMs = Math.max(1, Math.min(HOUR_MS, Math.floor(this.lifetimeMs / 10)));
   }
 

@@ -5,6 +5,7 @@ import { askCredentials, describeError } from './auth';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { registerSendFileCommands } from './sendFileCommands';
+import { registerSessionCommands } from './sessionCommands';
 import type { FileSender } from './fileSender';
 import { preview } from './notifyPolicy';
 import { roomArg, userArg } from './peopleTree';
@@ -228,6 +229,7 @@ export function registerCommands({ context, service, chatView, sender }: Command
   });
 
   registerSendFileCommands(register, signedIn, (title) => pickRoom(service, title), sender);
+  registerSessionCommands(register, signedIn, service);
 }
 
 /** The chat's current room first, then the other rooms and the people to DM. */

@@ -47,7 +47,7 @@ async function run(config: ServerConfig, logger: Logger): Promise<void> {
     logger.warn({ media: media.description, reason: err instanceof Error ? err.message : String(err) }, 'media store unavailable at start-up');
   }
   const server = new ParleyServer(config, store, logger, media);
-  installSignals(server, logger);
+  installSignals(server, config, logger);
   const address = await server.start();
   logger.info(
     {
@@ -69,7 +69,7 @@ async function run(config: ServerConfig, logger: Logger): Promise<void> {
   }
 }
 
-function installSignals(server: ParleyServer, logger: Logger): void {
+function installSignals(server: ParleyServer, config: ServerConfig, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -94,6 +94,12 @@ function installSignals(server: ParleyServer, logger: Logger): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The usual signal for "read your certificates again" (nginx, HAProxy's master, Caddy).
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (config.tls === undefined) logger.info('SIGHUP: not serving TLS, nothing to reload');
+    else server.reloadTls('SIGHUP');
+  });
 }
 
 main().catch((err) => {

@@ -98,6 +98,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'ftp', arg: 'URL', env: 'PARLEY_FTP_URL', help: 'keep uploaded media on an FTP server: ftp://user:pass@host:port/dir (default: DIR/media)' },
   { name: 'ftp-url-file', arg: 'FILE', help: 'read the --ftp URL, which holds the FTP password, from FILE (first line)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
+  { name: 'ftp-ca', arg: 'FILE', env: 'PARLEY_FTP_CA_FILE', help: "PEM CA certificate(s) to trust for the FTP server's TLS certificate, besides the public CAs" },
   { name: 'ftp-pool', arg: 'N', help: `FTP connections kept open with --ftp; each transfer holds one (default ${DEFAULT_FTP_POOL})` },
 ];
 
@@ -224,15 +225,15 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     sessionDays: positive(raw, 'session-days', DEFAULT_SESSION_DAYS, 36_500),
     sessionPurgeInterval: Math.round(positive(raw, 'session-purge-interval', 3600, 86_400 * 365) * 1000),
     logLevel,
-    ...selectBackends(raw, dataDir),
+    ...selectBackends(raw, dataDir, cwd),
   };
 }
 
 /** The embedded defaults unless `--neo4j` / `--ftp` select the real services. */
-function selectBackends(raw: Raw, dataDir: string): { store: StoreConfig; media: MediaConfig } {
+function selectBackends(raw: Raw, dataDir: string, cwd: string): { store: StoreConfig; media: MediaConfig } {
   return {
     store: selectStore(raw, dataDir),
-    media: selectMedia(raw, dataDir),
+    media: selectMedia(raw, dataDir, cwd),
   };
 }
 
@@ -250,22 +251,45 @@ function selectStore(raw: Raw, dataDir: string): StoreConfig {
   return { kind: 'neo4j', uri, ...(user !== undefined ? { user, password } : {}), ...(database !== undefined ? { database } : {}) };
 }
 
-function selectMedia(raw: Raw, dataDir: string): MediaConfig {
+function selectMedia(raw: Raw, dataDir: string, cwd: string): MediaConfig {
   const url = raw.ftp;
   const secure = flag(raw, 'ftp-secure');
   const pool = raw['ftp-pool'] === undefined ? undefined : integer(raw, 'ftp-pool', DEFAULT_FTP_POOL, 1, 256);
+  const caFile = raw['ftp-ca'];
   if (url === undefined) {
     if (secure) throw new ConfigError('--ftp-secure goes with --ftp.');
+    if (caFile !== undefined) throw new ConfigError('--ftp-ca goes with --ftp.');
     if (pool !== undefined) throw new ConfigError('--ftp-pool goes with --ftp.');
     return { kind: 'disk', dir: path.join(dataDir, 'media') };
   }
   try {
     // checked now, so a typo stops the start instead of every later upload
-    parseFtpUrl(url, secure || undefined);
+    const target = parseFtpUrl(url, secure || undefined);
+    if (caFile !== undefined && !target.secure) throw new ConfigError('--ftp-ca is for FTPS: use an ftpes:// URL or --ftp-secure.');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`--ftp: ${(err as Error).message}.`);
   }
-  return { kind: 'ftp', url, ...(secure ? { secure } : {}), ...(pool !== undefined ? { poolSize: pool } : {}) };
+  const ca = caFile === undefined ? undefined : readPem(cwd, 'ftp-ca', caFile);
+  return {
+    kind: 'ftp',
+    url,
+    ...(secure ? { secure } : {}),
+    ...(pool !== undefined ? { poolSize: pool } : {}),
+    ...(ca !== undefined ? { secureOptions: { ca } } : {}),
+  };
+}
+
+/** A PEM file named by an option, read now so a wrong path stops the start with a clear message. */
+function readPem(cwd: string, option: string, name: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(cwd, name), 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--${option}: cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`--${option}: ${name} holds no PEM certificate.`);
+  return text;
 }
 
 function requestLimits(raw: Raw): ServerConfig['requestLimits'] {

@@ -93,6 +93,11 @@ export class ParleyServer {
     return this.listener.listen();
   }
 
+  /** Reads the TLS certificate and key again; connections already open keep theirs. */
+  reloadTls(reason: string): boolean {
+    return this.listener.reloadTls(reason);
+  }
+
   /** Stop accepting, stop reading, flush pending commits (their acks go out), close sockets, close the stores. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();

@@ -155,7 +155,7 @@ async function pickPasvRange() {
   throw new Error('no free passive port range found');
 }
 
-function configText({ port, root, pasv, dir }) {
+function configText({ port, root, pasv, dir, tls }) {
   return `${[
     'listen=YES',
     'listen_ipv6=NO',
@@ -194,7 +194,25 @@ function configText({ port, root, pasv, dir }) {
     'dual_log_enable=YES',
     `xferlog_file=${path.join(dir, 'xferlog')}`,
     `vsftpd_log_file=${path.join(dir, 'vsftpd.log')}`,
+    ...(tls ? tlsConfig(tls) : []),
   ].join('\n')}\n`;
+}
+
+// Explicit FTPS (AUTH TLS) required for logins and data, as a production server would have it.
+function tlsConfig({ certFile, keyFile }) {
+  return [
+    'ssl_enable=YES',
+    `rsa_cert_file=${certFile}`,
+    `rsa_private_key_file=${keyFile}`,
+    'force_local_logins_ssl=YES',
+    'force_local_data_ssl=YES',
+    'ssl_tlsv1=NO',
+    'ssl_sslv2=NO',
+    'ssl_sslv3=NO',
+    'ssl_ciphers=HIGH',
+    // basic-ftp opens each data connection as a fresh TLS session
+    'require_ssl_reuse=NO',
+  ];
 }
 
 // Session processes are forked children; find every process running this config.
@@ -235,7 +253,11 @@ function readBanner(port, timeoutMs = 1000) {
  * `${dir}/root` unless `root` is given. `stop()` kills the server and all its
  * sessions (like a crash); `start()` brings it back on the same port and root.
  */
-export async function startVsftpd({ dir, port = 0, root } = {}) {
+/**
+ * `tls: { certFile, keyFile }` (PEM files readable by root) requires explicit FTPS for logins
+ * and data.
+ */
+export async function startVsftpd({ dir, port = 0, root, tls } = {}) {
   if (!dir) throw new Error('startVsftpd: dir is required');
   requireRoot();
   await ensureDebPackages(['vsftpd'], { policyRcD: true });
@@ -256,7 +278,7 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
   const pasv = await pickPasvRange();
   const conf = path.join(dir, 'vsftpd.conf');
   // vsftpd insists on a config owned by the user running it
-  writeFileSync(conf, configText({ port, root, pasv, dir }), { mode: 0o600 });
+  writeFileSync(conf, configText({ port, root, pasv, dir, tls }), { mode: 0o600 });
   chownSync(conf, 0, 0);
 
   let child = null;
@@ -346,7 +368,7 @@ export async function startVsftpd({ dir, port = 0, root } = {}) {
     throw e;
   }
   const server = {
-    url: `ftp://${FTP_USER}:${encodeURIComponent(password)}@${HOST}:${port}/`,
+    url: `${tls ? 'ftpes' : 'ftp'}://${FTP_USER}:${encodeURIComponent(password)}@${HOST}:${port}/`,
     host: HOST,
     port,
     user: FTP_USER,

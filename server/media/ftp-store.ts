@@ -151,7 +151,7 @@ export class FtpMediaStore implements MediaStore {
       for (let attempt = 0; ; attempt++) {
         // an upload that can be cancelled waits for a free connection as long as it takes
         const client = await this.acquire('put', signal);
-        copy ??= cleanCopy(source);
+        copy ??= cleanCopy(source, this.target.secure);
         try {
           await client.uploadFrom(copy.body, tmp);
         } catch (err) {
@@ -428,14 +428,27 @@ interface CleanCopy {
  * file at once (a failed transfer closes the connection and leaves the file to a later sweep).
  * pipe() keeps the copy synchronous: an async-iterator relay here cost about 40% of throughput.
  */
-function cleanCopy(source: Readable): CleanCopy {
+/**
+ * vsftpd fails a TLS data connection that the client closes at once after the handshake (its
+ * read sees a broken record and the session dies with "500 OOPS"), which is what an empty file
+ * over FTPS does. Holding the end of an empty body this long lets the server settle first.
+ */
+const EMPTY_TLS_BODY_HOLD_MS = 200;
+
+function cleanCopy(source: Readable, tls: boolean): CleanCopy {
   let size = 0;
   let error: unknown;
   const body = new Transform({
     highWaterMark: UPLOAD_HWM,
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
-      callback(null, chunk);
+      // An empty write on a TLS data socket becomes an empty record, which vsftpd answers with
+      // a decode_error alert: a 0-byte upload over FTPS would fail.
+      callback(null, chunk.length > 0 ? chunk : undefined);
+    },
+    flush(callback) {
+      if (size > 0 || !tls || error !== undefined) callback();
+      else setTimeout(callback, EMPTY_TLS_BODY_HOLD_MS);
     },
   });
   const fail = (err: unknown) => {

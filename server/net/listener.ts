@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { encodeFrame } from '../../protocol';
 import type { Logger } from '../log';
 import { Connection, type ConnectionHandler, type ConnectionOptions } from './connection';
+import { TlsCredentials } from './tls-credentials';
 
 export interface ListenerOptions {
   host: string;
@@ -32,6 +32,7 @@ export class Listener<C> {
   readonly connections = new Set<Connection<C>>();
   private readonly server: net.Server;
   private sweepTimer?: NodeJS.Timeout;
+  private readonly credentials?: TlsCredentials;
   /** Shared by every connection: one closure for all of them, not one each. */
   private readonly connectionOptions: ConnectionOptions;
   private readonly maxPerAddress: number;
@@ -50,10 +51,10 @@ export class Listener<C> {
     this.connectionOptions = { ...options, closed: (conn) => this.onClosed(conn as unknown as Connection<C>) };
     const onSocket = (socket: net.Socket) => this.accept(socket);
     if (options.tls) {
-      this.server = tls.createServer(
-        { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) },
-        onSocket,
-      );
+      this.credentials = new TlsCredentials(options.tls, options.logger);
+      const server = tls.createServer(this.credentials.serverOptions(), onSocket);
+      this.credentials.attach(server);
+      this.server = server;
       this.server.on('tlsClientError', (err) => options.logger.debug({ err: err.message }, 'TLS handshake failed'));
     } else {
       this.server = net.createServer({ noDelay: true }, onSocket);
@@ -74,9 +75,15 @@ export class Listener<C> {
     });
   }
 
+  /** Reads the TLS certificate and key again (SIGHUP); false when not serving TLS or nothing changed. */
+  reloadTls(reason: string): boolean {
+    return this.credentials?.reload(reason) ?? false;
+  }
+
   /** Stops accepting at once; existing connections stay until closed by the caller. */
   stopAccepting(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.credentials?.stop();
     // close() calls back only after every connection ended, so nothing waits for it here.
     if (this.server.listening) this.server.close();
   }

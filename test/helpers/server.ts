@@ -65,6 +65,7 @@ export interface LogLine {
 export class TestServer {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
+  private readonly logWaiters = new Set<(line: LogLine) => void>();
   exitCode: number | null | undefined;
   exitSignal: NodeJS.Signals | null | undefined;
   private readonly exited: Promise<void>;
@@ -130,6 +131,23 @@ export class TestServer {
     return TestServer.start({ ...this.options, ...extra, dataDir: this.dataDir, port: this.port });
   }
 
+  /** Resolves with the first log line, from now on, that `pred` accepts. */
+  waitForLog(pred: (line: LogLine) => boolean, timeoutMs = 10_000, what = 'log line'): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.logWaiters.delete(waiter);
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (line: LogLine) => {
+        if (!pred(line)) return;
+        clearTimeout(timer);
+        this.logWaiters.delete(waiter);
+        resolve(line);
+      };
+      this.logWaiters.add(waiter);
+    });
+  }
+
   waitForExit(): Promise<void> {
     return this.exited;
   }
@@ -159,6 +177,7 @@ export class TestServer {
           return;
         }
         this.logs.push(entry);
+        for (const waiter of this.logWaiters) waiter(entry);
         if (typeof entry.port === 'number' && entry.msg.startsWith('parley-server listening')) {
           this.host = String(entry.address);
           this.port = entry.port;

@@ -101,6 +101,26 @@ describe('server config', () => {
     assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-pool', 'many'], {}), ConfigError);
     assert.throws(() => parseArgs(['--ftp', 'http://files/m'], {}), ConfigError);
     assert.throws(() => parseArgs(['--ftp', 'not a url'], {}), ConfigError);
+  });
+
+  it('trusts a private CA for FTPS with --ftp-ca, read at start, and only with TLS', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-ftp-ca-'));
+    try {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      fs.writeFileSync(path.join(dir, 'ca.pem'), pem);
+      fs.writeFileSync(path.join(dir, 'not-pem.txt'), 'hello');
+      const parse = (argv: string[], env: Record<string, string> = {}) => parseArgs(argv, env, dir);
+      const media = (parse(['--ftp', 'ftpes://u:p@files/m', '--ftp-ca', 'ca.pem']) as { config: ServerConfig }).config.media;
+      assert.deepEqual(media, { kind: 'ftp', url: 'ftpes://u:p@files/m', secureOptions: { ca: pem } });
+      const fromEnv = (parse(['--ftp', 'ftp://u:p@files/m', '--ftp-secure'], { PARLEY_FTP_CA_FILE: 'ca.pem' }) as { config: ServerConfig }).config.media;
+      assert.deepEqual(fromEnv, { kind: 'ftp', url: 'ftp://u:p@files/m', secure: true, secureOptions: { ca: pem } });
+      assert.throws(() => parse(['--ftp', 'ftp://u:p@files/m', '--ftp-ca', 'ca.pem']), /--ftp-ca is for FTPS/);
+      assert.throws(() => parse(['--ftp-ca', 'ca.pem']), /--ftp-ca goes with --ftp/);
+      assert.throws(() => parse(['--ftp', 'ftpes://u:p@files/m', '--ftp-ca', 'missing.pem']), /--ftp-ca: cannot read missing.pem \(ENOENT\)/);
+      assert.throws(() => parse(['--ftp', 'ftpes://u:p@files/m', '--ftp-ca', 'not-pem.txt']), /holds no PEM certificate/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     assert.throws(() => parseArgs(['--ftp', 'ftp://u:p@files/m', '--ftp-secure=maybe'], {}), ConfigError);
     // a URL error never repeats the password
     assert.throws(() => parseArgs(['--ftp', 'sftp://u:hunter2@files/m'], {}), (err: Error) => !err.message.includes('hunter2'));

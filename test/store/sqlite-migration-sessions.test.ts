@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { GENERAL_ROOM } from '../../protocol';
+import { CopyStoreError, copyStore } from '../../server/store/copy-store';
 import { SqliteStore } from '../../server/store/sqlite';
 import { MIGRATIONS } from '../../server/store/sqlite/schema';
 
@@ -69,5 +70,20 @@ describe('SQLite store: schema 5 (sessions that end, names unique regardless of 
 
     // What the newer account wrote stays, under its own spelling.
     assert.deepEqual((await store.history(GENERAL_ROOM, { limit: 5 })).messages.map((m) => [m.from, m.text]), [['Alice01', 'I am alice, honestly']]);
+  });
+
+  it('is not copied into another store while an account that lost its name remains: copy-store says which', async () => {
+    writeVersion4(path.join(dataDir, 'parley.db'));
+    store = new SqliteStore({ dataDir });
+    await store.init();
+    const targetDir = await mkdtemp(path.join(tmpdir(), 'parley-copy5-'));
+    const target = new SqliteStore({ dataDir: targetDir });
+    await target.init();
+    try {
+      await assert.rejects(copyStore(store, target), (err: unknown) => err instanceof CopyStoreError && /user (Alice01|ALICE01) already exists in the target/.test(err.message));
+    } finally {
+      await target.close();
+      await rm(targetDir, { recursive: true, force: true });
+    }
   });
 });

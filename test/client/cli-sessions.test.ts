@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { SessionListing } from '../../protocol';
-import { CliUser } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { CLI, CliUser } from '../helpers/cli';
 import { TestServer } from '../helpers/server';
 
 const sessionsOf = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SessionListing);
@@ -86,6 +87,33 @@ describe('parley sessions and parley password against a real server', function (
     assert.equal((await desktop.run(['login', '--user', name, '--password', 'first-password'])).code, 1);
     await desktop.ok(['login', '--user', name, '--password', 'second-password']);
     await laptop.ok(['history']);
+  });
+
+  it('prompts for the passwords on a terminal without echoing them', async () => {
+    // script(1) gives the command a real terminal; what it shows is what the user would see.
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} password`, '/dev/null'], {
+      env: laptop.env(),
+      cwd: laptop.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const answer = async (prompt: string, text: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!screen.includes(prompt)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${prompt}" prompt; the screen shows: ${screen}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.stdin.write(`${text}\r`);
+    };
+    await answer('Current password: ', 'second-password');
+    await answer('New password: ', 'third-password');
+    await answer('New password again: ', 'third-password');
+    assert.equal(await exited, 0, screen);
+    assert.match(screen, /Changed the password of/);
+    for (const secret of ['second-password', 'third-password']) assert.ok(!screen.includes(secret), `"${secret}" was echoed: ${screen}`);
+    await desktop.ok(['login', '--user', name, '--password', 'third-password']);
   });
 
   it('ends its own session by id like a logout', async () => {

@@ -380,7 +380,7 @@ export class ChatService implements vscode.Disposable {
     this.stateEmitter.fire(state);
   }
 
-  private webviewConnection(): { state: wv.ConnectionState; detail?: string } {
+  private webviewConnection(): { state: wv.ConnectionState; detail?: string; retryAt?: number } {
     const s = this.state;
     switch (s.kind) {
       case 'signedOut':
@@ -389,10 +389,9 @@ export class ChatService implements vscode.Disposable {
         return { state: 'connecting' };
       case 'connected':
         return { state: 'connected' };
-      case 'reconnecting': {
-        const secs = Math.max(0, Math.ceil((s.at - Date.now()) / 1000));
-        return { state: 'reconnecting', detail: vscode.l10n.t('Reconnecting in {0}s', secs) };
-      }
+      case 'reconnecting':
+        // The webview counts down to the attempt itself.
+        return { state: 'reconnecting', retryAt: s.at };
     }
   }
 
@@ -666,6 +665,8 @@ export class ChatService implements vscode.Disposable {
   snapshot(): wv.HostMessage[] {
     if (!this.model.user) return [wv.Connection.create(this.webviewConnection())];
     const out: wv.HostMessage[] = [wv.Init.create(this.initParams())];
+    // While reconnecting, when the next attempt is due, so a reloaded webview counts down too.
+    if (this.state.kind === 'reconnecting') out.push(wv.Connection.create(this.webviewConnection()));
     for (const [cid, p] of this.pending) out.push(wv.Pending.create({ cid, room: p.room, text: p.text, state: p.state }));
     return out;
   }

@@ -52,6 +52,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       nonce: makeNonce(),
       scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
       styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'styles.css')).toString(),
+      l10n: { language: vscode.env.language, bundle: vscode.l10n.bundle },
     });
     const subs = [
       view.webview.onDidReceiveMessage((msg: unknown) => this.receive(msg)),

@@ -1,16 +1,16 @@
 // Every command of the extension, registered in one place.
 import * as vscode from 'vscode';
-import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId, type ChatMessage } from '../protocol';
+import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId } from '../protocol';
 import { askCredentials, describeError } from './auth';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { registerSendFileCommands } from './sendFileCommands';
 import { registerSessionCommands } from './sessionCommands';
 import type { FileSender } from './fileSender';
-import { preview } from './notifyPolicy';
 import { roomArg, userArg } from './peopleTree';
-import { openSnippet, snippetFromEditor } from './snippet';
+import { snippetFromEditor } from './snippet';
 import { oversizedSnippet, snippetFileName } from './snippetSize';
+import * as wv from '../webview/messages';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -169,33 +169,11 @@ export function registerCommands({ context, service, chatView, sender }: Command
     await openRoom(dmRoomId(me, user));
   });
 
+  // The chat's own search, the one its header's magnifier opens: one search, in one place.
   register('parley.searchHistory', async (arg) => {
     if (!(await signedIn())) return;
-    const query =
-      typeof arg === 'string'
-        ? arg
-        : await vscode.window.showInputBox({ title: vscode.l10n.t('Parley: Search History'), prompt: vscode.l10n.t('Words to look for') });
-    if (!query?.trim()) return;
-    const results = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Searching Parley…') },
-      () => service.search(query.trim()),
-    );
-    if (results.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No messages match "{0}".', query.trim()));
-      return;
-    }
-    const picked = await vscode.window.showQuickPick(
-      results.map((m: ChatMessage) => ({
-        label: `${m.from}: ${preview(m, 80)}`,
-        description: service.model.displayName(m.room),
-        detail: new Date(m.ts).toLocaleString(vscode.env.language),
-        message: m,
-      })),
-      { title: vscode.l10n.t('Parley: {0} results for "{1}"', results.length, query.trim()), matchOnDescription: true, matchOnDetail: true },
-    );
-    if (!picked) return;
-    if (picked.message.snippet) await openSnippet(picked.message.snippet);
-    else await openRoom(picked.message.room);
+    await chatView.reveal();
+    chatView.post(wv.OpenSearch.create(typeof arg === 'string' && arg.trim() ? { query: arg.trim() } : {}));
   });
 
   register('parley.sendSelection', async () => {

@@ -6,6 +6,7 @@ import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import type { FileSender, Outgoing } from './fileSender';
 import type { MediaCache } from './mediaCache';
+import { filesFromDroppedUris } from './droppedUris';
 
 /** Dropped OS files arrive base64-encoded in a message; bigger ones go through Send File…. */
 const MAX_INLINE_BYTES = 50 * 1024 * 1024;
@@ -70,21 +71,16 @@ export class MediaHost {
   private async dropped(msg: wv.MessageOf<typeof wv.DropFiles>): Promise<{ items: Outgoing[]; tooBig: string[] }> {
     const out: Outgoing[] = [];
     const tooBig: string[] = [];
-    for (const raw of msg.uris ?? []) {
-      let uri: vscode.Uri;
-      try {
-        uri = vscode.Uri.parse(raw, true);
-      } catch {
-        continue;
-      }
-      if (uri.scheme === 'file') out.push({ kind: 'path', path: uri.fsPath });
-      else out.push({ kind: 'bytes', name: uri.path.split('/').pop() || 'file', data: Buffer.from(await vscode.workspace.fs.readFile(uri)) });
-    }
+    if (msg.uris !== undefined && msg.uris.length > 0) out.push(...(await filesFromDroppedUris(msg.uris, this.roomLabel(msg.room))));
     for (const f of msg.files) {
       if (f.dataBase64 === undefined || f.size > MAX_INLINE_BYTES) tooBig.push(f.name);
       else out.push({ kind: 'bytes', name: f.name, mime: f.mime || undefined, data: Buffer.from(f.dataBase64, 'base64') });
     }
     return { items: out, tooBig };
+  }
+
+  private roomLabel(room: string): string {
+    return this.service.model.displayName(room);
   }
 
   private async saveAs(fileId: string): Promise<void> {

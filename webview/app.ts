@@ -3,11 +3,12 @@ import type { ChatMessage } from '../protocol/messages';
 import { Composer } from './composer';
 import { Conversations } from './conversations';
 import { h, icon, ICONS } from './dom';
+import { l10n } from './l10n';
 import { rankCandidates, type Trigger } from './mentions';
 import {
   Acked, ActiveRoom, Changes, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
   OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
-  RunCommand, Search, SearchResults, Send, Typing, TypingEvent,
+  OpenSearch, RunCommand, Search, SearchResults, Send, Typing, TypingEvent,
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
 } from './messages';
 import { parsePrivateShortcut } from './privateChat';
@@ -27,14 +28,26 @@ const DEFAULT_MAX_TEXT = 16 * 1024;
 const MAX_INLINE_FILE = 8 * 1024 * 1024;
 const LOAD_RETRY_MS = 5000;
 
-const CONNECTION_TEXT: Record<ConnectionState, string> = {
-  connecting: 'Connecting…',
-  connected: '',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline. Messages will be sent when the connection is back.',
-  // The signed-out panel says it, with its Sign in and Register buttons.
-  signedOut: '',
-};
+/** The banner's line for a connection state; empty hides it. */
+function connectionText(state: ConnectionState, retryIn: number): string {
+  switch (state) {
+    case 'connecting':
+      return l10n.t('Connecting…');
+    case 'reconnecting':
+      return retryIn > 0 ? l10n.t('Reconnecting in {0} s…', retryIn) : l10n.t('Reconnecting…');
+    case 'offline':
+      return l10n.t('Offline. Messages will be sent when the connection is back.');
+    // The signed-out panel says it, with its Sign in and Register buttons.
+    case 'connected':
+    case 'signedOut':
+      return '';
+  }
+}
+
+/** "3 new messages": how many arrived below what is on screen. */
+function newMessagesText(n: number): string {
+  return n > 0 ? l10n.count(n, l10n.t('{0} new message', n), l10n.t('{0} new messages', n)) : l10n.t('Jump to latest');
+}
 
 export class App {
   private readonly host = new Host();
@@ -46,6 +59,12 @@ export class App {
   private active: string | undefined;
   private ready = false;
   private connection: ConnectionState = 'connecting';
+  private connectionDetail: string | undefined;
+  /** When the next reconnection attempt is due (epoch ms), while reconnecting. */
+  private retryAt: number | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest message seq seen at the bottom of the list, for the "N new messages" count. */
+  private seenAtBottom = 0;
   private maxText = DEFAULT_MAX_TEXT;
   private lastTypingSent = 0;
   private readPosted = new Map<string, number>();
@@ -62,6 +81,7 @@ export class App {
   private readonly scroller: HTMLElement;
   private readonly list: VirtualList<RowItem>;
   private readonly jump: HTMLButtonElement;
+  private readonly jumpText: HTMLElement;
   private readonly typingLine: HTMLElement;
   private readonly toast: HTMLElement;
   private readonly empty: HTMLElement;
@@ -89,7 +109,8 @@ export class App {
     this.header = header;
     this.banner = h('div', { class: 'banner', attrs: { role: 'status' } });
     this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
-    this.jump = h('button', { class: 'jump', attrs: { type: 'button' } }, icon([...ICONS.arrowDown]), 'Jump to latest');
+    this.jumpText = h('span', { class: 'jump-text', text: newMessagesText(0) });
+    this.jump = h('button', { class: 'jump', attrs: { type: 'button' } }, this.jumpText, icon([...ICONS.arrowDown]));
     this.empty = h('div', { class: 'empty', text: 'Connecting to Parley…' });
     this.signedOutPanel = this.renderSignedOut();
     this.toast = h('div', { class: 'toast', attrs: { role: 'alert' } });
@@ -153,7 +174,7 @@ export class App {
   private handle(msg: HostMessage): void {
     if (Init.is(msg)) return this.onInit(msg);
     // Before init too: a signed-out host sends nothing else.
-    if (Connection.is(msg)) return this.onConnection(msg.state, msg.detail);
+    if (Connection.is(msg)) return this.onConnection(msg.state, msg.detail, msg.retryAt);
     if (!this.ready) return;
     if (Messages.is(msg)) {
       const page = msg.prepend === true || msg.requestId !== undefined;
@@ -185,6 +206,10 @@ export class App {
       this.store.setRooms(msg.rooms);
       if (this.active && !this.store.rooms.has(this.active)) this.openRoom(this.defaultRoom(), false);
       this.updateHeader();
+    } else if (OpenSearch.is(msg)) {
+      // The host's Search command and the header's magnifier open this same search.
+      this.search.open(msg.query);
+      if (msg.query?.trim()) this.runSearch(msg.query.trim());
     } else if (SearchResults.is(msg)) {
       this.search.show(msg.query, msg.messages);
     } else if (MediaUri.is(msg)) {
@@ -214,10 +239,14 @@ export class App {
     this.openRoom(room, room === msg.activeRoom);
   }
 
-  private onConnection(state: ConnectionState, detail?: string): void {
+  private onConnection(state: ConnectionState, detail?: string, retryAt?: number): void {
     this.connection = state;
+    this.connectionDetail = detail;
+    this.retryAt = state === 'reconnecting' ? retryAt : undefined;
     if (state === 'signedOut') this.showSignedOut();
-    this.updateBanner(detail);
+    this.updateBanner();
+    // No presence is known while the server is out of reach: the header says so.
+    if (this.ready) this.updateHeader();
   }
 
   /** Nothing of the previous session stays on screen; `init` brings the next one. */
@@ -268,6 +297,7 @@ export class App {
     this.conv.panel.close();
     if (this.active) this.saved.scroll[this.active] = this.list.position();
     this.active = id;
+    this.seenAtBottom = 0;
     this.saved.activeRoom = id;
     const r = this.store.room(id);
     // The divider marks what was unread when the room was opened, and stays put while it is.
@@ -366,7 +396,7 @@ export class App {
     const s = this.scroller;
     const r = this.store.room(id);
     if (s.scrollTop < NEAR_TOP_PX && r.more !== false && !r.loading) this.loadOlder(id);
-    this.jump.hidden = s.scrollHeight - s.scrollTop - s.clientHeight < s.clientHeight;
+    this.updateJump();
     this.scheduleRead();
     this.persist();
   }
@@ -393,6 +423,23 @@ export class App {
     }, 250);
   }
 
+  /**
+   * "N new messages ↓" once the newest messages are a screen or more below, or when some
+   * arrived below what is on screen. At the bottom everything counts as seen.
+   */
+  private updateJump(): void {
+    const s = this.scroller;
+    const fromBottom = s.scrollHeight - s.scrollTop - s.clientHeight;
+    const messages = this.active ? this.store.room(this.active).messages : [];
+    const newest = messages.length ? messages[messages.length - 1].seq : 0;
+    if (fromBottom < 4 || this.seenAtBottom === 0) this.seenAtBottom = newest;
+    const waiting = messages.filter((m) => m.seq > this.seenAtBottom && m.from !== this.store.me && inRoomList(m)).length;
+    this.jumpText.textContent = newMessagesText(waiting);
+    this.jump.hidden = waiting === 0 && fromBottom < s.clientHeight;
+    // The list ends above the button, so the button never hides a message.
+    this.listWrap.classList.toggle('with-jump', !this.jump.hidden);
+  }
+
   // ---- header, banner, typing, toast ---------------------------------------------------------
 
   private updateHeader(): void {
@@ -405,7 +452,7 @@ export class App {
       const unread = id === this.active ? 0 : this.store.unreadCount(id);
       const mentions = id === this.active ? 0 : this.store.mentionCount(id);
       const name = r.info.kind === 'dm' ? this.store.title(id) : `# ${this.store.title(id)}`;
-      const badges = `${mentions > 0 ? `  @${mentions}` : ''}${unread > 0 ? `  (${unread})` : ''}`;
+      const badges = `${mentions > 0 ? ` · ${mentionsText(mentions)}` : ''}${unread > 0 ? `  (${unread})` : ''}`;
       const opt = h('option', { text: `${name}${badges}` });
       if (mentions > 0) opt.dataset.mentions = String(mentions);
       opt.value = id;
@@ -413,29 +460,41 @@ export class App {
     }
     const byName = (a: HTMLOptionElement, b: HTMLOptionElement): number => (a.textContent ?? '').localeCompare(b.textContent ?? '');
     const parts: HTMLElement[] = [];
-    if (groups.length) parts.push(h('optgroup', { attrs: { label: 'Rooms' } }, ...groups.sort(byName)));
-    if (dms.length) parts.push(h('optgroup', { attrs: { label: 'Direct messages' } }, ...dms.sort(byName)));
+    if (groups.length) parts.push(h('optgroup', { attrs: { label: l10n.t('Rooms') } }, ...groups.sort(byName)));
+    if (dms.length) parts.push(h('optgroup', { attrs: { label: l10n.t('Direct messages') } }, ...dms.sort(byName)));
     this.roomSelect.replaceChildren(...parts);
     if (this.active) this.roomSelect.value = this.active;
 
     const peer = this.active ? this.store.peerOf(this.active) : undefined;
-    if (peer !== undefined) {
+    if (this.connection !== 'connected') {
+      // Presence from before the connection dropped would be stale.
+      this.roomStatus.replaceChildren(h('span', { class: 'presence-dot offline' }), l10n.t('offline'));
+      this.roomStatus.title = l10n.t('Not connected to the server');
+    } else if (peer !== undefined) {
       const status = this.store.presence.get(peer)?.status ?? 'offline';
-      this.roomStatus.replaceChildren(h('span', { class: `presence-dot ${status}` }), status);
+      this.roomStatus.replaceChildren(h('span', { class: `presence-dot ${status}` }), presenceText(status));
       this.roomStatus.title = this.store.presence.get(peer)?.context ?? '';
     } else {
       const members = this.active ? this.store.membersOf(this.active) : [];
       const online = members.filter((m) => this.store.presence.get(m)?.status === 'online').length;
-      this.roomStatus.replaceChildren(h('span', { class: 'presence-dot online' }), `${online} online`);
-      this.roomStatus.title = `${members.length} members`;
+      this.roomStatus.replaceChildren(h('span', { class: 'presence-dot online' }), l10n.t('{0} online', online));
+      this.roomStatus.title = l10n.count(members.length, l10n.t('{0} member', members.length), l10n.t('{0} members', members.length));
     }
   }
 
-  private updateBanner(detail?: string): void {
-    const text = CONNECTION_TEXT[this.connection];
+  /** One line: "Reconnecting in 4 s…" counting down, then "Reconnecting…". */
+  private updateBanner(): void {
+    clearTimeout(this.retryTimer);
+    const retryIn = this.retryAt !== undefined ? Math.ceil((this.retryAt - Date.now()) / 1000) : 0;
+    const text = connectionText(this.connection, retryIn);
+    const detail = this.connection === 'reconnecting' && this.retryAt !== undefined ? undefined : this.connectionDetail;
     this.banner.textContent = text && detail ? `${text} ${detail}` : text;
     this.banner.hidden = !text;
     this.banner.className = `banner ${this.connection}`;
+    if (retryIn > 0) {
+      const untilNextSecond = (this.retryAt as number) - Date.now() - (retryIn - 1) * 1000;
+      this.retryTimer = setTimeout(() => this.updateBanner(), Math.max(50, untilNextSecond));
+    }
   }
 
   private updateTyping(): void {
@@ -639,6 +698,14 @@ export class App {
   }
 }
 
+
+function mentionsText(n: number): string {
+  return l10n.count(n, l10n.t('{0} mention', n), l10n.t('{0} mentions', n));
+}
+
+function presenceText(status: string): string {
+  return status === 'online' ? l10n.t('online') : status === 'away' ? l10n.t('away') : l10n.t('offline');
+}
 
 function applyTheme(theme: ThemeKind): void {
   const cls = document.body.classList;

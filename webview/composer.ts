@@ -179,11 +179,15 @@ export class Composer {
         this.renderCompletions();
         return;
       }
-      if (e.key === 'Enter' || e.key === 'Tab') {
+      // Tab always takes the suggestion. Enter does too, unless the name is typed in full
+      // already: then it sends, as it would without the list.
+      const typedInFull = this.trigger !== undefined && this.options[this.selected] === this.trigger.query;
+      if (e.key === 'Tab' || (e.key === 'Enter' && !typedInFull && !e.shiftKey && !e.isComposing)) {
         e.preventDefault();
         this.complete(this.options[this.selected]);
         return;
       }
+      if (e.key === 'Enter' && typedInFull) this.closeCompletions();
       if (e.key === 'Escape') {
         e.preventDefault();
         this.closeCompletions();
@@ -225,7 +229,8 @@ export class Composer {
     const same = this.trigger?.start === trigger.start && this.options.join('\n') === options.join('\n');
     this.trigger = trigger;
     this.options = options;
-    if (!same) this.selected = 0;
+    // A name typed in full is the one suggested, wherever the ranking puts it.
+    if (!same) this.selected = Math.max(0, options.indexOf(trigger.query));
     this.renderCompletions();
   }
 

@@ -1,6 +1,7 @@
 // The webview's HTML with a strict Content Security Policy: scripts only by nonce, styles,
 // images, media and fonts only from the webview's own resource origins (`webview.cspSource`,
 // as VS Code gives it). No 'unsafe-*', no inline code. Used by the extension host; kept free of 'vscode' so tests can call it.
+import { L10N_META, type WebviewStrings } from './l10n';
 
 export interface WebviewHtmlOptions {
   /** `webview.cspSource`. */
@@ -14,6 +15,8 @@ export interface WebviewHtmlOptions {
   /** An extra origin media previews may load from (e.g. a loopback media server). */
   mediaRoot?: string;
   title?: string;
+  /** VS Code's display language and the extension's translations, for the webview's text. */
+  l10n?: WebviewStrings;
 }
 
 /** 32 random bytes, base64: a CSP nonce. */
@@ -86,12 +89,16 @@ export function buildCsp(opts: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 
 
 export function renderWebviewHtml(opts: WebviewHtmlOptions): string {
   const csp = buildCsp(opts);
+  const strings: WebviewStrings = opts.l10n ?? { language: 'en' };
+  // Data in an attribute, never markup or script: the page reads it with l10n.load().
+  const l10nMeta = `<meta name="${L10N_META}" content="${escapeAttr(JSON.stringify(strings))}">`;
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttr(strings.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+${l10nMeta}
 <link rel="stylesheet" href="${escapeAttr(opts.styleUri)}">
 <title>${escapeAttr(opts.title ?? 'Parley Chat')}</title>
 </head>

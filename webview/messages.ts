@@ -178,11 +178,15 @@ export const ReadMark = notification<'readMark', { room: string; user: string; s
 export const Presence = notification<'presence', { users?: PresenceEntry[]; changes?: PresenceEntry[] }>(
   'presence', (m) => opt(m.users, (u) => arrayOf(u, isPresenceEntry)) && opt(m.changes, (c) => arrayOf(c, isPresenceEntry)));
 
-export const Connection = notification<'connection', { state: ConnectionState; detail?: string }>(
-  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr));
+/** `retryAt` (epoch ms): while reconnecting, when the next attempt is due; the webview counts down. */
+export const Connection = notification<'connection', { state: ConnectionState; detail?: string; retryAt?: number }>(
+  'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr) && opt(m.retryAt, isNum));
 
 /** The host switched rooms (tree view, command); the webview follows without echoing `openRoom`. */
 export const ActiveRoom = notification<'activeRoom', { room: string }>('activeRoom', (m) => isNonEmpty(m.room));
+
+/** Open the chat's search (the Search command), and run `query` if given. */
+export const OpenSearch = notification<'openSearch', { query?: string }>('openSearch', (m) => opt(m.query, isStr));
 
 export const SearchResults = notification<'searchResults', { query: string; messages: ChatMessage[]; requestId?: string }>(
   'searchResults', (m) => isStr(m.query) && arrayOf(m.messages, isChatMessage) && opt(m.requestId, isStr));
@@ -318,7 +322,7 @@ export const DropFiles = request<'dropFiles', { room: string; files: DroppedFile
 
 export const hostMessages = [
   Init, Rooms, Messages, Pending, Acked, TypingEvent, ReadMark, Presence, Connection, ActiveRoom,
-  SearchResults, MediaUri, Changes, ThreadPage, MessageList, RevisionList, Done, ErrorMessage,
+  OpenSearch, SearchResults, MediaUri, Changes, ThreadPage, MessageList, RevisionList, Done, ErrorMessage,
 ] as const;
 
 export const webviewMessages = [

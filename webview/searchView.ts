@@ -2,6 +2,7 @@
 // its room, author, time and message, and a button to go to the room.
 import type { ChatMessage } from '../protocol/messages';
 import { h, icon, ICONS } from './dom';
+import { l10n } from './l10n';
 import { messageBody, messageHeader } from './render/messageRow';
 import type { RenderContext } from './render/context';
 
@@ -42,7 +43,9 @@ export class SearchView {
     return !this.bar.hidden;
   }
 
-  open(): void {
+  /** Shows the search box (with `query`, from the host's Search command) and focuses it. */
+  open(query?: string): void {
+    if (query !== undefined) this.input.value = query;
     this.bar.hidden = false;
     this.input.focus();
     this.input.select();
@@ -57,7 +60,7 @@ export class SearchView {
 
   searching(query: string): void {
     this.panel.hidden = false;
-    this.summary.textContent = `Searching for “${query}”…`;
+    this.summary.textContent = l10n.t('Searching for “{0}”…', query);
     this.list.replaceChildren();
   }
 
@@ -71,7 +74,9 @@ export class SearchView {
     if (!this.input.value) this.input.value = query;
     this.panel.hidden = false;
     const n = messages.length;
-    this.summary.textContent = n === 0 ? `No messages match “${query}”.` : `${n} ${n === 1 ? 'message matches' : 'messages match'} “${query}”`;
+    this.summary.textContent = n === 0
+      ? l10n.t('No messages match “{0}”.', query)
+      : l10n.count(n, l10n.t('{0} result for “{1}”', n, query), l10n.t('{0} results for “{1}”', n, query));
     // Newest first, like most chat search.
     const sorted = [...messages].sort((a, b) => b.ts - a.ts);
     this.list.replaceChildren(...sorted.map((m) => this.result(m)));

@@ -1,4 +1,4 @@
-// Every string the extension localizes has its Simplified Chinese translation, and every
+// Every string the extension and its webview localize has its Simplified Chinese translation, and every
 // %key% of the manifest exists in both package.nls files.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,11 +7,17 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
 
+/** The .ts files under `dir`, recursively. */
+function sources(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []);
+}
+
+/** Every string passed to l10n.t: vscode.l10n.t in the extension, the webview's own l10n.t. */
 function l10nStrings(): Set<string> {
   const out = new Set<string>();
-  for (const f of readdirSync(path.join(ROOT, 'extension'))) {
-    if (!f.endsWith('.ts')) continue;
-    const src = read(`extension/${f}`);
+  for (const f of [...sources('extension'), ...sources('webview')]) {
+    const src = read(f);
     const re = /l10n\.t\(\s*(['"`])((?:\\.|(?!\1).)*)\1/gs;
     for (let m = re.exec(src); m; m = re.exec(src)) out.add(m[2].replace(/\\(['"\\])/g, '$1'));
   }

@@ -201,6 +201,55 @@ describe('VS Code extension: sending and showing files', function () {
     await shot('pasted-and-dropped');
   });
 
+  /** A drop whose `text/uri-list` names files, as a web page dragged into the chat can make one. */
+  async function dropUris(uris: string[]): Promise<void> {
+    await chat.evaluate((list) => {
+      const dt = new DataTransfer();
+      dt.setData('text/uri-list', list.join('\r\n'));
+      const target = document.querySelector('.composer textarea') as HTMLElement;
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, uris);
+  }
+
+  /** The modal dialog VS Code shows for showWarningMessage({ modal: true }). */
+  const dialog = () => wb!.page.locator('.monaco-dialog-box');
+
+  it('sends a dropped file from outside the workspace only after asking, by name; workspace files go at once', async () => {
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'parley-not-workspace-'));
+    try {
+      const secret = path.join(elsewhere, 'secret-notes.txt');
+      writeFileSync(secret, 'not for the chat\n');
+      const inside = path.join(workspace, 'inside-notes.txt');
+      writeFileSync(inside, 'for the chat\n');
+      const before = tail.messages.length;
+
+      await dropUris([`file://${secret}`]);
+      await dialog().waitFor({ timeout: 20_000 });
+      const text = await dialog().innerText();
+      assert.match(text, /secret-notes\.txt/);
+      assert.match(text, /outside your workspace/);
+      assert.ok(text.includes(secret), 'the dialog shows the full path');
+      await shot('drop-outside-workspace');
+      await dialog().locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await dialog().waitFor({ state: 'detached', timeout: 10_000 });
+
+      // Files from one sender arrive in order: had the secret been sent, it would come first.
+      await dropUris([`file://${inside}`]);
+      await tail.waitFor('the workspace file', (m) => (m.file as { name?: string } | undefined)?.name === 'inside-notes.txt', 30_000);
+      assert.deepEqual(
+        tail.messages.slice(before).map((m) => (m.file as { name?: string } | undefined)?.name).filter(Boolean),
+        ['inside-notes.txt'],
+      );
+
+      await dropUris([`file://${secret}`]);
+      await dialog().waitFor({ timeout: 20_000 });
+      await dialog().locator('.monaco-button', { hasText: 'Send' }).click();
+      await tail.waitFor('the confirmed file', (m) => (m.file as { name?: string } | undefined)?.name === 'secret-notes.txt', 30_000);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('says how large a file the server takes when one is too large', async () => {
     const file = path.join(workspace, 'huge.bin');
     // Sparse: the size is checked before any byte is read.

@@ -312,7 +312,7 @@ describe('webview UI (Chromium)', function () {
       requestId: req.requestId as string,
       messages: [message('general', 1, BOB, 'the **reconnect** logic'), message('design', 7, CAROL, 'reconnect mockups', T0 + 50 * MIN)],
     }));
-    assert.equal(await host.page.locator('.search-summary').textContent(), '2 messages match “reconnect”');
+    assert.equal(await host.page.locator('.search-summary').textContent(), '2 results for “reconnect”');
     assert.deepEqual(await texts('.result .result-room span'), ['#design', '#general']);
     assert.equal(await host.page.locator('.result strong').textContent(), 'reconnect');
     await host.page.locator('.result', { hasText: 'mockups' }).locator('button', { hasText: 'Go to room' }).click();
@@ -375,7 +375,7 @@ describe('webview UI (Chromium)', function () {
     assert.deepEqual(host.ofType('runCommand').map((m) => m.command), ['parley.signIn', 'parley.register', 'parley.register']);
   });
 
-  it('keeps a snippet header on one line in a 280 px sidebar: the path ellipsized, Open whole', async () => {
+  it('lays a snippet header out for a 280 px sidebar: language and Open on top, the path whole under them', async () => {
     const dirs = 'packages/frontend/src/components/settings/notifications/';
     const snippet = (seq: number, path: string) => message('general', seq, BOB, `snippet ${seq}`, T0 + seq * 1000, {
       snippet: { code: 'export const x = 1;\nexport const y = 2;', language: 'typescript', path, startLine: 120, endLine: 134 },
@@ -387,49 +387,41 @@ describe('webview UI (Chromium)', function () {
     await host.page.screenshot({ path: `${artifacts}/webview-snippet-280px.png` });
 
     const fit = (l: Locator) => l.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, overflow: getComputedStyle(el).textOverflow }));
+    const files = ['Panel.tsx:120–134', 'NotificationPreferencesPanelWithAVeryLongName.tsx:120–134'];
     for (const i of [0, 1]) {
       const head = host.page.locator('.snippet .snippet-head').nth(i);
       const headBox = (await head.boundingBox())!;
-      const boxes = await Promise.all(['.code-lang', '.snippet-path', 'button'].map(async (sel) => (await head.locator(sel).boundingBox())!));
-      const [lang, where, open] = boxes;
-      // One line: every part side by side inside the header, nothing pushed out or wrapped.
-      for (const b of boxes) {
-        assert.ok(b.y >= headBox.y - 0.5 && b.y + b.height <= headBox.y + headBox.height + 0.5, JSON.stringify({ b, headBox }));
+      const [lang, where, open] = await Promise.all(['.code-lang', '.snippet-path', 'button'].map(async (sel) => (await head.locator(sel).boundingBox())!));
+      for (const b of [lang, where, open]) {
         assert.ok(b.x >= headBox.x - 0.5 && b.x + b.width <= headBox.x + headBox.width + 0.5, JSON.stringify({ b, headBox }));
       }
-      assert.ok(headBox.height <= 2 * Math.max(lang.height, open.height), `header height ${headBox.height}`);
-      assert.ok(lang.x + lang.width <= where.x + 0.5 && where.x + where.width <= open.x + 0.5, 'language, path, Open from left to right');
+      assert.ok(Math.abs(lang.y + lang.height / 2 - (open.y + open.height / 2)) < 2, 'language and Open on one line');
+      assert.ok(lang.x + lang.width <= open.x, 'language left of Open');
+      assert.ok(where.y >= Math.max(lang.y + lang.height, open.y + open.height) - 0.5, 'the path under them');
+      assert.equal((await head.locator('button').innerText()).trim(), 'Open');
       const openFit = await fit(head.locator('button'));
       assert.ok(openFit.scroll <= openFit.client, `Open is shown whole: ${JSON.stringify(openFit)}`);
-      assert.equal((await head.locator('button').innerText()).trim(), 'Open');
-      const langFit = await fit(head.locator('.code-lang'));
-      assert.ok(langFit.scroll <= langFit.client, 'the language is shown whole');
-      // The folders give way first, with an ellipsis.
+      // The folders give way, with an ellipsis; the file name and lines are whole, wrapped if need be.
       const dir = await fit(head.locator('.snippet-dir'));
       assert.ok(dir.scroll > dir.client && dir.overflow === 'ellipsis', `folders ellipsized: ${JSON.stringify(dir)}`);
-      // Then the file name, only once the folders are down to their ellipsis.
       const file = await fit(head.locator('.snippet-file'));
-      assert.ok(file.client > dir.client, `the file name keeps the room: ${JSON.stringify({ dir, file })}`);
-      if (file.scroll > file.client) {
-        assert.equal(file.overflow, 'ellipsis');
-        assert.ok(dir.client <= 20, `folders gave way first: ${JSON.stringify({ dir, file })}`);
-      }
+      assert.ok(file.scroll <= file.client, `file name whole: ${JSON.stringify(file)}`);
+      assert.equal(await head.locator('.snippet-file').innerText(), files[i]);
+      assert.equal(await head.locator('.snippet-path').getAttribute('title'), `${dirs}${files[i]}`, 'the whole path on hover');
     }
-    const head = host.page.locator('.snippet .snippet-head').first();
-    assert.equal(await head.locator('.snippet-file').textContent(), 'Panel.tsx:120–134');
-    assert.equal(await head.locator('.snippet-path').getAttribute('title'), `${dirs}Panel.tsx:120–134`, 'the whole path on hover');
     // Nothing scrolls sideways.
     const sideways = await host.page.locator('.scroller').evaluate((el) => el.scrollWidth - el.clientWidth);
     assert.ok(sideways <= 0, `the list overflows by ${sideways} px`);
 
-    // A little wider and the file name with its lines is whole, the folders still shortened.
-    await host.page.setViewportSize({ width: 360, height: 720 });
+    // Wide enough and the header is one line again: language, path, Open.
+    await host.page.setViewportSize({ width: 700, height: 720 });
     await host.settle();
+    const head = host.page.locator('.snippet .snippet-head').first();
+    const [lang, where, open] = await Promise.all(['.code-lang', '.snippet-path', 'button'].map(async (sel) => (await head.locator(sel).boundingBox())!));
+    assert.ok(lang.x + lang.width <= where.x + 0.5 && where.x + where.width <= open.x + 0.5, 'language, path, Open from left to right');
     const file = await fit(head.locator('.snippet-file'));
-    assert.ok(file.scroll <= file.client, `file name and lines whole at 360 px: ${JSON.stringify(file)}`);
-    const dir = await fit(head.locator('.snippet-dir'));
-    assert.ok(dir.scroll > dir.client, 'folders still ellipsized');
-    await host.page.screenshot({ path: `${artifacts}/webview-snippet-360px.png` });
+    assert.ok(file.scroll <= file.client, `file name and lines whole at 700 px: ${JSON.stringify(file)}`);
+    await host.page.screenshot({ path: `${artifacts}/webview-snippet-700px.png` });
   });
 
   it('takes its colours from the theme classes VS Code sets on <body>', async () => {

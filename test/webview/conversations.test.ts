@@ -348,7 +348,7 @@ describe('webview conversations (Chromium)', function () {
     await open();
     await host.post(Rooms.create({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, mentions: 2 } : r)) }));
     const option = host.page.locator('.room-select option[value="design"]');
-    assert.equal((await option.textContent())?.trim(), '# design  @2  (4)');
+    assert.equal((await option.textContent())?.trim(), '# design · 2 mentions  (4)');
     await host.post(Messages.create({ room: 'design', messages: [message('design', 10, BOB, `@${ME} one more`)] }));
     assert.equal(await option.getAttribute('data-mentions'), '3');
   });

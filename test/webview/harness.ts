@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeNonce, renderWebviewHtml } from '../../webview/index.html';
 import { Messages, type HostMessage, type WebviewMessage } from '../../webview/messages';
 import type { ChatMessage } from '../../protocol/messages';
-import { THEMES, type TestTheme } from './themes';
+import { THEMES, VSCODE_DEFAULT_STYLES, type TestTheme } from './themes';
 
 export const root = path.resolve(__dirname, '../..');
 const dist = path.join(root, 'dist/webview');
@@ -48,7 +48,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Serves `/` (the webview HTML; `?csp=0` drops the CSP), the bundle, and `/media/*.png`. */
+/**
+ * Serves `/` (the webview HTML; `?csp=0` drops the CSP, `?lang=zh-cn` passes the zh-cn bundle
+ * as the host does), VS Code's default webview styles first in <head> as VS Code has them, the
+ * bundle, and `/media/*.png`.
+ */
 export async function startServer(): Promise<TestServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -59,10 +63,14 @@ export async function startServer(): Promise<TestServer> {
     };
     if (url.pathname === '/') {
       // 'self', as in VS Code's own cspSource: the page, bundle and media share this origin.
-      let html = renderWebviewHtml({ cspSource: "'self'", nonce: makeNonce(), scriptUri: `${origin}/main.js`, styleUri: `${origin}/styles.css` });
+      const lang = url.searchParams.get('lang');
+      const l10n = lang ? { language: lang, bundle: JSON.parse(readFileSync(path.join(root, `l10n/bundle.l10n.${lang}.json`), 'utf8')) as Record<string, string> } : undefined;
+      let html = renderWebviewHtml({ cspSource: "'self'", nonce: makeNonce(), scriptUri: `${origin}/main.js`, styleUri: `${origin}/styles.css`, l10n });
+      html = html.replace('<head>\n', `<head>\n<link rel="stylesheet" href="${origin}/vscode-default.css">\n`);
       if (url.searchParams.get('csp') === '0') html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '');
       return send(200, 'text/html; charset=utf-8', html);
     }
+    if (url.pathname === '/vscode-default.css') return send(200, 'text/css', VSCODE_DEFAULT_STYLES);
     const file = { '/main.js': 'main.js', '/main.js.map': 'main.js.map', '/styles.css': 'styles.css' }[url.pathname];
     if (file && existsSync(path.join(dist, file))) {
       return send(200, file.endsWith('.css') ? 'text/css' : 'text/javascript', readFileSync(path.join(dist, file)));
@@ -154,6 +162,8 @@ export interface OpenOptions {
   /** Saved webview state, as VS Code's getState() would return it. */
   state?: unknown;
   csp?: boolean;
+  /** VS Code's display language; its bundle from l10n/ reaches the page as the host passes it. */
+  language?: 'zh-cn';
   width?: number;
   height?: number;
 }
@@ -256,6 +266,8 @@ const STUB = String.raw`function () {
       body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
       t.className.split(' ').forEach(function (c) { body.classList.add(c); });
       var html = document.documentElement;
+      // A theme replaces every variable of the one before: some are undefined in some themes.
+      Array.from(html.style).forEach(function (k) { html.style.removeProperty(k); });
       Object.keys(t.vars).forEach(function (k) { html.style.setProperty(k, t.vars[k]); });
     },
   };
@@ -311,7 +323,7 @@ export async function openWebview(browser: Browser, server: TestServer, opts: Op
   await host.page.setViewportSize({ width: opts.width ?? 420, height: opts.height ?? 720 });
   const cfg = encodeURIComponent(JSON.stringify({ state: opts.state, theme: THEMES[opts.theme ?? 'dark'] }));
   // A new query each time: a change of fragment alone would not load the page again.
-  await host.page.goto(`${server.origin}/?load=${++loads}${opts.csp === false ? '&csp=0' : ''}#cfg=${cfg}`);
+  await host.page.goto(`${server.origin}/?load=${++loads}${opts.csp === false ? '&csp=0' : ''}${opts.language ? `&lang=${opts.language}` : ''}#cfg=${cfg}`);
   await host.waitFor('ready');
   return host;
 }

@@ -37,6 +37,19 @@ describe('webview/index.html', () => {
     assert.doesNotMatch(html, /<style|style=|\son[a-z]+=/i);
   });
 
+  it('carries the language and translations as inert data, escaped', () => {
+    const bundle = { 'Jump to latest': '跳到最新', '{0} results for “{1}”': '"><script>alert(1)</script>' };
+    const html = renderWebviewHtml({ ...base, l10n: { language: 'zh-cn', bundle } });
+    assert.match(html, /<html lang="zh-cn">/);
+    const m = /<meta name="parley-l10n" content="([^"]*)">/.exec(html);
+    assert.ok(m, 'the strings are in a meta tag');
+    assert.doesNotMatch(m[1], /[<>"']/);
+    const decoded = m[1].replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
+    assert.deepEqual(JSON.parse(decoded), { language: 'zh-cn', bundle });
+    assert.equal((html.match(/<script/g) ?? []).length, 1, 'no script but the bundle');
+    assert.match(renderWebviewHtml(base), /<html lang="en">/);
+  });
+
   it('escapes what it interpolates and refuses sources that would add directives', () => {
     const html = renderWebviewHtml({ ...base, title: '<img src=x onerror=alert(1)>', scriptUri: 'https://a/"><script>alert(1)</script>' });
     assert.doesNotMatch(html, /<img|"><script>/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  Acked, Connection, DropFiles, ErrorMessage, Init, LoadOlder, Messages, OpenLink, OpenSnippet, Pending, Ready, RunCommand, Search,
+  Acked, Connection, DropFiles, ErrorMessage, Init, LoadOlder, Messages, OpenLink, OpenSearch, OpenSnippet, Pending, Ready, RunCommand, Search,
   SearchResults, Send, Typing, TypingEvent, hostMessages, isHostMessage, isWebviewMessage, replyError, replyTo, webviewMessages,
 } from '../../webview/messages';
 import { ME, init, message } from './fixtures';
@@ -23,6 +23,8 @@ describe('webview/messages', () => {
     assert.ok(isHostMessage(init()));
     assert.ok(Pending.is(Pending.create({ room: 'general', cid: 'c', text: '', state: 'queued' })));
     assert.ok(Connection.is({ type: 'connection', state: 'reconnecting', detail: 'in 2 s' }));
+    assert.ok(Connection.is(Connection.create({ state: 'reconnecting', retryAt: 1_800_000_000_000 })));
+    assert.ok(OpenSearch.is(OpenSearch.create({})) && isHostMessage(OpenSearch.create({ query: 'jitter' })));
   });
 
   it('rejects malformed payloads instead of trusting the sender', () => {
@@ -38,6 +40,8 @@ describe('webview/messages', () => {
     assert.equal(Messages.is({ type: 'messages', room: 'general', messages: [{ seq: 1 }] }), false);
     assert.equal(Acked.is({ type: 'acked', cid: 'c', seq: '3' }), false);
     assert.equal(isHostMessage({ type: 'connection', state: 'weird' }), false);
+    assert.equal(isHostMessage({ type: 'connection', state: 'reconnecting', retryAt: 'soon' }), false);
+    assert.equal(isHostMessage({ type: 'openSearch', query: 42 }), false);
   });
 
   it('tells the two typing messages apart by shape', () => {

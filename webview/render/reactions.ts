@@ -3,11 +3,13 @@
 // they get here, and go in as text anyway.
 import type { ChatMessage } from '../../protocol/messages';
 import { h, icon, ICONS } from '../dom';
+import { l10n } from '../l10n';
 import type { RenderContext } from './context';
 
 export function names(users: readonly string[], max = 8): string {
   const shown = users.slice(0, max).join(', ');
-  return users.length > max ? `${shown} and ${users.length - max} more` : shown;
+  const more = users.length - max;
+  return more > 0 ? l10n.t('{0} and {1} more', shown, more) : shown;
 }
 
 export function renderReactions(msg: ChatMessage, ctx: RenderContext): HTMLElement | null {

@@ -3,6 +3,7 @@
 import type { ChatMessage, Snippet } from '../../protocol/messages';
 import { h, icon, ICONS } from '../dom';
 import { highlightToHtml, knownLanguage } from '../highlight';
+import { l10n } from '../l10n';
 import { sanitize } from '../markdown';
 import type { RenderContext } from './context';
 
@@ -50,7 +51,7 @@ export function renderSnippet(msg: ChatMessage, key: string, ctx: RenderContext)
   if (lines.length > SNIPPET_PREVIEW_LINES) {
     const more = h('button', {
       class: 'link-button snippet-more',
-      text: expanded ? 'Show less' : `Show all ${lines.length} lines`,
+      text: expanded ? l10n.t('Show less') : l10n.t('Show all {0} lines', lines.length),
       attrs: { type: 'button' },
     });
     more.addEventListener('click', () => ctx.toggleExpanded(key));

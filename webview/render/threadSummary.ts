@@ -4,17 +4,18 @@ import type { ChatMessage } from '../../protocol/messages';
 import { h, icon, ICONS } from '../dom';
 import { formatFull, formatTime } from '../format';
 import type { RenderContext } from './context';
+import { l10n } from '../l10n';
 import { names } from './reactions';
 
 export function replyCount(n: number): string {
-  return n === 1 ? '1 reply' : `${n} replies`;
+  return l10n.count(n, l10n.t('{0} reply', n), l10n.t('{0} replies', n));
 }
 
 export function renderThreadSummary(msg: ChatMessage, ctx: RenderContext): HTMLElement | null {
   const n = msg.replies ?? 0;
   if (n === 0) return null;
   const parts = [replyCount(n), names(msg.repliers ?? [], 3)];
-  if (msg.lastReply !== undefined) parts.push(`last reply ${formatTime(msg.lastReply)}`);
+  if (msg.lastReply !== undefined) parts.push(l10n.t('last reply {0}', formatTime(msg.lastReply)));
   const b = h('button', {
     class: 'thread-summary link-button',
     title: msg.lastReply !== undefined ? `Last reply ${formatFull(msg.lastReply)}` : 'Open thread',

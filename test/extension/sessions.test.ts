@@ -32,6 +32,8 @@ describe('VS Code extension: Manage Sessions and Change Password', function () {
     terminal.login();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'parley-ws-'));
     wb = await Workbench.start({ vsix, workspace, settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port } });
+    // The palette lists the extension's commands once the workbench has started up.
+    await waitFor('start-up finished', () => /activationEvent: 'onStartupFinished'/.test(wb!.logs(/exthost/)), 120_000, 500);
   });
 
   after(async function () {

@@ -55,6 +55,15 @@ export function serverKey(ctx: Context): string {
   return `${ctx.host}:${ctx.port}`;
 }
 
+/** Resume answers that mean the saved token is no good any more. */
+export const SESSION_ENDED_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'SESSION_REVOKED']);
+
+const ENDED_BECAUSE: Record<string, string> = {
+  SESSION_EXPIRED: 'has expired (unused for too long)',
+  SESSION_REVOKED: 'was ended (signed out elsewhere, revoked, or the password changed)',
+  UNAUTHENTICATED: 'is no longer valid',
+};
+
 /** Signs in with the token saved by `parley login`. */
 export async function resumeSaved(ctx: Context, c: ParleyClient): Promise<SessionInfo> {
   const saved = ctx.tokens.get(serverKey(ctx));
@@ -62,9 +71,9 @@ export async function resumeSaved(ctx: Context, c: ParleyClient): Promise<Sessio
   try {
     return await c.resume(saved.token);
   } catch (err) {
-    if (err instanceof ParleyError && err.code === 'UNAUTHENTICATED') {
+    if (err instanceof ParleyError && SESSION_ENDED_CODES.has(err.code)) {
       ctx.tokens.delete(serverKey(ctx));
-      throw new RefusedError(`the saved session for ${saved.user} is no longer valid; run "parley login --user ${saved.user}"`);
+      throw new RefusedError(`the saved session for ${saved.user} ${ENDED_BECAUSE[err.code]}; run "parley login --user ${saved.user}" (${err.code})`);
     }
     throw err;
   }

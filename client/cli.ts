@@ -7,10 +7,11 @@ import { getFile, sendFile } from './file-commands';
 import { formatBytes, formatChange, formatMessage, formatPresence, formatRoom, parseTilde } from './format';
 import { promptHidden, readLine } from './prompt';
 import {
-  RefusedError, UsageError, VERSION, client, json, onePositional, positiveInt, required, resumeSaved, serverKey, str,
+  RefusedError, SESSION_ENDED_CODES, UsageError, VERSION, client, json, onePositional, positiveInt, required, resumeSaved, serverKey, str,
   type Command, type Context, type Options,
 } from './cli-command';
 import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
+import { SESSION_COMMANDS } from './cli-sessions';
 import { TokenStore, configDir } from './tokens';
 
 /** Exit codes: 0 ok, 1 refused by the server, 2 usage, 3 cannot connect. */
@@ -70,7 +71,7 @@ const COMMANDS: Record<string, Command> = {
         await c.logout();
       } catch (err) {
         // A token the server already forgot is as good as revoked.
-        if (!(err instanceof ParleyError && err.code === 'UNAUTHENTICATED')) throw err;
+        if (!(err instanceof ParleyError && SESSION_ENDED_CODES.has(err.code))) throw err;
       }
       ctx.tokens.delete(serverKey(ctx));
       ctx.out.write(`Logged out ${saved.user}.\n`);
@@ -270,6 +271,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...CONVERSATION_COMMANDS,
+  ...SESSION_COMMANDS,
 };
 
 function mainHelp(): string {

@@ -49,3 +49,36 @@ export function readLine(input: NodeJS.ReadableStream = process.stdin): Promise<
     input.on('error', reject);
   });
 }
+
+/** Reads the first `count` lines of a piped stdin (e.g. the old and the new password); fewer when it ends first. */
+export function readLines(count: number, input: NodeJS.ReadableStream = process.stdin): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const lines: string[] = [];
+    const take = (): boolean => {
+      for (let nl = data.indexOf('\n'); nl >= 0 && lines.length < count; nl = data.indexOf('\n')) {
+        lines.push(data.slice(0, nl).replace(/\r$/, ''));
+        data = data.slice(nl + 1);
+      }
+      return lines.length >= count;
+    };
+    const onData = (chunk: Buffer | string): void => {
+      data += chunk.toString();
+      if (take()) done();
+    };
+    const onEnd = (): void => {
+      if (data !== '' && lines.length < count) lines.push(data.replace(/\r?\n$/, ''));
+      done();
+    };
+    const done = (): void => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', reject);
+      input.pause();
+      resolve(lines);
+    };
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.on('error', reject);
+  });
+}

@@ -24,7 +24,10 @@ import {
   type RoomReply,
   type RoomsReply,
   type ServerFrame,
+  type RevokedReply,
+  type SessionListing,
   type SessionReply,
+  type SessionsReply,
 } from '../protocol';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { Connection, ConnectionError, type ConnectionOptions, type OutgoingFrame, type RequestOptions } from './connection';
@@ -90,12 +93,18 @@ export type ParleyClientEvents = {
   rooms: [rooms: RoomInfo[]];
   /** After every login or resume, including automatic ones after a reconnect. */
   session: [session: SessionInfo];
-  /** The server refused the saved token on resume; the client is closed. */
+  /**
+   * The server refused the saved token on resume (UNAUTHENTICATED, SESSION_EXPIRED or
+   * SESSION_REVOKED, e.g. after a revoke or password change elsewhere); the client is closed.
+   */
   expired: [error: ParleyError];
   'server-error': [error: ParleyError];
   /** Frames this class does not interpret, for callers that know more. */
   frame: [header: ServerFrame, body: Buffer];
 };
+
+/** Answers to a resume that mean the token is no good any more: sign in again. */
+const SESSION_ENDED: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'SESSION_REVOKED']);
 
 /** Rooms that appeared while we were away are back-filled with at most this many messages. */
 const NEW_ROOM_BACKFILL = HISTORY_MAX_LIMIT;
@@ -322,6 +331,30 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     this.dropRoom(room);
   }
 
+  /** The signed-in user's live sessions, most recently seen first; `current` marks this one. */
+  async sessions(): Promise<SessionListing[]> {
+    const reply = await this.call<SessionsReply>({ t: 'sessions' });
+    return reply.sessions;
+  }
+
+  /** Ends one of the user's sessions by its listed id; resolves with how many ended (1). */
+  async revokeSession(id: string): Promise<number> {
+    const reply = await this.call<RevokedReply>({ t: 'revoke', session: id });
+    return reply.count;
+  }
+
+  /** Ends every session of the user but this one; resolves with how many ended. */
+  async revokeOtherSessions(): Promise<number> {
+    const reply = await this.call<RevokedReply>({ t: 'revoke', all: true });
+    return reply.count;
+  }
+
+  /** Changes the password (`oldPassword` must be the current one); every other session ends. Resolves with how many. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<number> {
+    const reply = await this.call<RevokedReply>({ t: 'password', old: oldPassword, new: newPassword });
+    return reply.count;
+  }
+
   /** Any other request, once ready (waits through a reconnect up to the request timeout). */
   request<R = ServerFrame>(frame: OutgoingFrame, opts?: RequestOptions): Promise<R> {
     return this.call<R>(frame, opts);
@@ -452,7 +485,7 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
       const reply = await conn.request<SessionReply>({ t: 'resume', token, since: this.sequencer.since() });
       this.startSession(reply, 'auto');
     } catch (err) {
-      if (err instanceof ParleyError && err.code === 'UNAUTHENTICATED') {
+      if (err instanceof ParleyError && SESSION_ENDED.has(err.code)) {
         this.token = undefined;
         this.emit('expired', err);
         this.shutdown(err);

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { backoffDelay } from '../client/backoff';
 import { ConnectionError } from '../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
-import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Revision, type RoomInfo, type Snippet } from '../protocol';
+import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Revision, type RoomInfo, type SessionListing, type Snippet } from '../protocol';
 import { isEmoji } from '../protocol/emoji';
 import type { ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
@@ -451,9 +451,15 @@ export class ChatService implements vscode.Disposable {
       if (e.user === this.model.user) this.model.markRead(e.room, e.seq);
       this.post(wv.ReadMark.create(e));
     });
-    client.on('expired', () => {
+    client.on('expired', (err) => {
       void this.secrets.delete(secretKey(this.server));
-      this.dropSession(vscode.l10n.t('Your Parley session has ended. Sign in again.'));
+      this.dropSession(
+        err.code === 'SESSION_EXPIRED'
+          ? vscode.l10n.t('Your Parley session expired after going unused. Sign in again.')
+          : err.code === 'SESSION_REVOKED'
+            ? vscode.l10n.t('Your Parley session was ended from another device or by a password change. Sign in again.')
+            : vscode.l10n.t('Your Parley session has ended. Sign in again.'),
+      );
     });
     client.on('server-error', (err) => this.log.warn(`server: ${err.code} ${err.message}`));
     return client;
@@ -655,6 +661,26 @@ export class ChatService implements vscode.Disposable {
   /** Shares code; waits in the client's outbox while reconnecting. */
   async sendSnippet(room: string, snippet: Snippet): Promise<AckReply> {
     return this.requireClient().send(room, { snippet });
+  }
+
+  // ---- sessions ------------------------------------------------------------------
+
+  /** Where the user is signed in. */
+  sessions(): Promise<SessionListing[]> {
+    return this.requireClient().sessions();
+  }
+
+  revokeSession(id: string): Promise<number> {
+    return this.requireClient().revokeSession(id);
+  }
+
+  revokeOtherSessions(): Promise<number> {
+    return this.requireClient().revokeOtherSessions();
+  }
+
+  /** Changes the password; the server ends every other session. */
+  changePassword(oldPassword: string, newPassword: string): Promise<number> {
+    return this.requireClient().changePassword(oldPassword, newPassword);
   }
 
   /** The signed-in client, for file transfers (each opens its own connection). */

@@ -8,6 +8,7 @@ import { changeServer, ensureServerAnswers } from './signInFlow';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { registerSendFileCommands } from './sendFileCommands';
+import { registerSessionCommands } from './sessionCommands';
 import type { FileSender } from './fileSender';
 import { roomArg, userArg } from './peopleTree';
 import { snippetFromEditor } from './snippet';
@@ -216,6 +217,7 @@ export function registerCommands({ context, service, chatView, sender }: Command
   });
 
   registerSendFileCommands(register, signedIn, (title) => pickRoom(service, title), sender);
+  registerSessionCommands(register, signedIn, service);
 }
 
 /** The chat's current room first, then the other rooms and the people to DM. */

@@ -41,6 +41,9 @@ export type RegisterRequest = Static<typeof S.RegisterSchema>;
 export type LoginRequest = Static<typeof S.LoginSchema>;
 export type ResumeRequest = Static<typeof S.ResumeSchema>;
 export type LogoutRequest = Static<typeof S.LogoutSchema>;
+export type SessionsRequest = Static<typeof S.SessionsSchema>;
+export type RevokeRequest = Static<typeof S.RevokeSchema>;
+export type PasswordRequest = Static<typeof S.PasswordSchema>;
 export type PingFrame = Static<typeof S.PingSchema>;
 export type PongFrame = Static<typeof S.PongSchema>;
 export type SendRequest = Static<typeof S.SendSchema>;
@@ -70,6 +73,7 @@ export interface ChunkFrame { t: 'chunk'; uploadId?: string; id?: RequestId }
 
 export type ClientFrame =
   | HelloRequest | RegisterRequest | LoginRequest | ResumeRequest | LogoutRequest
+  | SessionsRequest | RevokeRequest | PasswordRequest
   | PingFrame | PongFrame | SendRequest | ChangeRequest | ThreadRequest | ThreadsRequest | PinsRequest
   | RevisionsRequest | EventsRequest | TypingRequest | ReadRequest | HistoryRequest
   | SearchRequest | JoinRequest | LeaveRequest | CreateRequest | RoomsRequest | StatusRequest
@@ -83,6 +87,9 @@ export type WelcomeReply = Static<typeof S.WelcomeSchema>;
 export type OkReply = Static<typeof S.OkSchema>;
 export type ErrorFrame = Static<typeof S.ErrorFrameSchema>;
 export type SessionReply = Static<typeof S.SessionReplySchema>;
+export type SessionListing = Static<typeof S.SessionListingSchema>;
+export type SessionsReply = Static<typeof S.SessionsReplySchema>;
+export type RevokedReply = Static<typeof S.RevokedReplySchema>;
 export type AckReply = Static<typeof S.AckSchema>;
 export type MsgEvent = Static<typeof S.MsgEventSchema>;
 export type ChangeEvent = Static<typeof S.ChangeEventSchema>;
@@ -105,7 +112,7 @@ export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
 
 export type ServerFrame =
-  | WelcomeReply | OkReply | ErrorFrame | SessionReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
+  | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
   | RoomLeftEvent | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply

@@ -82,7 +82,7 @@ async function chatSuitesOnNeo4j() {
     return { passed: 0, failed: 1, skipped: 0 };
   }
   try {
-    return await mocha('The server chat suites again, with the server on Neo4j', ['test/server/chat.test.ts', 'test/server/conversation.test.ts', 'test/server/unread.test.ts'], [], {
+    return await mocha('The server chat suites again, with the server on Neo4j', ['test/server/chat.test.ts', 'test/server/conversation.test.ts', 'test/server/unread.test.ts', 'test/server/sessions.test.ts', 'test/server/names.test.ts'], [], {
       PARLEY_TEST_SERVER_ARGS: `--neo4j ${neo4j.uri}`,
     });
   } finally {

@@ -23,6 +23,10 @@ export interface ServerConfig {
   outboundBuffer: number;
   /** Keepalive ping interval in ms; a peer silent for twice this is closed. */
   pingInterval: number;
+  /** A session ends this many days after it was last used (fractions allowed). */
+  sessionDays: number;
+  /** Ms between purges of expired and revoked sessions. */
+  sessionPurgeInterval: number;
   /** Connections one remote address may hold at once; 0 means no limit. */
   maxConnectionsPerAddress: number;
   logLevel: string;
@@ -45,6 +49,9 @@ interface Raw {
 
 /** Room for a team behind one NAT address, far below what exhausts the server's descriptors. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
+/** Sessions unused this long end. */
+export const DEFAULT_SESSION_DAYS = 30;
 
 /** One failed sign-in per 10 s for a user from one address, one per 2 s for the address overall. */
 export const DEFAULT_LOGIN_RATE_LIMIT = 6;
@@ -80,6 +87,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'outbound-buffer', arg: 'BYTES', help: 'per-connection send buffer before SLOW_CONSUMER (default 8MiB)' },
   { name: 'ping-interval', arg: 'SECONDS', help: 'keepalive ping interval; silence past twice this closes (default 30)' },
   { name: 'max-connections-per-address', arg: 'N', help: `connections one remote address may hold at once (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}; 0 = no limit)` },
+  { name: 'session-days', arg: 'N', help: `a session ends N days after it was last used (default ${DEFAULT_SESSION_DAYS}; fractions allowed)` },
+  { name: 'session-purge-interval', arg: 'SECONDS', help: 'how often expired and revoked sessions are deleted (default 3600; also at start)' },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
@@ -214,6 +223,8 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     outboundBuffer: size(raw, 'outbound-buffer', 8 * 1024 * 1024, 1024),
     pingInterval: Math.round(number(raw, 'ping-interval', 30) * 1000) || 30_000,
     maxConnectionsPerAddress: integer(raw, 'max-connections-per-address', DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 0, 1e9),
+    sessionDays: positive(raw, 'session-days', DEFAULT_SESSION_DAYS, 36_500),
+    sessionPurgeInterval: Math.round(positive(raw, 'session-purge-interval', 3600, 86_400 * 365) * 1000),
     logLevel,
     ...selectBackends(raw, dataDir, cwd),
   };
@@ -331,6 +342,14 @@ function number(raw: Raw, name: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) throw new ConfigError(`--${name} must be a number ≥ 0.`);
+  return value;
+}
+
+function positive(raw: Raw, name: string, fallback: number, max: number): number {
+  const text = raw[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > max) throw new ConfigError(`--${name} must be a number above 0 and at most ${max}.`);
   return value;
 }
 

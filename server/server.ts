@@ -11,6 +11,7 @@ import type { Peer } from './chat/peer';
 import { Presence } from './chat/presence';
 import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/budgets';
 import { Rooms } from './chat/rooms';
+import { SessionLife } from './chat/session-life';
 import { Listener } from './net/listener';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
@@ -45,13 +46,14 @@ export class ParleyServer {
     const presence: Presence = new Presence(hub, (user): Iterable<string> => everyoneBut(presence.known(), user));
     rooms.onJoined = (user, room) => presence.introduce(user, room.members);
     const limitsOn = config.rateLimit > 0;
+    const sessionLife = new SessionLife(store, { sessionDays: config.sessionDays, purgeIntervalMs: config.sessionPurgeInterval }, logger);
     this.context = {
       store,
       media,
       hub,
       presence,
       rooms,
-      auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }),
+      auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
@@ -84,6 +86,8 @@ export class ParleyServer {
     if (this.state !== 'new') throw new Error('The server was started already.');
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
+    // Expired and revoked sessions go at start, then on a timer.
+    await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.
     await dummyHash();
     return this.listener.listen();
@@ -102,6 +106,7 @@ export class ParleyServer {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
+    this.context.auth.life.stop();
     this.listener.stopAccepting();
     for (const conn of this.listener.connections) conn.stopReading();
     const flushed = await Promise.race([

@@ -2,7 +2,19 @@ import type { TObject } from '@sinclair/typebox';
 import { CreateSchema, JoinSchema, LeaveSchema, RoomsSchema } from './rooms';
 import { HistorySchema, ReadSchema, SearchSchema, SendSchema, TypingSchema } from './chat';
 import { ChangeSchema, EventsSchema, PinsSchema, RevisionsSchema, ThreadSchema, ThreadsSchema } from './conversation';
-import { HelloSchema, LoginSchema, LogoutSchema, PingSchema, PongSchema, RegisterSchema, ResumeSchema, StatusSchema } from './session';
+import {
+  HelloSchema,
+  LoginSchema,
+  LogoutSchema,
+  PasswordSchema,
+  PingSchema,
+  PongSchema,
+  RegisterSchema,
+  ResumeSchema,
+  RevokeSchema,
+  SessionsSchema,
+  StatusSchema,
+} from './session';
 import { ChunkSchema, DownloadSchema, UploadAbortSchema, UploadEndSchema, UploadSchema } from './transfers';
 
 export * from './fields';
@@ -25,6 +37,9 @@ export const CLIENT_FRAME_SCHEMAS = {
   login: LoginSchema,
   resume: ResumeSchema,
   logout: LogoutSchema,
+  sessions: SessionsSchema,
+  revoke: RevokeSchema,
+  password: PasswordSchema,
   ping: PingSchema,
   pong: PongSchema,
   send: SendSchema,

@@ -2,7 +2,7 @@ import { Type, type TObject } from '@sinclair/typebox';
 import { ERROR_CODES } from '../errors';
 import type { Limits } from '../limits';
 import { RequestIdSchema } from './fields';
-import { ChangeShapeSchema, ChatMessageProperties, ChatMessageSchema, FileRefSchema, PresenceEntrySchema, RevisionSchema, RoomInfoSchema } from './shapes';
+import { ChangeShapeSchema, ChatMessageProperties, ChatMessageSchema, FileRefSchema, PresenceEntrySchema, RevisionSchema, RoomInfoSchema, SessionListingSchema } from './shapes';
 
 // Server → client frames: the types in messages.ts and the doc test come from these.
 
@@ -34,6 +34,10 @@ export const PinsReplySchema = Type.Object({ t: Type.Literal('pins'), id: Id, ro
 /** The earlier versions of an edited message, oldest first; the current text is the message's own. */
 export const RevisionsReplySchema = Type.Object({ t: Type.Literal('revisions'), id: Id, room: Str(), seq: Int(), revisions: Type.Array(RevisionSchema) });
 export const EventsReplySchema = Type.Object({ t: Type.Literal('events'), id: Id, room: Str(), events: Messages(), more: Type.Boolean() });
+/** The user's live sessions, most recently seen first. */
+export const SessionsReplySchema = Type.Object({ t: Type.Literal('sessions'), id: Id, sessions: Type.Array(SessionListingSchema) });
+/** How many sessions a `revoke` ended. */
+export const RevokedReplySchema = Type.Object({ t: Type.Literal('revoked'), id: Id, count: Int() });
 export const CaughtUpSchema = Type.Object({ t: Type.Literal('caught_up'), room: Str(), seq: Int() });
 export const TypingEventSchema = Type.Object({ t: Type.Literal('typing'), room: Str(), user: Str() });
 export const ReadEventSchema = Type.Object({ t: Type.Literal('read'), room: Str(), user: Str(), seq: Int() });
@@ -59,6 +63,8 @@ export const SERVER_FRAME_SCHEMAS = {
   ok: OkSchema,
   error: ErrorFrameSchema,
   session: SessionReplySchema,
+  sessions: SessionsReplySchema,
+  revoked: RevokedReplySchema,
   ack: AckSchema,
   msg: MsgEventSchema,
   change: ChangeEventSchema,

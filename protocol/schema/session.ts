@@ -31,3 +31,19 @@ export const StatusSchema = Type.Object({
   status: Type.Union([Type.Literal('online'), Type.Literal('away')], { description: '"online" or "away"' }),
   context: Type.Optional(ShortString(300)),
 });
+
+// Sessions of the signed-in user, and the password.
+
+/** Lists the user's live sessions (answered by `sessions`). */
+export const SessionsSchema = Type.Object({ t: Type.Literal('sessions'), id: RequestIdSchema });
+
+/** Ends one session by its listed id, or with `all: true` every one but this connection's. */
+export const RevokeSchema = Type.Object({
+  t: Type.Literal('revoke'),
+  id: RequestIdSchema,
+  session: Type.Optional(ShortString(64)),
+  all: Type.Optional(Bool()),
+});
+
+/** Changes the password: `old` must be the current one; every other session ends. */
+export const PasswordSchema = Type.Object({ t: Type.Literal('password'), id: RequestIdSchema, old: AnyString(), new: AnyString() });

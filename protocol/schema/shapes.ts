@@ -108,3 +108,17 @@ export const PresenceEntrySchema = Type.Object({
   /** Shared editor context ("src/x.ts on branch y"), only when the user opted in. */
   context: Type.Optional(Str()),
 });
+
+/**
+ * One of the user's sessions as `sessions` lists it: `id` names it for `revoke` (it is not the
+ * token); `current` marks the one the asking connection uses.
+ */
+export const SessionListingSchema = Type.Object({
+  id: Type.String(),
+  client: Type.Optional(Type.String()),
+  address: Type.Optional(Type.String()),
+  createdAt: Type.Integer(),
+  lastSeen: Type.Integer(),
+  expiresAt: Type.Integer(),
+  current: Type.Optional(Type.Boolean()),
+});

@@ -1,8 +1,9 @@
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ParleyError, USERNAME_PATTERN } from '../../protocol';
-import type { Store } from '../store/store';
+import type { SessionRecord, Store } from '../store/store';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { KeyedLimiter } from './rate-limit';
-import { hashToken, newToken } from './tokens';
+import type { SessionLife } from './session-life';
+import { hashToken, newSessionId, newToken } from './tokens';
 
 export interface AuthLimits {
   /** False turns the registration throttle off (benchmarks). */
@@ -21,7 +22,21 @@ const FAILED_ADDRESS_BURST = 20;
 /** Registrations: 30 at once per address then one per second. */
 const REGISTER_PER_ADDRESS = { rate: 1, burst: 30 };
 
-/** Registration, login, resume and logout against the Store. */
+/** Who signs in, from where, with what: recorded on the session for `sessions`. */
+export interface SignInSource {
+  address: string;
+  client?: string;
+}
+
+export interface OpenedSession {
+  token: string;
+  tokenHash: string;
+  /** The user's own spelling of the name, whatever case it was typed in. */
+  user: string;
+  lastSeen: number;
+}
+
+/** Registration, login, resume, logout and password changes against the Store. */
 export class Auth {
   /** Keyed by user and address, never by user alone: a stranger's failures must not lock the owner out. */
   private readonly failedByPair: KeyedLimiter;
@@ -31,6 +46,7 @@ export class Auth {
   constructor(
     private readonly store: Store,
     limits: AuthLimits,
+    readonly life: SessionLife,
   ) {
     const off = { rate: 0, burst: 0 };
     const perSecond = Math.max(0, limits.loginPerMinute) / 60;
@@ -61,7 +77,8 @@ export class Auth {
    * address up front and refunded on success, so parallel guesses cannot slip past the throttle,
    * while the owner signing in from another address is never charged for someone else's guesses.
    */
-  async login(user: string, password: string, address: string): Promise<{ token: string; tokenHash: string }> {
+  async login(user: string, password: string, from: SignInSource): Promise<OpenedSession> {
+    const address = from.address;
     const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
     if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
     if (!this.failedByPair.take(pairKey)) {
@@ -77,8 +94,9 @@ export class Auth {
     if (needsRehash(record.passwordHash)) await this.upgradeHash(record.name, candidate);
     const token = newToken();
     const tokenHash = hashToken(token);
-    await this.store.createSession(tokenHash, record.name, Date.now());
-    return { token, tokenHash };
+    const now = Date.now();
+    await this.store.createSession({ tokenHash, id: newSessionId(), user: record.name, createdAt: now, address, ...(from.client !== undefined ? { client: from.client } : {}) });
+    return { token, tokenHash, user: record.name, lastSeen: now };
   }
 
   /** Re-hashes with today's parameters; the only time the password is known. A failure waits for the next sign-in. */
@@ -90,16 +108,44 @@ export class Auth {
     }
   }
 
-  /** The user of a live token, or UNAUTHENTICATED. */
-  async resume(token: string): Promise<{ user: string; tokenHash: string }> {
+  /**
+   * The session of a live token: UNAUTHENTICATED for an unknown one, SESSION_REVOKED for one
+   * revoked (logout, revoke, a password change), SESSION_EXPIRED for one unused for too long.
+   */
+  async resume(token: string): Promise<SessionRecord> {
     const tokenHash = hashToken(token);
-    const user = await this.store.sessionUser(tokenHash);
-    if (user === undefined) throw new ParleyError('UNAUTHENTICATED', 'That session has ended; sign in again.');
-    return { user, tokenHash };
+    const session = await this.store.getSession(tokenHash);
+    if (session === undefined) throw new ParleyError('UNAUTHENTICATED', 'That session has ended; sign in again.');
+    if (session.revokedAt !== undefined) throw new ParleyError('SESSION_REVOKED', 'That session was ended (signed out, revoked or a password change); sign in again.');
+    if (this.life.expired({ lastSeen: this.life.lastTouched(tokenHash, session.lastSeen) })) {
+      throw new ParleyError('SESSION_EXPIRED', 'That session expired after going unused; sign in again.');
+    }
+    return session;
   }
 
   logout(tokenHash: string): Promise<void> {
-    return this.store.revokeSession(tokenHash);
+    this.life.forget(tokenHash);
+    return this.store.revokeSession(tokenHash, Date.now());
+  }
+
+  /**
+   * Replaces the password of `user` when `old` is the current one (a wrong one counts as a failed
+   * sign-in from `address`), then ends every session of the user but `keepTokenHash`; returns
+   * the token hashes it ended.
+   */
+  async changePassword(user: string, keepTokenHash: string, old: string, next: string, address: string): Promise<string[]> {
+    if ([...next].length < MIN_PASSWORD_LENGTH) throw new ParleyError('WEAK_PASSWORD');
+    if (next.length > MAX_PASSWORD_LENGTH) throw new ParleyError('INVALID', 'Passwords are at most 1024 characters.');
+    const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
+    if (!this.failedByPair.take(pairKey)) throw new ParleyError('RATE_LIMITED', 'Too many wrong passwords; try again later.');
+    const record = await this.store.getUser(user);
+    const ok = record !== undefined && old.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(old, record.passwordHash));
+    if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS', 'That is not your current password.');
+    this.failedByPair.give(pairKey);
+    await this.store.setPasswordHash(record.name, await hashPassword(next));
+    const ended = await this.store.revokeOtherSessions(record.name, keepTokenHash, Date.now());
+    for (const hash of ended) this.life.forget(hash);
+    return ended;
   }
 }
 

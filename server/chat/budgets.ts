@@ -30,6 +30,9 @@ export const BUDGET_KINDS = [
   'events',
   'download',
   'logout',
+  'sessions',
+  'revoke',
+  'password',
   'hello',
   'resume',
 ] as const;
@@ -59,6 +62,10 @@ export const DEFAULT_BUDGETS: Record<BudgetKind, Budget> = {
   rooms: { rate: 2, burst: 20 },
   download: { rate: 10, burst: 50 },
   logout: { rate: 1, burst: 10 },
+  // Listing and ending one's own sessions are rare; a password change costs two scrypt hashes.
+  sessions: { rate: 1, burst: 10 },
+  revoke: { rate: 1, burst: 10 },
+  password: { rate: 0.1, burst: 5 },
   // Before sign-in there is no user: these are charged to the address only, as a user's worth × the factor.
   hello: { rate: 10, burst: 50 },
   resume: { rate: 10, burst: 50 },

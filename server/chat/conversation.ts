@@ -15,6 +15,7 @@ import { ParleyError } from '../../protocol';
 import type { NewMessage } from '../store/store';
 import { replyError, type ChatContext } from './context';
 import { post } from './messaging';
+import { canonicalMentions } from './names';
 import type { Peer } from './peer';
 
 const THREAD_DEFAULT = 100;
@@ -36,7 +37,7 @@ export function change(ctx: ChatContext, peer: Peer, f: ChangeRequest): void | P
   }
   if (entry.change?.kind === 'edit') {
     const mentions = mentionedNames(entry.change.text);
-    if (mentions.length > 0) entry.mentions = mentions;
+    if (mentions.length > 0) entry.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
   if (room !== undefined) return post(ctx, peer, f.id, entry, room);

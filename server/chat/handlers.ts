@@ -5,9 +5,11 @@ import { budgetKind, costOf, type BudgetKind } from './budgets';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
 import * as messaging from './messaging';
+import { canonicalDmRoom } from './names';
 import type { Peer } from './peer';
 import * as roomRequests from './room-requests';
 import * as session from './session';
+import * as sessionRequests from './session-requests';
 
 /** A handler for one frame type; may return a promise, and the connection's next frame waits for it. */
 export type FrameHandler<T extends ClientFrame = ClientFrame> = (ctx: ChatContext, peer: Peer, frame: T, body: Buffer) => void | Promise<void>;
@@ -30,6 +32,9 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     login: session.login,
     resume: session.resume,
     logout: session.logout,
+    sessions: sessionRequests.sessions,
+    revoke: sessionRequests.revoke,
+    password: sessionRequests.password,
     send: messaging.send,
     change: conversation.change,
     thread: conversation.thread,
@@ -74,6 +79,10 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     }
     const f = checked.frame;
     const peer = conn.context;
+    // Any frame, pings included, is a use of the session: its expiry slides (written now and then).
+    if (peer.tokenHash !== undefined) this.ctx.auth.life.seen(peer.tokenHash, peer.lastSeen ?? 0, conn.remoteAddress);
+    // `~ALICE01` names alice01: DM room ids are spelled as the users spell their names.
+    if ('room' in f && typeof f.room === 'string' && f.room.startsWith('dm:')) f.room = canonicalDmRoom(f.room, (n) => this.ctx.presence.canonical(n));
     if (f.t === 'ping') {
       conn.write(f.id === undefined ? PONG : encodeFrame({ t: 'pong', id: f.id }));
       return;

@@ -18,6 +18,7 @@ import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
+import { canonicalMentions } from './names';
 import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
 
 const HISTORY_DEFAULT = 50;
@@ -44,9 +45,9 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     return;
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
-  if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(f, user), room);
+  if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
   return ctx.rooms.access(f.room, user).then(
-    (entry) => post(ctx, peer, f.id, toNewMessage(f, user), entry),
+    (entry) => post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry),
     (err) => replyError(ctx, peer, f.id, err),
   );
 }
@@ -104,12 +105,12 @@ export function ackJson(id: RequestId, cid: string, room: string, seq: number, t
   return `{"t":"ack","id":${JSON.stringify(id)},"cid":${JSON.stringify(cid)},"room":${JSON.stringify(room)},"seq":${seq},"ts":${ts},"msgId":${JSON.stringify(msgId)}}`;
 }
 
-function toNewMessage(f: SendRequest, user: string): NewMessage {
+function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessage {
   const message: NewMessage = { room: f.room, from: user, cid: f.cid, ts: Date.now() };
   if (f.text !== undefined) {
     message.text = f.text;
     const mentions = mentionedNames(f.text);
-    if (mentions.length > 0) message.mentions = mentions;
+    if (mentions.length > 0) message.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
   }
   if (f.snippet !== undefined) message.snippet = cleanSnippet(f.snippet);
   if (f.root !== undefined) {
@@ -166,6 +167,7 @@ export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Pr
   const user = peer.user as string;
   const parsed = parseSearch(f.query);
   checkSearchWords(parsed.words);
+  if (parsed.filters.from !== undefined) parsed.filters.from = ctx.presence.canonical(parsed.filters.from) ?? parsed.filters.from;
   if (f.room !== undefined && parsed.filters.room !== undefined && f.room !== parsed.filters.room) {
     throw new ParleyError('INVALID', `The search names two rooms: "${f.room}" and "in:${parsed.filters.room}".`);
   }

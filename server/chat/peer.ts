@@ -11,6 +11,10 @@ export interface Peer {
   readonly conn: Connection<Peer>;
   user?: string;
   tokenHash?: string;
+  /** The hello's `client` (name/version), recorded on sessions opened on this connection. */
+  client?: string;
+  /** When the store last heard the session was used (the expiry slides from it). */
+  lastSeen?: number;
   /** Rooms a resume is still replaying: their live messages wait here so none arrives twice or early. */
   gates?: Map<string, HeldFrame[]>;
   /** Bytes held in `gates`; past the outbound cap the peer counts as a slow consumer. */

@@ -18,6 +18,8 @@ export const PRESENCE_INTERVAL_MS = 1000;
  */
 export class Presence {
   private readonly users = new Set<string>();
+  /** Lower-cased name → the user's own spelling: names are unique regardless of case. */
+  private readonly byKey = new Map<string, string>();
   private readonly states = new Map<string, UserState>();
   /** Changes not sent yet, by user. */
   private pending = new Map<string, PresenceEntry>();
@@ -34,7 +36,15 @@ export class Presence {
   ) {}
 
   load(names: Iterable<string>): void {
-    for (const name of names) this.users.add(name);
+    for (const name of names) {
+      this.users.add(name);
+      this.byKey.set(name.toLowerCase(), name);
+    }
+  }
+
+  /** The spelling of the user whose name is `name` in any case, or undefined. */
+  canonical(name: string): string | undefined {
+    return this.byKey.get(name.toLowerCase());
   }
 
   /** Everyone known, online or not: the people in general. */
@@ -46,6 +56,7 @@ export class Presence {
   addUser(name: string): void {
     if (this.users.has(name)) return;
     this.users.add(name);
+    this.byKey.set(name.toLowerCase(), name);
     if (!this.states.has(name)) this.changed({ user: name, status: 'offline' });
   }
 

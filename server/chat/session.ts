@@ -4,6 +4,7 @@ import {
   ParleyError,
   PROTOCOL_VERSION,
   encodeFrame,
+  type ErrorCode,
   type HelloRequest,
   type LoginRequest,
   type LogoutRequest,
@@ -22,6 +23,7 @@ export function hello(ctx: ChatContext, peer: Peer, f: HelloRequest): void {
     peer.conn.sendError(f.id, 'VERSION', `This server speaks protocol versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}, not ${f.v}.`);
     return;
   }
+  if (f.client !== undefined) peer.client = f.client;
   // A version 1 client is served the same frames: it ignores the frame types it does not know.
   peer.conn.send({ t: 'welcome', id: f.id, v: f.v, server: ctx.serverName, limits: { ...DEFAULT_LIMITS, ...ctx.limits } });
 }
@@ -34,13 +36,16 @@ export async function register(ctx: ChatContext, peer: Peer, f: RegisterRequest)
 }
 
 export async function login(ctx: ChatContext, peer: Peer, f: LoginRequest): Promise<void> {
-  const { token, tokenHash } = await ctx.auth.login(f.user, f.password, peer.conn.remoteAddress);
-  await startSession(ctx, peer, f.user, token, tokenHash, f.id);
+  const opened = await ctx.auth.login(f.user, f.password, { address: peer.conn.remoteAddress, client: peer.client });
+  peer.lastSeen = opened.lastSeen;
+  await startSession(ctx, peer, opened.user, opened.token, opened.tokenHash, f.id);
 }
 
 export async function resume(ctx: ChatContext, peer: Peer, f: ResumeRequest): Promise<void> {
   if (f.transfer === true && f.since !== undefined) throw new ParleyError('INVALID', 'A transfer-only session replays no messages: leave out since.');
-  const { user, tokenHash } = await ctx.auth.resume(f.token);
+  const { user, tokenHash, lastSeen } = await ctx.auth.resume(f.token);
+  peer.lastSeen = lastSeen;
+  ctx.auth.life.seen(tokenHash, lastSeen, peer.conn.remoteAddress);
   if (f.transfer === true) await startTransferSession(ctx, peer, user, f.token, tokenHash, f.id);
   else await startSession(ctx, peer, user, f.token, tokenHash, f.id, f.since);
 }
@@ -79,11 +84,16 @@ export async function logout(ctx: ChatContext, peer: Peer, f: LogoutRequest): Pr
   const tokenHash = peer.tokenHash as string;
   await ctx.auth.logout(tokenHash);
   // Every connection that used the token loses it too.
-  for (const other of [...ctx.hub.withToken(tokenHash), ...(transferPeers.get(ctx)?.get(tokenHash) ?? [])]) {
-    if (other !== peer) other.conn.closeWithError('UNAUTHENTICATED', 'This session was signed out.');
-  }
+  closeSession(ctx, tokenHash, peer, 'UNAUTHENTICATED', 'This session was signed out.');
   signOut(ctx, peer);
   peer.conn.send({ t: 'ok', id: f.id });
+}
+
+/** Closes every connection (chat and transfer) signed in with the token, but `except`. */
+export function closeSession(ctx: ChatContext, tokenHash: string, except: Peer | undefined, code: ErrorCode, message: string): void {
+  for (const other of [...ctx.hub.withToken(tokenHash), ...(transferPeers.get(ctx)?.get(tokenHash) ?? [])]) {
+    if (other !== except) other.conn.closeWithError(code, message);
+  }
 }
 
 /** Detaches a connection from its user (logout, close, or a new login on the same connection). */

@@ -8,3 +8,8 @@ export function newToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/** The public name of a session (listed by `sessions`, named by `revoke`): random, unrelated to the token. */
+export function newSessionId(): string {
+  return randomBytes(9).toString('base64url');
+}

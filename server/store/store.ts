@@ -7,6 +7,27 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** A session as it is opened: the token's hash (the secret's stand-in) and what the listing shows. */
+export interface NewSession {
+  /** sha256 of the token; the token itself is never stored. */
+  tokenHash: string;
+  /** The public id `sessions` lists and `revoke` names; random, unrelated to the token. */
+  id: string;
+  user: string;
+  createdAt: number;
+  /** The hello's `client` (name/version), when it sent one. */
+  client?: string;
+  /** The remote address it signed in from. */
+  address?: string;
+}
+
+export interface SessionRecord extends NewSession {
+  /** When it was last used; the session expires a configured time after this. */
+  lastSeen: number;
+  /** Set once revoked (logout, revoke, password change); such a session lets nobody in. */
+  revokedAt?: number;
+}
+
 export interface RoomRecord {
   id: string;
   kind: RoomKind;
@@ -141,18 +162,40 @@ export interface Store {
   init(): Promise<void>;
   close(): Promise<void>;
 
-  /** Returns false (and changes nothing) when the name is taken. */
+  /**
+   * Returns false (and changes nothing) when the name is taken, in any mix of upper and lower
+   * case: names are unique case-insensitively and keep the spelling they were created with.
+   */
   createUser(user: UserRecord): Promise<boolean>;
+  /**
+   * The user whose name equals `name` ignoring case, with the spelling it was created with.
+   * An account that lost its name to an older one of the same letters (see the migrations) is
+   * not found.
+   */
   getUser(name: string): Promise<UserRecord | undefined>;
   /** Replaces a user's password hash (an opaque string), e.g. when hashing gets stronger. Unknown names change nothing. */
   setPasswordHash(name: string, passwordHash: string): Promise<void>;
-  /** Sorted by name. */
+  /** The users who can sign in, sorted by name (an account that lost its name to an older one is left out). */
   listUserNames(): Promise<string[]>;
 
-  createSession(tokenHash: string, user: string, createdAt: number): Promise<void>;
-  /** The user of a live session, or undefined for an unknown or revoked token. */
-  sessionUser(tokenHash: string): Promise<string | undefined>;
-  revokeSession(tokenHash: string): Promise<void>;
+  // Sessions. `user` is always the spelling getUser returned. Expiry is the caller's: a session is
+  // live while not revoked and lastSeen is recent enough.
+  /** Opens a session with lastSeen = createdAt. */
+  createSession(session: NewSession): Promise<void>;
+  /** The session of a token hash, revoked or not; undefined when unknown (or purged). */
+  getSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  /** Moves lastSeen (never back) and the address it was seen from. Unknown hashes change nothing. */
+  touchSession(tokenHash: string, lastSeen: number, address?: string): Promise<void>;
+  /** A user's sessions that are not revoked, most recently seen first (expired ones included until purged). */
+  userSessions(user: string): Promise<SessionRecord[]>;
+  /** Revokes one session by its token hash (logout); a revoked or unknown one changes nothing. */
+  revokeSession(tokenHash: string, at: number): Promise<void>;
+  /** Revokes `user`'s session with this public id; returns its token hash, or undefined when `user` has no such live session. */
+  revokeSessionById(user: string, id: string, at: number): Promise<string | undefined>;
+  /** Revokes every live session of `user` but the one with `keepTokenHash`; returns their token hashes. */
+  revokeOtherSessions(user: string, keepTokenHash: string, at: number): Promise<string[]>;
+  /** Deletes revoked sessions and those last seen before `lastSeenBefore`; returns how many. */
+  purgeSessions(lastSeenBefore: number): Promise<number>;
 
   /** Creates the room with these members; returns false (and changes nothing) if the id exists. */
   createRoom(room: RoomRecord, members: string[]): Promise<boolean>;

@@ -190,7 +190,7 @@ describe('parley CLI against a real server', function () {
     fs.writeFileSync(file, before, { mode: 0o600 });
     const stale = await alice.run(['rooms']);
     assert.equal(stale.code, 1);
-    assert.match(stale.stderr, /no longer valid/);
+    assert.match(stale.stderr, /saved session for alice_1 was ended .*SESSION_REVOKED/);
   });
 });
 

@@ -65,6 +65,24 @@ describe('client/session against a real server', function () {
     assert.equal(ack.seq, bob.messages.find((m) => m.text === 'two')?.seq);
   });
 
+  it('lists and ends sessions: a client whose session is revoked elsewhere is told SESSION_REVOKED and stops', async () => {
+    const laptop = await signedIn('carol_sess');
+    const desktop = await signedIn('carol_sess');
+    const listed = await laptop.c.sessions();
+    assert.equal(listed.length, 2);
+    assert.equal(listed.filter((s) => s.current === true).length, 1);
+    const expired = new Promise<string>((resolve) => desktop.c.once('expired', (err) => resolve(err.code)));
+    assert.equal(await laptop.c.revokeOtherSessions(), 1);
+    assert.equal(await expired, 'SESSION_REVOKED');
+    assert.equal(desktop.c.status, 'closed');
+    assert.equal(desktop.c.sessionToken, undefined);
+    // A password change from the one left ends nothing more, and the new password signs in.
+    assert.equal(await laptop.c.changePassword('password1', 'password2'), 0);
+    const again = client();
+    await again.login('CAROL_SESS', 'password2');
+    assert.equal(again.user, 'carol_sess');
+  });
+
   it('a resend with the same cid is acknowledged with the first seq and stored once', async () => {
     const alice = await signedIn('alice_s2');
     const first = await alice.c.send('general', { text: 'only once' }, { cid: 'fixed-cid-1' });

@@ -191,7 +191,7 @@ describe('server: chat over real TCP', function () {
     await rejectsWith(a.send('general', 'after logout'), 'UNAUTHENTICATED');
     const conn = await connect(server);
     try {
-      await rejectsWith(conn.request({ t: 'resume', token: a.token }), 'UNAUTHENTICATED');
+      await rejectsWith(conn.request({ t: 'resume', token: a.token }), 'SESSION_REVOKED');
     } finally {
       conn.close();
     }

@@ -48,6 +48,17 @@ describe('server config', () => {
     assert.match(helpText(), /--max-connections-per-address N .*0 = no limit.*\[PARLEY_MAX_CONNECTIONS_PER_ADDRESS\]/);
   });
 
+  it('ends sessions after --session-days / PARLEY_SESSION_DAYS (default 30, fractions allowed) and purges every --session-purge-interval seconds', () => {
+    assert.equal(config([]).sessionDays, 30);
+    assert.equal(config([]).sessionPurgeInterval, 3_600_000);
+    assert.equal(config(['--session-days', '7']).sessionDays, 7);
+    assert.equal(config([], { PARLEY_SESSION_DAYS: '0.5' }).sessionDays, 0.5);
+    assert.equal(config(['--session-days=90'], { PARLEY_SESSION_DAYS: '1' }).sessionDays, 90);
+    assert.equal(config(['--session-purge-interval', '0.5']).sessionPurgeInterval, 500);
+    for (const bad of ['0', '-1', 'forever']) assert.throws(() => parseArgs(['--session-days', bad], {}), /--session-days must be a number above 0/);
+    assert.match(helpText(), /--session-days N .*default 30.*\[PARLEY_SESSION_DAYS\]/);
+  });
+
   it('sets request budgets with --request-limits KIND=RATE/BURST and address=N, and refuses anything else', () => {
     assert.deepEqual(config([]).requestLimits, { budgets: {} });
     assert.deepEqual(config(['--request-limits', 'search=1/5, history=20.5/60,address=4']).requestLimits, {

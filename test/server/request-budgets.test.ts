@@ -9,7 +9,7 @@ const OTHER = '127.0.0.3';
 const BURST = 3;
 
 // Every kind gets BURST at once and next to no refill, so the test never races a refill.
-const KINDS = ['create', 'join', 'leave', 'rooms', 'search', 'history', 'read', 'thread', 'threads', 'pins', 'revisions', 'events', 'status'];
+const KINDS = ['create', 'join', 'leave', 'rooms', 'search', 'history', 'read', 'thread', 'threads', 'pins', 'revisions', 'events', 'sessions', 'revoke', 'password', 'status'];
 const LIMITS = KINDS.map((k) => `${k}=0.001/${BURST}`).join(',');
 
 async function signInFrom(server: TestServer, from: string, user = uniqueUser('budget')): Promise<Client> {
@@ -57,6 +57,12 @@ function requestOf(kind: string, n: number): Record<string, unknown> {
       return { t: 'revisions', room: 'general', seq: 1 };
     case 'events':
       return { t: 'events', room: 'general', after: 0, limit: 100 };
+    case 'sessions':
+      return { t: 'sessions' };
+    case 'revoke':
+      return { t: 'revoke', session: 'no-such-session' };
+    case 'password':
+      return { t: 'password', old: 'not-the-password', new: 'another-password' };
     default:
       throw new Error(kind);
   }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
-import type { NewMessage, RoomRecord, Store, UserRecord } from '../../server/store/store';
+import type { NewMessage, NewSession, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
 import { unreadContract } from './contract-unread';
 
@@ -99,6 +99,15 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         assert.equal(await store.getUser('nobody_here'), undefined);
       });
 
+      it('keeps names unique regardless of case, each with its own spelling', async () => {
+        assert.equal(await store.createUser(userRecord('Grace_77')), true);
+        for (const clash of ['grace_77', 'GRACE_77', 'gRaCe_77']) assert.equal(await store.createUser(userRecord(clash)), false, clash);
+        assert.equal(await store.createUser({ ...userRecord('ALICE_1'), passwordHash: 'other' }), false);
+        for (const typed of ['Grace_77', 'grace_77', 'GRACE_77']) assert.equal((await store.getUser(typed))?.name, 'Grace_77', typed);
+        assert.equal((await store.getUser('ALICE_1'))?.passwordHash, userRecord(ALICE).passwordHash);
+        assert.deepEqual((await store.listUserNames()).filter((n) => n.toLowerCase() === 'grace_77'), ['Grace_77']);
+      });
+
       it('lists every user name, sorted', async () => {
         assert.deepEqual(await store.listUserNames(), [ALICE, BOB, CAROL, DAVE].sort());
       });
@@ -113,23 +122,94 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     });
 
     describe('sessions', () => {
-      it('finds the user of a live session and nothing for an unknown token', async () => {
-        await store.createSession('hash-a', ALICE, 1);
-        await store.createSession('hash-b', BOB, 2);
-        assert.equal(await store.sessionUser('hash-a'), ALICE);
-        assert.equal(await store.sessionUser('hash-b'), BOB);
-        assert.equal(await store.sessionUser('hash-unknown'), undefined);
+      const session = (tokenHash: string, user: string, createdAt: number, extra: Partial<NewSession> = {}): NewSession => ({
+        tokenHash,
+        id: `id-${tokenHash}`,
+        user,
+        createdAt,
+        ...extra,
       });
 
-      it('forgets a revoked session and only that one', async () => {
-        await store.createSession('hash-1', ALICE, 1);
-        await store.createSession('hash-2', ALICE, 2);
-        await store.revokeSession('hash-1');
-        assert.equal(await store.sessionUser('hash-1'), undefined);
-        assert.equal(await store.sessionUser('hash-2'), ALICE);
-        await store.revokeSession('hash-1');
-        await store.revokeSession('hash-never-issued');
-        assert.equal(await store.sessionUser('hash-2'), ALICE);
+      it('reads a session back by its token hash, with what it was opened with, and nothing for an unknown one', async () => {
+        await store.createSession(session('hash-a', ALICE, 1, { client: 'parley-cli/0.1.0', address: '10.0.0.1' }));
+        await store.createSession(session('hash-b', BOB, 2));
+        assert.deepEqual(await store.getSession('hash-a'), {
+          tokenHash: 'hash-a', id: 'id-hash-a', user: ALICE, createdAt: 1, lastSeen: 1, client: 'parley-cli/0.1.0', address: '10.0.0.1',
+        });
+        assert.deepEqual(await store.getSession('hash-b'), { tokenHash: 'hash-b', id: 'id-hash-b', user: BOB, createdAt: 2, lastSeen: 2 });
+        assert.equal(await store.getSession('hash-unknown'), undefined);
+      });
+
+      it('moves lastSeen forward only, with the address it was seen from', async () => {
+        await store.createSession(session('hash-t', ALICE, 10, { address: '10.0.0.1' }));
+        await store.touchSession('hash-t', 50, '10.0.0.2');
+        assert.equal((await store.getSession('hash-t'))?.lastSeen, 50);
+        assert.equal((await store.getSession('hash-t'))?.address, '10.0.0.2');
+        await store.touchSession('hash-t', 20, '10.0.0.3');
+        assert.equal((await store.getSession('hash-t'))?.lastSeen, 50);
+        assert.equal((await store.getSession('hash-t'))?.address, '10.0.0.2');
+        await store.touchSession('hash-never-issued', 60);
+        assert.equal(await store.getSession('hash-never-issued'), undefined);
+      });
+
+      it("lists a user's live sessions, most recently seen first, and no one else's", async () => {
+        await store.createSession(session('hash-1', ALICE, 1));
+        await store.createSession(session('hash-2', ALICE, 2));
+        await store.createSession(session('hash-3', ALICE, 3));
+        await store.createSession(session('hash-9', BOB, 4));
+        await store.touchSession('hash-1', 10);
+        await store.revokeSession('hash-3', 11);
+        assert.deepEqual((await store.userSessions(ALICE)).map((s) => s.id), ['id-hash-1', 'id-hash-2']);
+        assert.deepEqual((await store.userSessions(BOB)).map((s) => s.id), ['id-hash-9']);
+        assert.deepEqual(await store.userSessions(CAROL), []);
+      });
+
+      it('revokes by token hash, keeping the record with its time, and only that one', async () => {
+        await store.createSession(session('hash-1', ALICE, 1));
+        await store.createSession(session('hash-2', ALICE, 2));
+        await store.revokeSession('hash-1', 5);
+        assert.equal((await store.getSession('hash-1'))?.revokedAt, 5);
+        assert.equal((await store.getSession('hash-2'))?.revokedAt, undefined);
+        await store.revokeSession('hash-1', 9);
+        await store.revokeSession('hash-never-issued', 9);
+        assert.equal((await store.getSession('hash-1'))?.revokedAt, 5);
+      });
+
+      it("revokes one session by its public id, only the owner's", async () => {
+        await store.createSession(session('hash-1', ALICE, 1));
+        await store.createSession(session('hash-2', ALICE, 2));
+        assert.equal(await store.revokeSessionById(BOB, 'id-hash-1', 5), undefined, "bob cannot end alice's session");
+        assert.equal((await store.getSession('hash-1'))?.revokedAt, undefined);
+        assert.equal(await store.revokeSessionById(ALICE, 'id-hash-1', 5), 'hash-1');
+        assert.equal(await store.revokeSessionById(ALICE, 'id-hash-1', 6), undefined, 'a second time');
+        assert.equal(await store.revokeSessionById(ALICE, 'no-such-id', 6), undefined);
+        assert.deepEqual((await store.userSessions(ALICE)).map((s) => s.id), ['id-hash-2']);
+      });
+
+      it('revokes every other session of a user, and returns their token hashes', async () => {
+        for (const [hash, user] of [['hash-1', ALICE], ['hash-2', ALICE], ['hash-3', ALICE], ['hash-4', BOB]] as const) {
+          await store.createSession(session(hash, user, 1));
+        }
+        await store.revokeSession('hash-3', 2);
+        assert.deepEqual((await store.revokeOtherSessions(ALICE, 'hash-2', 3)).sort(), ['hash-1']);
+        assert.deepEqual((await store.userSessions(ALICE)).map((s) => s.id), ['id-hash-2']);
+        assert.deepEqual((await store.userSessions(BOB)).map((s) => s.id), ['id-hash-4']);
+        assert.deepEqual(await store.revokeOtherSessions(ALICE, 'hash-2', 4), []);
+      });
+
+      it('purges revoked sessions and those last seen before the cut, and keeps the rest', async () => {
+        await store.createSession(session('hash-old', ALICE, 1));
+        await store.createSession(session('hash-slid', ALICE, 2));
+        await store.createSession(session('hash-new', BOB, 100));
+        await store.createSession(session('hash-gone', BOB, 100));
+        await store.touchSession('hash-slid', 150);
+        await store.revokeSession('hash-gone', 120);
+        assert.equal(await store.purgeSessions(50), 2);
+        assert.equal(await store.getSession('hash-old'), undefined);
+        assert.equal(await store.getSession('hash-gone'), undefined);
+        assert.equal((await store.getSession('hash-slid'))?.user, ALICE);
+        assert.equal((await store.getSession('hash-new'))?.user, BOB);
+        assert.equal(await store.purgeSessions(50), 0);
       });
     });
 
@@ -574,9 +654,9 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     describe('persistence', () => {
       it('keeps everything across close and reopen', async function () {
         if (fx.reopen === undefined) this.skip();
-        await store.createSession('persist-live', ALICE, 1);
-        await store.createSession('persist-dead', BOB, 2);
-        await store.revokeSession('persist-dead');
+        await store.createSession({ tokenHash: 'persist-live', id: 'live', user: ALICE, createdAt: 1, client: 'test/1' });
+        await store.createSession({ tokenHash: 'persist-dead', id: 'dead', user: BOB, createdAt: 2 });
+        await store.revokeSession('persist-dead', 3);
         await store.createRoom(groupRecord('kept'), [ALICE, CAROL]);
         const dm = dmRoomId(ALICE, BOB);
         await store.createRoom({ id: dm, kind: 'dm', name: 'dm', createdAt: 3 }, [ALICE, BOB]);
@@ -590,8 +670,8 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
 
         store = await fx.reopen();
         assert.deepEqual(await store.getUser(ALICE), userRecord(ALICE));
-        assert.equal(await store.sessionUser('persist-live'), ALICE);
-        assert.equal(await store.sessionUser('persist-dead'), undefined);
+        assert.deepEqual(await store.getSession('persist-live'), { tokenHash: 'persist-live', id: 'live', user: ALICE, createdAt: 1, lastSeen: 1, client: 'test/1' });
+        assert.equal((await store.getSession('persist-dead'))?.revokedAt, 3);
         assert.deepEqual(await store.getRoom('kept'), groupRecord('kept'));
         assert.deepEqual(await store.members('kept'), [ALICE, CAROL].sort());
         assert.deepEqual(await store.members(dm), [ALICE, BOB].sort());

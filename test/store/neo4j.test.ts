@@ -92,6 +92,7 @@ describe('Neo4j store', function () {
         'Room(id)',
         'Session(tokenHash)',
         'User(name)',
+        'User(nameKey)',
       ]);
       const indexes = await rows('SHOW INDEXES YIELD type, labelsOrTypes, properties, state');
       const has = (type: string, props: string[]) =>
@@ -132,7 +133,7 @@ describe('Neo4j store', function () {
         { room: dm, from: 'bob_two', cid: 'file', ts: 9, file: { fileId: 'f1', name: 'a.png', size: 5, mime: 'image/png', kind: 'image', sha256: 'aa'.repeat(32) } },
       ]);
       await store.setReadMark(dm, 'alice_1', 2);
-      await store.createSession('token-hash', 'alice_1', 5);
+      await store.createSession({ tokenHash: 'token-hash', id: 'sid', user: 'alice_1', createdAt: 5 });
 
       const sent = await rows('MATCH (:User {name: $u})-[:SENT]->(m:Message)-[:IN]->(r:Room) RETURN r.id AS room, m.seq AS seq ORDER BY room, seq', { u: 'alice_1' });
       assert.deepEqual(sent, [{ room: dm, seq: 1 }, { room: GENERAL_ROOM, seq: 1 }]);
@@ -157,7 +158,9 @@ describe('Neo4j store', function () {
       ]);
       const rooms = await rows('MATCH (r:Room) RETURN r.id AS id, r.kind AS kind, r.lastSeq AS lastSeq ORDER BY id');
       assert.deepEqual(rooms, [{ id: dm, kind: 'dm', lastSeq: 3 }, { id: GENERAL_ROOM, kind: 'group', lastSeq: 1 }, { id: 'ops', kind: 'group', lastSeq: 1 }]);
-      assert.deepEqual(await rows('MATCH (s:Session) RETURN s.tokenHash AS t, s.user AS user, s.revoked AS revoked'), [{ t: 'token-hash', user: 'alice_1', revoked: false }]);
+      assert.deepEqual(await rows('MATCH (s:Session) RETURN s.tokenHash AS t, s.id AS id, s.user AS user, s.revoked AS revoked, s.lastSeen AS lastSeen'), [
+        { t: 'token-hash', id: 'sid', user: 'alice_1', revoked: false, lastSeen: 5 },
+      ]);
       // Integers stay integers in the graph (a float seq would not match an integer in Cypher equality on lists).
       assert.deepEqual(await rows("MATCH (m:Message) WHERE NOT valueType(m.seq) STARTS WITH 'INTEGER' OR NOT valueType(m.ts) STARTS WITH 'INTEGER' RETURN m.id"), []);
     });
@@ -655,6 +658,56 @@ describe('Neo4j store', function () {
       } finally {
         await upgraded.close();
       }
+    });
+
+    it('upgrades a version 4 database: names unique regardless of case (the oldest account keeps one), sessions with ids and lastSeen', async function () {
+      this.timeout(180_000);
+      for (const [name, createdAt] of [['alice01', 1], ['bob_smith', 3]] as const) await store.createUser({ name, passwordHash: `h-${name}`, createdAt });
+      await store.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'b1', ts: 10, text: 'hi' }]);
+      await store.close();
+      // Back to version 4 as it was written: no nameKey and its constraint, names that differ only
+      // in case, and sessions without an id or lastSeen.
+      await rows('DROP CONSTRAINT user_name_key');
+      await rows('MATCH (u:User) REMOVE u.nameKey');
+      await rows(`MATCH (g:Room {id: $general})
+        CREATE (a:User {name: 'Alice01', passwordHash: 'h-newer', createdAt: 5})-[:MEMBER_OF {lastRead: 0}]->(g)
+        CREATE (b:User {name: 'ALICE01', passwordHash: 'h-newest', createdAt: 9})-[:MEMBER_OF {lastRead: 0}]->(g)
+        CREATE (:Session {tokenHash: 'hash-oldest', user: 'alice01', revoked: false, createdAt: 10})
+        CREATE (:Session {tokenHash: 'hash-newer', user: 'Alice01', revoked: false, createdAt: 11})
+        CREATE (:Session {tokenHash: 'hash-newest', user: 'ALICE01', revoked: false, createdAt: 12})
+        CREATE (:Session {tokenHash: 'hash-bob', user: 'bob_smith', revoked: true, revokedAt: 20, createdAt: 13})`,
+      { general: GENERAL_ROOM });
+      await rows('MATCH (s:ParleySchema) SET s.version = 4');
+
+      const before = Date.now();
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        assert.ok((await rows('SHOW CONSTRAINTS YIELD name')).some((c) => c.name === 'user_name_key'));
+        for (const typed of ['alice01', 'Alice01', 'ALICE01']) assert.equal((await upgraded.getUser(typed))?.passwordHash, 'h-alice01', typed);
+        assert.deepEqual(await rows('MATCH (u:User) RETURN u.name AS name, u.nameKey AS key, u.nameClash AS clash ORDER BY name'), [
+          { name: 'ALICE01', key: null, clash: true },
+          { name: 'Alice01', key: null, clash: true },
+          { name: 'alice01', key: 'alice01', clash: null },
+          { name: 'bob_smith', key: 'bob_smith', clash: null },
+        ]);
+        assert.deepEqual(await upgraded.listUserNames(), ['alice01', 'bob_smith']);
+        assert.equal(await upgraded.createUser({ name: 'aLiCe01', passwordHash: 'x', createdAt: 50 }), false);
+        for (const hash of ['hash-newer', 'hash-newest']) assert.equal(await upgraded.getSession(hash), undefined, hash);
+        const kept = await upgraded.getSession('hash-oldest');
+        assert.match(kept?.id ?? '', /^[0-9a-f]{32}$/);
+        assert.ok((kept?.lastSeen ?? 0) >= before, 'lastSeen starts at the upgrade');
+        assert.deepEqual((await upgraded.userSessions('alice01')).map((s) => s.tokenHash), ['hash-oldest']);
+        assert.equal((await upgraded.getSession('hash-bob'))?.revokedAt, 20);
+      } finally {
+        await upgraded.close();
+      }
+      // Starting again changes nothing.
+      const again = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await again.init();
+      assert.equal((await again.getUser('ALICE01'))?.name, 'alice01');
+      await again.close();
     });
 
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {

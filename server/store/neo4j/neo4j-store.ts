@@ -1,7 +1,7 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, SEARCH_SCAN_LIMIT, UNREAD_LIMIT, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
 import type {
-  AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord,
+  AppendResult, FileRecord, HistoryPage, NewMessage, NewSession, ReadMark, RoomRecord, SearchOptions, SessionRecord, Store, ThreadPage, UserRecord,
 } from '../store';
 import { appendInTx, appendPlans, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
@@ -24,6 +24,18 @@ import {
   type UserProps,
 } from './records';
 import { SET_PASSWORD_HASH } from './password-hash';
+import {
+  CREATE_SESSION,
+  GET_SESSION,
+  PURGE_SESSIONS,
+  REVOKE_OTHER_SESSIONS,
+  REVOKE_SESSION,
+  REVOKE_SESSION_BY_ID,
+  TOUCH_SESSION,
+  USER_SESSIONS,
+  toSession,
+  type SessionProps,
+} from './sessions';
 import { FULLTEXT_INDEX, ensureSchema, migrate } from './schema';
 import { EXPORT_READ_MARKS, EXPORT_ROOMS, EXPORT_USERS, importInTx } from './transfer';
 
@@ -34,7 +46,7 @@ const ENSURE_GENERAL = `
 // Every user is a member of general, with the read mark on that membership like any other room.
 // Mentions of the name from before the user existed move from its (:MentionedName) to the user.
 const CREATE_USER = `
-  CREATE (u:User {name: $name, passwordHash: $passwordHash, createdAt: $createdAt})
+  CREATE (u:User {name: $name, nameKey: toLower($name), passwordHash: $passwordHash, createdAt: $createdAt})
   MERGE (g:Room {id: $general})
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $createdAt
   CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)
@@ -301,7 +313,7 @@ export class Neo4jStore implements Store {
   }
 
   async getUser(name: string): Promise<UserRecord | undefined> {
-    const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {name: $name}) RETURN u {.*} AS u', { name });
+    const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {nameKey: $key}) RETURN u {.*} AS u', { key: name.toLowerCase() });
     return rows[0] && toUser(rows[0].get('u'));
   }
 
@@ -310,33 +322,52 @@ export class Neo4jStore implements Store {
   }
 
   async listUserNames(): Promise<string[]> {
-    const rows = await this.readRows<{ name: string }>('MATCH (u:User) RETURN u.name AS name ORDER BY name');
+    const rows = await this.readRows<{ name: string }>('MATCH (u:User) WHERE u.nameKey IS NOT NULL RETURN u.name AS name ORDER BY name');
     return rows.map((r) => r.get('name'));
   }
 
-  async createSession(tokenHash: string, user: string, createdAt: number): Promise<void> {
-    const rows = await this.writeRows<{ n: number }>(
-      `MATCH (u:User {name: $user})
-       CREATE (s:Session {tokenHash: $tokenHash, user: $user, revoked: false, createdAt: $createdAt})
-       RETURN count(s) AS n`,
-      { tokenHash, user, createdAt: int(createdAt) },
-    );
-    if (rows[0]?.get('n') !== 1) throw new Error(`session for unknown user ${user}`);
+  async createSession(session: NewSession): Promise<void> {
+    const rows = await this.writeRows<{ n: number }>(CREATE_SESSION, {
+      tokenHash: session.tokenHash,
+      id: session.id,
+      user: session.user,
+      createdAt: int(session.createdAt),
+      client: session.client ?? null,
+      address: session.address ?? null,
+    });
+    if (rows[0]?.get('n') !== 1) throw new Error(`session for unknown user ${session.user}`);
   }
 
-  async sessionUser(tokenHash: string): Promise<string | undefined> {
-    const rows = await this.readRows<{ user: string }>(
-      'MATCH (s:Session {tokenHash: $tokenHash}) WHERE NOT s.revoked RETURN s.user AS user',
-      { tokenHash },
-    );
-    return rows[0]?.get('user');
+  async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    const rows = await this.readRows<{ s: SessionProps }>(GET_SESSION, { tokenHash });
+    return rows[0] && toSession(rows[0].get('s'));
   }
 
-  async revokeSession(tokenHash: string): Promise<void> {
-    await this.writeRows(
-      'MATCH (s:Session {tokenHash: $tokenHash}) WHERE NOT s.revoked SET s.revoked = true, s.revokedAt = $now',
-      { tokenHash, now: int(Date.now()) },
-    );
+  async touchSession(tokenHash: string, lastSeen: number, address?: string): Promise<void> {
+    await this.writeRows(TOUCH_SESSION, { tokenHash, lastSeen: int(lastSeen), address: address ?? null });
+  }
+
+  async userSessions(user: string): Promise<SessionRecord[]> {
+    return (await this.readRows<{ s: SessionProps }>(USER_SESSIONS, { user })).map((row) => toSession(row.get('s')));
+  }
+
+  async revokeSession(tokenHash: string, at: number): Promise<void> {
+    await this.writeRows(REVOKE_SESSION, { tokenHash, at: int(at) });
+  }
+
+  async revokeSessionById(user: string, id: string, at: number): Promise<string | undefined> {
+    const rows = await this.writeRows<{ tokenHash: string }>(REVOKE_SESSION_BY_ID, { user, id, at: int(at) });
+    return rows[0]?.get('tokenHash');
+  }
+
+  async revokeOtherSessions(user: string, keepTokenHash: string, at: number): Promise<string[]> {
+    const rows = await this.writeRows<{ tokenHash: string }>(REVOKE_OTHER_SESSIONS, { user, keep: keepTokenHash, at: int(at) });
+    return rows.map((row) => row.get('tokenHash'));
+  }
+
+  async purgeSessions(lastSeenBefore: number): Promise<number> {
+    const rows = await this.writeRows<{ n: number }>(PURGE_SESSIONS, { before: int(lastSeenBefore) });
+    return rows[0]?.get('n') ?? 0;
   }
 
   // ---- rooms ----------------------------------------------------------------

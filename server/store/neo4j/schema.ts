@@ -44,7 +44,12 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
   // A delete asks whether another file record still has the same content.
   { name: 'file_sha256', create: 'CREATE INDEX file_sha256 IF NOT EXISTS FOR (f:File) ON (f.sha256)' },
   { name: 'file_id', create: 'CREATE CONSTRAINT file_id IF NOT EXISTS FOR (f:File) REQUIRE f.fileId IS UNIQUE' },
+  // Names are unique ignoring case: nameKey is the lower-cased name (version 4).
+  { name: 'user_name_key', create: 'CREATE CONSTRAINT user_name_key IF NOT EXISTS FOR (u:User) REQUIRE u.nameKey IS UNIQUE' },
   { name: 'session_token', create: 'CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHash IS UNIQUE' },
+  // A user's sessions (listing, revoking) and the purge of those not seen for too long.
+  { name: 'session_user', create: 'CREATE INDEX session_user IF NOT EXISTS FOR (s:Session) ON (s.user, s.id)' },
+  { name: 'session_last_seen', create: 'CREATE INDEX session_last_seen IF NOT EXISTS FOR (s:Session) ON (s.lastSeen)' },
   // No stop words: a chat search for "to be" or "it" should still find something. Eventually
   // consistent: a commit only queues its messages for Lucene, which takes them in large batches in
   // the background, instead of writing and reopening the index in every append's commit (by far
@@ -91,8 +96,11 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  *    `reacted` ([emoji, user, emoji, user, …] in the order people reacted), kept with REACTED;
  * 4. each message the room's timeline shows (a post, or a reply also sent to the room) carries
  *    `shownSeq` (its seq) until it is deleted, for unread counts along (room, shownSeq).
+ * 5. users unique by `nameKey` (the lower-cased name; where names differed only in case the
+ *    oldest account keeps it, the others get `nameClash: true`, no key, and lose their sessions);
+ *    sessions carry a public `id` and `lastSeen` (expiry slides from it).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Constraints of version 2 that entry_from_cid replaces. */
 const DROPPED = ['message_from_cid', 'change_from_cid'];
@@ -142,6 +150,22 @@ const ADD_REACTED = `
 const ADD_SHOWN_SEQ = `
   MATCH (m:Message) WHERE m.shownSeq IS NULL AND m.deleted IS NULL AND (m.root IS NULL OR m.inRoom = true)
   CALL (m) { SET m.shownSeq = m.seq } IN TRANSACTIONS OF 10000 ROWS`;
+// Version 4 → 5. The oldest account of each lower-cased name (then the name first in byte order)
+// gets it as nameKey, unless an account has it already; the rest are marked and cannot sign in.
+const ADD_NAME_KEYS = `
+  MATCH (u:User) WHERE u.nameKey IS NULL AND u.nameClash IS NULL
+  WITH toLower(u.name) AS key, u ORDER BY u.createdAt, u.name
+  WITH key, collect(u) AS users
+  OPTIONAL MATCH (holder:User {nameKey: key})
+  WITH key, users, holder IS NOT NULL AS taken
+  WITH key, CASE WHEN taken THEN null ELSE users[0] END AS keeper, CASE WHEN taken THEN users ELSE users[1..] END AS others
+  FOREACH (k IN CASE WHEN keeper IS NULL THEN [] ELSE [keeper] END | SET k.nameKey = key)
+  FOREACH (o IN others | SET o.nameClash = true)`;
+const END_CLASHED_SESSIONS = `
+  MATCH (u:User {nameClash: true}) MATCH (s:Session {user: u.name}) DETACH DELETE s`;
+const ADD_SESSION_FIELDS = `
+  MATCH (s:Session) WHERE s.id IS NULL
+  SET s.id = replace(randomUUID(), '-', ''), s.lastSeen = CASE WHEN s.createdAt > $now THEN s.createdAt ELSE $now END`;
 
 const MIGRATION_BATCH = 1000;
 
@@ -163,6 +187,7 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
   if (found < 3 && !empty) await toVersion3(driver, database);
   if (found < 3) for (const name of DROPPED) await driver.executeQuery(`DROP CONSTRAINT ${name} IF EXISTS`, {}, { database });
   if (found < 4 && !empty) await toVersion4(driver, database);
+  if (found < 5 && !empty) await toVersion5(driver, database);
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
@@ -187,6 +212,13 @@ async function toVersion4(driver: Driver, database: string | undefined): Promise
   } finally {
     await session.close();
   }
+}
+
+/** Version 4 → 5: case-insensitive user names, and sessions that can be listed and expire. */
+async function toVersion5(driver: Driver, database: string | undefined): Promise<void> {
+  await driver.executeQuery(ADD_NAME_KEYS, {}, { database });
+  await driver.executeQuery(END_CLASHED_SESSIONS, {}, { database });
+  await driver.executeQuery(ADD_SESSION_FIELDS, { now: int(Date.now()) }, { database });
 }
 
 /** Version 1 → 2 (and 2 → 3): unread mention counts need the mentions of messages stored before. */

@@ -213,6 +213,33 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX messages_unread ON messages(room, seq, from_user)
         WHERE change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND deleted IS NULL;
     `),
+  // Sessions that end, and names unique regardless of case.
+  // - users.name_key is the lower-cased name, unique. Where existing names differ only in case,
+  //   the oldest account (then the name first in byte order) keeps the key; the others keep their
+  //   row and messages but get no key, so no lookup by name finds them: they cannot sign in or be
+  //   reached by a DM, and their sessions end here. (User names are ASCII, so lower() is exact.)
+  // - sessions gain a public id (random, for `sessions` and `revoke`), last_seen (expiry slides
+  //   from it; sessions from before start their period now), and the client and address.
+  (db) => {
+    db.exec(`
+      ALTER TABLE users ADD COLUMN name_key TEXT;
+      UPDATE users SET name_key = lower(name) WHERE NOT EXISTS (
+        SELECT 1 FROM users o WHERE lower(o.name) = lower(users.name)
+          AND (o.created_at < users.created_at OR (o.created_at = users.created_at AND o.name < users.name)));
+      CREATE UNIQUE INDEX users_by_key ON users(name_key);
+      DELETE FROM sessions WHERE user IN (SELECT name FROM users WHERE name_key IS NULL);
+
+      ALTER TABLE sessions ADD COLUMN id TEXT;
+      ALTER TABLE sessions ADD COLUMN last_seen INTEGER;
+      ALTER TABLE sessions ADD COLUMN client TEXT;
+      ALTER TABLE sessions ADD COLUMN address TEXT;
+      UPDATE sessions SET id = lower(hex(randomblob(12)));
+      CREATE UNIQUE INDEX sessions_by_id ON sessions(id);
+      CREATE INDEX sessions_by_user ON sessions(user, last_seen);
+      CREATE INDEX sessions_by_last_seen ON sessions(last_seen);
+    `);
+    db.prepare('UPDATE sessions SET last_seen = max(created_at, ?)').run(Date.now());
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,20 @@
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ChatMessage, Revision, RoomInfo, ThreadState } from '../../../protocol';
-import type { AppendResult, FileRecord, HistoryPage, NewMessage, ReadMark, RoomRecord, SearchOptions, Store, ThreadPage, UserRecord } from '../store';
+import type {
+  AppendResult,
+  FileRecord,
+  HistoryPage,
+  NewMessage,
+  NewSession,
+  ReadMark,
+  RoomRecord,
+  SearchOptions,
+  SessionRecord,
+  Store,
+  ThreadPage,
+  UserRecord,
+} from '../store';
 import { Checkpointer } from './checkpointer';
 import { Conversations } from './conversations';
 import { openDatabase, storeError, unavailable } from './connection';
@@ -11,6 +24,7 @@ import { Rooms } from './rooms';
 import { toFile, type FileRow } from './rows';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { SearchIndex, hasFilters } from './search';
+import { Sessions } from './sessions';
 import { Transfer } from './transfer';
 import { Users } from './users';
 
@@ -29,6 +43,7 @@ export interface SqliteStoreOptions {
 interface Open {
   db: Database;
   users: Users;
+  sessions: Sessions;
   rooms: Rooms;
   messages: Messages;
   conversations: Conversations;
@@ -70,6 +85,7 @@ export class SqliteStore implements Store {
       const found = migrate(db);
       if (found !== SCHEMA_VERSION) this.options.onMigrated?.(found, SCHEMA_VERSION);
       const users = new Users(db);
+      const sessions = new Sessions(db);
       const search = new SearchIndex(db);
       const conversations = new Conversations(db, search);
       const messages = new Messages(db, search, conversations);
@@ -89,7 +105,7 @@ export class SqliteStore implements Store {
       // Messages stored by a process that ended before indexing them.
       search.recover();
       catchUpIndex();
-      this.open = { db, users, rooms, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
+      this.open = { db, users, sessions, rooms, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -138,16 +154,36 @@ export class SqliteStore implements Store {
     return this.run((o) => o.users.names());
   }
 
-  async createSession(tokenHash: string, user: string, createdAt: number): Promise<void> {
-    return this.write((o) => o.users.createSession(tokenHash, user, createdAt));
+  async createSession(session: NewSession): Promise<void> {
+    return this.write((o) => o.sessions.create(session));
   }
 
-  async sessionUser(tokenHash: string): Promise<string | undefined> {
-    return this.run((o) => o.users.sessionUser(tokenHash));
+  async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    return this.run((o) => o.sessions.get(tokenHash));
   }
 
-  async revokeSession(tokenHash: string): Promise<void> {
-    return this.write((o) => o.users.revokeSession(tokenHash));
+  async touchSession(tokenHash: string, lastSeen: number, address?: string): Promise<void> {
+    return this.write((o) => o.sessions.touchSession(tokenHash, lastSeen, address));
+  }
+
+  async userSessions(user: string): Promise<SessionRecord[]> {
+    return this.run((o) => o.sessions.ofUser(user));
+  }
+
+  async revokeSession(tokenHash: string, at: number): Promise<void> {
+    return this.write((o) => o.sessions.revoke(tokenHash, at));
+  }
+
+  async revokeSessionById(user: string, id: string, at: number): Promise<string | undefined> {
+    return this.write((o) => o.sessions.revokeId(user, id, at));
+  }
+
+  async revokeOtherSessions(user: string, keepTokenHash: string, at: number): Promise<string[]> {
+    return this.write((o) => o.sessions.revokeAllBut(user, keepTokenHash, at));
+  }
+
+  async purgeSessions(lastSeenBefore: number): Promise<number> {
+    return this.write((o) => o.sessions.purgeBefore(lastSeenBefore));
   }
 
   async createRoom(room: RoomRecord, members: string[]): Promise<boolean> {

@@ -2,34 +2,29 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { UserRecord } from '../store';
 import { toUser, type UserRow } from './rows';
 
-/** Accounts and login sessions (only token hashes are ever stored). */
+/** Accounts. Names are unique by name_key, the lower-cased name; each keeps its own spelling. */
 export class Users {
-  private readonly insertUser: Statement<[string, string, number]>;
+  private readonly insertUser: Statement<[string, string, string, number]>;
   private readonly selectUser: Statement<[string], UserRow>;
   private readonly updateHash: Statement<[string, string]>;
   private readonly selectExists: Statement<[string], number>;
   private readonly selectNames: Statement<[], string>;
-  private readonly insertSession: Statement<[string, string, number]>;
-  private readonly selectSession: Statement<[string], string>;
-  private readonly updateRevoked: Statement<[number, string]>;
 
   constructor(db: Database) {
-    this.insertUser = db.prepare('INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING');
-    this.selectUser = db.prepare('SELECT name, password_hash, created_at FROM users WHERE name = ?');
+    // No conflict target: a taken name or a taken name_key both leave the table as it was.
+    this.insertUser = db.prepare('INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    this.selectUser = db.prepare('SELECT name, password_hash, created_at FROM users WHERE name_key = ?');
     this.updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE name = ?');
     this.selectExists = db.prepare<[string], number>('SELECT 1 FROM users WHERE name = ?').pluck();
-    this.selectNames = db.prepare<[], string>('SELECT name FROM users ORDER BY name').pluck();
-    this.insertSession = db.prepare('INSERT INTO sessions (token_hash, user, created_at) VALUES (?, ?, ?)');
-    this.selectSession = db.prepare<[string], string>('SELECT user FROM sessions WHERE token_hash = ? AND revoked_at IS NULL').pluck();
-    this.updateRevoked = db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL');
+    this.selectNames = db.prepare<[], string>('SELECT name FROM users WHERE name_key IS NOT NULL ORDER BY name').pluck();
   }
 
   create(user: UserRecord): boolean {
-    return this.insertUser.run(user.name, user.passwordHash, user.createdAt).changes === 1;
+    return this.insertUser.run(user.name, user.name.toLowerCase(), user.passwordHash, user.createdAt).changes === 1;
   }
 
   get(name: string): UserRecord | undefined {
-    const row = this.selectUser.get(name);
+    const row = this.selectUser.get(name.toLowerCase());
     return row === undefined ? undefined : toUser(row);
   }
 
@@ -37,23 +32,12 @@ export class Users {
     this.updateHash.run(passwordHash, name);
   }
 
+  /** By the exact spelling, as the chat server passes names it got from getUser. */
   exists(name: string): boolean {
     return this.selectExists.get(name) !== undefined;
   }
 
   names(): string[] {
     return this.selectNames.all();
-  }
-
-  createSession(tokenHash: string, user: string, createdAt: number): void {
-    this.insertSession.run(tokenHash, user, createdAt);
-  }
-
-  sessionUser(tokenHash: string): string | undefined {
-    return this.selectSession.get(tokenHash);
-  }
-
-  revokeSession(tokenHash: string): void {
-    this.updateRevoked.run(Date.now(), tokenHash);
   }
 }

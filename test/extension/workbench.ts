@@ -76,7 +76,11 @@ export class Workbench {
     private readonly cspReports: string[],
   ) {}
 
-  static async start(opts: { vsix: string; workspace: string; settings: Record<string, unknown> }): Promise<Workbench> {
+  /**
+   * `initScript` runs at the start of every document in every frame (the webviews' included),
+   * before their own scripts.
+   */
+  static async start(opts: { vsix: string; workspace: string; settings: Record<string, unknown>; initScript?: string }): Promise<Workbench> {
     const cs = await service<{
       installExtension(o: { vsix: string; userDataDir: string; extensionsDir: string }): Promise<string>;
       startCodeServer(o: { workspace: string; userDataDir: string; extensionsDir: string }): Promise<CodeServerHandle>;
@@ -106,6 +110,7 @@ export class Workbench {
         env: { ...process.env, XDG_CONFIG_HOME: browserDir },
         args: chromium.chromiumArgs,
       });
+      if (opts.initScript) await context.addInitScript(opts.initScript);
       const page = context.pages()[0] ?? (await context.newPage());
       const cspReports: string[] = [];
       page.on('console', (msg) => {

@@ -90,7 +90,7 @@ describe('webview contrast in the four VS Code themes (Chromium)', function () {
     it(`keeps text at ${TEXT}:1 and icons at ${ICON}:1 in ${THEME_NAMES[theme]}`, async () => {
       host = await openWebview(browser, server, { theme, width: 420, height: 1400 });
       serveHistory(host, { general: history() });
-      await host.post(init({ rooms: rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 65, lastRead: 60 } : r)) }));
+      await host.post(init({ rooms: rooms().map((r) => (r.id === 'general' ? { ...r, lastSeq: 65, lastRead: 60, unread: 5 } : r)) }));
       await host.page.locator('.row.msg[data-seq="65"] .thread-summary').waitFor();
       await host.post(Connection.create({ state: 'reconnecting', retryAt: Date.now() + 60_000 }));
       const box = host.page.locator('textarea.input');

@@ -32,7 +32,7 @@ describe('webview counts and the new-messages button (Chromium)', function () {
   async function open(history: Record<string, ChatMessage[]>, language?: 'zh-cn', height = 720): Promise<void> {
     host = await openWebview(browser, server, { language, height });
     serveHistory(host, history);
-    await host.post(init({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, mentions: 1 } : r)) }));
+    await host.post(init({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, unread: 4, mentions: 1 } : r)) }));
     await host.page.locator('.row.msg').first().waitFor();
   }
 

@@ -96,6 +96,9 @@ const SERVER_CHECK_MS = 5000;
 /** Settings events this close together are one change. */
 const SETTINGS_SETTLE_MS = 200;
 
+/** Replies per page of a thread the chat shows. */
+const THREAD_PAGE = 200;
+
 export class ChatService implements vscode.Disposable {
   readonly model = new ChatModel();
   private client: ParleyClient | undefined;
@@ -555,9 +558,10 @@ export class ChatService implements vscode.Disposable {
     return client.reply(room, root, { text }, { cid, inRoom });
   }
 
-  async thread(room: string, root: number): Promise<ThreadPage> {
+  /** A page of up to THREAD_PAGE replies, from the first or after `after`. */
+  async thread(room: string, root: number, after?: number): Promise<ThreadPage> {
     this.requireMember(room);
-    return this.requireClient().thread(room, root, { limit: 200 });
+    return this.requireClient().thread(room, root, { limit: THREAD_PAGE, ...(after !== undefined ? { after } : {}) });
   }
 
   async openThreads(room: string): Promise<ChatMessage[]> {

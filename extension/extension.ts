@@ -152,7 +152,7 @@ export function activate(context: vscode.ExtensionContext): void {
         return;
       case 'thread':
         try {
-          const page = await service.thread(msg.room, msg.root);
+          const page = await service.thread(msg.room, msg.root, msg.after);
           notifier.noteHistory([page.root, ...page.replies]);
           chatView.post(wv.replyTo(wv.Thread, msg, { room: msg.room, root: page.root, replies: page.replies, more: page.more }));
         } catch (err) {

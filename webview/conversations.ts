@@ -45,6 +45,7 @@ export class Conversations {
       back: () => this.closeThread(),
       reply: (text, inRoom) => this.reply(text, inRoom),
       resolve: (resolved) => this.resolve(resolved),
+      loadMore: () => this.loadMoreReplies(),
     });
     this.panel = new ListPanel(deps.ctx, () => deps.panelClosed());
   }
@@ -152,6 +153,17 @@ export class Conversations {
     this.deps.host.request(Thread, { room: msg.room, root: rootSeq }).then(
       (page) => this.thread.show(this.deps.store.setThread(page.room, page.root, page.replies, page.more)),
       (err: Error) => this.thread.failed(`Could not load the thread: ${err.message}`));
+  }
+
+  private loadMoreReplies(): void {
+    const cur = this.thread.current;
+    if (!cur) return;
+    const known = this.deps.store.threads.get(threadKey(cur.room, cur.root));
+    const after = known?.pagedTo;
+    if (after === undefined) return;
+    this.deps.host.request(Thread, { room: cur.room, root: cur.root, after }).then(
+      (page) => this.thread.show(this.deps.store.setThread(page.room, page.root, page.replies, page.more)),
+      (err: Error) => this.thread.failed(`Could not load more replies: ${err.message}`));
   }
 
   closeThread(): void {

@@ -266,8 +266,9 @@ export const Reply = request<'reply', { room: string; root: number; text: string
   'reply', (m) => isNonEmpty(m.room) && isSeq(m.root) && isNonEmpty(m.text) && isNonEmpty(m.cid) && opt(m.inRoom, isBool), Done);
 
 /** Opens a thread; replied to with `threadPage`. */
-export const Thread = request<'thread', { room: string; root: number }, typeof ThreadPage>(
-  'thread', (m) => isNonEmpty(m.room) && isSeq(m.root), ThreadPage);
+/** A page of a thread's replies, oldest first; `after` (a reply's seq) asks for the next page. */
+export const Thread = request<'thread', { room: string; root: number; after?: number }, typeof ThreadPage>(
+  'thread', (m) => isNonEmpty(m.room) && isSeq(m.root) && opt(m.after, isSeq), ThreadPage);
 
 /** The room's open threads; replied to with `messageList`. */
 export const Threads = request<'threads', { room: string }, typeof MessageList>(

@@ -38,6 +38,11 @@ export interface ThreadData {
   root: ChatMessage;
   replies: ChatMessage[];
   more: boolean;
+  /**
+   * The last reply the server's pages reached: the next page starts after it. Live replies may
+   * lie beyond it while `more` is true, with unloaded ones between.
+   */
+  pagedTo?: number;
 }
 
 export const threadKey = (room: string, root: number): string => `${room}|${root}`;
@@ -205,7 +210,8 @@ export class ChatStore {
     const bySeq = new Map<number, ChatMessage>();
     for (const m of old?.replies ?? []) bySeq.set(m.seq, m);
     for (const m of replies) bySeq.set(m.seq, m);
-    const t: ThreadData = { room, root, replies: [...bySeq.values()].sort((a, b) => a.seq - b.seq), more };
+    const pagedTo = Math.max(old?.pagedTo ?? 0, replies.at(-1)?.seq ?? 0) || undefined;
+    const t: ThreadData = { room, root, replies: [...bySeq.values()].sort((a, b) => a.seq - b.seq), more, ...(pagedTo !== undefined ? { pagedTo } : {}) };
     this.threads.set(key, t);
     // The room's copy of the root catches up with the thread's.
     const r = this.room(room);

@@ -16,6 +16,8 @@ export interface ThreadDeps extends Pick<ComposerDeps, 'candidates' | 'status' |
   /** Sends a reply; returns its cid, or undefined to keep it in the box. */
   reply(text: string, inRoom: boolean): string | undefined;
   resolve(resolved: boolean): void;
+  /** Asks for the replies after the last one loaded. */
+  loadMore(): void;
 }
 
 export class ThreadView {
@@ -157,6 +159,15 @@ export class ThreadView {
     const rows = t.replies.map((m) => renderMessageRow(m, `thread|${t.room}|${m.seq}`, true, m.from === this.ctx.me, false, this.ctx, {
       inThread: true, editing: this.ctx.isEditing(m),
     }));
+    if (t.more) {
+      const more = h('button', { class: 'secondary-button thread-more', text: 'Load more replies', attrs: { type: 'button' } });
+      more.addEventListener('click', () => {
+        more.disabled = true;
+        more.textContent = 'Loading replies…';
+        this.deps.loadMore();
+      });
+      rows.push(h('div', { class: 'row thread-more-row' }, more));
+    }
     for (const p of this.pending) rows.push(renderPendingRow(p, `thread|${t.room}|p:${p.cid}`, true, this.ctx));
     const restore = keepFocus(l);
     l.replaceChildren(rootRow, divider, ...rows);

@@ -333,6 +333,36 @@ describe('webview conversations (Chromium)', function () {
     await view.locator('.row.msg[data-seq="30"]').waitFor();
   });
 
+  it('pages a long thread: "Load more replies" asks for the replies after the last page, not after a live one', async () => {
+    await open();
+    const root = message('general', 90, CAROL, 'A long discussion', T0 - 60 * MIN, { replies: 250, repliers: [BOB], lastReply: T0 + 30 * MIN });
+    const reply = (seq: number) => message('general', seq, BOB, `Reply ${seq}`, T0 + seq * 1000, { root: 90, ...(seq === 349 ? { inRoom: true } : {}) });
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => reply(from + i));
+    host.on('thread', (m) => ThreadPage.create(m.after === undefined
+      ? { room: 'general', root, replies: range(100, 299), more: true, requestId: m.requestId as string }
+      : { room: 'general', root, replies: range((m.after as number) + 1, 350), more: false, requestId: m.requestId as string }));
+    // A reply also sent to the room opens the thread from the room's list.
+    await host.post(Messages.create({ room: 'general', messages: [reply(349)] }));
+    await row(349).locator('.in-thread').click();
+    const first = await host.waitFor('thread');
+    assert.equal(first.after, undefined);
+    const view = host.page.locator('.thread-view');
+    const more = view.locator('button.thread-more');
+    await more.waitFor();
+    assert.equal(await view.locator('.row.msg:not(.thread-root)').count(), 200, 'the first page');
+    // A new reply arrives live while the middle of the thread is not loaded yet.
+    await host.post(Messages.create({ room: 'general', messages: [reply(350)] }));
+    await view.locator('.row.msg[data-seq="350"]').waitFor();
+    await more.click();
+    const next = await host.waitFor('thread', (m) => m.after !== undefined);
+    assert.equal(next.after, 299, 'the next page starts after the last paged reply');
+    await view.locator('.row.msg[data-seq="300"]').waitFor();
+    assert.equal(await view.locator('.row.msg:not(.thread-root)').count(), 251, 'every reply once');
+    assert.equal(await more.count(), 0, 'nothing more to load');
+    const seqs = await view.locator('.row.msg:not(.thread-root)').evaluateAll((rs) => rs.map((r) => Number((r as HTMLElement).dataset.seq)));
+    assert.deepEqual(seqs, Array.from({ length: 251 }, (_, i) => 100 + i), 'in seq order');
+  });
+
   it('lists open threads and pinned messages of the room', async () => {
     await open();
     host.on('threads', (m) => MessageList.create({ room: 'general', messages: [history()[2]], requestId: m.requestId as string }));

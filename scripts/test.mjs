@@ -1,6 +1,6 @@
 // `npm test`: builds and packages Parley, provisions the real services the suites use (Chromium, vsftpd,
 // Neo4j, code-server; each cached after its first install), then runs every mocha suite, in
-// three groups side by side.
+// two groups side by side.
 // Extra arguments are passed to mocha, e.g. `npm test -- test/store`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -91,14 +91,11 @@ async function chatSuitesOnNeo4j() {
 }
 
 /**
- * The suites in three groups side by side: the browser-driven ones (webview in Chromium, the
- * extension in code-server), the store, media and protocol suites (followed by the Neo4j
- * re-run), and the server and client suites, which spend most of their time waiting on the
- * processes and sockets they drive.
+ * The suites in two groups side by side, one per core: the browser-driven ones (webview in
+ * Chromium, the extension in code-server) and the rest, followed by the Neo4j re-run.
  */
 const BROWSER_SUITES = ['test/webview/**/*.test.ts', 'test/extension/**/*.test.ts'];
-const STORE_SUITES = ['test/protocol', 'test/store', 'test/media'].map((dir) => `${dir}/**/*.test.ts`);
-const SERVER_SUITES = ['test/server', 'test/client'].map((dir) => `${dir}/**/*.test.ts`);
+const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client'].map((dir) => `${dir}/**/*.test.ts`);
 
 async function main() {
   ensureInstalled(root);
@@ -112,8 +109,7 @@ async function main() {
     ? [await mocha('The suites asked for', [], mochaArgs)]
     : await Promise.all([
         mocha('Webview and VS Code suites', BROWSER_SUITES, mochaArgs),
-        (async () => [await mocha('Protocol, store and media suites', STORE_SUITES, mochaArgs), await chatSuitesOnNeo4j()])(),
-        mocha('Server and client suites', SERVER_SUITES, mochaArgs),
+        (async () => [await mocha('Protocol, store, media, server and client suites', OTHER_SUITES, mochaArgs), await chatSuitesOnNeo4j()])(),
       ]).then((r) => r.flat());
   const total = runs.reduce((sum, r) => ({ passed: sum.passed + r.passed, failed: sum.failed + r.failed, skipped: sum.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   process.stdout.write(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`);

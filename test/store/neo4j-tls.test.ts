@@ -28,8 +28,7 @@ describe('Neo4j store over TLS (Bolt requiring encryption)', function () {
   const address = () => neo4j.uri.replace(/^bolt:\/\//, '');
 
   it('keeps the chat in Neo4j over an encrypted link checked against --neo4j-ca', async () => {
-    // A fresh database gets its constraints and indexes first: slow on a busy machine.
-    const server = await TestServer.start({ args: ['--neo4j', `bolt://${address()}`, '--neo4j-ca', cert.certFile], timeoutMs: 120_000 });
+    const server = await TestServer.start({ args: ['--neo4j', `bolt://${address()}`, '--neo4j-ca', cert.certFile] });
     try {
       const a = await signIn(server);
       const b = await signIn(server);

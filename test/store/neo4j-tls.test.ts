@@ -28,7 +28,8 @@ describe('Neo4j store over TLS (Bolt requiring encryption)', function () {
   const address = () => neo4j.uri.replace(/^bolt:\/\//, '');
 
   it('keeps the chat in Neo4j over an encrypted link checked against --neo4j-ca', async () => {
-    const server = await TestServer.start({ args: ['--neo4j', `bolt://${address()}`, '--neo4j-ca', cert.certFile] });
+    // A fresh database gets its constraints and indexes first: slow on a busy machine.
+    const server = await TestServer.start({ args: ['--neo4j', `bolt://${address()}`, '--neo4j-ca', cert.certFile], timeoutMs: 120_000 });
     try {
       const a = await signIn(server);
       const b = await signIn(server);

@@ -1,37 +1,21 @@
 // The chat panel in headless Chromium, driven through a fake extension host.
 import assert from 'node:assert/strict';
-import type { Browser, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import type { ChatMessage } from '../../protocol/messages';
 import { Acked, ActiveRoom, Connection, ErrorMessage, MediaUri, Messages, Pending, Presence, ReadMark, SearchResults, TypingEvent } from '../../webview/messages';
 import { BOB, CAROL, DAVE, DM_BOB, ME, T0, chatter, init, message, rooms } from './fixtures';
-import { artifacts, launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { artifacts, serveHistory, webviewSuite, type FakeHost } from './harness';
 
 const MIN = 60_000;
 
 describe('webview UI (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: true });
   let host: FakeHost;
-
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-    assert.deepEqual(await host.violations(), [], 'no CSP violations');
-  });
 
   /** Opens the panel signed in as alice.dev with `history` served on demand. */
   async function open(history: Record<string, ChatMessage[]> = {}, initOverrides = {}, opts = {}): Promise<FakeHost> {
-    host = await openWebview(browser, server, opts);
+    host = await ui.open(opts);
     serveHistory(host, history);
     await host.post(init(initOverrides));
     await host.settle();
@@ -42,7 +26,7 @@ describe('webview UI (Chromium)', function () {
   const text = async (sel: string): Promise<string | undefined> => (await host.page.locator(sel).textContent())?.trim();
 
   it('posts ready first and nothing before init; then asks for the newest page', async () => {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     await host.settle();
     assert.deepEqual(host.received.map((m) => m.type), ['ready']);
     serveHistory(host, { general: chatter('general', 1, 5) });
@@ -254,7 +238,7 @@ describe('webview UI (Chromium)', function () {
     await host.waitFor('requestMedia', (m) => m.fileId === 'f3');
     assert.equal(host.ofType('requestMedia').some((m) => m.fileId === 'f2'), false, 'plain files need no preview');
     assert.equal(await host.page.locator('.file-card.kind-image .media-placeholder').count(), 1);
-    await host.post(MediaUri.create({ fileId: 'f1', uri: `${server.origin}/media/screenshot.png`, requestId: req.requestId as string }));
+    await host.post(MediaUri.create({ fileId: 'f1', uri: `${ui.server.origin}/media/screenshot.png`, requestId: req.requestId as string }));
     const img = host.page.locator('.file-card.kind-image img.media');
     await img.waitFor();
     await host.page.waitForFunction(() => (document.querySelector('img.media') as HTMLImageElement | null)?.naturalWidth === 480);
@@ -342,7 +326,7 @@ describe('webview UI (Chromium)', function () {
   });
 
   it('when signed out, names the server and offers Sign In, Register and Change…, which ask the host to run the commands', async () => {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     // What a signed-out host sends after `ready`: the connection state with the server, and nothing else.
     await host.post(Connection.create({ state: 'signedOut', server: '127.0.0.1:6666' }));
     const panel = host.page.locator('.signed-out');
@@ -410,7 +394,7 @@ describe('webview UI (Chromium)', function () {
     const snippet = (seq: number, path: string) => message('general', seq, BOB, `snippet ${seq}`, T0 + seq * 1000, {
       snippet: { code: 'export const x = 1;\nexport const y = 2;', language: 'typescript', path, startLine: 120, endLine: 134 },
     });
-    host = await openWebview(browser, server, { width: 280 });
+    host = await ui.open({ width: 280 });
     serveHistory(host, { general: [snippet(1, `${dirs}Panel.tsx`), snippet(2, `${dirs}NotificationPreferencesPanelWithAVeryLongName.tsx`)] });
     await host.post(init());
     await host.page.locator('.snippet .snippet-head').nth(1).waitFor();

@@ -2,33 +2,17 @@
 // suggestion otherwise; Tab always takes it), and one focus indicator, with VS Code's own
 // webview styles in the page.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { ThreadPage } from '../../webview/messages';
 import { BOB, DM_BOB, chatter, init, message } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
 describe('webview composer keys and focus (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: false });
   let host: FakeHost;
 
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-  });
-
   async function open(): Promise<void> {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     serveHistory(host, { general: [...chatter('general', 1, 3), message('general', 4, BOB, 'a thread', undefined, { replies: 1 })] });
     await host.post(init());
     await host.page.locator('.row.msg').first().waitFor();

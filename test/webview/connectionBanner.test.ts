@@ -2,33 +2,17 @@
 // attempt ("Reconnecting in 4 s…", then "Reconnecting…"), and no stale online count while
 // the server is out of reach.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { ActiveRoom, Connection } from '../../webview/messages';
 import { DM_BOB, chatter, init } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
 describe('webview connection banner and presence (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: false });
   let host: FakeHost;
 
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-  });
-
   async function open(): Promise<void> {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     serveHistory(host, { general: chatter('general', 1, 3), [DM_BOB]: chatter(DM_BOB, 1, 2) });
     await host.post(init());
     await host.page.locator('.row.msg').first().waitFor();

@@ -1,10 +1,9 @@
 // Threads, reactions, edits, deletes and pins in headless Chromium, through a fake host.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import type { Change, ChatMessage } from '../../protocol/messages';
 import { Changes, Done, ErrorMessage, MessageList, Messages, RevisionList, Rooms, ThreadPage } from '../../webview/messages';
 import { BOB, CAROL, ME, T0, init, message, rooms } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
 const MIN = 60_000;
 let nextSeq = 100;
@@ -41,27 +40,11 @@ const replies = (): ChatMessage[] => [
 
 describe('webview conversations (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: true });
   let host: FakeHost;
 
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-    assert.deepEqual(await host.violations(), [], 'no CSP violations');
-  });
-
   async function open(msgs: ChatMessage[] = history()): Promise<FakeHost> {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     serveHistory(host, { general: msgs });
     host.on('changeMessage', (m) => Done.create({ requestId: m.requestId as string }));
     host.on('reply', (m) => Done.create({ requestId: m.requestId as string }));

@@ -2,35 +2,18 @@
 // "2 results"; Chinese through the zh-cn bundle the host passes), mentions included, and the
 // "N new messages" button never hides the message under it.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import type { ChatMessage } from '../../protocol/messages';
 import { Messages, SearchResults } from '../../webview/messages';
 import { BOB, CAROL, DAVE, ME, T0, chatter, init, message, rooms } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
 describe('webview counts and the new-messages button (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: true });
   let host: FakeHost;
 
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-    assert.deepEqual(await host.violations(), [], 'no CSP violations');
-  });
-
   async function open(history: Record<string, ChatMessage[]>, language?: 'zh-cn', height = 720): Promise<void> {
-    host = await openWebview(browser, server, { language, height });
+    host = await ui.open({ language, height });
     serveHistory(host, history);
     await host.post(init({ rooms: rooms().map((r) => (r.id === 'design' ? { ...r, lastSeq: 9, lastRead: 5, unread: 4, mentions: 1 } : r)) }));
     await host.page.locator('.row.msg').first().waitFor();

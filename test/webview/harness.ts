@@ -1,6 +1,7 @@
 // Runs the real webview bundle in headless Chromium: builds it, serves the HTML from
 // renderWebviewHtml on 127.0.0.1, and replaces the VS Code host with a FakeHost that records
 // what the webview posts and posts host messages back.
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -341,4 +342,60 @@ export function serveHistory(host: FakeHost, history: Record<string, ChatMessage
     const messages = older.slice(-pageSize);
     return Messages.create({ room: m.room as string, messages, prepend: true, more: older.length > messages.length, requestId: m.requestId as string });
   });
+}
+
+/** What a suite made with webviewSuite() holds: its browser and server, and the last page opened. */
+export interface WebviewSuite {
+  readonly browser: Browser;
+  readonly server: TestServer;
+  readonly host: FakeHost | undefined;
+  /** Loads the webview afresh; the suite checks this page after the test. */
+  open(opts?: OpenOptions): Promise<FakeHost>;
+}
+
+/**
+ * The hooks every webview suite shares, called inside its describe(): one browser and one page
+ * server for the suite, and after each test no uncaught error (and with `csp`, no CSP
+ * violation) in the page it opened last.
+ */
+export function webviewSuite(checks: { csp?: boolean } = {}): WebviewSuite {
+  let browser: Browser | undefined;
+  let server: TestServer | undefined;
+  let host: FakeHost | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    browser = await launchBrowser(this);
+    server = await startServer();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(() => {
+    host = undefined;
+  });
+  afterEach(async () => {
+    if (!host) return;
+    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
+    if (checks.csp) assert.deepEqual(await host.violations(), [], 'no CSP violations');
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the webview suite's ${what} is not started yet (use it inside a test or hook)`);
+    return value;
+  };
+  return {
+    get browser() {
+      return started(browser, 'browser');
+    },
+    get server() {
+      return started(server, 'page server');
+    },
+    get host() {
+      return host;
+    },
+    async open(opts: OpenOptions = {}) {
+      host = await openWebview(started(browser, 'browser'), started(server, 'page server'), opts);
+      return host;
+    },
+  };
 }

@@ -1,33 +1,17 @@
 // One search: the header's magnifier and the host's Search command (which posts
 // `openSearch`) open the same search box and results panel.
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { OpenSearch, SearchResults } from '../../webview/messages';
 import { BOB, chatter, init, message } from './fixtures';
-import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
+import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
 describe('webview search entry points (Chromium)', function () {
   this.timeout(30_000);
-  let browser: Browser;
-  let server: TestServer;
+  const ui = webviewSuite({ csp: false });
   let host: FakeHost;
 
-  before(async function () {
-    this.timeout(120_000);
-    browser = await launchBrowser(this);
-    server = await startServer();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    if (!host) return;
-    assert.deepEqual(pageErrors(host), [], 'no uncaught errors in the page');
-  });
-
   async function open(): Promise<void> {
-    host = await openWebview(browser, server);
+    host = await ui.open();
     serveHistory(host, { general: chatter('general', 1, 3) });
     await host.post(init());
     await host.page.locator('.row.msg').first().waitFor();

@@ -102,7 +102,7 @@ export class TestServer {
     live.add(proc);
     proc.once('exit', () => live.delete(proc));
     const server = new TestServer(proc, dataDir, options);
-    await server.waitForListening(options.timeoutMs ?? 20_000);
+    await server.waitForListening(options.timeoutMs ?? 60_000);
     return server;
   }
 

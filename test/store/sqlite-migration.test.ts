@@ -250,3 +250,56 @@ describe('SQLite store: schema 5', function () {
     }
   });
 });
+
+describe('SQLite store: schema 7 (thread read marks)', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let store: SqliteStore | undefined;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'parley-migrate7-'));
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A version 6 file: a thread by ann with replies by bob, mentioning cyd; a thread-less post. */
+  function writeVersion6(file: string): void {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      for (const step of MIGRATIONS.slice(0, 6)) step(db);
+      db.pragma('user_version = 6');
+      db.exec(`
+        INSERT INTO users (name, password_hash, created_at, name_key) VALUES ('ann', 'h', 1, 'ann'), ('bob', 'h', 1, 'bob'), ('cyd', 'h', 1, 'cyd'), ('dee', 'h', 1, 'dee');
+        INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES ('general', 'group', 'general', NULL, 1), ('ops', 'group', 'ops', 'ann', 1);
+        INSERT INTO members (room, user) VALUES ('ops', 'ann'), ('ops', 'bob'), ('ops', 'cyd'), ('ops', 'dee');
+        INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, text, root, reply_count) VALUES
+          ('ops', 1, 'i1', 'ann', 'c1', 10, 'question', NULL, 2),
+          ('ops', 2, 'i2', 'bob', 'c2', 11, 'answer', 1, NULL),
+          ('ops', 3, 'i3', 'bob', 'c3', 12, '@cyd agrees', 1, NULL),
+          ('ops', 4, 'i4', 'dee', 'c4', 13, 'a post', NULL, NULL);
+        INSERT INTO mentions (room, user, seq, msg, from_user) VALUES ('ops', 'cyd', 3, 3, 'bob'), ('ops', 'room', 3, 3, 'bob');
+      `);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('upgrades a version 6 file: the participants of old threads have read them, and new replies count', async () => {
+    writeVersion6(path.join(dataDir, 'parley.db'));
+    const migrated: [number, number][] = [];
+    store = new SqliteStore({ dataDir, onMigrated: (from, to) => migrated.push([from, to]) });
+    await store.init();
+    assert.deepEqual(migrated, [[6, SCHEMA_VERSION]]);
+    for (const user of ['ann', 'bob', 'cyd']) assert.deepEqual(Object.fromEntries(await store.threadUnread('ops', user, [1])), { 1: 0 }, user);
+    assert.deepEqual(await store.threadUnread('ops', 'dee', [1]), new Map(), 'dee takes no part');
+    await store.append([{ room: 'ops', from: 'bob', cid: 'later', ts: 20, text: 'one more', root: 1 }]);
+    assert.deepEqual(Object.fromEntries(await store.threadUnread('ops', 'ann', [1])), { 1: 1 });
+    assert.deepEqual(Object.fromEntries(await store.threadUnread('ops', 'cyd', [1])), { 1: 1 });
+    assert.equal((await store.roomInfo('ops', 'ann'))?.threadUnread, 1);
+    assert.equal((await store.roomInfo('ops', 'bob'))?.threadUnread, undefined);
+  });
+});

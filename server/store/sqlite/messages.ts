@@ -224,7 +224,7 @@ export class Messages {
       const unreferenced = this.conversations.apply(ruled, change, { seq, from: m.from, ts: m.ts, mentions: m.mentions }, this.index.unindexedFrom(firstRow === 0 ? row : firstRow));
       if (unreferenced !== undefined && unreferenced.length > 0) result.unreferenced = unreferenced;
     } else {
-      if (ruled !== undefined) this.conversations.replied(ruled, m.from, m.ts);
+      if (ruled !== undefined) this.conversations.replied(ruled, { seq, from: m.from, ts: m.ts, mentions: m.mentions });
       if (m.mentions !== undefined && m.mentions.length > 0) this.conversations.setMentions(m.room, seq, seq, m.from, m.mentions);
     }
     return { result, row };

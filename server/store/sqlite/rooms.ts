@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, UNREAD_LIMIT, type RoomInfo } from '../../../protocol';
 import type { RoomRecord } from '../store';
 import { toRoom, type RoomRow } from './rows';
+import { ROOM_THREAD_UNREAD } from './thread-marks';
 import type { Users } from './users';
 
 interface RoomInfoRow extends RoomRow {
@@ -10,6 +11,7 @@ interface RoomInfoRow extends RoomRow {
   last_read: number;
   mentions: number;
   unread: number;
+  thread_unread: number;
 }
 
 const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0)';
@@ -25,16 +27,17 @@ export const UNREAD_SHOWN = 'u.change_kind IS NULL AND (u.root IS NULL OR u.in_r
 const UNREAD = `(SELECT count(*) FROM (SELECT 1 FROM messages u
       WHERE u.room = r.id AND u.seq > ${LAST_READ} AND u.from_user <> @user AND ${UNREAD_SHOWN} LIMIT ${UNREAD_LIMIT + 1}))`;
 
-const roomInfoColumns = (unread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
+const roomInfoColumns = (unread: string, threadUnread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user) FROM (SELECT user FROM members WHERE room = r.id ORDER BY user LIMIT ${MAX_LISTED_MEMBERS})) AS members,
     (SELECT count(*) FROM members WHERE room = r.id) AS member_count,
     ${LAST_READ} AS last_read,
     (SELECT count(DISTINCT n.msg) FROM mentions n
       WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions,
-    ${unread} AS unread`;
-const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD);
+    ${unread} AS unread,
+    ${threadUnread} AS thread_unread`;
+const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD, ROOM_THREAD_UNREAD);
 // Rooms the user could join: nothing is unread for someone who is not in the room.
-const JOINABLE_COLUMNS = roomInfoColumns('0');
+const JOINABLE_COLUMNS = roomInfoColumns('0', '0');
 
 /**
  * The user's rooms but general. CROSS JOIN fixes the order: from the user's few member rows, never
@@ -163,6 +166,7 @@ export class Rooms {
       if (row.member_count > info.members.length) info.memberCount = row.member_count;
     }
     if (row.mentions > 0) info.mentions = row.mentions;
+    if (row.thread_unread > 0) info.threadUnread = row.thread_unread;
     return info;
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { ROOM_MENTION } from '../../../protocol';
 
 /**
  * Schema changes, in order. Entry i takes the database from version i to i + 1
@@ -240,7 +241,40 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
     `);
     db.prepare('UPDATE sessions SET last_seen = max(created_at, ?)').run(Date.now());
   },
+  addThreadMarks,
 ];
+
+/**
+ * Per-thread read marks for the threads a user takes part in (the root's author, anyone who
+ * replied, anyone the root or a reply mentions by name): a row is what makes a user a participant,
+ * and `seq` is how far they have read that thread. Threads stored before start read up to their
+ * last reply, so nothing old turns unread at the upgrade.
+ */
+function addThreadMarks(db: Database): void {
+  db.exec(`
+    CREATE TABLE thread_marks (
+      room TEXT NOT NULL,
+      user TEXT NOT NULL,
+      root INTEGER NOT NULL,
+      seq  INTEGER NOT NULL,
+      PRIMARY KEY (room, user, root)
+    ) WITHOUT ROWID;
+
+    CREATE TEMP TABLE thread_ends AS
+      SELECT room, root, max(seq) AS seq FROM messages WHERE root IS NOT NULL GROUP BY room, root;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT m.room, m.from_user, m.root, e.seq FROM messages m JOIN thread_ends e ON e.room = m.room AND e.root = m.root
+      WHERE m.root IS NOT NULL;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT m.room, m.from_user, m.seq, e.seq FROM messages m JOIN thread_ends e ON e.room = m.room AND e.root = m.seq;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT n.room, n.user, e.root, e.seq FROM mentions n
+        JOIN messages t ON t.room = n.room AND t.seq = n.msg
+        JOIN thread_ends e ON e.room = t.room AND e.root = coalesce(t.root, t.seq)
+      WHERE n.user <> '${ROOM_MENTION}' AND n.user IN (SELECT name FROM users);
+    DROP TABLE thread_ends;
+  `);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

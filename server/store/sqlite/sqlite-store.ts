@@ -310,6 +310,14 @@ export class SqliteStore implements Store {
     return this.write((o) => o.rooms.setReadMark(roomId, user, seq));
   }
 
+  async threadUnread(roomId: string, user: string, roots: readonly number[]): Promise<Map<number, number>> {
+    return this.run((o) => o.conversations.threadMarks.unread(roomId, user, roots));
+  }
+
+  async setThreadReadMark(roomId: string, root: number, user: string, seq: number): Promise<number | undefined> {
+    return this.write((o) => o.conversations.threadMarks.setMark(roomId, root, user, Math.max(0, Math.floor(seq))));
+  }
+
   async getFile(fileId: string): Promise<FileRecord | undefined> {
     return this.run((o) => {
       const row = o.getFile(fileId);

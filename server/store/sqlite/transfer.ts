@@ -108,7 +108,7 @@ export class Transfer {
         );
         if (m.root !== undefined) {
           const root = this.conversations.row(m.room, m.root);
-          if (root !== undefined) this.conversations.replied(root, m.from, m.ts);
+          if (root !== undefined) this.conversations.replied(root, { seq: m.seq, from: m.from, ts: m.ts, mentions: m.deleted === true ? undefined : mentionedNames(m.text) });
         }
       }
       // Mentions are not part of a message as exported: they are found again in the text.

@@ -305,7 +305,8 @@ export interface Store {
    * Stores messages exactly as given (seq, msgId, ts, cid and file kept), in one transaction, and
    * moves each room's lastSeq to the highest seq given. Each room's seqs must be ascending and
    * above its lastSeq, and the rooms and senders must exist; otherwise nothing is stored and the
-   * call rejects. Attached files are recorded with the message's room, sender and ts.
+   * call rejects. Attached files are recorded with the message's room, sender and ts. As posting
+   * does, each message the timeline shows moves its sender's read mark up to it (never back).
    */
   importMessages(messages: ChatMessage[]): Promise<void>;
 }

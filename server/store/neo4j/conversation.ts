@@ -424,7 +424,7 @@ class Plan {
     this.targets.set(key(m.room, m.seq), tracked);
   }
 
-  /** `m` was posted (not imported): its sender has read the room up to it, when the timeline shows it. */
+  /** `m` was posted (or imported): its sender has read the room up to it, when the timeline shows it. */
   posted(m: ChatMessage): void {
     if (m.root !== undefined && m.inRoom !== true) return;
     this.marks.set(`${m.room}\u0000${m.from}`, { room: m.room, user: m.from, seq: m.seq });
@@ -747,6 +747,8 @@ export async function importInTx(tx: ManagedTransaction, messages: ChatMessage[]
     }
     // Mentions are not part of a message as exported: they are found again in the text.
     plan.addMessage(m, m.deleted === true ? [] : mentionedNames(m.text));
+    // As posting does (Store.importMessages): the sender has read the room up to it.
+    plan.posted(m);
     if (m.root !== undefined) {
       const root = plan.target(m.room, m.root);
       if (root !== undefined) plan.replied(root, { seq: m.seq, from: m.from, ts: m.ts, mentions: m.deleted === true ? [] : mentionedNames(m.text) });

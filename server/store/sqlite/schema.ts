@@ -242,6 +242,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
     db.prepare('UPDATE sessions SET last_seen = max(created_at, ?)').run(Date.now());
   },
   addThreadMarks,
+  countUnreadByHidden,
 ];
 
 /**
@@ -273,6 +274,28 @@ function addThreadMarks(db: Database): void {
         JOIN thread_ends e ON e.room = t.room AND e.root = coalesce(t.root, t.seq)
       WHERE n.user <> '${ROOM_MENTION}' AND n.user IN (SELECT name FROM users);
     DROP TABLE thread_ends;
+  `);
+}
+
+/**
+ * Unread counts without an index entry per post. messages_unread (schema 5) held every message
+ * the timeline shows, so each post wrote a third index beside (room, seq) and (from_user, cid).
+ * A room's seqs are gap-free, so the shown messages after a mark are the events after it minus
+ * those the timeline does not show: messages_hidden holds only those (change events, thread-only
+ * replies, tombstones), which plain posts never add to. One's own shown messages after one's
+ * mark are none, as posting moves the mark (schema 5 on; read-marks.ts): marks left behind by
+ * messages stored before that rule catch up here, once.
+ */
+function countUnreadByHidden(db: Database): void {
+  db.exec(`
+    DROP INDEX messages_unread;
+    CREATE INDEX messages_hidden ON messages(room, seq)
+      WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL;
+    INSERT INTO read_marks (room, user, seq)
+      SELECT room, from_user, max(seq) FROM messages
+      WHERE change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND from_user IN (SELECT name FROM users)
+      GROUP BY room, from_user
+      ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq);
   `);
 }
 

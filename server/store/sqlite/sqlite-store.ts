@@ -96,7 +96,7 @@ export class SqliteStore implements Store {
       const selectFile = db.prepare<[string], FileRow>(
         'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
       );
-      const transfer = new Transfer(db, messages.seqs, search, conversations);
+      const transfer = new Transfer(db, messages.seqs, search, conversations, postedMarks);
       const checkpointer = this.startCheckpointer(db);
       const catchUpTx = db.transaction(() => search.catchUp());
       const catchUpIndex = () => {

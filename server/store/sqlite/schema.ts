@@ -282,14 +282,15 @@ function addThreadMarks(db: Database): void {
  * the timeline shows, so each post wrote a third index beside (room, seq) and (from_user, cid).
  * A room's seqs are gap-free, so the shown messages after a mark are the events after it minus
  * those the timeline does not show: messages_hidden holds only those (change events, thread-only
- * replies, tombstones), which plain posts never add to. One's own shown messages after one's
+ * replies, tombstones), which plain posts never add to. It carries the columns of its WHERE, so a
+ * count reads the index alone (covering), never a message row. One's own shown messages after one's
  * mark are none, as posting moves the mark (schema 5 on; read-marks.ts): marks left behind by
  * messages stored before that rule catch up here, once.
  */
 function countUnreadByHidden(db: Database): void {
   db.exec(`
     DROP INDEX messages_unread;
-    CREATE INDEX messages_hidden ON messages(room, seq)
+    CREATE INDEX messages_hidden ON messages(room, seq, change_kind, root, in_room, deleted)
       WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL;
     INSERT INTO read_marks (room, user, seq)
       SELECT room, from_user, max(seq) FROM messages

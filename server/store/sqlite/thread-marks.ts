@@ -10,10 +10,11 @@ const THREAD_UNREAD = `SELECT count(*) FROM (SELECT 1 FROM messages x
 /**
  * For RoomInfo.threadUnread (rooms.ts): the user's thread-only unread replies in the room, summed
  * over the threads they take part in, at most UNREAD_LIMIT + 1. Replies also sent to the room are
- * left out: `unread` counts them already.
+ * left out: `unread` counts them already. CROSS JOIN keeps the user's few marks the outer loop:
+ * driven from the room's replies instead, a room of many replies was read whole.
  */
 export const ROOM_THREAD_UNREAD = `(SELECT count(*) FROM (SELECT 1 FROM thread_marks t
-    JOIN messages x ON x.room = t.room AND x.root = t.root AND x.seq > t.seq
+    CROSS JOIN messages x ON x.room = t.room AND x.root = t.root AND x.seq > t.seq
     WHERE t.room = r.id AND t.user = @user AND x.from_user <> @user AND x.in_room IS NULL AND x.deleted IS NULL
     LIMIT ${UNREAD_LIMIT + 1}))`;
 

@@ -18,11 +18,6 @@ export const ROOM_THREAD_UNREAD = `(SELECT count(*) FROM (SELECT 1 FROM thread_m
     WHERE t.room = r.id AND t.user = @user AND x.from_user <> @user AND x.in_room IS NULL AND x.deleted IS NULL
     LIMIT ${UNREAD_LIMIT + 1}))`;
 
-/**
- * Per-thread read marks (schema 7, `thread_marks`). A user takes part in a thread once they wrote
- * its root or a reply, or the root or a reply mentions them by name; only participants have a
- * mark, and only they get per-thread unread counts.
- */
 interface MarkParams {
   room: string;
   user: string;
@@ -30,6 +25,11 @@ interface MarkParams {
   seq: number;
 }
 
+/**
+ * Per-thread read marks (schema 7, `thread_marks`). A user takes part in a thread once they wrote
+ * its root or a reply, or the root or a reply mentions them by name; only participants have a
+ * mark, and only they get per-thread unread counts.
+ */
 export class ThreadMarks {
   private readonly join: Statement<[MarkParams]>;
   private readonly joinRootMentions: Statement<[{ room: string; root: number }]>;

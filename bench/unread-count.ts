@@ -1,8 +1,8 @@
 // What unread counts cost a room listing: the reader's room list (general, a room of --rows
 // messages and a few small rooms) with RoomInfo.unread counted, against the same list without
 // the count, with the read mark at the end (nothing unread), --rows / 2 messages back (the count
-// stops at 1000), and a worst case: a user whose own --rows messages all lie after their read mark
-// (stored before posting moved marks; they are skipped one by one).
+// stops at 1000), and a worst case for SQLite: a room whose --rows events after the reader's mark
+// are all hidden from the timeline (thread-only replies), which the count reads one by one.
 // Usage: npx tsx bench/unread-count.ts [--rows 100000] [--samples 2000] [--store sqlite|neo4j|both]
 //   [--uri bolt://… (a running Neo4j; else one is started)]. Progress on stderr, JSON on stdout.
 import { randomBytes } from 'node:crypto';
@@ -37,14 +37,17 @@ const LOAD_BATCH = 10_000;
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `count` messages into `room` by `senders` in turn, fast (importMessages: no read marks move). */
-async function load(store: Store, room: string, count: number, senders: string[]): Promise<void> {
+/** `count` messages into `room` by `senders` in turn, fast (importMessages); `root` makes all but the first replies to seq 1. */
+async function load(store: Store, room: string, count: number, senders: string[], root = false): Promise<void> {
   for (let start = 0; start < count; start += LOAD_BATCH) {
     const ids = randomBytes(12 * LOAD_BATCH);
     const batch: ChatMessage[] = [];
     for (let seq = start + 1; seq <= Math.min(count, start + LOAD_BATCH); seq++) {
       const i = seq - start - 1;
-      batch.push({ room, seq, ts: 1_700_000_000_000 + seq, msgId: ids.toString('base64url', i * 12, (i + 1) * 12), from: senders[seq % senders.length], cid: `load-${room}-${seq}`, text: sentence() });
+      batch.push({
+        room, seq, ts: 1_700_000_000_000 + seq, msgId: ids.toString('base64url', i * 12, (i + 1) * 12), from: senders[seq % senders.length], cid: `load-${room}-${seq}`, text: sentence(),
+        ...(root && seq > 1 ? { root: 1 } : {}),
+      });
     }
     await store.importMessages(batch);
   }
@@ -54,10 +57,10 @@ async function load(store: Store, room: string, count: number, senders: string[]
 async function fill(store: Store): Promise<void> {
   for (const user of [READER, BOT, ...WRITERS]) await store.createUser({ name: user, passwordHash: 'x', createdAt: 0 });
   await store.createRoom({ id: 'big', kind: 'group', name: 'big', createdAt: 0 }, [READER, ...WRITERS]);
-  await store.createRoom({ id: 'own', kind: 'group', name: 'own', createdAt: 0 }, [BOT, ...WRITERS]);
+  await store.createRoom({ id: 'hidden', kind: 'group', name: 'hidden', createdAt: 0 }, [BOT, ...WRITERS]);
   for (let i = 0; i < SMALL_ROOMS; i++) await store.createRoom({ id: `small-${i}`, kind: 'group', name: `small-${i}`, createdAt: 0 }, [READER, BOT, ...WRITERS]);
   await load(store, 'big', rows, WRITERS);
-  await load(store, 'own', rows, [BOT]);
+  await load(store, 'hidden', rows, WRITERS, true);
   await load(store, GENERAL_ROOM, 1000, WRITERS);
   for (let i = 0; i < SMALL_ROOMS; i++) await load(store, `small-${i}`, 50, WRITERS);
 }
@@ -102,8 +105,8 @@ async function cases(store: Store, list: Lister, n: number): Promise<Record<stri
   await store.setReadMark('big', fresh, Math.floor(rows / 2));
   log(`  half the room unread (${String(await unreadOf(fresh, 'big'))})`);
   out.capped = await pair(n, () => list(fresh, true), () => list(fresh, false));
-  log(`  own messages after the mark (${String(await unreadOf(BOT, 'own'))})`);
-  out.ownAfterMark = await pair(Math.max(20, Math.floor(n / 10)), () => list(BOT, true), () => list(BOT, false));
+  log(`  thread-only replies after the mark (${String(await unreadOf(BOT, 'hidden'))})`);
+  out.hiddenAfterMark = await pair(Math.max(20, Math.floor(n / 10)), () => list(BOT, true), () => list(BOT, false));
   return out;
 }
 

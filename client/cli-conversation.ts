@@ -1,6 +1,7 @@
 // Terminal-client commands for conversations: replies and threads, reactions, edits,
 // deletes, pins and resolve. Other tools script against these exact forms.
 import { GENERAL_ROOM, type AckReply, type ChatMessage } from '../protocol';
+import { formatUnread } from '../protocol/unread-count';
 import {
   UsageError, client, json, positiveInt, resumeSaved, str,
   type Command, type Context,
@@ -66,11 +67,16 @@ export const CONVERSATION_COMMANDS: Record<string, Command> = {
       const c = await signedIn(ctx);
       const room = roomOf(v);
       let page = await c.thread(room, seq);
+      const takesPart = page.unread !== undefined;
       printMessages(ctx, [page.root, ...page.replies], v.json);
+      let last = page.replies.at(-1)?.seq;
       while (page.more && page.replies.length > 0) {
         page = await c.thread(room, seq, { after: page.replies[page.replies.length - 1].seq });
         printMessages(ctx, page.replies, v.json);
+        last = page.replies.at(-1)?.seq ?? last;
       }
+      // Printed in full: read, for a participant.
+      if (takesPart && last !== undefined) await c.readThread(room, seq, last);
     },
   },
   threads: {
@@ -82,7 +88,13 @@ export const CONVERSATION_COMMANDS: Record<string, Command> = {
       const state = v.open ? 'open' : v.resolved ? 'resolved' : 'all';
       const limit = v.limit === undefined ? 50 : positiveInt(v.limit, '--limit');
       const c = await signedIn(ctx);
-      printMessages(ctx, (await c.threads(roomOf(v), { state, limit })).messages, v.json);
+      const page = await c.threads(roomOf(v), { state, limit });
+      for (const m of page.messages) {
+        // A thread the user takes part in shows its unread replies (`unread` in JSON).
+        const unread = page.threadUnread?.[String(m.seq)];
+        if (v.json) ctx.out.write(`${JSON.stringify(unread === undefined ? messageJson(m) : { ...messageJson(m), unread })}\n`);
+        else ctx.out.write(`${formatMessage(m)}${unread === undefined || unread === 0 ? '' : `  [${formatUnread(unread)} unread]`}\n`);
+      }
     },
   },
   react: {

@@ -85,13 +85,16 @@ export function formatBytes(n: number): string {
 
 /**
  * A room as `parley rooms` lists it. The unread figure is the server's (others' messages after the
- * read mark, shown in the room; "999+" past UNREAD_LIMIT); lastSeq counts every room event.
+ * read mark, shown in the room; "999+" past UNREAD_LIMIT), then the thread-only replies unread in
+ * the threads the user takes part in; lastSeq counts every room event.
  */
 export function formatRoom(r: RoomInfo): string {
   const unread = typeof r.unread === 'number' ? r.unread : Math.max(0, r.lastSeq - r.lastRead);
   const name = r.kind === 'dm' ? r.name : `#${r.name}`;
   const shown = unread > UNREAD_LIMIT ? `${UNREAD_LIMIT}+` : String(unread);
-  return `${r.id}\t${r.kind}\t${name}\t${r.lastSeq} messages${unread ? `, ${shown} unread` : ''}`;
+  const inThreads = r.threadUnread ?? 0;
+  const threads = inThreads > 0 ? `, ${inThreads > UNREAD_LIMIT ? `${UNREAD_LIMIT}+` : String(inThreads)} unread in your threads` : '';
+  return `${r.id}\t${r.kind}\t${name}\t${r.lastSeq} messages${unread ? `, ${shown} unread` : ''}${threads}`;
 }
 
 export function formatPresence(p: PresenceEntry): string {

@@ -70,6 +70,8 @@ export interface SessionInfo {
 export interface HistoryPage {
   messages: ChatMessage[];
   more: boolean;
+  /** Root seq → this user's unread replies, for the thread roots on the page they take part in. */
+  threadUnread?: Record<string, number>;
 }
 
 export interface ThreadPage {
@@ -77,6 +79,8 @@ export interface ThreadPage {
   root: ChatMessage;
   replies: ChatMessage[];
   more: boolean;
+  /** This user's unread replies in the thread, when they take part in it. */
+  unread?: number;
 }
 
 export type ParleyClientEvents = {
@@ -89,7 +93,7 @@ export type ParleyClientEvents = {
   /** The raw presence frame and the full presence list after applying it. */
   presence: [event: PresenceEvent, all: PresenceEntry[]];
   typing: [event: { room: string; user: string }];
-  read: [event: { room: string; user: string; seq: number }];
+  read: [event: { room: string; user: string; seq: number; root?: number }];
   rooms: [rooms: RoomInfo[]];
   /** After every login or resume, including automatic ones after a reconnect. */
   session: [session: SessionInfo];
@@ -265,13 +269,15 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
   /** A thread: its root as it is now and its replies after `after`, ascending. */
   async thread(room: string, root: number, opts: { after?: number; limit?: number } = {}): Promise<ThreadPage> {
     const reply = await this.call<ThreadReply>({ t: 'thread', room, root, ...opts });
-    return { root: reply.root, replies: reply.replies, more: reply.more };
+    const page: ThreadPage = { root: reply.root, replies: reply.replies, more: reply.more };
+    if (reply.unread !== undefined) page.unread = reply.unread;
+    return page;
   }
 
   /** The room's thread roots, newest first, optionally only open or resolved ones. */
   async threads(room: string, opts: { state?: ThreadState; before?: number; limit?: number } = {}): Promise<HistoryPage> {
     const reply = await this.call<ThreadsReply>({ t: 'threads', room, ...opts });
-    return { messages: reply.messages, more: reply.more };
+    return pageOf(reply);
   }
 
   /** The room's pinned messages, most recently pinned first. */
@@ -300,7 +306,7 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
 
   async history(room: string, opts: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
     const reply = await this.call<HistoryReply>({ t: 'history', room, ...opts });
-    return { messages: reply.messages, more: reply.more };
+    return pageOf(reply);
   }
 
   async search(query: string, opts: { room?: string; limit?: number } = {}): Promise<ChatMessage[]> {
@@ -365,6 +371,15 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     if (seq <= (this.readMarks.get(room) ?? 0)) return;
     this.readMarks.set(room, seq);
     if (this.statusValue === 'ready' && this.conn) this.conn.send({ t: 'read', room, seq });
+  }
+
+  /**
+   * Marks the thread of `root` read up to `seq` (its last reply seen). Only a participant keeps a
+   * thread mark; the server then sends this user's connections the room with its new
+   * `threadUnread`. Resolves once the server has stored it.
+   */
+  async readThread(room: string, root: number, seq: number): Promise<void> {
+    await this.call({ t: 'read', room, root, seq });
   }
 
   /** Tells the room we are typing; dropped when offline (it would be stale anyway). */
@@ -649,7 +664,7 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
         this.emit('typing', { room: frame.room, user: frame.user });
         return;
       case 'read':
-        this.emit('read', { room: frame.room, user: frame.user, seq: frame.seq });
+        this.emit('read', { room: frame.room, user: frame.user, seq: frame.seq, ...(frame.root !== undefined && { root: frame.root }) });
         return;
       case 'room':
         this.addRoom(frame.room);
@@ -771,4 +786,10 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
 
 function closedError(): ConnectionError {
   return new ConnectionError('CLOSED', 'The client is closed.');
+}
+
+function pageOf(reply: HistoryReply | ThreadsReply): HistoryPage {
+  const page: HistoryPage = { messages: reply.messages, more: reply.more };
+  if (reply.threadUnread !== undefined) page.threadUnread = reply.threadUnread;
+  return page;
 }

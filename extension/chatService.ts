@@ -8,7 +8,7 @@ import { ConnectionError } from '../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
 import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Revision, type RoomInfo, type SessionListing, type Snippet } from '../protocol';
 import { isEmoji } from '../protocol/emoji';
-import type { ThreadPage } from '../client/session';
+import type { HistoryPage, ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
 import { certificateProblem, describeError } from './auth';
 import { resolveCaFile } from './caFile';
@@ -451,6 +451,8 @@ export class ChatService implements vscode.Disposable {
       if (e.user !== this.model.user) this.post(wv.TypingEvent.create(e));
     });
     client.on('read', (e) => {
+      // A thread's mark (another of my connections read it): the room that follows has its count.
+      if (e.root !== undefined) return;
       if (e.user === this.model.user) this.model.markRead(e.room, e.seq);
       this.post(wv.ReadMark.create(e));
     });
@@ -739,7 +741,14 @@ export class ChatService implements vscode.Disposable {
     if (this.activeRoomId === room) this.openRoom(GENERAL_ROOM);
   }
 
-  async history(room: string, before?: number): Promise<{ messages: ChatMessage[]; more: boolean }> {
+  /** A thread I take part in was read up to `seq`; the server answers with the room's new count. */
+  readThread(room: string, root: number, seq: number): void {
+    const client = this.client;
+    if (!client) return;
+    client.readThread(room, root, seq).catch((err: Error) => this.log.warn(`thread read mark: ${err.message}`));
+  }
+
+  async history(room: string, before?: number): Promise<HistoryPage> {
     return this.requireClient().history(room, { before, limit: HISTORY_PAGE });
   }
 

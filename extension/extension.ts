@@ -109,12 +109,17 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'read':
         service.markRead(msg.room, msg.seq);
         return;
+      case 'readThread':
+        service.readThread(msg.room, msg.root, msg.seq);
+        return;
       case 'loadOlder':
         try {
           const page = await service.history(msg.room, msg.before);
           for (const m of page.messages) mediaCache.note(m.file);
-          notifier.noteHistory(page.messages);
-          chatView.post(wv.replyTo(wv.LoadOlder, msg, { room: msg.room, messages: page.messages, prepend: true, more: page.more }));
+          notifier.noteHistory(page.messages, page.threadUnread);
+          chatView.post(wv.replyTo(wv.LoadOlder, msg, {
+            room: msg.room, messages: page.messages, prepend: true, more: page.more, ...(page.threadUnread && { threadUnread: page.threadUnread }),
+          }));
         } catch (err) {
           fail(msg, err);
         }
@@ -153,8 +158,10 @@ export function activate(context: vscode.ExtensionContext): void {
       case 'thread':
         try {
           const page = await service.thread(msg.room, msg.root, msg.after);
-          notifier.noteHistory([page.root, ...page.replies]);
-          chatView.post(wv.replyTo(wv.Thread, msg, { room: msg.room, root: page.root, replies: page.replies, more: page.more }));
+          notifier.noteHistory([page.root, ...page.replies], page.unread !== undefined ? { [page.root.seq]: page.unread } : undefined);
+          chatView.post(wv.replyTo(wv.Thread, msg, {
+            room: msg.room, root: page.root, replies: page.replies, more: page.more, ...(page.unread !== undefined && { unread: page.unread }),
+          }));
         } catch (err) {
           fail(msg, err);
         }

@@ -23,9 +23,14 @@ export class Notifier implements vscode.Disposable {
     );
   }
 
-  /** Messages loaded from history or a thread: which threads the user takes part in. */
-  noteHistory(messages: readonly ChatMessage[]): void {
+  /**
+   * Messages loaded from history or a thread: which threads the user takes part in, also those
+   * the server counts as theirs (`threadUnread`: root seq → count; mentioned in them, say).
+   */
+  noteHistory(messages: readonly ChatMessage[], threadUnread?: Readonly<Record<string, number>>): void {
     for (const m of messages) this.threads.note(m, this.model.user);
+    if (threadUnread === undefined || messages.length === 0) return;
+    for (const root of Object.keys(threadUnread)) this.threads.noteRoot(messages[0].room, Number(root));
   }
 
   onMessage(msg: ChatMessage): void {

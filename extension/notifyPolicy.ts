@@ -44,6 +44,12 @@ export class ThreadParticipation {
     if (me === undefined || msg.change !== undefined) return;
     if (msg.from === me) this.add(msg.room, msg.root ?? msg.seq);
     else if (msg.root === undefined && msg.repliers?.includes(me)) this.add(msg.room, msg.seq);
+    else if (msg.root !== undefined && mentions(msg, me)) this.add(msg.room, msg.root);
+  }
+
+  /** A thread the server says the user takes part in. */
+  noteRoot(room: string, root: number): void {
+    if (Number.isSafeInteger(root) && root > 0) this.add(room, root);
   }
 
   /** Whether `msg` is a reply in one of the user's threads. */

@@ -144,6 +144,7 @@ export class App {
       roomTitle: (room) => this.ctx.roomTitle(room),
       maxText: () => this.maxText,
       refresh: () => this.refreshList(),
+      roomChanged: (room) => this.roomChanged(room),
       toast: (m) => this.showToast(m),
       enterThread: () => this.enterThread(),
       leaveThread: () => this.leaveThread(),
@@ -181,6 +182,7 @@ export class App {
     if (!this.ready) return;
     if (Messages.is(msg)) {
       const page = msg.prepend === true || msg.requestId !== undefined;
+      if (msg.threadUnread) this.store.setThreadUnread(msg.room, msg.threadUnread);
       this.store.addMessages(msg.room, msg.messages, page ? { prepend: true, more: msg.more } : { more: msg.more });
       this.roomChanged(msg.room);
       if (!page && msg.messages.some((m) => !inRoomList(m))) this.conv.afterEvents(msg.room, msg.messages);
@@ -457,7 +459,8 @@ export class App {
     if (this.active && !ids.includes(this.active)) ids.push(this.active);
     for (const id of ids) {
       const r = this.store.room(id);
-      const unread = id === this.active ? 0 : this.store.unreadCount(id);
+      // Timeline messages, and thread-only replies in the threads I take part in.
+      const unread = id === this.active ? 0 : this.store.roomBadge(id);
       const mentions = id === this.active ? 0 : this.store.mentionCount(id);
       const name = r.info.kind === 'dm' ? this.store.title(id) : `# ${this.store.title(id)}`;
       const badges = `${mentions > 0 ? ` · ${mentionsText(mentions)}` : ''}${unread > 0 ? `  (${formatUnread(unread)})` : ''}`;
@@ -675,6 +678,7 @@ export class App {
       react: (msg, emoji, on) => this.conv.react(msg, emoji, on),
       isEditing: (msg) => this.conv?.isEditing(msg) ?? false,
       openThread: (msg) => this.conv.openThread(msg),
+      threadUnread: (msg) => this.store.threadUnreadOf(msg.room, msg.seq),
       act: (action, msg, anchor) => this.conv.act(action, msg, anchor),
     };
   }

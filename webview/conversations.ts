@@ -4,7 +4,7 @@
 import type { ChatMessage } from '../protocol/messages';
 import type { Composer, ComposerDeps } from './composer';
 import { ListPanel, type PanelKind } from './listPanel';
-import { ChangeMessage, Pins, Reply, Revisions, Thread, Threads, type WebviewChangeKind } from './messages';
+import { ChangeMessage, Pins, ReadThread, Reply, Revisions, Thread, Threads, type WebviewChangeKind } from './messages';
 import { confirmDelete, showMenu, showReactionPicker, showRevisions } from './messageMenu';
 import type { MessageAction, RenderContext } from './render/context';
 import { threadKey, type ChatStore } from './store';
@@ -21,6 +21,8 @@ export interface ConversationDeps extends Pick<ComposerDeps, 'candidates' | 'sta
   maxText(): number;
   /** Re-renders the room's list (a row's state changed). */
   refresh(): void;
+  /** A room's counts changed (a thread was read): its list and the room list show them again. */
+  roomChanged(room: string): void;
   toast(message: string): void;
   /** The thread view covers the room's list (which remembers where it was) and back. */
   enterThread(): void;
@@ -151,8 +153,25 @@ export class Conversations {
     const known = this.deps.store.threads.get(threadKey(msg.room, rootSeq));
     if (known) this.thread.show(known);
     this.deps.host.request(Thread, { room: msg.room, root: rootSeq }).then(
-      (page) => this.thread.show(this.deps.store.setThread(page.room, page.root, page.replies, page.more)),
+      (page) => {
+        if (page.unread !== undefined) this.deps.store.setThreadUnread(page.room, { [page.root.seq]: page.unread });
+        this.thread.show(this.deps.store.setThread(page.room, page.root, page.replies, page.more));
+        this.readOpenThread();
+      },
       (err: Error) => this.thread.failed(`Could not load the thread: ${err.message}`));
+  }
+
+  /**
+   * The open thread is on screen: for a thread I take part in, its replies are read. The host
+   * moves my mark in it; the badges go at once (the server's room count follows).
+   */
+  private readOpenThread(): void {
+    const cur = this.thread.current;
+    if (!cur || !this.thread.isOpen || document.visibilityState !== 'visible') return;
+    const seq = this.deps.store.threadRead(cur.room, cur.root);
+    if (seq === undefined) return;
+    this.deps.host.post(ReadThread, { room: cur.room, root: cur.root, seq });
+    this.deps.roomChanged(cur.room);
   }
 
   private loadMoreReplies(): void {
@@ -232,6 +251,8 @@ export class Conversations {
     if (cur?.room === room) {
       const t = this.deps.store.threads.get(threadKey(cur.room, cur.root));
       if (t) this.thread.show(t);
+      // Replies that arrive in the thread on screen are read as they come.
+      if (events.some((e) => e.root === cur.root && e.change === undefined)) this.readOpenThread();
     }
     // A message being edited that someone deleted: nothing is left to edit.
     const e = this.editing;

@@ -91,10 +91,16 @@ function isRevision(v: unknown): v is Revision {
   return isObj(v) && isStr(v.text) && isNum(v.ts);
 }
 
+/** Root seq → unread count, for the threads of a page I take part in. */
+function isThreadCounts(v: unknown): v is Record<string, number> {
+  return isObj(v) && Object.entries(v).every(([k, n]) => /^[1-9][0-9]{0,15}$/.test(k) && isSeq(n));
+}
+
 function isRoomInfo(v: unknown): v is RoomInfo {
   return (
     isObj(v) && isNonEmpty(v.id) && (v.kind === 'group' || v.kind === 'dm') && isStr(v.name) &&
-    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && isSeq(v.unread) && opt(v.mentions, isSeq)
+    opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && isSeq(v.unread) && opt(v.mentions, isSeq) &&
+    opt(v.threadUnread, isSeq)
   );
 }
 
@@ -156,9 +162,11 @@ export const Messages = notification<'messages', {
   prepend?: boolean;
   more?: boolean;
   requestId?: string;
+  /** On a history page: root seq → my unread replies, for the threads on it I take part in. */
+  threadUnread?: Record<string, number>;
 }>('messages', (m) =>
   isNonEmpty(m.room) && arrayOf(m.messages, isChatMessage) && opt(m.prepend, isBool) && opt(m.more, isBool) &&
-  opt(m.requestId, isStr));
+  opt(m.requestId, isStr) && opt(m.threadUnread, isThreadCounts));
 
 /** State of one of my unsent messages (also announces outbox entries after a reload). */
 export const Pending = notification<'pending', { room: string; cid: string; text: string; state: PendingState }>(
@@ -203,8 +211,8 @@ export const Changes = notification<'changes', { room: string; events: ChatMessa
   'changes', (m) => isNonEmpty(m.room) && arrayOf(m.events, (e) => isChatMessage(e) && e.change !== undefined));
 
 /** A thread: its root as it is now and its replies, ascending. Answers `thread`. */
-export const ThreadPage = notification<'threadPage', { room: string; root: ChatMessage; replies: ChatMessage[]; more: boolean; requestId?: string }>(
-  'threadPage', (m) => isNonEmpty(m.room) && isChatMessage(m.root) && arrayOf(m.replies, isChatMessage) && isBool(m.more) && opt(m.requestId, isStr));
+export const ThreadPage = notification<'threadPage', { room: string; root: ChatMessage; replies: ChatMessage[]; more: boolean; requestId?: string; unread?: number }>(
+  'threadPage', (m) => isNonEmpty(m.room) && isChatMessage(m.root) && arrayOf(m.replies, isChatMessage) && isBool(m.more) && opt(m.requestId, isStr) && opt(m.unread, isSeq));
 
 /** A list of messages of one room: open threads (`threads`) or pinned messages (`pins`). */
 export const MessageList = notification<'messageList', { room: string; messages: ChatMessage[]; requestId?: string }>(
@@ -239,6 +247,10 @@ export const OpenRoom = notification<'openRoom', { room: string }>('openRoom', (
 export const Typing = notification<'typing', { room: string }>('typing', (m) => isNonEmpty(m.room));
 
 export const Read = notification<'read', { room: string; seq: number }>('read', (m) => isNonEmpty(m.room) && isSeq(m.seq));
+
+/** A thread I take part in was read up to reply `seq` (it was open on screen). */
+export const ReadThread = notification<'readThread', { room: string; root: number; seq: number }>(
+  'readThread', (m) => isNonEmpty(m.room) && isSeq(m.root) && m.root > 0 && isSeq(m.seq));
 
 /** A link was clicked. The host must check the scheme (http, https, mailto) before opening it. */
 export const OpenLink = notification<'openLink', { href: string }>('openLink', (m) => isNonEmpty(m.href));
@@ -330,7 +342,7 @@ export const hostMessages = [
 ] as const;
 
 export const webviewMessages = [
-  Ready, Send, LoadOlder, OpenRoom, Typing, Read, OpenLink, OpenSnippet, Search, Retry, RunCommand,
+  Ready, Send, LoadOlder, OpenRoom, Typing, Read, ReadThread, OpenLink, OpenSnippet, Search, Retry, RunCommand,
   RequestMedia, Download, OpenMedia, PasteImage, DropFiles, ChangeMessage, Reply, Thread, Threads, Pins, Revisions,
 ] as const;
 

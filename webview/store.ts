@@ -30,6 +30,16 @@ export interface RoomData {
   applied: Set<number>;
   /** Others' unread timeline messages: the host's count (`info.unread`) plus live ones. */
   unread: UnreadCount;
+  /**
+   * The threads I take part in that the server or live replies told of: root seq → my unread
+   * replies in it (the server's count from a page, plus live replies by others since).
+   */
+  threadUnread: Map<number, number>;
+  /**
+   * Others' thread-only replies in my threads that arrived after the room's listing (seq → root),
+   * which the listing's `threadUnread` does not cover yet.
+   */
+  threadLive: Map<number, number>;
 }
 
 /** A thread that was opened: its root as it is now and its loaded replies, ascending. */
@@ -80,6 +90,7 @@ export class ChatStore {
       if (r) {
         r.info = { ...info, lastSeq: Math.max(info.lastSeq, r.info.lastSeq), lastRead: Math.max(info.lastRead, r.info.lastRead) };
         r.unread.listed(info.lastSeq, listedUnread(info));
+        for (const seq of r.threadLive.keys()) if (seq <= info.lastSeq) r.threadLive.delete(seq);
       } else {
         this.rooms.set(info.id, emptyRoom(info));
       }
@@ -167,6 +178,7 @@ export class ChatStore {
     }
     if (event.root !== undefined) r.typing.delete(event.from);
     let changed = false;
+    if (event.root !== undefined && event.change === undefined) changed = this.countReply(r, event, event.root);
     const target = event.change?.target ?? event.root;
     const i = target === undefined ? -1 : indexOfSeq(r.messages, target);
     if (i >= 0) {
@@ -201,6 +213,70 @@ export class ChatStore {
       }
     }
     return changed;
+  }
+
+  /**
+   * A live reply in the thread of `root`: mine makes me a participant with nothing unread there
+   * (replying reads the thread); someone else's counts when I take part (I wrote the root, the
+   * server listed the thread as mine, or the reply names me). True when a count changed.
+   */
+  private countReply(r: RoomData, reply: ChatMessage, root: number): boolean {
+    if (reply.from === this.me) {
+      const had = r.threadUnread.get(root);
+      r.threadUnread.set(root, 0);
+      for (const [seq, of] of r.threadLive) if (of === root) r.threadLive.delete(seq);
+      return had !== 0;
+    }
+    const rootMsg = this.message(r.info.id, root);
+    const mine = r.threadUnread.has(root) || rootMsg?.from === this.me || mentionedNames(reply.text).includes(this.me);
+    if (!mine || reply.deleted === true) return false;
+    r.threadUnread.set(root, (r.threadUnread.get(root) ?? 0) + 1);
+    if (reply.inRoom !== true && r.unread.isNew(reply.seq)) r.threadLive.set(reply.seq, root);
+    return true;
+  }
+
+  /** The server's unread counts for threads I take part in (root seq → count), from a page. */
+  setThreadUnread(roomId: string, counts: Readonly<Record<string, number>>): void {
+    const r = this.room(roomId);
+    for (const [root, n] of Object.entries(counts)) {
+      const seq = Number(root);
+      if (Number.isSafeInteger(seq) && seq > 0 && Number.isSafeInteger(n) && n >= 0) r.threadUnread.set(seq, n);
+    }
+  }
+
+  /** My unread replies in a thread; undefined when I take no part in it (as far as I know). */
+  threadUnreadOf(roomId: string, root: number): number | undefined {
+    return this.rooms.get(roomId)?.threadUnread.get(root);
+  }
+
+  /**
+   * The thread was read (it is open on screen): nothing in it is unread any more. Returns the
+   * seq to report as read (its last loaded reply), or undefined when I take no part in it or
+   * there is nothing to report.
+   */
+  threadRead(roomId: string, root: number): number | undefined {
+    const r = this.rooms.get(roomId);
+    if (!r?.threadUnread.has(root)) return undefined;
+    const had = r.threadUnread.get(root) ?? 0;
+    r.threadUnread.set(root, 0);
+    let live = false;
+    for (const [seq, of] of r.threadLive) {
+      if (of !== root) continue;
+      r.threadLive.delete(seq);
+      live = true;
+    }
+    const last = this.threads.get(threadKey(roomId, root))?.replies.at(-1)?.seq;
+    return had > 0 || live ? last : undefined;
+  }
+
+  /**
+   * What the room list shows for a room: its unread timeline messages, plus the thread-only
+   * replies unread in the threads I take part in (the server's `threadUnread`, plus live ones).
+   */
+  roomBadge(roomId: string): number {
+    const r = this.rooms.get(roomId);
+    if (!r) return 0;
+    return this.unreadCount(roomId) + (r.info.threadUnread ?? 0) + r.threadLive.size;
   }
 
   /** A thread as the server sent it; replies that arrived live meanwhile are kept. */
@@ -342,6 +418,8 @@ function emptyRoom(info: RoomInfo): RoomData {
   unread.listed(info.lastSeq, listedUnread(info));
   return {
     unread,
+    threadUnread: new Map(),
+    threadLive: new Map(),
     info: { ...info },
     messages: [],
     seqs: new Set(),

@@ -34,7 +34,14 @@ export const SendSchema = Type.Object({
 });
 
 export const TypingSchema = Type.Object({ t: Type.Literal('typing'), room: Room() });
-export const ReadSchema = Type.Object({ t: Type.Literal('read'), id: Type.Optional(RequestIdSchema), room: Room(), seq: NonNegativeInt() });
+/** Moves the room's read mark to `seq`; with `root`, the mark in that thread instead (for a participant). */
+export const ReadSchema = Type.Object({
+  t: Type.Literal('read'),
+  id: Type.Optional(RequestIdSchema),
+  room: Room(),
+  seq: NonNegativeInt(),
+  root: Type.Optional(PositiveInt()),
+});
 
 export const HistorySchema = Type.Object({
   t: Type.Literal('history'),

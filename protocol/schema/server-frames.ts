@@ -26,9 +26,22 @@ export const MsgEventSchema = Type.Object({ t: Type.Literal('msg'), ...ChatMessa
 /** A change to an earlier message, delivered live and by resume in seq order like `msg`. */
 export const ChangeEventSchema = Type.Object({ t: Type.Literal('change'), ...ChatMessageProperties, change: ChangeShapeSchema });
 /** The root in its current state and its replies, ascending; `more` when later replies exist past the page. */
-export const ThreadReplySchema = Type.Object({ t: Type.Literal('thread'), id: Id, room: Str(), root: ChatMessageSchema, replies: Messages(), more: Type.Boolean() });
-/** Thread roots (messages with replies), newest first. */
-export const ThreadsReplySchema = Type.Object({ t: Type.Literal('threads'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean() });
+/**
+ * Root seq → the requesting user's unread replies in that thread, for the threads on a page that
+ * they take part in (a thread they take no part in is absent; one with nothing unread is 0).
+ */
+const ThreadUnreadSchema = Type.Record(Type.String(), Int());
+/**
+ * The root in its current state and its replies, ascending; `more` when later replies exist past
+ * the page. `unread`: the requesting user's unread replies in it, when they take part in it.
+ */
+export const ThreadReplySchema = Type.Object({
+  t: Type.Literal('thread'), id: Id, room: Str(), root: ChatMessageSchema, replies: Messages(), more: Type.Boolean(), unread: Type.Optional(Int()),
+});
+/** Thread roots (messages with replies), newest first, with `threadUnread` for those the user takes part in. */
+export const ThreadsReplySchema = Type.Object({
+  t: Type.Literal('threads'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean(), threadUnread: Type.Optional(ThreadUnreadSchema),
+});
 /** Pinned messages, most recently pinned first. */
 export const PinsReplySchema = Type.Object({ t: Type.Literal('pins'), id: Id, room: Str(), messages: Messages() });
 /** The earlier versions of an edited message, oldest first; the current text is the message's own. */
@@ -40,8 +53,12 @@ export const SessionsReplySchema = Type.Object({ t: Type.Literal('sessions'), id
 export const RevokedReplySchema = Type.Object({ t: Type.Literal('revoked'), id: Id, count: Int() });
 export const CaughtUpSchema = Type.Object({ t: Type.Literal('caught_up'), room: Str(), seq: Int() });
 export const TypingEventSchema = Type.Object({ t: Type.Literal('typing'), room: Str(), user: Str() });
-export const ReadEventSchema = Type.Object({ t: Type.Literal('read'), room: Str(), user: Str(), seq: Int() });
-export const HistoryReplySchema = Type.Object({ t: Type.Literal('history'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean() });
+/** A read mark moved; with `root`, the user's mark in that thread (sent only to the user's own connections). */
+export const ReadEventSchema = Type.Object({ t: Type.Literal('read'), room: Str(), user: Str(), seq: Int(), root: Type.Optional(Int()) });
+/** `threadUnread`: for the thread roots on the page that the user takes part in (see `threads`). */
+export const HistoryReplySchema = Type.Object({
+  t: Type.Literal('history'), id: Id, room: Str(), messages: Messages(), more: Type.Boolean(), threadUnread: Type.Optional(ThreadUnreadSchema),
+});
 export const ResultsReplySchema = Type.Object({ t: Type.Literal('results'), id: Id, messages: Messages() });
 export const PresenceEventSchema = Type.Object({ t: Type.Literal('presence'), users: Type.Optional(Type.Array(PresenceEntrySchema)), changes: Type.Optional(Type.Array(PresenceEntrySchema)) });
 export const RoomReplySchema = Type.Object({ t: Type.Literal('room'), id: Type.Optional(Id), room: RoomInfoSchema });

@@ -40,6 +40,14 @@ export const RoomInfoSchema = Type.Object({
    * before any history is fetched.
    */
   mentions: Type.Optional(Int()),
+  /**
+   * Unread replies in the threads of this room the requesting user takes part in (wrote the root
+   * or a reply, or is mentioned by name in either): after their read mark in that thread, by
+   * someone else, not deleted, and only replies the timeline does not show (a reply also sent to
+   * the room is in `unread`), so `unread + threadUnread` counts nothing twice. Up to
+   * UNREAD_LIMIT + 1; left out when 0.
+   */
+  threadUnread: Type.Optional(Int()),
 });
 
 export const FileRefSchema = Type.Object({ fileId: Str(), name: Str(), size: Int(), mime: Str(), kind: FileKindSchema, sha256: Str() });

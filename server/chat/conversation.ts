@@ -14,7 +14,7 @@ import {
 import { ParleyError } from '../../protocol';
 import type { NewMessage } from '../store/store';
 import { replyError, type ChatContext } from './context';
-import { post } from './messaging';
+import { post, threadUnreadOf } from './messaging';
 import { canonicalMentions } from './names';
 import type { Peer } from './peer';
 
@@ -71,14 +71,16 @@ export async function thread(ctx: ChatContext, peer: Peer, f: ThreadRequest): Pr
     if (message?.root !== undefined) throw new ParleyError('NESTED_REPLY', `Message ${f.root} is a reply; its thread is message ${message.root}.`);
     throw new ParleyError('NOT_FOUND', `There is no message ${f.root} in this room.`);
   }
-  peer.conn.send({ t: 'thread', id: f.id, room: f.room, root: page.root, replies: page.replies, more: page.more });
+  const unread = (await ctx.store.threadUnread(f.room, peer.user as string, [f.root])).get(f.root);
+  peer.conn.send({ t: 'thread', id: f.id, room: f.room, root: page.root, replies: page.replies, more: page.more, ...(unread !== undefined && { unread }) });
 }
 
 export async function threads(ctx: ChatContext, peer: Peer, f: ThreadsRequest): Promise<void> {
   await ctx.rooms.access(f.room, peer.user as string);
   const limit = Math.min(f.limit ?? THREADS_DEFAULT, THREAD_MAX_LIMIT);
   const page = await ctx.store.threads(f.room, { state: f.state ?? 'all', before: f.before, limit });
-  peer.conn.send({ t: 'threads', id: f.id, room: f.room, messages: page.messages, more: page.more });
+  const threadUnread = await threadUnreadOf(ctx, f.room, peer.user as string, page.messages);
+  peer.conn.send({ t: 'threads', id: f.id, room: f.room, messages: page.messages, more: page.more, ...(threadUnread && { threadUnread }) });
 }
 
 export async function pins(ctx: ChatContext, peer: Peer, f: PinsRequest): Promise<void> {

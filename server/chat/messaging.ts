@@ -5,6 +5,7 @@ import {
   encodeFrame,
   mentionedNames,
   stripRemoteUserInfo,
+  type ChatMessage,
   type HistoryRequest,
   type ReadRequest,
   type RequestId,
@@ -148,6 +149,10 @@ export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | P
 export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promise<void> {
   const user = peer.user as string;
   const room = await ctx.rooms.access(f.room, user);
+  if (f.root !== undefined) {
+    await readThread(ctx, peer, f, f.root);
+    return;
+  }
   // A mark past the last message would hide whatever comes next.
   const seq = await ctx.store.setReadMark(f.room, user, Math.min(f.seq, await ctx.store.lastSeq(f.room)));
   const frame = encodeFrame({ t: 'read', room: f.room, user, seq });
@@ -156,11 +161,39 @@ export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promis
   if (f.id !== undefined) peer.conn.send({ t: 'ok', id: f.id });
 }
 
+/**
+ * `read` with `root`: moves the reader's mark in that thread (a thread they take no part in keeps
+ * no mark: nothing changes). Their other connections get the `read` event, and every one of
+ * their connections the room again, whose `threadUnread` changed.
+ */
+async function readThread(ctx: ChatContext, peer: Peer, f: ReadRequest, root: number): Promise<void> {
+  const user = peer.user as string;
+  const seq = await ctx.store.setThreadReadMark(f.room, root, user, Math.min(f.seq, await ctx.store.lastSeq(f.room)));
+  if (seq !== undefined) {
+    ctx.hub.toUser(user, encodeFrame({ t: 'read', room: f.room, user, seq, root }), peer);
+    const info = await ctx.store.roomInfo(f.room, user);
+    if (info !== undefined) ctx.hub.toUser(user, encodeFrame({ t: 'room', room: info }));
+  }
+  if (f.id !== undefined) peer.conn.send({ t: 'ok', id: f.id });
+}
+
+/** Root seq → unread replies, for the thread roots among `messages` that `user` takes part in. */
+export async function threadUnreadOf(ctx: ChatContext, room: string, user: string, messages: readonly ChatMessage[]): Promise<Record<string, number> | undefined> {
+  const roots = messages.filter((m) => (m.replies ?? 0) > 0).map((m) => m.seq);
+  if (roots.length === 0) return undefined;
+  const counts = await ctx.store.threadUnread(room, user, roots);
+  if (counts.size === 0) return undefined;
+  const out: Record<string, number> = {};
+  for (const [seq, n] of counts) out[String(seq)] = n;
+  return out;
+}
+
 export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): Promise<void> {
   await ctx.rooms.access(f.room, peer.user as string);
   const limit = Math.min(f.limit ?? HISTORY_DEFAULT, HISTORY_MAX_LIMIT);
   const page = await ctx.store.history(f.room, { before: f.before, limit });
-  peer.conn.send({ t: 'history', id: f.id, room: f.room, messages: page.messages, more: page.more });
+  const threadUnread = await threadUnreadOf(ctx, f.room, peer.user as string, page.messages);
+  peer.conn.send({ t: 'history', id: f.id, room: f.room, messages: page.messages, more: page.more, ...(threadUnread && { threadUnread }) });
 }
 
 export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Promise<void> {

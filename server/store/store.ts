@@ -267,6 +267,25 @@ export interface Store {
 
   /** Moves the read mark forward (never back, never past lastSeq); returns the stored mark. */
   setReadMark(roomId: string, user: string, seq: number): Promise<number>;
+
+  // Thread read marks. A user takes part in a thread once they wrote its root or a reply, or the
+  // root or a reply mentions them by name (`@room` makes nobody a participant); append() and
+  // importMessages() keep the participants. A replier's mark moves to their reply; the root's
+  // author and those the root mentions join with the mark at the root (every reply unread), and
+  // those a reply mentions join just before that reply. Edits (new mentions included), reactions
+  // and other changes make nobody a participant and move no mark. roomsOf/roomInfo report each
+  // room's sum as `threadUnread` (thread-only replies: those also in the room count in `unread`).
+  /**
+   * Unread replies, by root seq, for those of `roots` (thread roots of the room) that `user`
+   * takes part in: replies after their thread mark, by someone else, not deleted, up to
+   * UNREAD_LIMIT + 1. Roots the user takes no part in are absent.
+   */
+  threadUnread(roomId: string, user: string, roots: readonly number[]): Promise<Map<number, number>>;
+  /**
+   * Moves `user`'s mark in the thread of `root` forward (never back; the caller keeps it at most
+   * lastSeq); returns the stored mark, or undefined when the user takes no part in that thread.
+   */
+  setThreadReadMark(roomId: string, root: number, user: string, seq: number): Promise<number | undefined>;
   getFile(fileId: string): Promise<FileRecord | undefined>;
 
   // Bulk access for copying one backend into another (copy-store); the chat server never calls these.
@@ -286,7 +305,8 @@ export interface Store {
    * Stores messages exactly as given (seq, msgId, ts, cid and file kept), in one transaction, and
    * moves each room's lastSeq to the highest seq given. Each room's seqs must be ascending and
    * above its lastSeq, and the rooms and senders must exist; otherwise nothing is stored and the
-   * call rejects. Attached files are recorded with the message's room, sender and ts.
+   * call rejects. Attached files are recorded with the message's room, sender and ts. As posting
+   * does, each message the timeline shows moves its sender's read mark up to it (never back).
    */
   importMessages(messages: ChatMessage[]): Promise<void>;
 }

@@ -100,6 +100,24 @@ describe('parley conversation commands against a real server', function () {
     assert.deepEqual(parse(await alice.ok(['threads', '--room', room, '--open', '--json'])).map((l) => l.seq), [root]);
   });
 
+  it('shows a participant the unread replies of their threads, and parley thread reads them', async () => {
+    const own = 'threads-unread';
+    await alice.ok(['create', own]);
+    await bob.ok(['join', own]);
+    const root = Number(/#(\d+)\]/.exec(await alice.ok(['send', '--room', own, 'Release checklist?']))?.[1]);
+    await bob.ok(['reply', '--room', own, String(root), 'Step one']);
+    await bob.ok(['reply', '--room', own, String(root), 'Step two']);
+    const listed = parse(await alice.ok(['threads', '--room', own, '--json'])) as (HistoryLine & { unread?: number })[];
+    assert.deepEqual(listed.map((m) => ({ seq: m.seq, unread: m.unread })), [{ seq: root, unread: 2 }]);
+    assert.match(await alice.ok(['threads', '--room', own]), /Release checklist\? .*\[2 unread\]\n$/);
+    assert.match(await alice.ok(['rooms']), new RegExp(`${own}\t.*, 2 unread in your threads`));
+    assert.equal((parse(await bob.ok(['threads', '--room', own, '--json']))[0] as { unread?: number }).unread, 0, 'his own replies');
+    await alice.ok(['thread', '--room', own, String(root)]);
+    const after = parse(await alice.ok(['threads', '--room', own, '--json'])) as (HistoryLine & { unread?: number })[];
+    assert.equal(after[0].unread, 0, 'printing the thread read it');
+    assert.doesNotMatch(await alice.ok(['threads', '--room', own]), /\[\d+ unread\]/);
+  });
+
   it('deletes to a tombstone that tail reports, and refuses what is not allowed with exit 1', async () => {
     const tail = bob.tail(['--room', room]);
     tails.push(tail);

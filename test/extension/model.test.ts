@@ -180,6 +180,18 @@ describe('notification policy', () => {
     assert.ok(t.has(reply(22, 20)));
   });
 
+  it('takes part in a thread a reply mentions me in, or the server lists as mine', () => {
+    const me = 'alice01';
+    const t = new ThreadParticipation();
+    const reply = (seq: number, root: number, text = 'ok'): ChatMessage => ({ ...msg('general', seq, 'bobby01'), text, root });
+    t.note(reply(5, 2, `@${me} have a look`), me);
+    assert.ok(t.has(reply(6, 2)), 'mentioned in a reply of the thread');
+    assert.ok(!t.has(reply(7, 3)));
+    t.noteRoot('general', 3);
+    assert.ok(t.has(reply(8, 3)), 'the server counted the thread as mine');
+    assert.ok(shouldNotify('mentionsAndDms', reply(8, 3), me, false, t.has(reply(8, 3))));
+  });
+
   it('keeps a read room read when a change or a thread-only reply takes a seq', () => {
     const m = new ChatModel();
     m.setUser('alice01');

@@ -69,7 +69,7 @@ const SCHEMAS: Record<ClientFrameType, Schema> = {
   revisions: { id, room, seq: req(isPositiveInt) },
   events: { id, room, after: req(isNonNegativeInt), limit: opt(isPositiveInt) },
   typing: { room },
-  read: { id: opt(isRequestId), room, seq: req(isNonNegativeInt) },
+  read: { id: opt(isRequestId), room, seq: req(isNonNegativeInt), root: opt(isPositiveInt) },
   history: { id, room, before: opt(isPositiveInt), limit: opt(isPositiveInt) },
   search: { id, query: req(isShortString(512)), room: opt(isShortString(200)), limit: opt(isPositiveInt) },
   join: { id, room },

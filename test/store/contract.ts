@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessage, type FileRef, type Snippet } from '../../protocol';
 import type { NewMessage, NewSession, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
+import { threadUnreadContract } from './contract-thread-unread';
 import { unreadContract } from './contract-unread';
 
 export interface StoreFixture {
@@ -77,6 +78,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
 
     conversationContract(() => store);
     unreadContract(() => store);
+    threadUnreadContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);

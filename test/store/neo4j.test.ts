@@ -711,6 +711,33 @@ describe('Neo4j store', function () {
       await again.close();
     });
 
+    it('upgrades a version 5 database: the participants of old threads follow them, read up to their last reply', async function () {
+      this.timeout(180_000);
+      for (const name of ['alice01', 'bob_smith', 'carol_03', 'dave_044']) await store.createUser({ name, passwordHash: 'x', createdAt: 1 });
+      const [root] = await store.append([{ room: GENERAL_ROOM, from: 'alice01', cid: 'r1', ts: 10, text: 'question' }]);
+      await store.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'r2', ts: 11, text: 'answer', root: root.message.seq }]);
+      await store.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'r3', ts: 12, text: '@carol_03 agrees', root: root.message.seq, mentions: ['carol_03'] }]);
+      await store.close();
+      // Back to version 5 as it was written: no FOLLOWS marks.
+      await rows('MATCH ()-[f:FOLLOWS]->() DELETE f');
+      await rows('MATCH (s:ParleySchema) SET s.version = 5');
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        for (const user of ['alice01', 'bob_smith', 'carol_03']) {
+          assert.deepEqual(Object.fromEntries(await upgraded.threadUnread(GENERAL_ROOM, user, [root.message.seq])), { [root.message.seq]: 0 }, user);
+        }
+        assert.deepEqual(await upgraded.threadUnread(GENERAL_ROOM, 'dave_044', [root.message.seq]), new Map(), 'dave takes no part');
+        await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'r4', ts: 13, text: 'one more', root: root.message.seq }]);
+        assert.deepEqual(Object.fromEntries(await upgraded.threadUnread(GENERAL_ROOM, 'alice01', [root.message.seq])), { [root.message.seq]: 1 });
+        assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'carol_03'))?.threadUnread, 1);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {
       const nowhere = new Neo4jStore({ kind: 'neo4j', uri: 'bolt://127.0.0.1:1', retryTimeMs: 500, acquireTimeoutMs: 1000 });
       const started = Date.now();

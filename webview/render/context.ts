@@ -27,6 +27,8 @@ export interface RenderContext {
   isEditing(msg: ChatMessage): boolean;
   /** Opens the thread of a root. */
   openThread(msg: ChatMessage): void;
+  /** My unread replies in the thread of this root; undefined when I take no part in it. */
+  threadUnread(msg: ChatMessage): number | undefined;
   /** Runs a message action; menus and pickers open next to `anchor`. */
   act(action: MessageAction, msg: ChatMessage, anchor: HTMLElement): void;
 }

@@ -45,7 +45,8 @@ export function toItem(row: Row, ctx: RenderContext): RowItem {
       const expanded = m.snippet && ctx.isExpanded(row.key) ? 'x' : '';
       if (m.reactions) estimate += 28;
       if (m.replies) estimate += 24;
-      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}|${stateVersion(m)}|${ctx.isEditing(m) ? 'e' : ''}`, estimate };
+      const threadUnread = m.replies ? ctx.threadUnread(m) ?? '' : '';
+      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}|${stateVersion(m)}|${ctx.isEditing(m) ? 'e' : ''}|${threadUnread}`, estimate };
     }
   }
 }

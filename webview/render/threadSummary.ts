@@ -1,6 +1,7 @@
 // What a message shows about its conversation: "N replies · names · last reply time" under a
 // thread root (opens the thread), a pin marker, and who resolved the thread.
 import type { ChatMessage } from '../../protocol/messages';
+import { formatUnread } from '../../protocol/unread-count';
 import { h, icon, ICONS } from '../dom';
 import { formatFull, formatTime } from '../format';
 import type { RenderContext } from './context';
@@ -16,11 +17,15 @@ export function renderThreadSummary(msg: ChatMessage, ctx: RenderContext): HTMLE
   if (n === 0) return null;
   const parts = [replyCount(n), names(msg.repliers ?? [], 3)];
   if (msg.lastReply !== undefined) parts.push(l10n.t('last reply {0}', formatTime(msg.lastReply)));
+  // A thread I take part in shows my unread replies in it.
+  const unread = ctx.threadUnread(msg) ?? 0;
+  const unreadLabel = unread > 0 ? l10n.count(unread, l10n.t('{0} unread reply', formatUnread(unread)), l10n.t('{0} unread replies', formatUnread(unread))) : '';
   const b = h('button', {
-    class: 'thread-summary link-button',
+    class: unread > 0 ? 'thread-summary link-button has-unread' : 'thread-summary link-button',
     title: msg.lastReply !== undefined ? `Last reply ${formatFull(msg.lastReply)}` : 'Open thread',
-    attrs: { type: 'button', 'aria-label': `Open thread: ${parts.join(', ')}` },
-  }, icon([...ICONS.thread]), h('span', { text: parts.filter(Boolean).join(' · ') }));
+    attrs: { type: 'button', 'aria-label': `Open thread: ${[...parts, unreadLabel].filter(Boolean).join(', ')}` },
+  }, icon([...ICONS.thread]), h('span', { text: parts.filter(Boolean).join(' · ') }),
+  unread > 0 ? h('span', { class: 'thread-unread badge', text: formatUnread(unread), title: unreadLabel, attrs: { 'aria-hidden': 'true' } }) : null);
   b.addEventListener('click', () => ctx.openThread(msg));
   return b;
 }

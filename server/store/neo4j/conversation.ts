@@ -95,6 +95,14 @@ const WRITE = `
     CREATE (x)-[:REPLY_TO]->(root)
   }
   CALL () {
+    UNWIND $threadMarks AS k
+    MATCH (u:User {name: k.user})
+    MATCH (root:Message {room: k.room, seq: k.root})
+    MERGE (u)-[f:FOLLOWS]->(root)
+      ON CREATE SET f.room = k.room, f.seq = k.seq
+    SET f.seq = CASE WHEN k.move AND k.seq > f.seq THEN k.seq ELSE f.seq END
+  }
+  CALL () {
     UNWIND $changes AS c
     CREATE (e:Change:Entry {id: c.id, room: c.room, seq: c.seq, ts: c.ts, from: c.from, cid: c.cid, kind: c.kind,
                       target: c.target, emoji: c.emoji, text: c.text})
@@ -351,6 +359,8 @@ class Plan {
   readonly changes: Record<string, unknown>[] = [];
   /** Senders' read marks to move past what they posted (room, user → seq). */
   private readonly marks = new Map<string, { room: string; user: string; seq: number }>();
+  /** Thread participants to add and marks to move, in batch order (WRITE, FOLLOWS). */
+  readonly threadMarks: Record<string, unknown>[] = [];
   private readonly users = new Map<string, number>();
   private readonly targets = new Map<string, Tracked>();
   readonly rooms: Map<string, RoomState>;
@@ -414,7 +424,7 @@ class Plan {
     this.targets.set(key(m.room, m.seq), tracked);
   }
 
-  /** `m` was posted (not imported): its sender has read the room up to it, when the timeline shows it. */
+  /** `m` was posted (or imported): its sender has read the room up to it, when the timeline shows it. */
   posted(m: ChatMessage): void {
     if (m.root !== undefined && m.inRoom !== true) return;
     this.marks.set(`${m.room}\u0000${m.from}`, { room: m.room, user: m.from, seq: m.seq });
@@ -432,8 +442,21 @@ class Plan {
     });
   }
 
-  /** A reply by `from` at `ts` was added to `root`'s thread. */
-  replied(root: Tracked, from: string, ts: number): void {
+  /**
+   * A reply (seq, by `from` at `ts`, mentioning `mentions`) was added to `root`'s thread. Its
+   * participants (Store: thread read marks) as FOLLOWS marks: the replier's moves to the reply; the
+   * root's author and whoever the root mentions join at the root, whoever the reply mentions just
+   * before it.
+   */
+  replied(root: Tracked, reply: { seq: number; from: string; ts: number; mentions?: readonly string[] }): void {
+    const { from, ts } = reply;
+    const follow = (user: string, seq: number, move: boolean) => {
+      if (user !== ROOM_MENTION) this.threadMarks.push({ room: root.room, root: int(root.seq), user, seq: int(seq), move });
+    };
+    follow(from, reply.seq, true);
+    follow(root.from, root.seq, false);
+    for (const name of root.mentions.keys()) follow(name, root.seq, false);
+    for (const name of reply.mentions ?? []) if (name !== from) follow(name, reply.seq - 1, false);
     root.replies++;
     if (!root.repliers.includes(from)) root.repliers.push(from);
     root.lastReply = Math.max(ts, root.lastReply ?? 0);
@@ -553,7 +576,9 @@ async function readState(
 
 /** Writes what the plan gathered; returns, per deleted target key, the sha256 no file record has any more. */
 async function writePlan(tx: ManagedTransaction, plan: Plan): Promise<Map<string, string>> {
-  await tx.run(WRITE, { users: plan.userNames(), msgs: plan.msgs, changes: plan.changes, marks: plan.readMarks(), lastSeqs: plan.lastSeqs() });
+  await tx.run(WRITE, {
+    users: plan.userNames(), msgs: plan.msgs, changes: plan.changes, marks: plan.readMarks(), threadMarks: plan.threadMarks, lastSeqs: plan.lastSeqs(),
+  });
   const effects = plan.effects();
   const gone = new Map<string, string>();
   if (effects.length === 0) return gone;
@@ -651,7 +676,7 @@ export async function conversationAppendInTx(tx: ManagedTransaction, batch: NewM
       if (m.root !== undefined && m.inRoom === true) message.inRoom = true;
       plan.addMessage(message, m.mentions ?? []);
       plan.posted(message);
-      if (ruled !== undefined) plan.replied(ruled, m.from, m.ts);
+      if (ruled !== undefined) plan.replied(ruled, { seq, from: m.from, ts: m.ts, mentions: m.mentions });
     }
     results[i] = { message, duplicate: false };
   }
@@ -722,9 +747,11 @@ export async function importInTx(tx: ManagedTransaction, messages: ChatMessage[]
     }
     // Mentions are not part of a message as exported: they are found again in the text.
     plan.addMessage(m, m.deleted === true ? [] : mentionedNames(m.text));
+    // As posting does (Store.importMessages): the sender has read the room up to it.
+    plan.posted(m);
     if (m.root !== undefined) {
       const root = plan.target(m.room, m.root);
-      if (root !== undefined) plan.replied(root, m.from, m.ts);
+      if (root !== undefined) plan.replied(root, { seq: m.seq, from: m.from, ts: m.ts, mentions: m.deleted === true ? [] : mentionedNames(m.text) });
     }
   });
   await writePlan(tx, plan);

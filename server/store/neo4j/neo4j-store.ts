@@ -78,7 +78,15 @@ const UNREAD = `size(COLLECT {
     RETURN m.seq LIMIT ${UNREAD_LIMIT + 1}
   })`;
 
-const roomInfoFields = (unread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
+// Thread-only replies after the user's mark in the threads of this room they take part in (their
+// FOLLOWS marks), by others, not deleted; replies also sent to the room are in unread already.
+const THREAD_UNREAD = `size(COLLECT {
+    MATCH (:User {name: $user})-[f:FOLLOWS]->(root:Message)<-[:REPLY_TO]-(x:Message)
+    WHERE f.room = r.id AND x.seq > f.seq AND x.from <> $user AND x.inRoom IS NULL AND x.deleted IS NULL
+    RETURN x.seq LIMIT ${UNREAD_LIMIT + 1}
+  })`;
+
+const roomInfoFields = (unread: string, threadUnread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
   CASE WHEN r.id = $general THEN null
        ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name LIMIT ${MAX_LISTED_MEMBERS} } END AS members,
   COUNT { (:User)-[:MEMBER_OF]->(r) } AS memberCount,
@@ -95,9 +103,10 @@ const roomInfoFields = (unread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0
     WHERE n.seq > coalesce(mo.lastRead, 0) AND m.from <> $user
     RETURN m
   }) AS mentions,
-  ${unread} AS unread`;
-const ROOM_INFO_FIELDS = roomInfoFields(UNREAD);
-const JOINABLE_FIELDS = roomInfoFields('0');
+  ${unread} AS unread,
+  ${threadUnread} AS threadUnread`;
+const ROOM_INFO_FIELDS = roomInfoFields(UNREAD, THREAD_UNREAD);
+const JOINABLE_FIELDS = roomInfoFields('0', '0');
 
 /** The room list; without unread counts only for bench/unread-count.ts. */
 export const roomsOfQuery = (withUnread: boolean) =>
@@ -114,6 +123,23 @@ const SET_READ_MARK = `
   WITH r, mo, CASE WHEN $seq > r.lastSeq THEN r.lastSeq ELSE $seq END AS capped
   SET mo.lastRead = CASE WHEN capped > mo.lastRead THEN capped ELSE mo.lastRead END
   RETURN CASE WHEN mo IS NULL THEN capped ELSE mo.lastRead END AS mark`;
+
+// Per thread: the user's unread replies in those of $roots they take part in.
+const THREAD_MARK_UNREAD = `
+  MATCH (:User {name: $user})-[f:FOLLOWS]->(root:Message)
+  WHERE f.room = $room AND root.room = $room AND root.seq IN $roots
+  RETURN root.seq AS root, size(COLLECT {
+    MATCH (x:Message)-[:REPLY_TO]->(root) WHERE x.seq > f.seq AND x.from <> $user AND x.deleted IS NULL
+    RETURN x.seq LIMIT ${UNREAD_LIMIT + 1}
+  }) AS unread`;
+
+// Locks the mark before reading it, as SET_READ_MARK does.
+const SET_THREAD_MARK = `
+  MATCH (:User {name: $user})-[f:FOLLOWS]->(:Message {room: $room, seq: $root})
+  SET f._lock = true
+  REMOVE f._lock
+  SET f.seq = CASE WHEN $seq > f.seq THEN $seq ELSE f.seq END
+  RETURN f.seq AS mark`;
 
 // Index-ordered: with both index properties in ORDER BY, the planner reads the (room, seq)
 // index backwards and stops at the limit instead of sorting the whole room. Thread-only replies
@@ -592,6 +618,19 @@ export class Neo4jStore implements Store {
     return rows[0]?.get('mark') ?? 0;
   }
 
+  async threadUnread(roomId: string, user: string, roots: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (roots.length === 0) return out;
+    const rows = await this.readRows<{ root: number; unread: number }>(THREAD_MARK_UNREAD, { room: roomId, user, roots: roots.map((r) => int(r)) });
+    for (const row of rows) out.set(Number(row.get('root')), Number(row.get('unread')));
+    return out;
+  }
+
+  async setThreadReadMark(roomId: string, root: number, user: string, seq: number): Promise<number | undefined> {
+    const rows = await this.writeRows<{ mark: number }>(SET_THREAD_MARK, { room: roomId, root: int(root), user, seq: int(Math.max(0, Math.floor(seq))) });
+    return rows.length === 0 ? undefined : Number(rows[0].get('mark'));
+  }
+
   async getFile(fileId: string): Promise<FileRecord | undefined> {
     const rows = await this.readRows<{ f: FileProps }>('MATCH (f:File {fileId: $fileId}) RETURN f {.*} AS f', { fileId });
     return rows[0] && toFile(rows[0].get('f'));
@@ -689,6 +728,7 @@ interface RoomInfoRow {
   mentions: number;
   memberCount: number;
   unread: number;
+  threadUnread: number;
 }
 
 function toInfo(row: Row<RoomInfoRow>): RoomInfo {
@@ -704,6 +744,8 @@ function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   }
   const mentions = row.get('mentions');
   if (mentions > 0) info.mentions = mentions;
+  const threadUnread = Number(row.get('threadUnread'));
+  if (threadUnread > 0) info.threadUnread = threadUnread;
   return info;
 }
 

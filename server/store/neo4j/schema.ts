@@ -99,8 +99,10 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  * 5. users unique by `nameKey` (the lower-cased name; where names differed only in case the
  *    oldest account keeps it, the others get `nameClash: true`, no key, and lose their sessions);
  *    sessions carry a public `id` and `lastSeen` (expiry slides from it).
+ * 6. thread read marks: (:User)-[:FOLLOWS {room, seq}]->(root:Message) for every participant of a
+ *    thread (see Store: thread read marks).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Constraints of version 2 that entry_from_cid replaces. */
 const DROPPED = ['message_from_cid', 'change_from_cid'];
@@ -167,6 +169,26 @@ const ADD_SESSION_FIELDS = `
   MATCH (s:Session) WHERE s.id IS NULL
   SET s.id = replace(randomUUID(), '-', ''), s.lastSeen = CASE WHEN s.createdAt > $now THEN s.createdAt ELSE $now END`;
 
+// Version 5 → 6: FOLLOWS thread marks for the threads stored before, for their participants
+// (the root's author, the repliers, whoever the root or a reply mentions), read up to the last
+// reply so nothing old turns unread. Idempotent (MERGE), in its own transactions.
+const ADD_FOLLOWS = `
+  MATCH (root:Message) WHERE root.threadSeq IS NOT NULL
+  CALL (root) {
+    MATCH (x:Message)-[:REPLY_TO]->(root)
+    WITH root, max(x.seq) AS last
+    CALL (root) {
+      MATCH (u:User {name: root.from}) RETURN u
+      UNION
+      MATCH (u:User)-[:SENT]->(:Message)-[:REPLY_TO]->(root) RETURN u
+      UNION
+      MATCH (root)-[:MENTIONS]->(u:User) RETURN u
+      UNION
+      MATCH (y:Message)-[:REPLY_TO]->(root) MATCH (y)-[:MENTIONS]->(u:User) RETURN u
+    }
+    MERGE (u)-[f:FOLLOWS]->(root) ON CREATE SET f.room = root.room, f.seq = last
+  } IN TRANSACTIONS OF 1000 ROWS`;
+
 const MIGRATION_BATCH = 1000;
 
 /**
@@ -188,6 +210,7 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
   if (found < 3) for (const name of DROPPED) await driver.executeQuery(`DROP CONSTRAINT ${name} IF EXISTS`, {}, { database });
   if (found < 4 && !empty) await toVersion4(driver, database);
   if (found < 5 && !empty) await toVersion5(driver, database);
+  if (found < 6 && !empty) await toVersion6(driver, database);
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
@@ -219,6 +242,16 @@ async function toVersion5(driver: Driver, database: string | undefined): Promise
   await driver.executeQuery(ADD_NAME_KEYS, {}, { database });
   await driver.executeQuery(END_CLASHED_SESSIONS, {}, { database });
   await driver.executeQuery(ADD_SESSION_FIELDS, { now: int(Date.now()) }, { database });
+}
+
+/** Version 5 → 6: thread read marks (FOLLOWS) for the participants of the threads stored before. */
+async function toVersion6(driver: Driver, database: string | undefined): Promise<void> {
+  const session = driver.session({ database });
+  try {
+    await session.run(ADD_FOLLOWS);
+  } finally {
+    await session.close();
+  }
 }
 
 /** Version 1 → 2 (and 2 → 3): unread mention counts need the mentions of messages stored before. */

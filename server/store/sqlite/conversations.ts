@@ -4,6 +4,7 @@ import type { HistoryPage, ThreadPage } from '../store';
 import type { TargetState } from '../change-rules';
 import { MESSAGE_COLUMNS, READ_COLUMNS, rowToCurrent, toCurrent, type MessageRow, type ReadRow } from './rows';
 import type { SearchIndex } from './search';
+import { ThreadMarks } from './thread-marks';
 
 interface ReactionRow {
   seq: number;
@@ -20,6 +21,7 @@ export type TargetRow = MessageRow;
  * and the reads that give messages in their current state.
  */
 export class Conversations {
+  readonly threadMarks: ThreadMarks;
   private readonly selectRow: Statement<[string, number], MessageRow>;
   private readonly selectReacted: Statement<[string, number, string, string], number>;
   private readonly selectEmojiPresent: Statement<[string, number, string], number>;
@@ -57,6 +59,7 @@ export class Conversations {
     db: Database,
     private readonly index: SearchIndex,
   ) {
+    this.threadMarks = new ThreadMarks(db);
     this.selectRow = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq = ?`);
     this.selectReacted = db
       .prepare<[string, number, string, string], number>('SELECT 1 FROM reactions WHERE room = ? AND seq = ? AND emoji = ? AND user = ?')
@@ -160,8 +163,10 @@ export class Conversations {
 
   // ---- writes (inside the caller's transaction) ------------------------------------------------
 
-  /** A reply by `from` at `ts` was stored in `root`'s thread. */
-  replied(root: TargetRow, from: string, ts: number): void {
+  /** A reply (seq `seq`, by `from` at `ts`, mentioning `mentions`) was stored in `root`'s thread. */
+  replied(root: TargetRow, reply: { seq: number; from: string; ts: number; mentions?: readonly string[] }): void {
+    const { from, ts } = reply;
+    this.threadMarks.replied(root.room, root.seq, root.from_user, reply.seq, from, reply.mentions);
     const repliers = root.repliers === null ? [] : (JSON.parse(root.repliers) as string[]);
     if (!repliers.includes(from)) repliers.push(from);
     this.updateReplies.run((root.reply_count ?? 0) + 1, Math.max(ts, root.last_reply_ts ?? 0), JSON.stringify(repliers), root.id);

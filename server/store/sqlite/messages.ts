@@ -49,7 +49,6 @@ export class Messages {
   private readonly insertFile: Statement<FileParams>;
   private readonly selectByCid: Statement<[string, string], MessageRow>;
   private readonly selectAfter: Statement<[string, number, number], ReadRow>;
-  private readonly moveReadMark: Statement<[string, string, number]>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
   private readonly ids = new IdPool();
   /** Whether this transaction turned secure_delete fully on (see connection.ts). */
@@ -79,10 +78,6 @@ export class Messages {
     this.selectAfter = db.prepare(
       `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     );
-    this.moveReadMark = db.prepare(
-      `INSERT INTO read_marks (room, user, seq) VALUES (?, ?, ?)
-       ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq)`,
-    );
     this.appendTx = db.transaction((batch: NewMessage[]) => this.stage(batch));
   }
 
@@ -110,9 +105,8 @@ export class Messages {
   private stage(batch: NewMessage[]): Staged {
     const seqs = new Map<string, number>();
     const results: AppendResult[] = [];
-    // Posting moves the sender's read mark past the message: one's own messages are never unread.
-    const marks = new Map<string, { room: string; user: string; seq: number }>();
-    const posted = (message: ChatMessage) => marks.set(`${message.room}\u0000${message.from}`, { room: message.room, user: message.from, seq: message.seq });
+    // Posting moves the sender's read mark past the message (one's own messages are never
+    // unread): done for the rows' range with the search index's batch (read-marks.ts).
     let firstRow = 0;
     let lastRow = 0;
     for (let i = 0; i < batch.length; i++) {
@@ -121,9 +115,6 @@ export class Messages {
         // Replies, changes and mentions go the longer way; plain posts stay on the path below.
         const stored = this.stageConversation(m, seqs, firstRow);
         results.push(stored.result);
-        const message = stored.result.message;
-        // Only what the timeline shows: a change or a thread-only reply leaves the mark where it is.
-        if (stored.row !== 0 && message.change === undefined && (message.root === undefined || message.inRoom === true)) posted(message);
         if (stored.row !== 0) {
           if (firstRow === 0) firstRow = stored.row;
           lastRow = stored.row;
@@ -155,9 +146,7 @@ export class Messages {
       if (snippet !== null) message.snippet = JSON.parse(snippet) as ChatMessage['snippet'];
       if (fileText !== null) message.file = JSON.parse(fileText) as FileRef;
       results.push({ message, duplicate: false });
-      posted(message);
     }
-    for (const mark of marks.values()) this.moveReadMark.run(mark.room, mark.user, mark.seq);
     const indexed = firstRow !== 0 && this.index.addOrDefer(firstRow, lastRow);
     return { results, seqs, firstRow, lastRow, indexed };
   }
@@ -224,7 +213,7 @@ export class Messages {
       const unreferenced = this.conversations.apply(ruled, change, { seq, from: m.from, ts: m.ts, mentions: m.mentions }, this.index.unindexedFrom(firstRow === 0 ? row : firstRow));
       if (unreferenced !== undefined && unreferenced.length > 0) result.unreferenced = unreferenced;
     } else {
-      if (ruled !== undefined) this.conversations.replied(ruled, m.from, m.ts);
+      if (ruled !== undefined) this.conversations.replied(ruled, { seq, from: m.from, ts: m.ts, mentions: m.mentions });
       if (m.mentions !== undefined && m.mentions.length > 0) this.conversations.setMentions(m.room, seq, seq, m.from, m.mentions);
     }
     return { result, row };

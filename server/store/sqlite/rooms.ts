@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, UNREAD_LIMIT, type RoomInfo } from '../../../protocol';
 import type { RoomRecord } from '../store';
 import { toRoom, type RoomRow } from './rows';
+import { ROOM_THREAD_UNREAD } from './thread-marks';
 import type { Users } from './users';
 
 interface RoomInfoRow extends RoomRow {
@@ -10,31 +11,36 @@ interface RoomInfoRow extends RoomRow {
   last_read: number;
   mentions: number;
   unread: number;
+  thread_unread: number;
 }
 
 const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0)';
 
+/** What the timeline does not show: the WHERE of the messages_hidden index (schema.ts), word for word. */
+export const HIDDEN = 'h.change_kind IS NOT NULL OR (h.root IS NOT NULL AND h.in_room IS NULL) OR h.deleted IS NOT NULL';
+
+// Unread messages: the room's seqs are gap-free, so the events after the read mark less those the
+// timeline does not show (along messages_hidden, which plain posts never enter). One's own shown
+// messages after one's mark are none: posting moves the mark (read-marks.ts, caught up before any
+// listing). Shown as at most UNREAD_LIMIT + 1.
+const UNREAD = `(SELECT min(${UNREAD_LIMIT + 1}, max(0,
+      coalesce((SELECT max(seq) FROM messages WHERE room = r.id), 0) - ${LAST_READ}
+      - (SELECT count(*) FROM messages h WHERE h.room = r.id AND h.seq > ${LAST_READ} AND (${HIDDEN})))))`;
+
 // Unread mentions in the same statement as the rest, so roomsOf stays one query however many
 // rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
 // Messages are counted, not mentions: "@bob, @room" is one message for bob.
-/** What the timeline shows and a count may include: the WHERE of the messages_unread index (schema.ts), word for word. */
-export const UNREAD_SHOWN = 'u.change_kind IS NULL AND (u.root IS NULL OR u.in_room IS NOT NULL) AND u.deleted IS NULL';
-
-// Unread messages: along messages_unread past the read mark, others' only, and at most
-// UNREAD_LIMIT + 1 of them, so a room with a million unread costs what one with a thousand does.
-const UNREAD = `(SELECT count(*) FROM (SELECT 1 FROM messages u
-      WHERE u.room = r.id AND u.seq > ${LAST_READ} AND u.from_user <> @user AND ${UNREAD_SHOWN} LIMIT ${UNREAD_LIMIT + 1}))`;
-
-const roomInfoColumns = (unread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
+const roomInfoColumns = (unread: string, threadUnread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
     (SELECT json_group_array(user) FROM (SELECT user FROM members WHERE room = r.id ORDER BY user LIMIT ${MAX_LISTED_MEMBERS})) AS members,
     (SELECT count(*) FROM members WHERE room = r.id) AS member_count,
     ${LAST_READ} AS last_read,
     (SELECT count(DISTINCT n.msg) FROM mentions n
       WHERE n.room = r.id AND n.user IN (@user, '${ROOM_MENTION}') AND n.seq > ${LAST_READ} AND n.from_user <> @user) AS mentions,
-    ${unread} AS unread`;
-const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD);
+    ${unread} AS unread,
+    ${threadUnread} AS thread_unread`;
+const ROOM_INFO_COLUMNS = roomInfoColumns(UNREAD, ROOM_THREAD_UNREAD);
 // Rooms the user could join: nothing is unread for someone who is not in the room.
-const JOINABLE_COLUMNS = roomInfoColumns('0');
+const JOINABLE_COLUMNS = roomInfoColumns('0', '0');
 
 /**
  * The user's rooms but general. CROSS JOIN fixes the order: from the user's few member rows, never
@@ -163,6 +169,7 @@ export class Rooms {
       if (row.member_count > info.members.length) info.memberCount = row.member_count;
     }
     if (row.mentions > 0) info.mentions = row.mentions;
+    if (row.thread_unread > 0) info.threadUnread = row.thread_unread;
     return info;
   }
 }

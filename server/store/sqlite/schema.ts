@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { ROOM_MENTION } from '../../../protocol';
 
 /**
  * Schema changes, in order. Entry i takes the database from version i to i + 1
@@ -240,7 +241,64 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
     `);
     db.prepare('UPDATE sessions SET last_seen = max(created_at, ?)').run(Date.now());
   },
+  addThreadMarks,
+  countUnreadByHidden,
 ];
+
+/**
+ * Per-thread read marks for the threads a user takes part in (the root's author, anyone who
+ * replied, anyone the root or a reply mentions by name): a row is what makes a user a participant,
+ * and `seq` is how far they have read that thread. Threads stored before start read up to their
+ * last reply, so nothing old turns unread at the upgrade.
+ */
+function addThreadMarks(db: Database): void {
+  db.exec(`
+    CREATE TABLE thread_marks (
+      room TEXT NOT NULL,
+      user TEXT NOT NULL,
+      root INTEGER NOT NULL,
+      seq  INTEGER NOT NULL,
+      PRIMARY KEY (room, user, root)
+    ) WITHOUT ROWID;
+
+    CREATE TEMP TABLE thread_ends AS
+      SELECT room, root, max(seq) AS seq FROM messages WHERE root IS NOT NULL GROUP BY room, root;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT m.room, m.from_user, m.root, e.seq FROM messages m JOIN thread_ends e ON e.room = m.room AND e.root = m.root
+      WHERE m.root IS NOT NULL;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT m.room, m.from_user, m.seq, e.seq FROM messages m JOIN thread_ends e ON e.room = m.room AND e.root = m.seq;
+    INSERT OR IGNORE INTO thread_marks (room, user, root, seq)
+      SELECT n.room, n.user, e.root, e.seq FROM mentions n
+        JOIN messages t ON t.room = n.room AND t.seq = n.msg
+        JOIN thread_ends e ON e.room = t.room AND e.root = coalesce(t.root, t.seq)
+      WHERE n.user <> '${ROOM_MENTION}' AND n.user IN (SELECT name FROM users);
+    DROP TABLE thread_ends;
+  `);
+}
+
+/**
+ * Unread counts without an index entry per post. messages_unread (schema 5) held every message
+ * the timeline shows, so each post wrote a third index beside (room, seq) and (from_user, cid).
+ * A room's seqs are gap-free, so the shown messages after a mark are the events after it minus
+ * those the timeline does not show: messages_hidden holds only those (change events, thread-only
+ * replies, tombstones), which plain posts never add to. It carries the columns of its WHERE, so a
+ * count reads the index alone (covering), never a message row. One's own shown messages after one's
+ * mark are none, as posting moves the mark (schema 5 on; read-marks.ts): marks left behind by
+ * messages stored before that rule catch up here, once.
+ */
+function countUnreadByHidden(db: Database): void {
+  db.exec(`
+    DROP INDEX messages_unread;
+    CREATE INDEX messages_hidden ON messages(room, seq, change_kind, root, in_room, deleted)
+      WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL;
+    INSERT INTO read_marks (room, user, seq)
+      SELECT room, from_user, max(seq) FROM messages
+      WHERE change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND from_user IN (SELECT name FROM users)
+      GROUP BY room, from_user
+      ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq);
+  `);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -98,7 +98,11 @@ export class SearchIndex {
   private readonly selectRoomNum: Statement<[string], number>;
   private readonly selectRoomNumsOf: Statement<[string], number>;
 
-  constructor(db: Database) {
+  /**
+   * `onBatch` runs with every batch of appended rows the index takes (in the same transaction):
+   * the rows' other deferred bookkeeping (read-marks.ts) rides on the same batches and recovery.
+   */
+  constructor(db: Database, private readonly onBatch: (first: number, last: number) => void = () => undefined) {
     // One statement per batch: the rows are still hot in the page cache, and no JS round trip per message.
     this.insertRange = db.prepare(
       `INSERT INTO search_index (rowid, body, room)
@@ -141,7 +145,9 @@ export class SearchIndex {
    */
   addOrDefer(first: number, last: number): boolean {
     if (this.pending + (last - first + 1) < INDEX_BATCH) return false;
-    this.insertRange.run(this.pendingFirst === 0 ? first : this.pendingFirst, last);
+    const from = this.pendingFirst === 0 ? first : this.pendingFirst;
+    this.insertRange.run(from, last);
+    this.onBatch(from, last);
     return true;
   }
 
@@ -160,6 +166,7 @@ export class SearchIndex {
   catchUp(): boolean {
     if (this.pendingFirst === 0) return false;
     this.insertRange.run(this.pendingFirst, this.pendingLast);
+    this.onBatch(this.pendingFirst, this.pendingLast);
     return true;
   }
 

@@ -23,6 +23,7 @@ import { Messages } from './messages';
 import { Rooms } from './rooms';
 import { toFile, type FileRow } from './rows';
 import { SCHEMA_VERSION, migrate } from './schema';
+import { PostedMarks } from './read-marks';
 import { SearchIndex, hasFilters } from './search';
 import { Sessions } from './sessions';
 import { Transfer } from './transfer';
@@ -86,7 +87,8 @@ export class SqliteStore implements Store {
       if (found !== SCHEMA_VERSION) this.options.onMigrated?.(found, SCHEMA_VERSION);
       const users = new Users(db);
       const sessions = new Sessions(db);
-      const search = new SearchIndex(db);
+      const postedMarks = new PostedMarks(db);
+      const search = new SearchIndex(db, (first, last) => postedMarks.apply(first, last));
       const conversations = new Conversations(db, search);
       const messages = new Messages(db, search, conversations);
       const rooms = new Rooms(db, users, (room) => messages.seqs.get(room));
@@ -94,7 +96,7 @@ export class SqliteStore implements Store {
       const selectFile = db.prepare<[string], FileRow>(
         'SELECT file_id, room, sha256, size, mime, kind, name, uploader, ts FROM files WHERE file_id = ?',
       );
-      const transfer = new Transfer(db, messages.seqs, search, conversations);
+      const transfer = new Transfer(db, messages.seqs, search, conversations, postedMarks);
       const checkpointer = this.startCheckpointer(db);
       const catchUpTx = db.transaction(() => search.catchUp());
       const catchUpIndex = () => {
@@ -203,10 +205,12 @@ export class SqliteStore implements Store {
   }
 
   async roomsOf(user: string): Promise<RoomInfo[]> {
+    await this.marksCaughtUp();
     return this.run((o) => o.rooms.roomsOf(user));
   }
 
   async roomInfo(roomId: string, user: string): Promise<RoomInfo | undefined> {
+    await this.marksCaughtUp();
     return this.run((o) => o.rooms.info(roomId, user));
   }
 
@@ -307,7 +311,19 @@ export class SqliteStore implements Store {
   }
 
   async setReadMark(roomId: string, user: string, seq: number): Promise<number> {
-    return this.write((o) => o.rooms.setReadMark(roomId, user, seq));
+    return this.write((o) => {
+      // The mark returned is the stored one: with the posts that moved it applied first.
+      if (o.search.pending > 0) o.catchUpIndex();
+      return o.rooms.setReadMark(roomId, user, seq);
+    });
+  }
+
+  async threadUnread(roomId: string, user: string, roots: readonly number[]): Promise<Map<number, number>> {
+    return this.run((o) => o.conversations.threadMarks.unread(roomId, user, roots));
+  }
+
+  async setThreadReadMark(roomId: string, root: number, user: string, seq: number): Promise<number | undefined> {
+    return this.write((o) => o.conversations.threadMarks.setMark(roomId, root, user, Math.max(0, Math.floor(seq))));
   }
 
   async getFile(fileId: string): Promise<FileRecord | undefined> {
@@ -326,6 +342,7 @@ export class SqliteStore implements Store {
   }
 
   async exportReadMarks(): Promise<ReadMark[]> {
+    await this.marksCaughtUp();
     return this.run((o) => o.transfer.readMarks());
   }
 
@@ -363,6 +380,18 @@ export class SqliteStore implements Store {
     const result = this.run(work);
     this.open?.checkpointer?.written();
     return result;
+  }
+
+  /**
+   * Posting moves read marks with the search index's batches (read-marks.ts): before marks are
+   * read, the rows waiting are indexed and their marks applied (a write, so after any restart
+   * checkpoint that holds writes back).
+   */
+  private async marksCaughtUp(): Promise<void> {
+    const open = this.open;
+    if (open === undefined || open.search.pending === 0) return;
+    await this.writable(open);
+    this.writeNow((o) => o.catchUpIndex());
   }
 
   /** Resolves once no restart checkpoint holds writes back. */

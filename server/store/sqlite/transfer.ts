@@ -3,6 +3,7 @@ import { mentionedNames, type ChatMessage } from '../../../protocol';
 import type { ReadMark, RoomRecord, UserRecord } from '../store';
 import type { Conversations } from './conversations';
 import { fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
+import type { PostedMarks } from './read-marks';
 import type { SearchIndex } from './search';
 import type { SeqCache } from './seq-cache';
 
@@ -28,6 +29,7 @@ export class Transfer {
     private readonly seqs: SeqCache,
     private readonly index: SearchIndex,
     private readonly conversations: Conversations,
+    private readonly postedMarks: PostedMarks,
   ) {
     this.selectUsers = db.prepare('SELECT name, password_hash, created_at FROM users ORDER BY name');
     this.selectRooms = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms ORDER BY id');
@@ -108,7 +110,7 @@ export class Transfer {
         );
         if (m.root !== undefined) {
           const root = this.conversations.row(m.room, m.root);
-          if (root !== undefined) this.conversations.replied(root, m.from, m.ts);
+          if (root !== undefined) this.conversations.replied(root, { seq: m.seq, from: m.from, ts: m.ts, mentions: m.deleted === true ? undefined : mentionedNames(m.text) });
         }
       }
       // Mentions are not part of a message as exported: they are found again in the text.
@@ -121,7 +123,12 @@ export class Transfer {
       lastRow = row;
       last.set(m.room, m.seq);
     }
-    if (first !== 0) this.index.add(first, lastRow);
+    if (first !== 0) {
+      this.index.add(first, lastRow);
+      // As posting does: each sender has read the room up to their own messages (unread counts
+      // rest on it, rooms.ts).
+      this.postedMarks.apply(first, lastRow);
+    }
     return last;
   }
 }

@@ -24,8 +24,13 @@ const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
 
 /** Clients told to reconnect spread their reconnects over this many ms (the `draining` frame's `reconnectMs`). */
 export const DRAIN_RECONNECT_MS = 1000;
-/** Of the drain timeout, the share clients get to leave by themselves before the server stops reading. */
-const LEAVE_SHARE = 0.5;
+/**
+ * How long clients get to leave by themselves before the server stops reading: one that
+ * understood `draining` closes as soon as its requests are answered, well within this.
+ */
+function leaveWindowMs(drainTimeout: number): number {
+  return Math.min(drainTimeout / 2, DRAIN_RECONNECT_MS);
+}
 
 type State = 'new' | 'running' | 'closing' | 'closed';
 
@@ -155,7 +160,7 @@ export class ParleyServer {
     const frame = encodeFrame({ t: 'draining', reconnectMs: DRAIN_RECONNECT_MS });
     for (const conn of this.listener.connections) conn.write(frame);
     this.logger.info({ clients, reconnectMs: DRAIN_RECONNECT_MS, drainTimeoutMs: this.config.drainTimeout }, 'draining: clients told to reconnect');
-    const left = await within(this.listener.whenEmpty(), Date.now() + this.config.drainTimeout * LEAVE_SHARE);
+    const left = await within(this.listener.whenEmpty(), Date.now() + leaveWindowMs(this.config.drainTimeout));
     const staying = this.listener.connections.size;
     if (left === 'timeout') this.logger.info({ clients: staying }, 'draining: closing the connections of clients that did not leave');
     for (const conn of this.listener.connections) conn.stopReading();

@@ -82,8 +82,8 @@ describe('server: graceful drain behind HAProxy (rolling restart of two nodes on
     const metricsA = await freePort();
     const metricsB = await freePort();
     const common = ['--neo4j', neo4j.uri, '--rate-limit', '0', '--log-level', 'debug'];
-    let a = await TestServer.start({ args: [...common, '--metrics-port', String(metricsA)], timeoutMs: 60_000 });
-    const b = await TestServer.start({ args: [...common, '--metrics-port', String(metricsB)], timeoutMs: 60_000 });
+    let a = await TestServer.start({ args: [...common, '--metrics-port', String(metricsA)], timeoutMs: 120_000 });
+    const b = await TestServer.start({ args: [...common, '--metrics-port', String(metricsB)], timeoutMs: 120_000 });
     nodes.push(a, b);
     const alice = uniqueUser('alice');
     const bob = uniqueUser('bob');

@@ -81,6 +81,27 @@ describe('server: /healthz and /metrics', function () {
     });
   });
 
+  it('answers 503 "draining" from SIGTERM on, while a client that ignores the draining frame is still connected', async () => {
+    const server = await TestServer.start({ args: ['--metrics-port', '0'] });
+    try {
+      const port = metricsPort(server);
+      // A raw connection: it gets the frame but does not leave, so the server waits reconnectMs for it.
+      const stay = await signIn(server);
+      server.proc.kill('SIGTERM');
+      const frame = await stay.waitFor((f) => f.t === 'draining', 10_000, 'the draining frame');
+      assert.equal((frame as { reconnectMs?: number }).reconnectMs, 1000);
+      const reply = await get(port, '/healthz');
+      assert.equal(reply.status, 503);
+      assert.equal((JSON.parse(reply.body) as { status: string }).status, 'draining');
+      assert.equal(sample((await get(port, '/metrics')).body, 'parley_draining'), 1);
+      await server.waitForExit();
+      assert.equal(server.exitCode, 0);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
   describe('on Neo4j', function () {
     const neo4j = useNeo4j();
     let server: TestServer | undefined;

@@ -38,6 +38,8 @@ export function haproxyConfig(frontPort: number, backends: Backend[]): string {
     '  timeout connect 2s',
     '  timeout client 5m',
     '  timeout server 5m',
+    // Longer than the server's own 2 s per check; without it a check may take only `inter`.
+    '  timeout check 3s',
     '  retries 3',
     '  option redispatch 1',
     'frontend parley',

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Connection } from '../../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../../client/session';
 import { EVENTS_MAX_LIMIT, GENERAL_ROOM, type AckReply, type ChatMessage, type EventsReply } from '../../protocol';
-import { CliUser } from '../helpers/cli';
+import { CliUser, type Tail } from '../helpers/cli';
 import { HaproxyProcess, freePort } from '../helpers/haproxy';
 import { useNeo4j } from '../helpers/neo4j';
 import { get, healthUntil, sample } from '../helpers/ops';
@@ -50,7 +50,9 @@ class Watched {
   }
 
   describe(): string {
-    return this.statuses.map((s) => `${s.status}${s.info.draining ? '(draining)' : ''}${s.info.attempt ? `#${s.info.attempt}` : ''}`).join(' → ');
+    return this.statuses
+      .map((s) => `${s.status}${s.info.draining ? '(draining)' : ''}${s.info.attempt ? `#${s.info.attempt}` : ''}${s.info.error && !s.info.draining ? ` [${s.info.error.message}]` : ''}`)
+      .join(' → ');
   }
 }
 
@@ -67,9 +69,11 @@ describe('server: graceful drain behind HAProxy (rolling restart of two nodes on
   let haproxy: HaproxyProcess | undefined;
   const clients: ParleyClient[] = [];
   let reader: CliUser | undefined;
+  let tail: Tail | undefined;
 
   after(async () => {
     for (const c of clients) c.close();
+    await tail?.stop();
     await haproxy?.stop();
     for (const node of nodes) {
       await node.stop('SIGKILL');
@@ -104,8 +108,9 @@ describe('server: graceful drain behind HAProxy (rolling restart of two nodes on
     reader = new CliUser(carol, () => ({ host: '127.0.0.1', port: front }) as TestServer);
     await reader.ok(['register', '--user', carol, '--password', 'secret-pw']);
     await reader.ok(['login', '--user', carol, '--password', 'secret-pw']);
-    const tail = reader.tail(['--json', '--room', GENERAL_ROOM]);
-    await tail.waitFor(() => tail.stderr.includes('tailing'), 'tail to start');
+    const tailing = reader.tail(['--json', '--room', GENERAL_ROOM]);
+    tail = tailing;
+    await tailing.waitFor(() => tailing.stderr.includes('tailing'), 'tail to start');
     // balance first: every client starts on node a
     for (const user of [alice, bob, carol]) await signedInOn(a, user);
 
@@ -218,15 +223,15 @@ describe('server: graceful drain behind HAProxy (rolling restart of two nodes on
     );
 
     // The terminal client's tail printed each of them once, and said it reconnected.
-    await tail.waitFor(() => tail.lines().some((l) => (JSON.parse(l) as ChatMessage).seq === lastAck), 'the last message in tail');
-    const tailed = tail
+    await tailing.waitFor(() => tailing.lines().some((l) => (JSON.parse(l) as ChatMessage).seq === lastAck), 'the last message in tail');
+    const tailed = tailing
       .lines()
       .map((l) => JSON.parse(l) as ChatMessage)
       .filter((m) => m.from === alice)
       .map((m) => m.seq);
     assert.deepEqual(tailed, [...acks].map((k) => k.seq).sort((x, y) => x - y), 'tail printed every acked message once, in order');
-    assert.match(tail.stderr, /The server is restarting\. Reconnecting…/);
-    assert.match(tail.stderr, /reconnected/);
-    await tail.stop();
+    assert.match(tailing.stderr, /The server is restarting\. Reconnecting…/);
+    assert.match(tailing.stderr, /reconnected/);
+    await tailing.stop();
   });
 });

@@ -103,6 +103,8 @@ describe('server: /healthz and /metrics', function () {
   });
 
   describe('on Neo4j', function () {
+    // Stopping and starting Neo4j on a loaded machine takes minutes.
+    this.timeout(300_000);
     const neo4j = useNeo4j();
     let server: TestServer | undefined;
 

@@ -110,6 +110,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private closedWith: { error?: Error } | undefined;
   private serverError: ParleyError | undefined;
   private readonly timeoutMs: number;
+  /** closeWhenIdle() was called: close once the last pending request settles. */
+  private closeWhenDone = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -155,6 +157,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   get closed(): boolean {
     return this.closedWith !== undefined;
+  }
+
+  /** Requests sent and not answered yet. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Closes once every pending request has its reply (or timed out), at once when none is pending;
+   * frames that arrive meanwhile are still emitted. For a connection the server is draining.
+   */
+  closeWhenIdle(): void {
+    if (this.closedWith) return;
+    this.closeWhenDone = true;
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    // After the reply's listeners ran: a reply and the frames right behind it are handled first.
+    if (this.closeWhenDone && this.pending.size === 0) setImmediate(() => this.close());
   }
 
   /** Bytes waiting for the socket to drain. */
@@ -239,6 +261,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (!entry) return;
       this.pending.delete(id);
       entry.reject(new ConnectionError('TIMEOUT', `No reply to "${type}" within ${timeoutMs} ms.`));
+      this.closeIfIdle();
     }, timeoutMs);
     timer.unref();
     return timer;
@@ -323,6 +346,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       clearTimeout(entry.timer);
       if (frame.t === 'error') entry.reject(toParleyError(frame));
       else entry.resolve(frame);
+      this.closeIfIdle();
       return;
     }
     if (frame.t === 'error' && id === undefined) {

@@ -8,6 +8,7 @@ import {
   type Change,
   type ChangeKind,
   type ChatMessage,
+  type DrainingEvent,
   type EventsReply,
   type HistoryReply,
   type PinsReply,
@@ -45,6 +46,12 @@ export interface StatusInfo {
   attempt?: number;
   /** Why the connection was lost or the client closed. */
   error?: Error;
+  /**
+   * With 'reconnecting': the server is shutting down and said so (`draining`), so this reconnect
+   * comes at once (after `delayMs` of jitter), not after a backoff; requests in flight on the old
+   * connection are still answered there.
+   */
+  draining?: boolean;
 }
 
 export interface ParleyClientOptions extends ConnectionOptions {
@@ -109,6 +116,9 @@ export type ParleyClientEvents = {
 
 /** Answers to a resume that mean the token is no good any more: sign in again. */
 const SESSION_ENDED: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'SESSION_REVOKED']);
+
+/** A `draining` frame's reconnect spread is capped at this, whatever the server asks. */
+const MAX_DRAIN_SPREAD_MS = 30_000;
 
 /** Rooms that appeared while we were away are back-filled with at most this many messages. */
 const NEW_ROOM_BACKFILL = HISTORY_MAX_LIMIT;
@@ -447,7 +457,10 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
 
   private attach(conn: Connection): void {
     this.conn = conn;
-    conn.on('frame', (frame, body) => this.onFrame(frame, body));
+    conn.on('frame', (frame, body) => {
+      if (frame.t === 'draining') this.onDraining(conn, frame);
+      else this.onFrame(frame, body);
+    });
     conn.on('server-error', (err) => this.emit('server-error', err));
     conn.on('close', (err) => {
       if (this.conn !== conn) return;
@@ -465,6 +478,27 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
       return;
     }
     this.scheduleReconnect(error);
+  }
+
+  /**
+   * The server is shutting down. With a session, reconnect at once (spread by jitter over the
+   * server's `reconnectMs`, not backed off) while the old connection finishes what is in flight
+   * on it: its replies (acks included) still arrive and are handled, and it closes once none is
+   * pending. Sends made meanwhile wait in the outbox for the new connection.
+   */
+  private onDraining(conn: Connection, frame: DrainingEvent): void {
+    conn.closeWhenIdle();
+    if (this.conn !== conn || this.isClosed() || !this.token || this.options.reconnect === false) return;
+    this.conn = undefined;
+    this.stopWatchdog();
+    clearTimeout(this.retryTimer);
+    const spread = Math.min(MAX_DRAIN_SPREAD_MS, Math.max(0, Number(frame.reconnectMs) || 0));
+    const delayMs = Math.floor((this.options.random ?? Math.random)() * spread);
+    // A failure of this attempt backs off as after any first attempt.
+    this.attempt = 1;
+    const error = new ConnectionError('CLOSED', 'The server is restarting.');
+    this.changeStatus('reconnecting', { delayMs, attempt: 1, error, draining: true });
+    this.retryTimer = setTimeout(() => void this.reconnect(), delayMs);
   }
 
   private scheduleReconnect(error: Error): void {
@@ -762,6 +796,11 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
         if (entry.inFlight !== conn) return;
         entry.inFlight = undefined;
         if (err instanceof ConnectionError && err.code === 'TIMEOUT' && this.conn === conn && !conn.closed) {
+          this.transmit(entry);
+          return;
+        }
+        // A drained connection closed before answering, and its successor is up already.
+        if (err instanceof ConnectionError && this.conn !== conn && this.statusValue === 'ready' && this.outbox.get(entry.cid) === entry) {
           this.transmit(entry);
           return;
         }

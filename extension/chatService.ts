@@ -481,7 +481,9 @@ export class ChatService implements vscode.Disposable {
         if (client.user) this.setState({ kind: 'connected', user: client.user });
         break;
       case 'reconnecting':
-        this.setState({ kind: 'reconnecting', at: Date.now() + (info.delayMs ?? 0), reason: info.error?.message });
+        // A server that drains (restarts) is left at once, without a backoff: no countdown for that.
+        if (info.draining) this.setState({ kind: 'connecting' });
+        else this.setState({ kind: 'reconnecting', at: Date.now() + (info.delayMs ?? 0), reason: info.error?.message });
         break;
       case 'closed':
         if (!client.sessionToken) this.dropSession();

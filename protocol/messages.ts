@@ -110,13 +110,14 @@ export type RoomLeftEvent = Static<typeof S.RoomLeftSchema>;
 export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
 export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
+export type DrainingEvent = Static<typeof S.DrainingSchema>;
 
 export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
   | RoomLeftEvent | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
-  | PingFrame | PongFrame;
+  | PingFrame | PongFrame | DrainingEvent;
 
 export type ServerFrameType = ServerFrame['t'];
 

@@ -10,6 +10,9 @@ import { RetryingMediaStore } from './transfers/media-ready';
 
 declare const PARLEY_VERSION: string;
 
+/** Past --drain-timeout, a shutdown that still has not finished (a store that hangs on close) gets this long. */
+const HARD_STOP_GRACE_MS = 5000;
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'copy-store') {
     process.exitCode = await runCopyStore(process.argv.slice(3));
@@ -79,6 +82,12 @@ function installSignals(server: ParleyServer, config: ServerConfig, logger: Logg
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // The drain bounds itself; this is for a store whose close() hangs.
+    setTimeout(() => {
+      logger.error({ drainTimeoutMs: config.drainTimeout }, 'shutdown took longer than the drain timeout allows, exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.drainTimeout + HARD_STOP_GRACE_MS).unref();
     server.close().then(
       () => {
         logger.info('stopped');

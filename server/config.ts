@@ -29,6 +29,12 @@ export interface ServerConfig {
   sessionPurgeInterval: number;
   /** Connections one remote address may hold at once; 0 means no limit. */
   maxConnectionsPerAddress: number;
+  /** Port of the HTTP endpoint with /healthz and /metrics; undefined leaves it off (0 picks a free one). */
+  metricsPort?: number;
+  /** Address the metrics endpoint listens on. */
+  metricsHost: string;
+  /** Ms a SIGTERM shutdown may take: clients leave, pending commits finish, the store closes. */
+  drainTimeout: number;
   logLevel: string;
   /** Which Store backend; `openStore` turns it into a Store. */
   store: StoreConfig;
@@ -52,6 +58,9 @@ export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 /** Sessions unused this long end. */
 export const DEFAULT_SESSION_DAYS = 30;
+
+/** Seconds a graceful shutdown may take. */
+export const DEFAULT_DRAIN_TIMEOUT_S = 10;
 
 /** One failed sign-in per 10 s for a user from one address, one per 2 s for the address overall. */
 export const DEFAULT_LOGIN_RATE_LIMIT = 6;
@@ -89,6 +98,9 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'max-connections-per-address', arg: 'N', help: `connections one remote address may hold at once (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}; 0 = no limit)` },
   { name: 'session-days', arg: 'N', help: `a session ends N days after it was last used (default ${DEFAULT_SESSION_DAYS}; fractions allowed)` },
   { name: 'session-purge-interval', arg: 'SECONDS', help: 'how often expired and revoked sessions are deleted (default 3600; also at start)' },
+  { name: 'metrics-port', arg: 'N', help: 'serve GET /healthz and /metrics (Prometheus) over HTTP on this port (default: off; 0 picks a free one)' },
+  { name: 'metrics-host', arg: 'ADDR', help: 'address for --metrics-port (default 127.0.0.1)' },
+  { name: 'drain-timeout', arg: 'SECONDS', help: `on SIGTERM, how long clients get to move elsewhere and pending messages to be stored before the server exits anyway (default ${DEFAULT_DRAIN_TIMEOUT_S})` },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
@@ -130,7 +142,8 @@ export function helpText(): string {
     `  ${'--version'.padEnd(width + 2)} print the version`,
     '',
     'Sizes take an optional k, m or g suffix (powers of 1024), e.g. --outbound-buffer 8m.',
-    'Signals: SIGINT/SIGTERM stop accepting, flush pending messages, close the store and exit 0;',
+    'Signals: SIGINT/SIGTERM stop accepting, tell clients to reconnect elsewhere (a "draining" frame),',
+    'store and acknowledge pending messages, close the store and exit 0 within --drain-timeout;',
     'a second signal exits at once.',
   ].join('\n');
 }
@@ -225,6 +238,9 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     maxConnectionsPerAddress: integer(raw, 'max-connections-per-address', DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 0, 1e9),
     sessionDays: positive(raw, 'session-days', DEFAULT_SESSION_DAYS, 36_500),
     sessionPurgeInterval: Math.round(positive(raw, 'session-purge-interval', 3600, 86_400 * 365) * 1000),
+    ...(raw['metrics-port'] !== undefined ? { metricsPort: integer(raw, 'metrics-port', 0, 0, 65535) } : {}),
+    metricsHost: metricsHost(raw),
+    drainTimeout: Math.round(positive(raw, 'drain-timeout', DEFAULT_DRAIN_TIMEOUT_S, 3600) * 1000),
     logLevel,
     ...selectBackends(raw, dataDir, cwd),
   };
@@ -308,6 +324,12 @@ function readPem(cwd: string, option: string, name: string): string {
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`--${option}: ${name} holds no PEM certificate.`);
   return text;
+}
+
+function metricsHost(raw: Raw): string {
+  const host = raw['metrics-host'];
+  if (host !== undefined && raw['metrics-port'] === undefined) throw new ConfigError('--metrics-host goes with --metrics-port.');
+  return host ?? '127.0.0.1';
 }
 
 function requestLimits(raw: Raw): ServerConfig['requestLimits'] {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { encodeFrame } from '../protocol';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { Auth } from './chat/auth';
@@ -13,6 +14,7 @@ import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/
 import { Rooms } from './chat/rooms';
 import { SessionLife } from './chat/session-life';
 import { Listener } from './net/listener';
+import { Ops } from './ops';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
 import { registerTransfers } from './transfers/transfers';
@@ -20,8 +22,15 @@ import { registerTransfers } from './transfers/transfers';
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
 
-// Shutdown waits this long for pending commits before closing the store anyway.
-const FLUSH_TIMEOUT_MS = 10_000;
+/** Clients told to reconnect spread their reconnects over this many ms (the `draining` frame's `reconnectMs`). */
+export const DRAIN_RECONNECT_MS = 1000;
+/**
+ * How long clients get to leave by themselves before the server stops reading: one that
+ * understood `draining` closes as soon as its requests are answered, well within this.
+ */
+function leaveWindowMs(drainTimeout: number): number {
+  return Math.min(drainTimeout / 2, DRAIN_RECONNECT_MS);
+}
 
 type State = 'new' | 'running' | 'closing' | 'closed';
 
@@ -29,6 +38,8 @@ type State = 'new' | 'running' | 'closing' | 'closed';
 export class ParleyServer {
   readonly handlers: ChatHandlers;
   readonly context: ChatContext;
+  /** Metrics registry, health checks and the /healthz + /metrics endpoint: where other parts add theirs. */
+  readonly ops: Ops;
   private readonly listener: Listener<Peer>;
   private state: State = 'new';
   private closing?: Promise<void>;
@@ -40,7 +51,25 @@ export class ParleyServer {
     private readonly logger: Logger,
     media?: MediaStore,
   ) {
-    const hub = new Hub(config.outboundBuffer);
+    const ops = new Ops(
+      { host: config.metricsHost, port: config.metricsPort, logger },
+      {
+        openConnections: () => this.listener.connections.size,
+        outboundBytes: () => {
+          let total = 0;
+          let max = 0;
+          for (const conn of this.listener.connections) {
+            const bytes = conn.outbound.pendingBytes;
+            total += bytes;
+            if (bytes > max) max = bytes;
+          }
+          return { total, max };
+        },
+      },
+    );
+    this.ops = ops;
+    ops.health.add('store', () => store.ping());
+    const hub = new Hub(config.outboundBuffer, ops.counters);
     const rooms: Rooms = new Rooms(store, (name) => presence.exists(name));
     // Everyone is in general, so everyone shares a room with everyone: presence goes to all.
     const presence: Presence = new Presence(hub, (user): Iterable<string> => everyoneBut(presence.known(), user));
@@ -54,7 +83,7 @@ export class ParleyServer {
       presence,
       rooms,
       auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
-      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
+      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed'), undefined, ops.observeBatch),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
       budgets: new RequestBudgets({
@@ -64,6 +93,7 @@ export class ParleyServer {
       }),
       logger,
       serverName: `parley-server/${VERSION}`,
+      counters: ops.counters,
     };
     this.handlers = new ChatHandlers(this.context);
     if (media !== undefined) registerTransfers(this.handlers, this.context, media);
@@ -77,6 +107,7 @@ export class ParleyServer {
         pingInterval: config.pingInterval,
         maxConnectionsPerAddress: config.maxConnectionsPerAddress,
         logger,
+        counters: ops.counters,
       },
       this.handlers,
     );
@@ -90,7 +121,13 @@ export class ParleyServer {
     await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.
     await dummyHash();
+    await this.ops.start();
     return this.listener.listen();
+  }
+
+  /** Where /healthz and /metrics are served, once started with a metrics port. */
+  get metricsAddress(): AddressInfo | undefined {
+    return this.ops.address;
   }
 
   /** Reads the TLS certificate and key again; connections already open keep theirs. */
@@ -98,7 +135,12 @@ export class ParleyServer {
     return this.listener.reloadTls(reason);
   }
 
-  /** Stop accepting, stop reading, flush pending commits (their acks go out), close sockets, close the stores. */
+  /**
+   * Drains and stops: stop accepting (and /healthz answers 503 "draining"), tell every client to
+   * reconnect elsewhere, let them leave while their requests are still answered, then stop
+   * reading, store pending commits (their acks go out), close sockets and close the stores —
+   * all within `--drain-timeout`.
+   */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -106,19 +148,30 @@ export class ParleyServer {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
+    const deadline = Date.now() + this.config.drainTimeout;
+    const within = <T>(work: Promise<T>, until: number): Promise<T | 'timeout'> =>
+      Promise.race([work, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, until - Date.now())).unref())]);
+    this.ops.health.drain();
     this.context.auth.life.stop();
     this.listener.stopAccepting();
+    const clients = this.listener.connections.size;
+    // Messages staged for delivery go out before the frame, so nothing follows it but replies.
+    this.context.hub.flushStaged();
+    const frame = encodeFrame({ t: 'draining', reconnectMs: DRAIN_RECONNECT_MS });
+    for (const conn of this.listener.connections) conn.write(frame);
+    this.logger.info({ clients, reconnectMs: DRAIN_RECONNECT_MS, drainTimeoutMs: this.config.drainTimeout }, 'draining: clients told to reconnect');
+    const left = await within(this.listener.whenEmpty(), Date.now() + leaveWindowMs(this.config.drainTimeout));
+    const staying = this.listener.connections.size;
+    if (left === 'timeout') this.logger.info({ clients: staying }, 'draining: closing the connections of clients that did not leave');
     for (const conn of this.listener.connections) conn.stopReading();
-    const flushed = await Promise.race([
-      this.context.commits.idle().then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FLUSH_TIMEOUT_MS).unref()),
-    ]);
-    if (!flushed) this.logger.warn('pending messages were not stored before the timeout');
+    const flushed = await within(this.context.commits.idle(), deadline);
+    if (flushed === 'timeout') this.logger.warn('pending messages were not stored before the drain timeout');
     // Let the acks queued by the last commit reach their sockets.
     await new Promise((resolve) => setImmediate(resolve));
     for (const conn of this.listener.connections) conn.close();
-    await Promise.all([this.store.close(), this.context.media?.close()]);
+    await Promise.all([this.store.close(), this.context.media?.close(), this.ops.close()]);
     this.state = 'closed';
+    this.logger.info({ clients, left: clients - staying }, 'drained');
   }
 }
 

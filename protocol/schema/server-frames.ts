@@ -73,6 +73,11 @@ export const DownloadChunkSchema = Type.Object({ t: Type.Literal('chunk'), id: I
 export const DownloadEndSchema = Type.Object({ t: Type.Literal('download_end'), id: Id, sha256: Str() });
 export const ServerPingSchema = Type.Object({ t: Type.Literal('ping'), id: Type.Optional(Id) });
 export const ServerPongSchema = Type.Object({ t: Type.Literal('pong'), id: Type.Optional(Id) });
+/**
+ * The server is shutting down (SIGTERM): it takes no new requests on this connection, answers the
+ * ones in flight, then closes. Reconnect now (to any node), at a random moment within `reconnectMs`.
+ */
+export const DrainingSchema = Type.Object({ t: Type.Literal('draining'), reconnectMs: Int() });
 
 /** Every server → client frame, by `t`. */
 export const SERVER_FRAME_SCHEMAS = {
@@ -105,4 +110,5 @@ export const SERVER_FRAME_SCHEMAS = {
   download_end: DownloadEndSchema,
   ping: ServerPingSchema,
   pong: ServerPongSchema,
+  draining: DrainingSchema,
 } as const satisfies Record<string, TObject>;

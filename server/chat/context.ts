@@ -1,6 +1,7 @@
 import { DEFAULT_ERROR_MESSAGES, ParleyError, type Limits, type RequestId } from '../../protocol';
 import type { Logger } from '../log';
 import type { MediaStore } from '../media/media-store';
+import type { OpsCounters } from '../ops/counters';
 import type { Store } from '../store/store';
 import type { Auth } from './auth';
 import type { RequestBudgets } from './budgets';
@@ -26,6 +27,8 @@ export interface ChatContext {
   readonly budgets: RequestBudgets;
   readonly logger: Logger;
   readonly serverName: string;
+  /** What the metrics count (server/ops): plain fields the hot path increments. */
+  readonly counters: OpsCounters;
 }
 
 /** Answers a failed request: protocol errors as they are, anything else as INTERNAL (and logged). */

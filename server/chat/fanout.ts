@@ -1,3 +1,4 @@
+import { OpsCounters } from '../ops/counters';
 import type { HeldFrame, Peer } from './peer';
 
 /** A stored message waiting for its batch to go out: the sender's ack and, unless a repeat, the room's msg. */
@@ -35,8 +36,11 @@ function encodeAcks(list: StagedMessage[], sender: Peer, from: number, to: numbe
  * Callers encode once; every recipient's queue holds the same buffer.
  */
 export class Hub {
-  /** `heldLimit`: bytes a resuming connection may have waiting behind its replay. */
-  constructor(private readonly heldLimit = Infinity) {}
+  /** `heldLimit`: bytes a resuming connection may have waiting behind its replay; `counters` counts deliveries. */
+  constructor(
+    private readonly heldLimit = Infinity,
+    private readonly counters: OpsCounters = new OpsCounters(),
+  ) {}
 
   /** Every signed-in connection: the members of `general`. */
   readonly peers = new Set<Peer>();
@@ -173,14 +177,17 @@ export class Hub {
     const { room, members } = list[0];
     const bounds = new Int32Array(n + 1);
     let total = 0;
+    let shown = 0;
     const lengths = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const json = list[i].json;
       if (json !== undefined) {
         lengths[i] = Buffer.byteLength(json);
         total += 8 + lengths[i];
+        shown++;
       }
     }
+    const counters = this.counters;
     const frames = total === 0 ? EMPTY : Buffer.allocUnsafe(total);
     let at = 0;
     for (let i = 0; i < n; i++) {
@@ -200,10 +207,13 @@ export class Hub {
     const visit = (peer: Peer) => {
       if (senders.has(peer)) {
         senders.set(peer, true);
+        // its acks and the others' events, one delivery each
+        counters.deliveries += n;
         this.deliverToSender(peer, list, frames, bounds, true);
         return;
       }
       if (total === 0) return;
+      counters.deliveries += shown;
       const held = peer.gates?.get(room);
       if (held === undefined) {
         peer.conn.write(frames);
@@ -222,7 +232,11 @@ export class Hub {
       }
     }
     // A sender that is no longer a member (or signed out) still gets its acks.
-    for (const [peer, visited] of senders) if (!visited) this.deliverToSender(peer, list, frames, bounds, false);
+    for (const [peer, visited] of senders) {
+      if (visited) continue;
+      counters.deliveries += n;
+      this.deliverToSender(peer, list, frames, bounds, false);
+    }
   }
 
   private deliverToSender(peer: Peer, list: StagedMessage[], frames: Buffer, bounds: Int32Array, member: boolean): void {
@@ -254,6 +268,7 @@ export class Hub {
   }
 
   private deliver(peer: Peer, room: string, seq: number, frame: Buffer): void {
+    this.counters.deliveries++;
     if (peer.gates !== undefined) {
       const held = peer.gates.get(room);
       if (held !== undefined) {

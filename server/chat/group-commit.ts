@@ -2,6 +2,9 @@ import type { AppendResult, NewMessage, Store } from '../store/store';
 
 export type CommitCallback = (err: Error | undefined, result: AppendResult | undefined) => void;
 
+/** Told once per batch, after its append: how many entries, how long the append took, and its results (undefined when it failed). */
+export type BatchObserver = (size: number, seconds: number, results: AppendResult[] | undefined) => void;
+
 /**
  * Group commit: messages that arrive close together go to the store in one `append`, so one
  * transaction (one fsync) covers many messages. Only one append runs at a time; whatever
@@ -19,6 +22,7 @@ export class GroupCommit {
     private readonly store: Pick<Store, 'append'>,
     private readonly report: (err: unknown) => void,
     private readonly maxBatch = 1024,
+    private readonly observe?: BatchObserver,
   ) {}
 
   add(message: NewMessage, callback: CommitCallback): void {
@@ -59,6 +63,7 @@ export class GroupCommit {
       callbacks = this.callbacks.splice(0, this.maxBatch);
     }
     this.running = true;
+    const started = this.observe === undefined ? 0 : performance.now();
     let appended: Promise<AppendResult[]>;
     try {
       appended = this.store.append(batch);
@@ -68,16 +73,26 @@ export class GroupCommit {
     appended.then(
       (results) => {
         this.running = false;
+        if (this.observe !== undefined) this.observed(batch.length, started, results);
         for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], undefined, results[i]);
         this.flush();
       },
       (err: unknown) => {
         this.running = false;
         const error = err instanceof Error ? err : new Error(String(err));
+        if (this.observe !== undefined) this.observed(batch.length, started, undefined);
         for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], error, undefined);
         this.flush();
       },
     );
+  }
+
+  private observed(size: number, started: number, results: AppendResult[] | undefined): void {
+    try {
+      this.observe?.(size, (performance.now() - started) / 1000, results);
+    } catch (err) {
+      this.report(err);
+    }
   }
 
   private wakeIdle(): void {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { DEFAULT_ERROR_MESSAGES, FrameDecoder, FrameError, encodeFrame, type ErrorCode, type RequestId } from '../../protocol';
 import type { Logger } from '../log';
+import type { OpsCounters } from '../ops/counters';
 import { Outbound } from './outbound';
 
 /** What the chat layer does with a connection. `frame` may return a promise: the next frame waits for it. */
@@ -16,6 +17,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** Told once the socket closed (after the handler's close). */
   closed?: (conn: Connection<unknown>) => void;
+  /** Counts slow consumers for the metrics. */
+  counters?: OpsCounters;
 }
 
 // Inbound flow control: stop reading while this much work is waiting, read again below the low mark.
@@ -140,6 +143,7 @@ export class Connection<C = unknown> {
     this.closing = true;
     // Dropping a slow reader is worth an operator's attention; bad frames are routine noise.
     const level = code === 'SLOW_CONSUMER' ? 'info' : 'debug';
+    if (code === 'SLOW_CONSUMER' && this.options.counters !== undefined) this.options.counters.slowConsumers++;
     this.options.logger[level]({ conn: this.id, code, address: this.remoteAddress, buffered: this.socket.writableLength }, 'closing connection');
     this.outbound.close();
     this.queue = [];

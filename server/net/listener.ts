@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { encodeFrame } from '../../protocol';
 import type { Logger } from '../log';
+import type { OpsCounters } from '../ops/counters';
 import { Connection, type ConnectionHandler, type ConnectionOptions } from './connection';
 import { TlsCredentials } from './tls-credentials';
 
@@ -15,6 +16,8 @@ export interface ListenerOptions {
   /** Connections one remote address may hold at once; 0 or absent means no limit. */
   maxConnectionsPerAddress?: number;
   logger: Logger;
+  /** Counts accepted connections (and, through each Connection, slow consumers). */
+  counters?: OpsCounters;
 }
 
 const PING = encodeFrame({ t: 'ping' });
@@ -42,6 +45,7 @@ export class Listener<C> {
   private readonly countedAs = new WeakMap<Connection<C>, string>();
   /** Per refused address: when its refusal was last logged, and refusals since then. */
   private readonly refusals = new Map<string, { loggedAt: number; since: number }>();
+  private emptyWaiters: (() => void)[] = [];
 
   constructor(
     private readonly options: ListenerOptions,
@@ -112,11 +116,23 @@ export class Listener<C> {
       throw err;
     }
     this.connections.add(conn);
+    if (this.options.counters !== undefined) this.options.counters.connectionsOpened++;
     if (address !== undefined) this.countedAs.set(conn, address);
+  }
+
+  /** Resolves once no connection is open (at once when none is). */
+  whenEmpty(): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
   }
 
   private onClosed(conn: Connection<C>): void {
     this.connections.delete(conn);
+    if (this.connections.size === 0 && this.emptyWaiters.length > 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const wake of waiters) wake();
+    }
     const address = this.countedAs.get(conn);
     if (address === undefined) return;
     this.countedAs.delete(conn);

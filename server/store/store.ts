@@ -161,6 +161,11 @@ export interface Store {
   readonly description: string;
   init(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * One round trip that reads nothing (health checks: `/healthz`). Rejects with STORE_UNAVAILABLE
+   * when the backend does not answer, or after close().
+   */
+  ping(): Promise<void>;
 
   /**
    * Returns false (and changes nothing) when the name is taken, in any mix of upper and lower

@@ -68,8 +68,11 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     const t = transfersOf(peer);
     if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);
     const spec = { requestId: f.id, room: f.room, name: displayName(f.name), size: f.size, user };
-    const upload = new Upload(ctx, peer, media, filedMedia, spec, (u) => t.uploads.delete(u.uploadId));
+    const upload = new Upload(ctx, peer, media, filedMedia, spec, (u) => {
+      if (t.uploads.delete(u.uploadId)) ctx.counters.uploadsFinished++;
+    });
     t.uploads.set(upload.uploadId, upload);
+    ctx.counters.uploadsStarted++;
     peer.conn.send({ t: 'upload_ready', id: f.id, uploadId: upload.uploadId, chunk: ctx.limits.chunk });
   });
 
@@ -93,6 +96,9 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     const user = peer.user as string;
     if (!peer.conn.isOpen) return;
     const t = transfersOf(peer);
+    const ended = (d: Download) => {
+      if (t.downloads.delete(d)) ctx.counters.downloadsFinished++;
+    };
     if (t.downloads.size >= MAX_DOWNLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_DOWNLOADS} downloads at once per connection.`);
     const download = new Download(
       peer.conn,
@@ -103,10 +109,11 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
         parkAfterMs: DOWNLOAD_PARK_MS,
         logger: ctx.logger,
       },
-      (d) => t.downloads.delete(d),
+      ended,
     );
     // the slot is taken at once, so a burst of requests cannot overrun it
     t.downloads.add(download);
+    ctx.counters.downloadsStarted++;
     // Not awaited: a download waiting for a media-store connection must not hold up the
     // connection's later frames (other downloads, upload chunks); it answers by itself.
     void (async () => {
@@ -126,7 +133,7 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
       // a reopen after a pause waits for a free media-store connection as long as the download lives
       download.run(stream, (at, signal) => media.get(key, { offset: at, signal }), offset, file.size, file.sha256);
     })().catch((err: unknown) => {
-      t.downloads.delete(download);
+      ended(download);
       if (download.done || !peer.conn.isOpen) return;
       download.cancel();
       replyError(ctx, peer, f.id, err);

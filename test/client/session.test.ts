@@ -3,7 +3,7 @@ import { ConnectionError } from '../../client/connection';
 import { ParleyClient, type ClientStatus, type ParleyClientOptions, type StatusInfo } from '../../client/session';
 import { ParleyError, type ChatMessage } from '../../protocol';
 import { FakeChat } from './fake-chat';
-import { delay, until } from './fake-peer';
+import { delay, until, type PeerSocket } from './fake-peer';
 
 describe('client/session', () => {
   let chat: FakeChat;
@@ -169,6 +169,62 @@ describe('client/session', () => {
     await delay(50);
     assert.deepEqual(texts(messages), ['hello']);
     assert.equal(c.outboxSize, 0);
+  });
+
+  describe('when the server drains', () => {
+    /** Signs in, sends one message the server holds unanswered, then tells the client the server drains. */
+    async function drainWithSendInFlight() {
+      // A backoff far longer than the test: a reconnect that used it would time the test out.
+      const c = client({ backoff: { baseMs: 60_000, maxMs: 60_000 }, random: () => 0.5 });
+      const seen = record(c);
+      await c.login('alice_1', 'secret1');
+      let held: { h: Record<string, unknown>; socket: PeerSocket } | undefined;
+      chat.onSend = (h, socket) => {
+        if (held !== undefined) return true;
+        held = { h, socket };
+        return false;
+      };
+      const sent = c.send('general', { text: 'in flight' }, { cid: 'drain-1' });
+      await until(() => held !== undefined, 2000, 'the send to arrive');
+      const old = held as NonNullable<typeof held>;
+      const closed = new Promise<void>((resolve) => old.socket.socket.once('close', () => resolve()));
+      old.socket.send({ t: 'draining', reconnectMs: 100 });
+      await until(() => chat.resumes.length === 1 && c.status === 'ready', 3000, 'a resume on a new connection');
+      return { c, seen, sent, old, closed };
+    }
+
+    it('reconnects at once with jitter, not its backoff, while the old connection still brings the ack', async () => {
+      const { c, seen, sent, old, closed } = await drainWithSendInFlight();
+      const notice = seen.statuses.find(([, info]) => info.draining);
+      assert.deepEqual(notice?.[0], 'reconnecting');
+      assert.equal(notice?.[1].delayMs, 50, 'a random moment within reconnectMs');
+      assert.equal(c.outboxSize, 1, 'the send waits for its answer on the old connection');
+      assert.equal(chat.sends.length, 1, 'and is not sent again meanwhile');
+      const msg = chat.store('general', 'alice_1', 'in flight');
+      msg.cid = 'drain-1';
+      old.socket.send({ t: 'ack', id: old.h.id, cid: 'drain-1', room: 'general', seq: msg.seq, ts: msg.ts, msgId: msg.msgId });
+      const ack = await sent;
+      assert.equal(ack.seq, 1);
+      await closed; // the client closes the drained connection once nothing is pending on it
+      assert.equal(chat.sends.length, 1);
+      assert.deepEqual(texts(seen.messages), ['in flight']);
+      assert.equal(seen.statuses.filter(([s, info]) => s === 'reconnecting' && !info.draining).length, 0);
+    });
+
+    it('sends again, with the same cid, what the old connection closed without answering', async () => {
+      const { c, sent, old } = await drainWithSendInFlight();
+      // Stored, but the old connection ends before its ack goes out.
+      chat.store('general', 'alice_1', 'in flight').cid = 'drain-1';
+      old.socket.destroy();
+      const ack = await sent;
+      assert.equal(ack.seq, 1);
+      assert.deepEqual(
+        chat.sends.map((s) => s.cid),
+        ['drain-1', 'drain-1'],
+      );
+      assert.equal(chat.messages.get('general')?.length, 1, 'stored once');
+      assert.equal(c.outboxSize, 0);
+    });
   });
 
   it('queues sends made while reconnecting and delivers them in order', async () => {

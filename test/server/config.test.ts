@@ -27,6 +27,21 @@ describe('server config', () => {
     assert.equal(c.tls, undefined);
   });
 
+  it('leaves the metrics endpoint off by default, binds it to 127.0.0.1, and drains within 10 s', () => {
+    const c = config([]);
+    assert.equal(c.metricsPort, undefined);
+    assert.equal(c.metricsHost, '127.0.0.1');
+    assert.equal(c.drainTimeout, 10_000);
+    const on = config(['--metrics-port', '9466', '--drain-timeout', '2.5'], { PARLEY_METRICS_HOST: '10.0.0.5' });
+    assert.equal(on.metricsPort, 9466);
+    assert.equal(on.metricsHost, '10.0.0.5');
+    assert.equal(on.drainTimeout, 2500);
+    assert.equal(config([], { PARLEY_METRICS_PORT: '0' }).metricsPort, 0);
+    assert.throws(() => config(['--metrics-host', '0.0.0.0']), (err: unknown) => err instanceof ConfigError && /--metrics-port/.test(err.message));
+    assert.throws(() => config(['--metrics-port', '70000']), ConfigError);
+    assert.throws(() => config(['--drain-timeout', '0']), ConfigError);
+  });
+
   it('reads PARLEY_* env and lets flags win', () => {
     const c = config(['--port', '7001', '--max-text=100'], { PARLEY_PORT: '7000', PARLEY_DATA: 'd', PARLEY_RATE_LIMIT: '0', PARLEY_OUTBOUND_BUFFER: '64k' });
     assert.equal(c.port, 7001);

@@ -695,9 +695,14 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     });
 
     describe('lifecycle', () => {
+      it('answers a ping while open', async () => {
+        await store.ping();
+      });
+
       it('rejects every call with STORE_UNAVAILABLE once closed, and closes twice quietly', async () => {
         await store.close();
         await store.close();
+        await rejectsUnavailable(store.ping());
         await rejectsUnavailable(store.getUser(ALICE));
         await rejectsUnavailable(store.createUser(userRecord('after_close')));
         await rejectsUnavailable(store.append([text(GENERAL_ROOM, ALICE, 'lost')]));

@@ -531,6 +531,11 @@ export class Neo4jStore implements Store {
     return rows.map((row) => logMessage(row.toObject()));
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw unavailable(new Error('closed'));
+    await this.readRows('RETURN 1 AS one');
+  }
+
   async lastSeq(roomId: string): Promise<number> {
     const rows = await this.readRows<{ lastSeq: number }>(
       'OPTIONAL MATCH (r:Room {id: $room}) RETURN coalesce(r.lastSeq, 0) AS lastSeq',

@@ -286,6 +286,10 @@ export class SqliteStore implements Store {
     return this.run((o) => o.conversations.revisions(roomId, seq));
   }
 
+  async ping(): Promise<void> {
+    this.run((o) => o.db.prepare('SELECT 1').get());
+  }
+
   async lastSeq(roomId: string): Promise<number> {
     return this.run((o) => o.messages.seqs.get(roomId));
   }

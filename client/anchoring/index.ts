@@ -1,0 +1,4 @@
+export * from './diff';
+export * from './reanchor';
+export * from './similarity';
+export * from './git';

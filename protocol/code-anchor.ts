@@ -92,3 +92,21 @@ export function anchoredCode(snippet: Snippet | undefined): AnchoredCode | undef
 export function formatLines(start: number, end: number): string {
   return `${start}-${end}`;
 }
+
+/** The extension's id (publisher.name): what `vscode://` links to a discussion go to. */
+export const EXTENSION_ID = 'parley.parley';
+
+/** `vscode://parley.parley/discussion?room=R&seq=N`: opens the thread in the Chat view, at the code when it is local. */
+export function discussionLink(room: string, seq: number): string {
+  return `vscode://${EXTENSION_ID}/discussion?room=${encodeURIComponent(room)}&seq=${seq}`;
+}
+
+/** The room and seq of a discussion link's path and query, or undefined when it is not one. */
+export function parseDiscussionLink(path: string, query: string): { room: string; seq: number } | undefined {
+  if (path.replace(/\/+$/, '') !== '/discussion') return undefined;
+  const params = new URLSearchParams(query);
+  const room = params.get('room');
+  const seq = Number(params.get('seq'));
+  if (!room || room.length > 200 || !Number.isSafeInteger(seq) || seq < 1) return undefined;
+  return { room, seq };
+}

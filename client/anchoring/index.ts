@@ -2,3 +2,4 @@ export * from './diff';
 export * from './reanchor';
 export * from './similarity';
 export * from './git';
+export * from './language';

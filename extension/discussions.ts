@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { anchoredCode, discussionLink, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
+import { anchoredCode, discussionLink, isRepoPath, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
 import { anchorOn, fileAt, Placer, repoPath, repositoryOf, type Placement, type Repository } from '../client/anchoring';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
@@ -126,7 +126,8 @@ export class Discussions implements vscode.Disposable {
     } catch {
       d.root = root;
     }
-    if (d.root.deleted === true || d.root.snippet?.anchor === undefined) return this.forget(d);
+    // The server checks anchor paths, but the extension does not rely on any server for that.
+    if (d.root.deleted === true || d.root.snippet?.anchor === undefined || !isRepoPath(d.root.snippet.anchor.path)) return this.forget(d);
     d.repo = await this.repoFor(d.root.snippet);
     if (d.repo === undefined) return this.forget(d);
     await this.place(d, placers);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CODE_ANCHOR_CONTEXT, CODE_ANCHOR_LINE_MAX, repositoryKey, splitLines, type AnchoredCode, type CodeAnchor } from '../../protocol';
+import { CODE_ANCHOR_CONTEXT, CODE_ANCHOR_LINE_MAX, isRepoPath, repositoryKey, splitLines, type AnchoredCode, type CodeAnchor } from '../../protocol';
 import { followFile, parseGitDiff, type FileDiff, type GitView } from './diff';
 import { reanchor, type Placement } from './reanchor';
 
@@ -122,6 +122,8 @@ export class Placer {
   /** Where `anchor` sits in this working copy now, and in which file. */
   async place(anchor: AnchoredCode): Promise<{ path: string; placement: Placement }> {
     let relPath = anchor.path;
+    // An anchor from a server that did not check it: never read outside the working copy.
+    if (!isRepoPath(relPath)) return { path: relPath, placement: { kind: 'outdated', reason: 'file deleted' } };
     let view: GitView = { kind: 'none' };
     const diffs = anchor.commit !== undefined && anchor.dirty !== true ? await this.changesSince(anchor.commit) : undefined;
     if (diffs !== undefined) {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { blockSimilarity, followFile, parseGitDiff, reanchor, squash } from '../../client/anchoring';
+import { blockSimilarity, followFile, parseGitDiff, Placer, reanchor, squash } from '../../client/anchoring';
 import type { AnchoredCode } from '../../protocol';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -83,6 +83,12 @@ describe('reanchor (pure)', () => {
     const told = [...base.slice(0, 11), 'y', ...base.slice(11)];
     const a = anchor([...base.slice(0, 11), 'y', ...base.slice(11)], 13, 14);
     assert.deepEqual(reanchor(a, ['top', ...told].join('\n'), { kind: 'none' }), { kind: 'placed', startLine: 14, endLine: 15, how: 'moved' });
+  });
+
+  it('never reads a file outside the working copy for an anchor that climbs out', async () => {
+    const a = { ...anchor(FILE, 1, 1), path: '../../../etc/passwd' };
+    const placed = await new Placer('/tmp').place(a);
+    assert.deepEqual(placed.placement, { kind: 'outdated', reason: 'file deleted' });
   });
 
   it('scores whitespace as nothing and changed lines by their likeness', () => {

@@ -11,6 +11,7 @@ import {
   type Command, type Context, type Options,
 } from './cli-command';
 import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
+import { DISCUSSION_COMMANDS } from './cli-discussions';
 import { SESSION_COMMANDS } from './cli-sessions';
 import { TokenStore, configDir } from './tokens';
 
@@ -271,6 +272,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...CONVERSATION_COMMANDS,
+  ...DISCUSSION_COMMANDS,
   ...SESSION_COMMANDS,
 };
 

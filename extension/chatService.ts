@@ -671,6 +671,19 @@ export class ChatService implements vscode.Disposable {
     return this.requireClient().send(room, { snippet });
   }
 
+  /** Starts a discussion on the code: a message whose snippet carries a code anchor. */
+  async sendDiscussion(room: string, text: string, snippet: Snippet): Promise<AckReply> {
+    this.requireMember(room);
+    this.checkText(text);
+    return this.requireClient().send(room, { text, snippet });
+  }
+
+  /** The anchored thread roots among the newest snippets of the user's rooms (at most 100). */
+  async discussions(): Promise<ChatMessage[]> {
+    const found = await this.requireClient().search('has:snippet', { limit: 100 });
+    return found.filter((m) => m.root === undefined && m.deleted !== true && m.snippet?.anchor !== undefined);
+  }
+
   // ---- sessions ------------------------------------------------------------------
 
   /** Where the user is signed in. */

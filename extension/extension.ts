@@ -9,6 +9,8 @@ import * as wv from '../webview/messages';
 import { ChatService } from './chatService';
 import { ChatView } from './chatView';
 import { registerCommands } from './commands';
+import { describeError } from './auth';
+import { Discussions, registerDiscussionCommands } from './discussions';
 import { FileSender } from './fileSender';
 import { MediaCache } from './mediaCache';
 import { MediaHost } from './mediaHost';
@@ -37,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): void {
     void chatView.reveal();
   });
   const presence = new PresenceReporter(({ status, context: where }) => service.setStatus(status, where));
-  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence);
+  const discussions = new Discussions(service, chatView, log);
+  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence, discussions);
 
   const mentionTotal = () => service.model.allRooms().reduce((n, r) => n + (r.joined ? r.mentions : 0), 0);
   service.post = (msg) => chatView.post(msg);
@@ -140,6 +143,8 @@ export function activate(context: vscode.ExtensionContext): void {
         if ((wv.WEBVIEW_COMMANDS as readonly string[]).includes(msg.command)) await vscode.commands.executeCommand(msg.command);
         return;
       case 'openSnippet':
+        // A discussion opens where its lines are now; any other snippet where it came from.
+        if (msg.message.snippet?.anchor && (await discussions.reveal(msg.message.room, msg.message.seq))) return;
         if (msg.message.snippet) await openSnippet(msg.message.snippet);
         return;
       case 'requestMedia':
@@ -189,6 +194,11 @@ export function activate(context: vscode.ExtensionContext): void {
   }
 
   registerCommands({ context, service, chatView, sender });
+  registerDiscussionCommands(context, discussions, describeError, async () => {
+    if (service.user) return true;
+    void vscode.window.showInformationMessage(vscode.l10n.t('Sign in to Parley first.'));
+    return false;
+  });
   statusBar.set(service.connection);
   void service.start();
   // Read by bench/extension-activation.ts next to VS Code's own activation figures.

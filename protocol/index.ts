@@ -8,3 +8,4 @@ export * from './emoji';
 export * from './mentions';
 export * from './apply-change';
 export * from './git-remote';
+export * from './code-anchor';

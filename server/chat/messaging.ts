@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import {
   HISTORY_MAX_LIMIT,
   ParleyError,
   SEARCH_MAX_LIMIT,
+  anchorProblem,
   encodeFrame,
   mentionedNames,
+  repositoryKey,
   stripRemoteUserInfo,
   type ChatMessage,
   type HistoryRequest,
@@ -40,6 +43,17 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
   if ((f.text !== undefined && Buffer.byteLength(f.text) > max) || (f.snippet !== undefined && Buffer.byteLength(f.snippet.code) > max)) {
     peer.conn.sendError(f.id, 'TOO_LARGE', `Messages are at most ${max} bytes.`);
     return;
+  }
+  if (f.snippet?.anchor !== undefined) {
+    const problem = anchorProblem(f.snippet) ?? (f.root !== undefined ? 'Only a thread root carries a code anchor, not a reply.' : undefined);
+    if (problem !== undefined) {
+      peer.conn.sendError(f.id, 'INVALID', problem);
+      return;
+    }
+    if (createHash('sha256').update(f.snippet.code).digest('hex') !== f.snippet.anchor.textSha256) {
+      peer.conn.sendError(f.id, 'INVALID', 'The anchor\'s "textSha256" is not the sha256 of the snippet\'s code.');
+      return;
+    }
   }
   if (f.inRoom === true && f.root === undefined) {
     peer.conn.sendError(f.id, 'INVALID', '"inRoom" goes with "root": only a thread reply can also be sent to the room.');
@@ -131,6 +145,16 @@ function cleanSnippet(s: Snippet): Snippet {
   if (s.remote !== undefined) out.remote = stripRemoteUserInfo(s.remote);
   if (s.commit !== undefined) out.commit = s.commit;
   if (s.fileSha256 !== undefined) out.fileSha256 = s.fileSha256;
+  if (s.anchor !== undefined) out.anchor = cleanAnchor(s.anchor);
+  return out;
+}
+
+/** The anchor's own fields only, its repository in the one normalised form (never credentials). */
+function cleanAnchor(a: NonNullable<Snippet['anchor']>): NonNullable<Snippet['anchor']> {
+  const out: NonNullable<Snippet['anchor']> = { path: a.path, startLine: a.startLine, endLine: a.endLine, textSha256: a.textSha256, before: a.before, after: a.after };
+  if (a.repo !== undefined) out.repo = repositoryKey(a.repo);
+  if (a.commit !== undefined) out.commit = a.commit;
+  if (a.dirty === true) out.dirty = true;
   return out;
 }
 

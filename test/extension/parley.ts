@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const SERVER_CLI = path.join(ROOT, 'dist/server/cli.js');
-const CLIENT_CLI = path.join(ROOT, 'dist/client/cli.js');
+export const CLIENT_CLI = path.join(ROOT, 'dist/client/cli.js');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -27,6 +27,23 @@ const isSince: FieldCheck = (v) =>
   typeof v === 'object' &&
   !Array.isArray(v) &&
   Object.entries(v as object).every(([k, s]) => k.length > 0 && k.length <= 200 && isNonNegativeInt(s));
+// Added with code anchors (the only change since the freeze): the rules CodeAnchorSchema states.
+const isContext: FieldCheck = (v) => Array.isArray(v) && v.length <= 5 && v.every((l) => typeof l === 'string' && l.length <= 2000);
+const isAnchor: FieldCheck = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const a = v as Record<string, unknown>;
+  return (
+    (a.repo === undefined || isShortString(2048)(a.repo)) &&
+    isShortString(1024)(a.path) &&
+    (a.commit === undefined || (typeof a.commit === 'string' && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(a.commit))) &&
+    (a.dirty === undefined || isBoolean(a.dirty)) &&
+    isPositiveInt(a.startLine) &&
+    isPositiveInt(a.endLine) &&
+    isSha256(a.textSha256) &&
+    isContext(a.before) &&
+    isContext(a.after)
+  );
+};
 const isSnippet: FieldCheck = (v) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const s = v as Record<string, unknown>;
@@ -38,7 +55,8 @@ const isSnippet: FieldCheck = (v) => {
     (s.endLine === undefined || isPositiveInt(s.endLine)) &&
     (s.remote === undefined || isShortString(2048)(s.remote)) &&
     (s.commit === undefined || isShortString(64)(s.commit)) &&
-    (s.fileSha256 === undefined || isSha256(s.fileSha256))
+    (s.fileSha256 === undefined || isSha256(s.fileSha256)) &&
+    (s.anchor === undefined || isAnchor(s.anchor))
   );
 };
 

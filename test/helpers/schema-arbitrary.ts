@@ -46,8 +46,17 @@ export function arbitraryOf(schema: TSchema): fc.Arbitrary<unknown> {
     if (schema.pattern === '^[0-9a-f]{64}$') {
       return fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.stringMatching(/^[0-9a-fA-F]{63,65}$/));
     }
-    if (schema.pattern !== undefined) throw new Error(`no arbitrary for pattern ${schema.pattern}`);
+    if (schema.pattern !== undefined) {
+      // Matching strings, and near misses (upper case, a character short or long).
+      const pattern = new RegExp(schema.pattern as string);
+      return fc.oneof(fc.stringMatching(pattern), fc.stringMatching(pattern).map((v) => v.toUpperCase()), fc.stringMatching(pattern).map((v) => v.slice(1)), fc.string({ maxLength: 3 }));
+    }
     return aroundLength(schema.minLength ?? 0, schema.maxLength);
+  }
+  if (KindGuard.IsArray(schema)) {
+    // Around the item limit: just under, at, and just over it.
+    const max = schema.maxItems ?? 5;
+    return fc.array(arbitraryOf(schema.items), { maxLength: max + 1 });
   }
   if (KindGuard.IsRecord(schema)) {
     const value = arbitraryOf(Object.values(schema.patternProperties)[0] as TSchema);

@@ -16,7 +16,7 @@ describe('validateClientFrame', () => {
     const base = { t: 'send', id: 3, room: 'r', cid: 'c' };
     assert.deepEqual(validateClientFrame({ ...base, snippet: { code: 'x', language: '' } }), invalid('"send" has a wrong "snippet.language": it must be a string of 1 to 64 characters.', 3));
     assert.deepEqual(validateClientFrame({ ...base, snippet: { language: 'ts' } }), invalid('"send" needs the field "snippet.code".', 3));
-    assert.deepEqual(validateClientFrame({ ...base, snippet: 'code' }), invalid('"send" has a wrong "snippet": it must be a snippet {code, language, path?, startLine?, endLine?, remote?, commit?, fileSha256?}.', 3));
+    assert.deepEqual(validateClientFrame({ ...base, snippet: 'code' }), invalid('"send" has a wrong "snippet": it must be a snippet {code, language, path?, startLine?, endLine?, remote?, commit?, fileSha256?, anchor?}.', 3));
   });
 
   it('checks what JSON Schema alone cannot: one emoji, bounded since keys', () => {

@@ -230,6 +230,20 @@ describe('webview UI (Chromium)', function () {
     assert.deepEqual((opened.message as ChatMessage).snippet, snip.snippet);
   });
 
+  it('shows a discussion on the code as one: its tag, path:lines and highlighted code', async () => {
+    const anchor = { repo: 'git.example.com/team/app', path: 'src/app.ts', commit: 'a'.repeat(40), startLine: 10, endLine: 11, textSha256: 'b'.repeat(64), before: [], after: [] };
+    const snip = message('general', 1, BOB, 'Why compute here?', T0, { snippet: { code: 'const a = compute(1);\nconst b = compute(2);', language: 'typescript', path: 'src/app.ts', startLine: 10, endLine: 11, anchor } });
+    await open({ general: [snip, message('general', 2, BOB, 'plain snippet', T0 + 1, { snippet: { code: 'x', language: 'typescript' } })] });
+    const s = host.page.locator('.snippet').first();
+    assert.equal(await s.locator('.snippet-discussion').textContent(), 'Discussion');
+    assert.equal(await s.locator('.snippet-path').textContent(), 'src/app.ts:10–11');
+    assert.ok((await s.locator('.hljs-keyword').count()) > 0);
+    assert.equal(await host.page.locator('.snippet').nth(1).locator('.snippet-discussion').count(), 0);
+    await s.locator('.snippet-head button').click();
+    const opened = await host.waitFor('openSnippet');
+    assert.deepEqual((opened.message as ChatMessage).snippet?.anchor, anchor);
+  });
+
   it('shows file cards, and image/video/audio once the host provides a URI', async () => {
     const file = (seq: number, kind: 'image' | 'video' | 'audio' | 'file', name: string, size: number, mime: string): ChatMessage =>
       message('general', seq, BOB, '', T0 + seq * MIN, { text: undefined, file: { fileId: `f${seq}`, name, size, mime, kind, sha256: 'ab'.repeat(32) } });

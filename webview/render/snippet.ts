@@ -33,7 +33,12 @@ export function renderSnippet(msg: ChatMessage, key: string, ctx: RenderContext)
   const location = snippetLocation(s);
   // The folders give way first (ellipsized), then the file name: "src/comp…/Button.tsx:4–9".
   const slash = location.lastIndexOf('/', s.path?.length ?? 0);
+  // A discussion on the code: the editor shows it at the lines where they are now.
+  const discussion = s.anchor
+    ? h('span', { class: 'snippet-discussion', text: l10n.t('Discussion'), title: l10n.t('Shown in the editor at these lines, wherever they are now') })
+    : null;
   const head = h('div', { class: 'snippet-head' },
+    discussion,
     h('span', { class: 'code-lang', text: lang ?? (s.language || 'text') }),
     location
       ? h('span', { class: 'snippet-path', title: location },

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { mentionedNames, type ChatMessage } from '../../../protocol';
 import type { ReadMark, RoomRecord, UserRecord } from '../store';
 import type { Conversations } from './conversations';
-import { fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
+import { ROOM_COLUMNS, fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
 import type { SearchIndex } from './search';
 import type { SeqCache } from './seq-cache';
 
@@ -30,7 +30,7 @@ export class Transfer {
     private readonly conversations: Conversations,
   ) {
     this.selectUsers = db.prepare('SELECT name, password_hash, created_at FROM users ORDER BY name');
-    this.selectRooms = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms ORDER BY id');
+    this.selectRooms = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms r ORDER BY r.id`);
     this.selectReadMarks = db.prepare('SELECT room, user, seq FROM read_marks WHERE seq > 0 ORDER BY room, user');
     // No ON CONFLICT: a seq or (from, cid) already taken is an error that rolls the batch back.
     this.insert = db.prepare(

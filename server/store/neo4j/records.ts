@@ -1,5 +1,5 @@
 import neo4j from 'neo4j-driver';
-import type { Change, ChangeKind, ChatMessage, FileKind, Reactions, RoomEvent, RoomKind, RoomVisibility, Snippet } from '../../../protocol';
+import type { Change, ChangeKind, ChatMessage, FileKind, Reactions, RoomEvent, RoomKind, Snippet } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
 /**
@@ -197,7 +197,7 @@ export interface RoomProps {
 export function toRoom(r: RoomProps): RoomRecord {
   const room: RoomRecord = { id: r.id, kind: r.kind as RoomKind, name: r.name, createdAt: r.createdAt };
   if (r.createdBy !== undefined && r.createdBy !== null) room.createdBy = r.createdBy;
-  if (r.visibility !== undefined && r.visibility !== null) room.visibility = r.visibility as RoomVisibility;
+  if (r.visibility === 'private') room.visibility = 'private';
   if (r.topic) room.topic = r.topic;
   if (r.description) room.description = r.description;
   if (r.readOnly === true) room.readOnly = true;

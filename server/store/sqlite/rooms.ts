@@ -65,7 +65,7 @@ export class Rooms {
   private readonly deleteInvitation: Statement<[string, string]>;
   private readonly selectRole: Statement<[string, string], string>;
   private readonly selectMemberRoles: Statement<[string], MemberEntry>;
-  private readonly updateRole: Statement<[string, string, string]>;
+  private readonly updateRole: Statement<[string, string, string, string]>;
   private readonly updateRoomTx: (roomId: string, patch: RoomPatch) => boolean;
   private readonly setRolesTx: (roomId: string, roles: MemberEntry[]) => number;
   private readonly selectDirectory: Statement<[{ user: string; query: string; after: string; limit: number }], DirectoryRow>;
@@ -93,10 +93,10 @@ export class Rooms {
     this.deleteInvitation = db.prepare('DELETE FROM invitations WHERE room = ? AND user = ?');
     this.selectRole = db.prepare<[string, string], string>('SELECT role FROM members WHERE room = ? AND user = ?').pluck();
     this.selectMemberRoles = db.prepare<[string], MemberEntry>('SELECT user, role FROM members WHERE room = ? ORDER BY user');
-    this.updateRole = db.prepare('UPDATE members SET role = ? WHERE room = ? AND user = ?');
+    this.updateRole = db.prepare('UPDATE members SET role = ? WHERE room = ? AND user = ? AND role <> ?');
     this.setRolesTx = db.transaction((roomId: string, roles: MemberEntry[]) => {
       let changed = 0;
-      for (const { user, role } of roles) changed += this.updateRole.run(role, roomId, user).changes;
+      for (const { user, role } of roles) changed += this.updateRole.run(role, roomId, user, role).changes;
       return changed;
     });
     const update = {

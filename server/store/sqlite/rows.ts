@@ -1,4 +1,4 @@
-import type { Change, ChangeKind, ChatMessage, FileKind, FileRef, RoomEvent, RoomKind, RoomVisibility } from '../../../protocol';
+import type { Change, ChangeKind, ChatMessage, FileKind, FileRef, RoomEvent, RoomKind } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
 const BASE_COLUMNS = 'm.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file, m.event';
@@ -196,7 +196,7 @@ export const ROOM_COLUMNS = 'r.id, r.kind, r.name, r.created_by, r.created_at, r
 export function toRoom(row: RoomRow): RoomRecord {
   const room: RoomRecord = { id: row.id, kind: row.kind as RoomKind, name: row.name, createdAt: row.created_at };
   if (row.created_by !== null) room.createdBy = row.created_by;
-  if (row.visibility !== null) room.visibility = row.visibility as RoomVisibility;
+  if (row.visibility === 'private') room.visibility = 'private';
   if (row.topic !== null && row.topic !== '') room.topic = row.topic;
   if (row.description !== null && row.description !== '') room.description = row.description;
   if (row.read_only !== null) room.readOnly = true;

@@ -64,6 +64,7 @@ export class ParleyServer {
       }),
       logger,
       serverName: `parley-server/${VERSION}`,
+      admins: new Set(config.admins.map((name) => name.toLowerCase())),
     };
     this.handlers = new ChatHandlers(this.context);
     if (media !== undefined) registerTransfers(this.handlers, this.context, media);

@@ -26,6 +26,13 @@ export interface ChatContext {
   readonly budgets: RequestBudgets;
   readonly logger: Logger;
   readonly serverName: string;
+  /** Server administrators' names, lower-cased (`--admin`, PARLEY_ADMINS). */
+  readonly admins: ReadonlySet<string>;
+}
+
+/** Whether `user` is a server administrator. */
+export function isServerAdmin(ctx: ChatContext, user: string): boolean {
+  return ctx.admins.has(user.toLowerCase());
 }
 
 /** Answers a failed request: protocol errors as they are, anything else as INTERNAL (and logged). */

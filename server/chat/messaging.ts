@@ -18,6 +18,7 @@ import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
+import { checkMayPost } from './governance';
 import { canonicalMentions } from './names';
 import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
 
@@ -45,11 +46,14 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     return;
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
-  if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
+  if (room !== undefined && (room === 'general' || !room.readOnly)) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
+  // A read-only room asks for the sender's role first (the rare case: it may reorder such sends).
   return ctx.rooms.access(f.room, user).then(
-    (entry) => post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry),
-    (err) => replyError(ctx, peer, f.id, err),
-  );
+    async (entry) => {
+      if (entry !== 'general') await checkMayPost(ctx, entry, user);
+      post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry);
+    },
+  ).catch((err: unknown) => replyError(ctx, peer, f.id, err));
 }
 
 /**

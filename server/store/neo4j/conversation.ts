@@ -53,7 +53,7 @@ const READ_STATE = `
   }
   CALL () {
     UNWIND $targets AS t
-    MATCH (m:Message {room: t.room, seq: t.seq})
+    MATCH (m:Message {room: t.room, seq: t.seq}) WHERE NOT m:RoomEvent
     OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
     RETURN collect(m {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted,
       .pinSeq, .resolvedBy, .replies, .repliers, .lastReply,

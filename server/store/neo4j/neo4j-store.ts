@@ -155,7 +155,7 @@ const SINCE = `
     MATCH (c:Change) WHERE c.room = $room AND c.seq > $after
     WITH c ORDER BY c.room, c.seq LIMIT $limit
     RETURN c.id AS id, c.room AS room, c.seq AS seq, c.ts AS ts, c.from AS sender, c.cid AS cid, c.text AS text,
-           null AS snippet, null AS f, null AS root, null AS inRoom, null AS edited, null AS deleted,
+           null AS snippet, null AS f, null AS root, null AS inRoom, null AS edited, null AS deleted, null AS event,
            c.kind AS kind, c.target AS target, c.emoji AS emoji
   }
   RETURN * ORDER BY seq LIMIT $limit`;

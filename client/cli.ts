@@ -11,6 +11,7 @@ import {
   type Command, type Context, type Options,
 } from './cli-command';
 import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
+import { ROOM_COMMANDS } from './cli-rooms';
 import { SESSION_COMMANDS } from './cli-sessions';
 import { TokenStore, configDir } from './tokens';
 
@@ -241,19 +242,6 @@ const COMMANDS: Record<string, Command> = {
       ctx.out.write(`Left #${room}.\n`);
     },
   },
-  create: {
-    positionals: true,
-    usage: 'create NAME',
-    summary: 'create a group room and join it',
-    options: {},
-    async run(ctx, _v, positionals) {
-      const name = onePositional(positionals, 'NAME');
-      const c = client(ctx);
-      await resumeSaved(ctx, c);
-      const info = await c.create(name);
-      ctx.out.write(`Created #${info?.id ?? name}.\n`);
-    },
-  },
   search: {
     positionals: true,
     usage: 'search [--room R] [--limit N] [--json] QUERY…',
@@ -272,6 +260,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ...CONVERSATION_COMMANDS,
   ...SESSION_COMMANDS,
+  ...ROOM_COMMANDS,
 };
 
 function mainHelp(): string {

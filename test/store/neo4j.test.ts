@@ -710,6 +710,37 @@ describe('Neo4j store', function () {
       await again.close();
     });
 
+    it('upgrades a version 5 database: creators own their rooms (or the first member, where they left), rooms stay public', async function () {
+      this.timeout(180_000);
+      for (const [name, createdAt] of [['alice_01', 1], ['bob_smith', 2], ['carol_03', 3]] as const) await store.createUser({ name, passwordHash: 'h', createdAt });
+      await store.createRoom({ id: 'ops', kind: 'group', name: 'ops', createdBy: 'alice_01', createdAt: 4 }, ['alice_01', 'bob_smith']);
+      await store.createRoom({ id: 'left-behind', kind: 'group', name: 'left-behind', createdBy: 'alice_01', createdAt: 5 }, ['carol_03', 'bob_smith']);
+      await store.append([{ room: 'ops', from: 'bob_smith', cid: 'v5-1', ts: 10, text: 'before the upgrade' }]);
+      await store.close();
+      // Back to version 5 as it was written: no roles, no visibility.
+      await rows('MATCH ()-[mo:MEMBER_OF]->() REMOVE mo.role');
+      await rows('MATCH (r:Room) REMOVE r.visibility');
+      await rows('MATCH (s:ParleySchema) SET s.version = 5');
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        assert.deepEqual(await upgraded.memberRoles('ops'), [{ user: 'alice_01', role: 'owner' }, { user: 'bob_smith', role: 'member' }]);
+        assert.deepEqual(await upgraded.memberRoles('left-behind'), [{ user: 'bob_smith', role: 'owner' }, { user: 'carol_03', role: 'member' }]);
+        assert.deepEqual((await upgraded.directory('carol_03', '', { limit: 10 })).map((r) => r.id), [GENERAL_ROOM, 'left-behind', 'ops']);
+        assert.deepEqual((await upgraded.history('ops', { limit: 10 })).messages.map((m) => m.text), ['before the upgrade']);
+        const event = await upgraded.appendRoomEvent({ room: 'ops', from: 'alice_01', ts: 20, event: { kind: 'topic', text: 'hello' } });
+        assert.equal(event.seq, 2);
+        // The graph answers the questions the README asks of it.
+        await upgraded.ban('ops', 'bob_smith', 'alice_01', 30);
+        assert.deepEqual(await rows("MATCH (u:User)-[b:BANNED_FROM]->(:Room {id: 'ops'}) RETURN u.name AS user, b.by AS by"), [{ user: 'bob_smith', by: 'alice_01' }]);
+        assert.deepEqual(await rows("MATCH (u:User {name: 'bob_smith'})-[:MEMBER_OF {role: 'owner'}]->(r:Room) RETURN r.id AS room"), [{ room: 'left-behind' }]);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
     it('fails fast with STORE_UNAVAILABLE when nothing listens, with the cause attached', async () => {
       const nowhere = new Neo4jStore({ kind: 'neo4j', uri: 'bolt://127.0.0.1:1', retryTimeMs: 500, acquireTimeoutMs: 1000 });
       const started = Date.now();

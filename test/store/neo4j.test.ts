@@ -498,7 +498,23 @@ describe('Neo4j store', function () {
       assert.deepEqual(await run('Who reacted to what'), [
         { user: 'carol_3', emoji: '👀', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'who owns the build?' },
       ]);
-      assert.equal(byTitle.size, 6, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
+      // Rooms people run: roles on memberships, removals as room events.
+      await store.createRoom({ id: 'ops', kind: 'group', name: 'ops', createdBy: 'bob_smith', createdAt: 1 }, ['bob_smith', 'alice01', 'carol_3']);
+      await store.createRoom({ id: 'dev', kind: 'group', name: 'dev', createdBy: 'alice01', createdAt: 1 }, ['alice01', 'bob_smith']);
+      await store.setRoles('dev', [{ user: 'bob_smith', role: 'admin' }]);
+      await store.appendRoomEvent({ room: 'ops', from: 'bob_smith', ts: 9001, event: { kind: 'removed', user: 'carol_3' } });
+      await store.removeMember('ops', 'carol_3');
+      await store.appendRoomEvent({ room: 'ops', from: 'alice01', ts: 9002, event: { kind: 'topic', text: 'on call' } });
+      await store.appendRoomEvent({ room: 'ops', from: 'bob_smith', ts: 9003, event: { kind: 'banned', user: 'alice01' } });
+      await store.ban('ops', 'alice01', 'bob_smith', 9003);
+      assert.deepEqual(await run('Rooms bob_smith administers'), [{ room: 'dev', role: 'admin' }, { room: 'ops', role: 'owner' }]);
+      assert.deepEqual(await run('Who was removed from #ops and by whom'), [
+        { user: 'carol_3', how: 'removed', by: 'bob_smith', at: 9001 },
+        { user: 'alice01', how: 'banned', by: 'bob_smith', at: 9003 },
+      ]);
+      assert.deepEqual((await rows(graphQueries.ADMINISTERED_BY, { user: 'bob_smith' })).map((r) => r.room), ['dev', 'ops']);
+      assert.deepEqual((await rows(graphQueries.REMOVED_FROM, { room: 'ops' })).map((r) => r.user), ['carol_3', 'alice01']);
+      assert.equal(byTitle.size, 8, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
     });
 
     it('upgrades a database written before conversations: schema, version and the mentions of old messages', async function () {

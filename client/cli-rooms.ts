@@ -231,6 +231,38 @@ export const ROOM_COMMANDS: Record<string, Command> = {
       line(ctx, state === 'on' ? `#${room(r)} is read-only: only its owners and admins post.` : `Every member of #${room(r)} can post again.`);
     },
   },
+  block: {
+    positionals: true,
+    usage: 'block USER',
+    summary: 'block USER: no direct messages or invitations from them, and their mentions do not count',
+    options: {},
+    async run(ctx, _v, positionals) {
+      const [user] = args(positionals, ['USER'], 'block');
+      await (await signedIn(ctx)).block(user);
+      line(ctx, `Blocked ${user}.`);
+    },
+  },
+  unblock: {
+    positionals: true,
+    usage: 'unblock USER',
+    summary: 'stop blocking USER',
+    options: {},
+    async run(ctx, _v, positionals) {
+      const [user] = args(positionals, ['USER'], 'unblock');
+      await (await signedIn(ctx)).unblock(user);
+      line(ctx, `Unblocked ${user}.`);
+    },
+  },
+  blocks: {
+    usage: 'blocks [--json]',
+    summary: 'list the users you block',
+    options: { json },
+    async run(ctx, v) {
+      const users = await (await signedIn(ctx)).blocks();
+      if (v.json) line(ctx, JSON.stringify(users));
+      else for (const u of users) line(ctx, u);
+    },
+  },
   admin: {
     positionals: true,
     usage: 'admin disable|enable USER | admin audit [--limit N] [--json]',

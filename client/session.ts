@@ -31,6 +31,7 @@ import {
   type AuditEntry,
   type AuditReply,
   type BanEntry,
+  type BlocksReply,
   type DirectoryEntry,
   type DirectoryReply,
   type Invitation,
@@ -403,6 +404,20 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
   /** Server administrators: disable (or with false, enable) an account. */
   async disableAccount(user: string, disabled = true): Promise<void> {
     await this.call({ t: 'disable', user, disabled });
+  }
+
+  /** Blocks `user`: no DMs from them, no mention counts, no invitations. */
+  async block(user: string): Promise<void> {
+    await this.call({ t: 'block', user });
+  }
+
+  async unblock(user: string): Promise<void> {
+    await this.call({ t: 'unblock', user });
+  }
+
+  /** The users this user blocks. */
+  async blocks(): Promise<string[]> {
+    return (await this.call<BlocksReply>({ t: 'blocks' })).users;
   }
 
   /** Server administrators: the audit log, newest first. */

@@ -85,10 +85,14 @@ export type RoleRequest = Static<typeof S.RoleSchema>;
 export type MembersRequest = Static<typeof S.MembersSchema>;
 export type DisableRequest = Static<typeof S.DisableSchema>;
 export type AuditRequest = Static<typeof S.AuditSchema>;
+export type BlockRequest = Static<typeof S.BlockSchema>;
+export type UnblockRequest = Static<typeof S.UnblockSchema>;
+export type BlocksRequest = Static<typeof S.BlocksSchema>;
 /** The requests of rooms people run (protocol 3). */
 export type GovernanceRequest =
   | DirectoryRequest | RoomSetRequest | InviteRequest | UninviteRequest | InvitationsRequest | AcceptRequest | DeclineRequest
-  | KickRequest | BanRequest | UnbanRequest | RoleRequest | MembersRequest | DisableRequest | AuditRequest;
+  | KickRequest | BanRequest | UnbanRequest | RoleRequest | MembersRequest | DisableRequest | AuditRequest
+  | BlockRequest | UnblockRequest | BlocksRequest;
 export type UploadRequest = Static<typeof S.UploadSchema>;
 /** A client's chunk: the bytes of upload `uploadId`. */
 export type ChunkRequest = Static<typeof S.ChunkSchema>;
@@ -139,6 +143,7 @@ export type InvitationsReply = Static<typeof S.InvitationsReplySchema>;
 export type InvitedEvent = Static<typeof S.InvitedEventSchema>;
 export type MembersReply = Static<typeof S.MembersReplySchema>;
 export type AuditReply = Static<typeof S.AuditReplySchema>;
+export type BlocksReply = Static<typeof S.BlocksReplySchema>;
 export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
 export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
@@ -147,7 +152,7 @@ export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
-  | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
+  | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | BlocksReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
   | PingFrame | PongFrame;
 
 export type ServerFrameType = ServerFrame['t'];

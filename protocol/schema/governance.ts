@@ -66,3 +66,9 @@ export const AuditSchema = Type.Object({
   before: Type.Optional(PositiveInt()),
   limit: Type.Optional(PositiveInt()),
 });
+
+/** Blocks a user: they can no longer open or write a DM with the blocker, mention them into a count, or invite them. */
+export const BlockSchema = Type.Object({ t: Type.Literal('block'), id: RequestIdSchema, user: UserName() });
+export const UnblockSchema = Type.Object({ t: Type.Literal('unblock'), id: RequestIdSchema, user: UserName() });
+/** The users the asking user blocks. */
+export const BlocksSchema = Type.Object({ t: Type.Literal('blocks'), id: RequestIdSchema });

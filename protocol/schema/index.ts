@@ -4,6 +4,8 @@ import {
   AcceptSchema,
   AuditSchema,
   BanSchema,
+  BlockSchema,
+  BlocksSchema,
   DeclineSchema,
   DirectorySchema,
   DisableSchema,
@@ -14,6 +16,7 @@ import {
   RoleSchema,
   RoomSetSchema,
   UnbanSchema,
+  UnblockSchema,
   UninviteSchema,
 } from './governance';
 import { HistorySchema, ReadSchema, SearchSchema, SendSchema, TypingSchema } from './chat';
@@ -88,6 +91,9 @@ export const CLIENT_FRAME_SCHEMAS = {
   members: MembersSchema,
   disable: DisableSchema,
   audit: AuditSchema,
+  block: BlockSchema,
+  unblock: UnblockSchema,
+  blocks: BlocksSchema,
   status: StatusSchema,
   upload: UploadSchema,
   chunk: ChunkSchema,

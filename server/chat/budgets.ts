@@ -95,6 +95,9 @@ const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = {
   members: 'rooms',
   disable: 'moderate',
   audit: 'moderate',
+  block: 'moderate',
+  unblock: 'moderate',
+  blocks: 'rooms',
 };
 
 export interface BudgetConfig {

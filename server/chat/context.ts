@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { MediaStore } from '../media/media-store';
 import type { Store } from '../store/store';
 import type { Auth } from './auth';
+import type { Blocks } from './blocks';
 import type { RequestBudgets } from './budgets';
 import type { Hub } from './fanout';
 import type { GroupCommit } from './group-commit';
@@ -28,6 +29,8 @@ export interface ChatContext {
   readonly serverName: string;
   /** Server administrators' names, lower-cased (`--admin`, PARLEY_ADMINS). */
   readonly admins: ReadonlySet<string>;
+  /** Who blocks whom (server/chat/blocks.ts). */
+  readonly blocks: Blocks;
 }
 
 /** Whether `user` is a server administrator. */

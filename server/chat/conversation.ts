@@ -15,7 +15,7 @@ import { ParleyError } from '../../protocol';
 import type { NewMessage } from '../store/store';
 import { replyError, type ChatContext } from './context';
 import { auditDelete, moderates } from './governance';
-import { post } from './messaging';
+import { post, unblockedMentions } from './messaging';
 import { canonicalMentions } from './names';
 import type { Peer } from './peer';
 
@@ -38,7 +38,7 @@ export function change(ctx: ChatContext, peer: Peer, f: ChangeRequest): void | P
   }
   if (entry.change?.kind === 'edit') {
     const mentions = mentionedNames(entry.change.text);
-    if (mentions.length > 0) entry.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
+    if (mentions.length > 0) entry.mentions = unblockedMentions(ctx, canonicalMentions(mentions, (n) => ctx.presence.canonical(n)), user);
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
   if (room !== undefined && f.kind !== 'delete') return post(ctx, peer, f.id, entry, room);

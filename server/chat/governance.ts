@@ -6,6 +6,8 @@ import {
   type AcceptRequest,
   type AuditRequest,
   type BanRequest,
+  type BlockRequest,
+  type BlocksRequest,
   type DeclineRequest,
   type DirectoryRequest,
   type DisableRequest,
@@ -18,6 +20,7 @@ import {
   type RoomRole,
   type RoomSetRequest,
   type UnbanRequest,
+  type UnblockRequest,
   type UninviteRequest,
 } from '../../protocol';
 import type { NewAuditEntry } from '../store/store';
@@ -139,6 +142,7 @@ export async function invite(ctx: ChatContext, peer: Peer, f: InviteRequest): Pr
   const target = existingUser(ctx, f.user);
   if (entry.members.has(target)) throw new ParleyError('ALREADY_MEMBER', `${target} is a member of ${entry.id} already.`);
   if (await ctx.store.isBanned(entry.id, target)) throw new ParleyError('BANNED', `${target} is banned from ${entry.id}; unban them first.`);
+  if (ctx.blocks.blocks(target, actor.user)) throw new ParleyError('BLOCKED', `${target} has blocked you: you cannot invite them.`);
   const at = Date.now();
   if (!(await ctx.store.invite({ room: entry.id, user: target, by: actor.user, at }))) {
     throw new ParleyError('ALREADY_INVITED', `${target} is invited to ${entry.id} already.`);
@@ -313,6 +317,27 @@ export async function auditLog(ctx: ChatContext, peer: Peer, f: AuditRequest): P
   const more = entries.length > limit;
   if (more) entries.pop();
   peer.conn.send({ t: 'audit', id: f.id, entries, more });
+}
+
+export async function block(ctx: ChatContext, peer: Peer, f: BlockRequest): Promise<void> {
+  const user = peer.user as string;
+  const target = existingUser(ctx, f.user);
+  if (target === user) throw new ParleyError('INVALID', 'You cannot block yourself.');
+  await ctx.store.setBlock(user, target, Date.now());
+  ctx.blocks.add(user, target);
+  peer.conn.send({ t: 'ok', id: f.id });
+}
+
+export async function unblock(ctx: ChatContext, peer: Peer, f: UnblockRequest): Promise<void> {
+  const user = peer.user as string;
+  const target = existingUser(ctx, f.user);
+  await ctx.store.setBlock(user, target, undefined);
+  ctx.blocks.remove(user, target);
+  peer.conn.send({ t: 'ok', id: f.id });
+}
+
+export function blocks(ctx: ChatContext, peer: Peer, f: BlocksRequest): void {
+  peer.conn.send({ t: 'blocks', id: f.id, users: ctx.blocks.of(peer.user as string) });
 }
 
 /** Records a moderator's delete of someone else's message. */

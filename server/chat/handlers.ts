@@ -65,6 +65,9 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     members: governance.members,
     disable: governance.disable,
     audit: governance.auditLog,
+    block: governance.block,
+    unblock: governance.unblock,
+    blocks: governance.blocks,
     status: (ctx, peer, f) => ctx.presence.setStatus(peer.user as string, f.status, f.context),
   };
 

@@ -46,10 +46,15 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     return;
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
+  if (room !== undefined && room !== 'general' && blockedInDm(ctx, room, user)) {
+    peer.conn.sendError(f.id, 'BLOCKED', 'They do not take direct messages from you.');
+    return;
+  }
   if (room !== undefined && (room === 'general' || !room.readOnly)) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
   // A read-only room asks for the sender's role first (the rare case: it may reorder such sends).
   return ctx.rooms.access(f.room, user).then(
     async (entry) => {
+      if (entry !== 'general' && blockedInDm(ctx, entry, user)) throw new ParleyError('BLOCKED', 'They do not take direct messages from you.');
       if (entry !== 'general') await checkMayPost(ctx, entry, user);
       post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry);
     },
@@ -114,7 +119,7 @@ function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessag
   if (f.text !== undefined) {
     message.text = f.text;
     const mentions = mentionedNames(f.text);
-    if (mentions.length > 0) message.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
+    if (mentions.length > 0) message.mentions = unblockedMentions(ctx, canonicalMentions(mentions, (n) => ctx.presence.canonical(n)), user);
   }
   if (f.snippet !== undefined) message.snippet = cleanSnippet(f.snippet);
   if (f.root !== undefined) {
@@ -122,6 +127,18 @@ function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessag
     if (f.inRoom === true) message.inRoom = true;
   }
   return message;
+}
+
+/** A DM whose other member blocks the sender. */
+function blockedInDm(ctx: ChatContext, room: RoomEntry, user: string): boolean {
+  if (room.kind !== 'dm') return false;
+  for (const member of room.members) if (member !== user && ctx.blocks.blocks(member, user)) return true;
+  return false;
+}
+
+/** Mentions count for nobody who blocks the sender. */
+export function unblockedMentions(ctx: ChatContext, names: string[], from: string): string[] {
+  return names.filter((name) => !ctx.blocks.blocks(name, from));
 }
 
 /** Keeps only the fields the protocol defines, so nothing else reaches the store, and no remote's user-info. */

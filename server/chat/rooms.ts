@@ -26,6 +26,8 @@ export class Rooms {
   private readonly byUser = new Map<string, Set<RoomEntry>>();
   /** Told when a user joins a room (a DM included) they were not in: presence introduces them. */
   onJoined?: (user: string, room: RoomEntry) => void;
+  /** Asked before a DM comes into being: false when `other` blocks `user` (BLOCKED). */
+  mayOpenDm?: (user: string, other: string) => boolean;
 
   constructor(
     private readonly store: Store,
@@ -137,6 +139,7 @@ export class Rooms {
     const existing = await this.load(roomId);
     if (existing !== undefined) return existing;
     if (!this.userExists(other)) throw new ParleyError('NOT_FOUND', `There is no user "${other}".`);
+    if (this.mayOpenDm?.(user, other) === false) throw new ParleyError('BLOCKED', `${other} does not take direct messages from you.`);
     await this.store.createRoom({ id: roomId, kind: 'dm', name: `${pair[0]} & ${pair[1]}`, createdBy: user, createdAt: Date.now() }, pair);
     // Created now or by a concurrent request: either way it exists.
     this.loading.delete(roomId);

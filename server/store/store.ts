@@ -379,6 +379,10 @@ export interface Store {
   appendRoomEvent(event: NewRoomEvent): Promise<ChatMessage>;
   /** Disables an account (at = when) or, with undefined, enables it again. Unknown names change nothing. */
   setDisabled(user: string, at: number | undefined): Promise<void>;
+  /** `user` blocks `other` (at = when), or with undefined, no longer does. Blocking twice keeps the first time. */
+  setBlock(user: string, other: string, at: number | undefined): Promise<void>;
+  /** Every block, by blocker then blocked: few, so the chat server keeps them all in memory. */
+  allBlocks(): Promise<{ user: string; blocked: string; at: number }[]>;
   /** Appends to the audit log; returns the entry's seq (ascending from 1). */
   addAudit(entry: NewAuditEntry): Promise<number>;
   /** The newest `limit` audit entries with seq < before (or the newest overall), newest first. */

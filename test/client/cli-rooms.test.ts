@@ -34,7 +34,7 @@ describe('parley room commands against a real server', function () {
     for (const form of [
       'create NAME [--private]', 'directory [QUERY]', 'invite ROOM USER', 'invites [--json]', 'accept ROOM', 'decline ROOM',
       'kick ROOM USER [--ban]', 'unban ROOM USER', 'role ROOM USER owner|admin|member', 'topic ROOM TEXT', 'rename ROOM NAME',
-      'readonly ROOM on|off', 'transfer ROOM USER', 'members ROOM [--json]', 'admin disable|enable USER', 'audit [--limit N] [--json]',
+      'readonly ROOM on|off', 'transfer ROOM USER', 'members ROOM [--json]', 'admin disable|enable USER', 'audit [--limit N] [--json]', 'block USER', 'unblock USER',
     ]) assert.ok(help.includes(form), `--help shows "${form}"`);
   });
 
@@ -90,6 +90,16 @@ describe('parley room commands against a real server', function () {
     await owner.ok(['unban', room, guest.name]);
     await guest.ok(['join', room]);
     assert.equal((await owner.ok(['kick', room, guest.name])).trim(), `Removed ${guest.name} from #${room}.`);
+  });
+
+  it('blocks and unblocks a user: their DM is refused with one line', async () => {
+    assert.equal((await owner.ok(['block', guest.name])).trim(), `Blocked ${guest.name}.`);
+    assert.deepEqual(JSON.parse(await owner.ok(['blocks', '--json'])), [guest.name]);
+    const refused = await guest.run(['send', '--to', owner.name, 'hello']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /direct messages/);
+    await owner.ok(['unblock', guest.name]);
+    await guest.ok(['send', '--to', owner.name, 'hello']);
   });
 
   it('lets a server administrator read the audit log and disable an account', async () => {

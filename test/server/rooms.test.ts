@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Connection } from '../../client/connection';
 import { downloadFile, uploadFile } from '../../client/transfers';
-import type { AckReply, ChatMessage, ParleyError, RoomInfo, RoomRole, ServerFrame } from '../../protocol';
+import { dmRoomId, type AckReply, type ChatMessage, type ParleyError, type RoomInfo, type RoomRole, type ServerFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
 import { Client, rejectsWith, resume, signIn, uniqueUser } from './chat-helpers';
 import { HashSink, transferConnection } from './transfer-helpers';
@@ -322,6 +322,34 @@ describe('server: rooms people run, over real TCP', function () {
       const info = (await back.conn.request<Frame<'rooms'>>({ t: 'rooms' })).rooms.find((r: RoomInfo) => r.id === room);
       assert.equal(info?.unread, 0, 'room events are not unread messages');
       assert.equal(info?.topic, 'while you were out');
+    });
+  });
+
+  describe('blocking', () => {
+    it('keeps the blocked out of DMs, invitations and mention counts, until unblocked', async () => {
+      const [me, pest, friend] = await Promise.all([user(), user(), user()]);
+      const existing = dmRoomId(me.user, friend.user);
+      await friend.send(existing, 'hi before');
+      await me.conn.request({ t: 'block', user: pest.user });
+      await me.conn.request({ t: 'block', user: friend.user });
+      assert.deepEqual((await me.conn.request<Frame<'blocks'>>({ t: 'blocks' })).users, [pest.user, friend.user].sort());
+      const fresh = await rejectsWith(pest.send(dmRoomId(me.user, pest.user), 'hello?'), 'BLOCKED');
+      assert.match(fresh.message, /direct messages/);
+      await rejectsWith(friend.send(existing, 'hi again'), 'BLOCKED');
+      // The blocker still reads and writes the DM that exists.
+      await me.send(existing, 'I can still write');
+      assert.equal((await history(me, existing)).length, 2);
+      const room = await create(pest);
+      await rejectsWith(pest.conn.request({ t: 'invite', room, user: me.user }), 'BLOCKED');
+      await me.conn.request({ t: 'join', room });
+      await pest.send(room, `@${me.user} look at me`);
+      const count = async () => (await me.conn.request<Frame<'rooms'>>({ t: 'rooms' })).rooms.find((r) => r.id === room)?.mentions;
+      assert.equal(await count(), undefined, 'a blocked user mentions nobody into a count');
+      await me.conn.request({ t: 'unblock', user: pest.user });
+      await pest.send(room, `@${me.user} now?`);
+      assert.equal(await count(), 1);
+      await pest.send(dmRoomId(me.user, pest.user), 'finally');
+      await rejectsWith(me.conn.request({ t: 'block', user: me.user }), 'INVALID');
     });
   });
 

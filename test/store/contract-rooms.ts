@@ -206,6 +206,19 @@ export function roomsContract(current: () => Store): void {
         assert.equal(await store.getUser('nobody_here'), undefined);
       });
 
+      it('keeps who blocks whom until unblocked', async () => {
+        await store.setBlock(ALICE, BOB, 10);
+        await store.setBlock(ALICE, BOB, 20);
+        await store.setBlock(CAROL, ALICE, 30);
+        assert.deepEqual(await store.allBlocks(), [
+          { user: ALICE, blocked: BOB, at: 10 },
+          { user: CAROL, blocked: ALICE, at: 30 },
+        ], 'blocking twice keeps the first time');
+        await store.setBlock(ALICE, BOB, undefined);
+        await store.setBlock(ALICE, DAVE, undefined);
+        assert.deepEqual(await store.allBlocks(), [{ user: CAROL, blocked: ALICE, at: 30 }]);
+      });
+
       it('numbers audit entries and pages them newest first', async () => {
         const a = await store.addAudit({ at: 10, actor: ALICE, action: 'kick', room: 'ops', target: BOB });
         const b = await store.addAudit({ at: 11, actor: ALICE, action: 'role', room: 'ops', target: CAROL, detail: 'admin' });

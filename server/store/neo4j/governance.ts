@@ -4,6 +4,7 @@ import type { AuditEntry, BanEntry, Invitation, RoomEvent } from '../../../proto
 //   (:User)-[:MEMBER_OF {role, lastRead}]->(:Room {visibility, topic, description, readOnly})
 //   (:User)-[:INVITED {by, at}]->(:Room)
 //   (:User)-[:BANNED_FROM {by, at}]->(:Room)
+//   (:User)-[:BLOCKS {at}]->(:User)
 //   (:AuditEntry {seq, at, actor, action, room, target, detail}), numbered by (:AuditLog).lastSeq
 // Room events are (:Message:Entry:RoomEvent) nodes in the room's seq order, with the event as JSON
 // (`event`) and its kind and user as properties of their own (`eventKind`, `eventUser`) for queries.
@@ -99,6 +100,14 @@ export const APPEND_ROOM_EVENT = `
   CREATE (u)-[:SENT]->(x:Message:Entry:RoomEvent {id: $id, room: r.id, seq: seq, ts: $ts, from: $from, cid: $cid,
                                                   event: $event, eventKind: $kind, eventUser: $subject})-[:IN]->(r)
   RETURN seq`;
+
+export const BLOCK = `
+  MATCH (u:User {name: $user}), (o:User {name: $other})
+  MERGE (u)-[b:BLOCKS]->(o) ON CREATE SET b.at = $at`;
+
+export const UNBLOCK = 'MATCH (:User {name: $user})-[b:BLOCKS]->(:User {name: $other}) DELETE b';
+
+export const ALL_BLOCKS = 'MATCH (u:User)-[b:BLOCKS]->(o:User) RETURN u.name AS user, o.name AS blocked, b.at AS at ORDER BY user, blocked';
 
 export const SET_DISABLED = 'MATCH (u:User {name: $user}) SET u.disabledAt = $at';
 

@@ -560,6 +560,16 @@ export class Neo4jStore implements Store {
     await this.writeRows(G.SET_DISABLED, { user, at: at === undefined ? null : int(at) });
   }
 
+  async setBlock(user: string, other: string, at: number | undefined): Promise<void> {
+    if (at === undefined) await this.writeRows(G.UNBLOCK, { user, other });
+    else await this.writeRows(G.BLOCK, { user, other, at: int(at) });
+  }
+
+  async allBlocks(): Promise<{ user: string; blocked: string; at: number }[]> {
+    const rows = await this.readRows<{ user: string; blocked: string; at: number }>(G.ALL_BLOCKS);
+    return rows.map((r) => ({ user: r.get('user'), blocked: r.get('blocked'), at: r.get('at') }));
+  }
+
   async addAudit(entry: NewAuditEntry): Promise<number> {
     const rows = await this.writeRows<{ seq: number }>(G.ADD_AUDIT, {
       at: int(entry.at), actor: entry.actor, action: entry.action, room: entry.room ?? null, target: entry.target ?? null, detail: entry.detail ?? null,

@@ -103,7 +103,7 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  *    sessions carry a public `id` and `lastSeen` (expiry slides from it).
  * 6. rooms people run: MEMBER_OF carries `role` (owner, admin, member; general none: everyone is a
  *    member), rooms `visibility`, `topic`, `description`, `readOnly`; (:User)-[:INVITED {by, at}]->(:Room),
- *    (:User)-[:BANNED_FROM {by, at}]->(:Room), (:AuditEntry) numbered by (:AuditLog), users
+ *    (:User)-[:BANNED_FROM {by, at}]->(:Room), (:User)-[:BLOCKS {at}]->(:User), (:AuditEntry) numbered by (:AuditLog), users
  *    `disabledAt`, and room events as (:Message:Entry:RoomEvent {event, eventKind, eventUser}).
  */
 export const SCHEMA_VERSION = 6;

@@ -41,6 +41,9 @@ export class Governance {
   private readonly deleteBan: Statement<[string, string]>;
   private readonly insertAudit: Statement<[number, string, string, string | null, string | null, string | null]>;
   private readonly selectAudit: Statement<[number, number], AuditRow>;
+  private readonly insertBlock: Statement<[string, string, number]>;
+  private readonly deleteBlock: Statement<[string, string]>;
+  private readonly selectBlocks: Statement<[], { user: string; blocked: string; at: number }>;
   private readonly banTx: (room: string, user: string, by: string, at: number) => void;
 
   constructor(db: Database) {
@@ -59,6 +62,9 @@ export class Governance {
       deleteMember.run(room, user);
       this.deleteInvitation.run(room, user);
     });
+    this.insertBlock = db.prepare('INSERT INTO blocks (user, blocked, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.deleteBlock = db.prepare('DELETE FROM blocks WHERE user = ? AND blocked = ?');
+    this.selectBlocks = db.prepare('SELECT user, blocked, at FROM blocks ORDER BY user, blocked');
     this.insertAudit = db.prepare('INSERT INTO audit (at, actor, action, room, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
     this.selectAudit = db.prepare('SELECT seq, at, actor, action, room, target, detail FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?');
   }
@@ -93,6 +99,15 @@ export class Governance {
 
   bans(room: string): BanEntry[] {
     return this.selectBans.all(room).map((r) => ({ user: r.user, by: r.by_user, at: r.at }));
+  }
+
+  setBlock(user: string, other: string, at: number | undefined): void {
+    if (at === undefined) this.deleteBlock.run(user, other);
+    else this.insertBlock.run(user, other, at);
+  }
+
+  allBlocks(): { user: string; blocked: string; at: number }[] {
+    return this.selectBlocks.all();
   }
 
   addAudit(e: NewAuditEntry): number {

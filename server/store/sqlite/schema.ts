@@ -245,7 +245,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
 
 /**
  * Rooms people run: visibility, topic, description and read-only on rooms; a role on every
- * membership; invitations, bans and the audit log; disabled accounts; room events as rows of
+ * membership; invitations, bans, blocks between users and the audit log; disabled accounts; room events as rows of
  * messages (event, JSON), which unread counts leave out. Existing group rooms stay public and
  * their creator becomes their owner; a room whose creator is no longer in it gets its first
  * member by name as owner, so no room with members is without one. (`general` has no member
@@ -294,6 +294,13 @@ function roomsPeopleRun(db: Database): void {
     );
 
     ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+
+    CREATE TABLE blocks (
+      user    TEXT NOT NULL REFERENCES users(name),
+      blocked TEXT NOT NULL REFERENCES users(name),
+      at      INTEGER NOT NULL,
+      PRIMARY KEY (user, blocked)
+    ) WITHOUT ROWID;
 
     ALTER TABLE messages ADD COLUMN event TEXT;
     DROP INDEX messages_unread;

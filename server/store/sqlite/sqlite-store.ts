@@ -280,6 +280,14 @@ export class SqliteStore implements Store {
     return this.write((o) => o.users.setDisabled(user, at));
   }
 
+  async setBlock(user: string, other: string, at: number | undefined): Promise<void> {
+    return this.write((o) => o.governance.setBlock(user, other, at));
+  }
+
+  async allBlocks(): Promise<{ user: string; blocked: string; at: number }[]> {
+    return this.run((o) => o.governance.allBlocks());
+  }
+
   async addAudit(entry: NewAuditEntry): Promise<number> {
     return this.write((o) => o.governance.addAudit(entry));
   }

@@ -21,6 +21,7 @@ export class Transfer {
   private readonly insert: Statement<MessageParams>;
   private readonly insertFull: Statement<FullMessageParams>;
   private readonly insertFile: Statement<FileParams>;
+  private readonly insertEvent: Statement<[string, number, string, string, string, number, string]>;
   private readonly importTx: (messages: ChatMessage[]) => Map<string, number>;
 
   constructor(
@@ -46,6 +47,7 @@ export class Transfer {
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING`,
     );
+    this.insertEvent = db.prepare('INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.importTx = db.transaction((messages: ChatMessage[]) => this.stage(messages));
   }
 
@@ -89,7 +91,9 @@ export class Transfer {
       const cid = m.cid ?? m.msgId;
       const change = m.change;
       let info;
-      if (change === undefined && m.root === undefined && m.edited === undefined && m.deleted !== true) {
+      if (m.event !== undefined) {
+        info = this.insertEvent.run(m.room, m.seq, m.msgId, m.from, cid, m.ts, JSON.stringify(m.event));
+      } else if (change === undefined && m.root === undefined && m.edited === undefined && m.deleted !== true) {
         info = this.insert.run(m.room, m.seq, m.msgId, m.from, cid, m.ts, m.text ?? null, snippet, fileText);
       } else if (change !== undefined) {
         // A change event: applied to its target as append() would, without the rules (the
@@ -112,7 +116,7 @@ export class Transfer {
         }
       }
       // Mentions are not part of a message as exported: they are found again in the text.
-      if (change === undefined && m.deleted !== true) {
+      if (change === undefined && m.deleted !== true && m.event === undefined) {
         const names = mentionedNames(m.text);
         if (names.length > 0) this.conversations.setMentions(m.room, m.seq, m.seq, m.from, names);
       }

@@ -91,6 +91,10 @@ export class ParleyServer {
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
     this.context.blocks.load(await this.store.allBlocks());
+    // A named administrator without an account would be whoever registers the name first.
+    for (const name of this.config.admins) {
+      if (this.context.presence.canonical(name) === undefined) this.logger.warn({ admin: name }, 'a server administrator has no account yet: whoever registers the name becomes one');
+    }
     // Expired and revoked sessions go at start, then on a timer.
     await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.

@@ -12,6 +12,7 @@ import {
 } from './cli-command';
 import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
 import { DISCUSSION_COMMANDS } from './cli-discussions';
+import { ROOM_COMMANDS } from './cli-rooms';
 import { SESSION_COMMANDS } from './cli-sessions';
 import { TokenStore, configDir } from './tokens';
 
@@ -242,19 +243,6 @@ const COMMANDS: Record<string, Command> = {
       ctx.out.write(`Left #${room}.\n`);
     },
   },
-  create: {
-    positionals: true,
-    usage: 'create NAME',
-    summary: 'create a group room and join it',
-    options: {},
-    async run(ctx, _v, positionals) {
-      const name = onePositional(positionals, 'NAME');
-      const c = client(ctx);
-      await resumeSaved(ctx, c);
-      const info = await c.create(name);
-      ctx.out.write(`Created #${info?.id ?? name}.\n`);
-    },
-  },
   search: {
     positionals: true,
     usage: 'search [--room R] [--limit N] [--json] QUERY…',
@@ -274,6 +262,7 @@ const COMMANDS: Record<string, Command> = {
   ...CONVERSATION_COMMANDS,
   ...DISCUSSION_COMMANDS,
   ...SESSION_COMMANDS,
+  ...ROOM_COMMANDS,
 };
 
 function mainHelp(): string {

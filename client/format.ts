@@ -1,13 +1,34 @@
-import { UNREAD_LIMIT, type Change, type ChatMessage, type PresenceEntry, type RoomInfo } from '../protocol';
+import { UNREAD_LIMIT, type Change, type ChatMessage, type PresenceEntry, type RoomEvent, type RoomInfo } from '../protocol';
 
 /**
  * One message as the terminal client prints it: `[room #seq] user: text`, a reply as
  * `[room #seq ↳ #root]`, followed by what has happened to it (edited, reactions, replies, …).
  */
 export function formatMessage(m: ChatMessage): string {
+  if (m.event !== undefined) return `[${m.room} #${m.seq}] · ${formatRoomEvent(m.from, m.event)}`;
   const where = m.root !== undefined ? `${m.room} #${m.seq} ↳ #${m.root}` : `${m.room} #${m.seq}`;
   const state = messageState(m);
   return `[${where}] ${m.from}: ${messageBody(m)}${state ? `  ${state}` : ''}`;
+}
+
+/** A room event as the quiet line a timeline shows: `alice_01 removed bob_smith`. */
+export function formatRoomEvent(from: string, e: RoomEvent): string {
+  const who = e.user ?? from;
+  switch (e.kind) {
+    case 'joined': return `${who} joined`;
+    case 'left': return `${who} left`;
+    case 'invited': return `${from} invited ${who}`;
+    case 'uninvited': return `${from} withdrew the invitation of ${who}`;
+    case 'declined': return `${who} declined the invitation`;
+    case 'removed': return `${from} removed ${who}`;
+    case 'banned': return `${from} banned ${who}`;
+    case 'unbanned': return `${from} unbanned ${who}`;
+    case 'renamed': return `${from} renamed the room to "${e.text ?? ''}"`;
+    case 'topic': return e.text ? `${from} set the topic: ${e.text}` : `${from} cleared the topic`;
+    case 'description': return e.text ? `${from} set the description: ${e.text}` : `${from} cleared the description`;
+    case 'readonly': return e.on ? `${from} made the room read-only` : `${from} opened the room to every member's posts`;
+    case 'role': return `${from} made ${who} ${e.role === 'admin' ? 'an admin' : e.role === 'owner' ? 'an owner' : 'a member'}`;
+  }
 }
 
 /** A change event as a line: `[room #seq] alice reacted 👍 to #3`. */
@@ -51,6 +72,7 @@ export function messageJson(m: ChatMessage): Record<string, unknown> {
   };
   if (m.snippet) out.snippet = m.snippet;
   if (m.file) out.file = m.file;
+  if (m.event) out.event = m.event;
   if (m.root !== undefined) out.root = m.root;
   if (m.inRoom) out.inRoom = true;
   out.edited = m.edited !== undefined;

@@ -29,6 +29,18 @@ import {
   type SessionListing,
   type SessionReply,
   type SessionsReply,
+  type AuditEntry,
+  type AuditReply,
+  type BanEntry,
+  type BlocksReply,
+  type DirectoryEntry,
+  type DirectoryReply,
+  type Invitation,
+  type InvitationsReply,
+  type MemberEntry,
+  type MembersReply,
+  type RoomRole,
+  type RoomVisibility,
 } from '../protocol';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { Connection, ConnectionError, type ConnectionOptions, type OutgoingFrame, type RequestOptions } from './connection';
@@ -102,6 +114,10 @@ export type ParleyClientEvents = {
   typing: [event: { room: string; user: string }];
   read: [event: { room: string; user: string; seq: number; root?: number }];
   rooms: [rooms: RoomInfo[]];
+  /** Out of a room: left from another connection, removed or banned (protocol 3 says which). */
+  room_left: [left: { room: string; reason: 'left' | 'removed' | 'banned' }];
+  /** Someone invited this user to a room. */
+  invited: [invitation: Invitation];
   /** After every login or resume, including automatic ones after a reconnect. */
   session: [session: SessionInfo];
   /**
@@ -337,9 +353,93 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     return this.roomFromReply(reply);
   }
 
-  async create(name: string): Promise<RoomInfo | undefined> {
-    const reply = await this.call<ServerFrame>({ t: 'create', name });
+  async create(name: string, opts: { visibility?: RoomVisibility; topic?: string } = {}): Promise<RoomInfo | undefined> {
+    const reply = await this.call<ServerFrame>({ t: 'create', name, ...opts });
     return this.roomFromReply(reply);
+  }
+
+  // ---- rooms people run (protocol 3) ----
+
+  /** Public rooms by id whose id, name or topic holds `query`; `more` when the directory goes on past `after`. */
+  async directory(query = '', opts: { after?: string; limit?: number } = {}): Promise<{ rooms: DirectoryEntry[]; more: boolean }> {
+    const reply = await this.call<DirectoryReply>({ t: 'directory', ...(query ? { query } : {}), ...opts });
+    return { rooms: reply.rooms, more: reply.more };
+  }
+
+  /** Owners and admins: rename a room, set its topic or description, make it read-only or not. */
+  async setRoom(room: string, patch: { name?: string; topic?: string; description?: string; readOnly?: boolean }): Promise<RoomInfo | undefined> {
+    const reply = await this.call<ServerFrame>({ t: 'room_set', room, ...patch });
+    return this.roomFromReply(reply);
+  }
+
+  async invite(room: string, user: string): Promise<void> {
+    await this.call({ t: 'invite', room, user });
+  }
+
+  /** Withdraws a pending invitation. */
+  async uninvite(room: string, user: string): Promise<void> {
+    await this.call({ t: 'uninvite', room, user });
+  }
+
+  async invitations(): Promise<Invitation[]> {
+    return (await this.call<InvitationsReply>({ t: 'invitations' })).invitations;
+  }
+
+  async accept(room: string): Promise<RoomInfo | undefined> {
+    const reply = await this.call<ServerFrame>({ t: 'accept', room });
+    return this.roomFromReply(reply);
+  }
+
+  async decline(room: string): Promise<void> {
+    await this.call({ t: 'decline', room });
+  }
+
+  async kick(room: string, user: string): Promise<void> {
+    await this.call({ t: 'kick', room, user });
+  }
+
+  async ban(room: string, user: string): Promise<void> {
+    await this.call({ t: 'ban', room, user });
+  }
+
+  async unban(room: string, user: string): Promise<void> {
+    await this.call({ t: 'unban', room, user });
+  }
+
+  /** Sets a member's role; `owner` hands the room over. */
+  async setRole(room: string, user: string, role: RoomRole): Promise<void> {
+    await this.call({ t: 'role', room, user, role });
+  }
+
+  /** Members with their roles; `invited` and `banned` when the asker runs the room. */
+  async members(room: string): Promise<{ members: MemberEntry[]; invited?: Invitation[]; banned?: BanEntry[] }> {
+    const reply = await this.call<MembersReply>({ t: 'members', room });
+    return { members: reply.members, invited: reply.invited, banned: reply.banned };
+  }
+
+  /** Server administrators: disable (or with false, enable) an account. */
+  async disableAccount(user: string, disabled = true): Promise<void> {
+    await this.call({ t: 'disable', user, disabled });
+  }
+
+  /** Blocks `user`: no DMs from them, no mention counts, no invitations. */
+  async block(user: string): Promise<void> {
+    await this.call({ t: 'block', user });
+  }
+
+  async unblock(user: string): Promise<void> {
+    await this.call({ t: 'unblock', user });
+  }
+
+  /** The users this user blocks. */
+  async blocks(): Promise<string[]> {
+    return (await this.call<BlocksReply>({ t: 'blocks' })).users;
+  }
+
+  /** Server administrators: the audit log, newest first. */
+  async audit(opts: { before?: number; limit?: number } = {}): Promise<{ entries: AuditEntry[]; more: boolean }> {
+    const reply = await this.call<AuditReply>({ t: 'audit', ...opts });
+    return { entries: reply.entries, more: reply.more };
   }
 
   async leave(room: string): Promise<void> {
@@ -706,6 +806,10 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
         return;
       case 'room_left':
         this.dropRoom(frame.room);
+        this.emit('room_left', { room: frame.room, reason: frame.reason ?? 'left' });
+        return;
+      case 'invited':
+        this.emit('invited', frame.invitation);
         return;
       default:
         this.emit('frame', frame, body);

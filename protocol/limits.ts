@@ -1,4 +1,4 @@
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** The oldest protocol version a server still accepts in `hello` (see docs/protocol.md for what it sees). */
 export const MIN_PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 6666;
@@ -36,6 +36,10 @@ export const MAX_LISTED_MEMBERS = 500;
 /** Rooms one `rooms` reply lists beyond the user's own: group rooms to join, by id. */
 export const MAX_LISTED_ROOMS = 500;
 export const SEARCH_MAX_LIMIT = 100;
+/** Public rooms one `directory` reply lists at most (and by default). */
+export const DIRECTORY_MAX_LIMIT = 100;
+/** Audit entries one `audit` reply holds at most (and by default). */
+export const AUDIT_MAX_LIMIT = 200;
 /**
  * `RoomInfo.unread` counts at most this many messages plus one: a count above it means "more
  * than UNREAD_LIMIT" (shown as "999+"), so a listing never reads more than this far into a room.

@@ -32,6 +32,15 @@ export type ChatMessage = Static<typeof S.ChatMessageSchema>;
 export type Revision = Static<typeof S.RevisionSchema>;
 export type ThreadState = Static<typeof S.ThreadStateSchema>;
 export type PresenceEntry = Static<typeof S.PresenceEntrySchema>;
+export type RoomRole = Static<typeof S.RoomRoleSchema>;
+export type RoomVisibility = Static<typeof S.RoomVisibilitySchema>;
+export type RoomEvent = Static<typeof S.RoomEventSchema>;
+export type RoomEventKind = RoomEvent['kind'];
+export type DirectoryEntry = Static<typeof S.DirectoryEntrySchema>;
+export type Invitation = Static<typeof S.InvitationSchema>;
+export type MemberEntry = Static<typeof S.MemberEntrySchema>;
+export type BanEntry = Static<typeof S.BanEntrySchema>;
+export type AuditEntry = Static<typeof S.AuditEntrySchema>;
 
 // ---- client → server -------------------------------------------------------
 // Defined once, as schemas in ./schema; these are their static types.
@@ -62,6 +71,28 @@ export type LeaveRequest = Static<typeof S.LeaveSchema>;
 export type CreateRequest = Static<typeof S.CreateSchema>;
 export type RoomsRequest = Static<typeof S.RoomsSchema>;
 export type StatusRequest = Static<typeof S.StatusSchema>;
+export type DirectoryRequest = Static<typeof S.DirectorySchema>;
+export type RoomSetRequest = Static<typeof S.RoomSetSchema>;
+export type InviteRequest = Static<typeof S.InviteSchema>;
+export type UninviteRequest = Static<typeof S.UninviteSchema>;
+export type InvitationsRequest = Static<typeof S.InvitationsSchema>;
+export type AcceptRequest = Static<typeof S.AcceptSchema>;
+export type DeclineRequest = Static<typeof S.DeclineSchema>;
+export type KickRequest = Static<typeof S.KickSchema>;
+export type BanRequest = Static<typeof S.BanSchema>;
+export type UnbanRequest = Static<typeof S.UnbanSchema>;
+export type RoleRequest = Static<typeof S.RoleSchema>;
+export type MembersRequest = Static<typeof S.MembersSchema>;
+export type DisableRequest = Static<typeof S.DisableSchema>;
+export type AuditRequest = Static<typeof S.AuditSchema>;
+export type BlockRequest = Static<typeof S.BlockSchema>;
+export type UnblockRequest = Static<typeof S.UnblockSchema>;
+export type BlocksRequest = Static<typeof S.BlocksSchema>;
+/** The requests of rooms people run (protocol 3). */
+export type GovernanceRequest =
+  | DirectoryRequest | RoomSetRequest | InviteRequest | UninviteRequest | InvitationsRequest | AcceptRequest | DeclineRequest
+  | KickRequest | BanRequest | UnbanRequest | RoleRequest | MembersRequest | DisableRequest | AuditRequest
+  | BlockRequest | UnblockRequest | BlocksRequest;
 export type UploadRequest = Static<typeof S.UploadSchema>;
 /** A client's chunk: the bytes of upload `uploadId`. */
 export type ChunkRequest = Static<typeof S.ChunkSchema>;
@@ -77,7 +108,7 @@ export type ClientFrame =
   | PingFrame | PongFrame | SendRequest | ChangeRequest | ThreadRequest | ThreadsRequest | PinsRequest
   | RevisionsRequest | EventsRequest | TypingRequest | ReadRequest | HistoryRequest
   | SearchRequest | JoinRequest | LeaveRequest | CreateRequest | RoomsRequest | StatusRequest
-  | UploadRequest | ChunkRequest | UploadEndRequest | UploadAbortRequest | DownloadRequest;
+  | UploadRequest | ChunkRequest | UploadEndRequest | UploadAbortRequest | DownloadRequest | GovernanceRequest;
 
 export type ClientFrameType = ClientFrame['t'];
 
@@ -107,6 +138,12 @@ export type PresenceEvent = Static<typeof S.PresenceEventSchema>;
 export type RoomReply = Static<typeof S.RoomReplySchema>;
 export type RoomsReply = Static<typeof S.RoomsReplySchema>;
 export type RoomLeftEvent = Static<typeof S.RoomLeftSchema>;
+export type DirectoryReply = Static<typeof S.DirectoryReplySchema>;
+export type InvitationsReply = Static<typeof S.InvitationsReplySchema>;
+export type InvitedEvent = Static<typeof S.InvitedEventSchema>;
+export type MembersReply = Static<typeof S.MembersReplySchema>;
+export type AuditReply = Static<typeof S.AuditReplySchema>;
+export type BlocksReply = Static<typeof S.BlocksReplySchema>;
 export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
 export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
@@ -116,7 +153,7 @@ export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
-  | RoomLeftEvent | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
+  | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | BlocksReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
   | PingFrame | PongFrame | DrainingEvent;
 
 export type ServerFrameType = ServerFrame['t'];

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../protocol';
+import { DEFAULT_LIMITS, DEFAULT_PORT, USERNAME_PATTERN, type Limits } from '../protocol';
 import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
 import type { MediaConfig } from './media/open-media-store';
 import type { StoreConfig } from './store';
@@ -36,6 +36,8 @@ export interface ServerConfig {
   /** Ms a SIGTERM shutdown may take: clients leave, pending commits finish, the store closes. */
   drainTimeout: number;
   logLevel: string;
+  /** Server administrators (`--admin USER`, repeatable, or PARLEY_ADMINS=a,b): they can act in any room, disable accounts and read the audit log. */
+  admins: string[];
   /** Which Store backend; `openStore` turns it into a Store. */
   store: StoreConfig;
   /** Which MediaStore backend; `openMediaStore` turns it into a MediaStore. */
@@ -101,6 +103,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'metrics-port', arg: 'N', help: 'serve GET /healthz and /metrics (Prometheus) over HTTP on this port (default: off; 0 picks a free one)' },
   { name: 'metrics-host', arg: 'ADDR', help: 'address for --metrics-port (default 127.0.0.1)' },
   { name: 'drain-timeout', arg: 'SECONDS', help: `on SIGTERM, how long clients get to move elsewhere and pending messages to be stored before the server exits anyway (default ${DEFAULT_DRAIN_TIMEOUT_S})` },
+  { name: 'admin', arg: 'USER', env: 'PARLEY_ADMINS', help: 'a server administrator: acts in any room, disables accounts, reads the audit log (repeatable; PARLEY_ADMINS takes a comma-separated list)' },
   { name: 'log-level', arg: 'LEVEL', help: 'trace, debug, info, warn, error or silent (default info)' },
   { name: 'neo4j', arg: 'URI', env: 'PARLEY_NEO4J_URI', help: 'keep users and messages in Neo4j: bolt://host:7687 (default: SQLite in DIR)' },
   { name: 'neo4j-user', arg: 'NAME', help: 'Neo4j user, when the server has authentication on' },
@@ -155,6 +158,7 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
   const known = new Set(OPTIONS.map((o) => o.name));
   const flags = new Set(OPTIONS.filter((o) => o.flag).map((o) => o.name));
   const raw: Raw = {};
+  const admins: string[] = [];
   for (const o of OPTIONS) {
     const value = env[envOf(o)];
     if (value !== undefined && value !== '') raw[o.name] = value;
@@ -174,8 +178,11 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
       value = argv[++i];
       if (value === undefined) throw new ConfigError(`--${name} needs a value.`);
     }
-    raw[name] = value;
+    // --admin repeats: each one adds a name (those from the flags replace PARLEY_ADMINS).
+    if (name === 'admin') admins.push(value);
+    else raw[name] = value;
   }
+  if (admins.length > 0) raw.admin = admins.join(',');
   readSecretFiles(raw, cwd);
   return { kind: 'run', config: buildConfig(raw, cwd) };
 }
@@ -242,8 +249,17 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     metricsHost: metricsHost(raw),
     drainTimeout: Math.round(positive(raw, 'drain-timeout', DEFAULT_DRAIN_TIMEOUT_S, 3600) * 1000),
     logLevel,
+    admins: adminNames(raw.admin),
     ...selectBackends(raw, dataDir, cwd),
   };
+}
+
+/** `a,b` → the names, each a valid user name (they need not exist yet: an account registered later with that name is an administrator). */
+function adminNames(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const name of names) if (!USERNAME_PATTERN.test(name)) throw new ConfigError(`--admin: "${name}" is not a valid user name.`);
+  return [...new Set(names)];
 }
 
 /** The embedded defaults unless `--neo4j` / `--ftp` select the real services. */

@@ -3,6 +3,7 @@ import { encodeFrame } from '../protocol';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { Auth } from './chat/auth';
+import { Blocks } from './chat/blocks';
 import { dummyHash } from './chat/passwords';
 import type { ChatContext } from './chat/context';
 import { Hub } from './chat/fanout';
@@ -74,6 +75,7 @@ export class ParleyServer {
     // Everyone is in general, so everyone shares a room with everyone: presence goes to all.
     const presence: Presence = new Presence(hub, (user): Iterable<string> => everyoneBut(presence.known(), user));
     rooms.onJoined = (user, room) => presence.introduce(user, room.members);
+    rooms.mayOpenDm = (user, other) => !this.context.blocks.blocks(other, user);
     const limitsOn = config.rateLimit > 0;
     const sessionLife = new SessionLife(store, { sessionDays: config.sessionDays, purgeIntervalMs: config.sessionPurgeInterval }, logger);
     this.context = {
@@ -94,6 +96,8 @@ export class ParleyServer {
       logger,
       serverName: `parley-server/${VERSION}`,
       counters: ops.counters,
+      admins: new Set(config.admins.map((name) => name.toLowerCase())),
+      blocks: new Blocks(),
     };
     this.handlers = new ChatHandlers(this.context);
     if (media !== undefined) registerTransfers(this.handlers, this.context, media);
@@ -117,6 +121,11 @@ export class ParleyServer {
     if (this.state !== 'new') throw new Error('The server was started already.');
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
+    this.context.blocks.load(await this.store.allBlocks());
+    // A named administrator without an account would be whoever registers the name first.
+    for (const name of this.config.admins) {
+      if (this.context.presence.canonical(name) === undefined) this.logger.warn({ admin: name }, 'a server administrator has no account yet: whoever registers the name becomes one');
+    }
     // Expired and revoked sessions go at start, then on a timer.
     await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.

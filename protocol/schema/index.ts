@@ -1,5 +1,24 @@
 import type { TObject } from '@sinclair/typebox';
 import { CreateSchema, JoinSchema, LeaveSchema, RoomsSchema } from './rooms';
+import {
+  AcceptSchema,
+  AuditSchema,
+  BanSchema,
+  BlockSchema,
+  BlocksSchema,
+  DeclineSchema,
+  DirectorySchema,
+  DisableSchema,
+  InvitationsSchema,
+  InviteSchema,
+  KickSchema,
+  MembersSchema,
+  RoleSchema,
+  RoomSetSchema,
+  UnbanSchema,
+  UnblockSchema,
+  UninviteSchema,
+} from './governance';
 import { HistorySchema, ReadSchema, SearchSchema, SendSchema, TypingSchema } from './chat';
 import { ChangeSchema, EventsSchema, PinsSchema, RevisionsSchema, ThreadSchema, ThreadsSchema } from './conversation';
 import {
@@ -22,6 +41,7 @@ export * from './session';
 export * from './chat';
 export * from './conversation';
 export * from './rooms';
+export * from './governance';
 export * from './transfers';
 export * from './shapes';
 export * from './server-frames';
@@ -57,6 +77,23 @@ export const CLIENT_FRAME_SCHEMAS = {
   leave: LeaveSchema,
   create: CreateSchema,
   rooms: RoomsSchema,
+  directory: DirectorySchema,
+  room_set: RoomSetSchema,
+  invite: InviteSchema,
+  uninvite: UninviteSchema,
+  invitations: InvitationsSchema,
+  accept: AcceptSchema,
+  decline: DeclineSchema,
+  kick: KickSchema,
+  ban: BanSchema,
+  unban: UnbanSchema,
+  role: RoleSchema,
+  members: MembersSchema,
+  disable: DisableSchema,
+  audit: AuditSchema,
+  block: BlockSchema,
+  unblock: UnblockSchema,
+  blocks: BlocksSchema,
   status: StatusSchema,
   upload: UploadSchema,
   chunk: ChunkSchema,

@@ -2,7 +2,21 @@ import { Type, type TObject } from '@sinclair/typebox';
 import { ERROR_CODES } from '../errors';
 import type { Limits } from '../limits';
 import { RequestIdSchema } from './fields';
-import { ChangeShapeSchema, ChatMessageProperties, ChatMessageSchema, FileRefSchema, PresenceEntrySchema, RevisionSchema, RoomInfoSchema, SessionListingSchema } from './shapes';
+import {
+  AuditEntrySchema,
+  BanEntrySchema,
+  ChangeShapeSchema,
+  ChatMessageProperties,
+  ChatMessageSchema,
+  DirectoryEntrySchema,
+  FileRefSchema,
+  InvitationSchema,
+  MemberEntrySchema,
+  PresenceEntrySchema,
+  RevisionSchema,
+  RoomInfoSchema,
+  SessionListingSchema,
+} from './shapes';
 
 // Server → client frames: the types in messages.ts and the doc test come from these.
 
@@ -64,7 +78,31 @@ export const PresenceEventSchema = Type.Object({ t: Type.Literal('presence'), us
 export const RoomReplySchema = Type.Object({ t: Type.Literal('room'), id: Type.Optional(Id), room: RoomInfoSchema });
 /** `more`: there are joinable rooms beyond the MAX_LISTED_ROOMS listed. */
 export const RoomsReplySchema = Type.Object({ t: Type.Literal('rooms'), id: Id, rooms: Type.Array(RoomInfoSchema), more: Type.Optional(Type.Boolean()) });
-export const RoomLeftSchema = Type.Object({ t: Type.Literal('room_left'), room: Str() });
+/** The user is no longer in the room: `reason` (protocol 3) says whether they left, were removed or banned. */
+export const RoomLeftSchema = Type.Object({
+  t: Type.Literal('room_left'),
+  room: Str(),
+  reason: Type.Optional(Type.Union([Type.Literal('left'), Type.Literal('removed'), Type.Literal('banned')])),
+});
+/** Public rooms by id; `more` when the directory goes on past them (ask again with `after`). */
+export const DirectoryReplySchema = Type.Object({ t: Type.Literal('directory'), id: Id, rooms: Type.Array(DirectoryEntrySchema), more: Type.Boolean() });
+/** The user's pending invitations, newest first. */
+export const InvitationsReplySchema = Type.Object({ t: Type.Literal('invitations'), id: Id, invitations: Type.Array(InvitationSchema) });
+/** Sent to the invitee's connections when someone invites them. */
+export const InvitedEventSchema = Type.Object({ t: Type.Literal('invited'), invitation: InvitationSchema });
+/** Members with their roles, by name; `invited` and `banned` only for the room's owners and admins (and server administrators). */
+export const MembersReplySchema = Type.Object({
+  t: Type.Literal('members'),
+  id: Id,
+  room: Str(),
+  members: Type.Array(MemberEntrySchema),
+  invited: Type.Optional(Type.Array(InvitationSchema)),
+  banned: Type.Optional(Type.Array(BanEntrySchema)),
+});
+/** Moderation actions, newest first; `more` when older ones exist. */
+/** The users the asking user blocks, by name. */
+export const BlocksReplySchema = Type.Object({ t: Type.Literal('blocks'), id: Id, users: Type.Array(Str()) });
+export const AuditReplySchema = Type.Object({ t: Type.Literal('audit'), id: Id, entries: Type.Array(AuditEntrySchema), more: Type.Boolean() });
 export const UploadReadySchema = Type.Object({ t: Type.Literal('upload_ready'), id: Id, uploadId: Str(), chunk: Int() });
 /** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */
 export const DownloadStartSchema = Type.Object({ t: Type.Literal('download_start'), id: Id, fileId: Str(), size: Int(), offset: Int(), name: Str(), mime: Str() });
@@ -104,6 +142,12 @@ export const SERVER_FRAME_SCHEMAS = {
   room: RoomReplySchema,
   rooms: RoomsReplySchema,
   room_left: RoomLeftSchema,
+  directory: DirectoryReplySchema,
+  invitations: InvitationsReplySchema,
+  invited: InvitedEventSchema,
+  members: MembersReplySchema,
+  audit: AuditReplySchema,
+  blocks: BlocksReplySchema,
   upload_ready: UploadReadySchema,
   download_start: DownloadStartSchema,
   chunk: DownloadChunkSchema,

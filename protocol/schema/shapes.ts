@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ChangeKindSchema } from './conversation';
 import { SnippetSchema } from './chat';
+import { RoomRoleSchema, RoomVisibilitySchema } from './governance';
 
 // The objects server frames carry: rooms, files, messages, presence. Never validated at run
 // time (the server trusts its own frames); they give the types and the doc test one source.
@@ -48,6 +49,67 @@ export const RoomInfoSchema = Type.Object({
    * UNREAD_LIMIT + 1; left out when 0.
    */
   threadUnread: Type.Optional(Int()),
+  /** Group rooms: "public" (listed in the directory) or "private" (invitation only). Protocol 3. */
+  visibility: Type.Optional(RoomVisibilitySchema),
+  /** The requesting user's role in a group room they belong to (every user is a member of general). */
+  role: Type.Optional(RoomRoleSchema),
+  topic: Type.Optional(Str()),
+  description: Type.Optional(Str()),
+  /** Set when only owners and admins may post (an announcement room). */
+  readOnly: Type.Optional(Type.Boolean()),
+});
+
+export const ROOM_EVENT_KINDS = [
+  'joined', 'left', 'invited', 'uninvited', 'declined', 'removed', 'banned', 'unbanned', 'renamed', 'topic', 'description', 'readonly', 'role',
+] as const;
+export const RoomEventKindSchema = Type.Union(ROOM_EVENT_KINDS.map((k) => Type.Literal(k)));
+
+/**
+ * Something that happened to a room, as a sequenced room event (a `msg` with `event`, sent by the
+ * user who did it): who joined, left, was invited, removed or banned; a new name, topic,
+ * description or read-only setting; a changed role. Shown as a quiet line of the timeline.
+ */
+export const RoomEventSchema = Type.Object({
+  kind: RoomEventKindSchema,
+  /** The user it concerns (joined, left, invited, removed, banned, role…). */
+  user: Type.Optional(Str()),
+  /** role: the new role. */
+  role: Type.Optional(RoomRoleSchema),
+  /** renamed / topic / description: the new text (empty when cleared). */
+  text: Type.Optional(Str()),
+  /** readonly: whether the room is read-only now. */
+  on: Type.Optional(Type.Boolean()),
+});
+
+/** A public room as the directory lists it. */
+export const DirectoryEntrySchema = Type.Object({
+  id: Str(),
+  name: Str(),
+  topic: Type.Optional(Str()),
+  memberCount: Int(),
+  /** Set when the asking user is a member already. */
+  member: Type.Optional(Type.Boolean()),
+});
+
+/** A pending invitation: to `room` (named `name`), for `user`, by `by`, at `at`. */
+export const InvitationSchema = Type.Object({ room: Str(), name: Str(), user: Str(), by: Str(), at: Int() });
+
+export const MemberEntrySchema = Type.Object({ user: Str(), role: RoomRoleSchema });
+
+export const BanEntrySchema = Type.Object({ user: Str(), by: Str(), at: Int() });
+
+/** One moderation action: who did what to whom, where and when. */
+export const AuditEntrySchema = Type.Object({
+  /** Ascending; `audit {before}` pages by it. */
+  seq: Int(),
+  at: Int(),
+  actor: Str(),
+  /** What was done: the request type (kick, ban, unban, role, room_set, invite, uninvite, disable, enable, delete). */
+  action: Str(),
+  room: Type.Optional(Str()),
+  target: Type.Optional(Str()),
+  /** More about it, e.g. the new role or "readOnly on". */
+  detail: Type.Optional(Str()),
 });
 
 export const FileRefSchema = Type.Object({ fileId: Str(), name: Str(), size: Int(), mime: Str(), kind: FileKindSchema, sha256: Str() });
@@ -100,6 +162,8 @@ export const ChatMessageProperties = {
   pinned: Type.Optional(Type.Boolean()),
   /** On a thread root marked resolved: who resolved it. */
   resolvedBy: Type.Optional(Str()),
+  /** A room event (protocol 3): no text, snippet or file; `from` is who did it. */
+  event: Type.Optional(RoomEventSchema),
 };
 export const ChatMessageSchema = Type.Object(ChatMessageProperties);
 

@@ -89,6 +89,8 @@ export class Auth {
     const candidate = password.length <= MAX_PASSWORD_LENGTH ? password : '';
     const ok = await verifyPassword(candidate, record?.passwordHash ?? (await dummyHash()));
     if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS');
+    // Only after the password: a disabled account is not told apart from a wrong password to a guesser.
+    if (record.disabledAt !== undefined) throw new ParleyError('ACCOUNT_DISABLED', 'This account has been disabled by a server administrator.');
     this.failedByAddress.give(address);
     this.failedByPair.give(pairKey);
     if (needsRehash(record.passwordHash)) await this.upgradeHash(record.name, candidate);

@@ -23,6 +23,7 @@ export const BUDGET_KINDS = [
   'join',
   'leave',
   'rooms',
+  'moderate',
   'thread',
   'threads',
   'pins',
@@ -60,6 +61,8 @@ export const DEFAULT_BUDGETS: Record<BudgetKind, Budget> = {
   join: { rate: 2, burst: 30 },
   leave: { rate: 2, burst: 30 },
   rooms: { rate: 2, burst: 20 },
+  // Room settings, invitations, removals, roles, the member list, the directory and the audit log: rare, small writes or reads.
+  moderate: { rate: 2, burst: 30 },
   download: { rate: 10, burst: 50 },
   logout: { rate: 1, burst: 10 },
   // Listing and ending one's own sessions are rare; a password change costs two scrypt hashes.
@@ -75,7 +78,27 @@ export const DEFAULT_BUDGETS: Record<BudgetKind, Budget> = {
 export const DEFAULT_ADDRESS_FACTOR = 10;
 
 /** Frame types charged as another kind. */
-const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = { change: 'send', upload: 'send' };
+const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = {
+  change: 'send',
+  upload: 'send',
+  directory: 'rooms',
+  room_set: 'moderate',
+  invite: 'moderate',
+  uninvite: 'moderate',
+  invitations: 'rooms',
+  accept: 'join',
+  decline: 'join',
+  kick: 'moderate',
+  ban: 'moderate',
+  unban: 'moderate',
+  role: 'moderate',
+  members: 'rooms',
+  disable: 'moderate',
+  audit: 'moderate',
+  block: 'moderate',
+  unblock: 'moderate',
+  blocks: 'rooms',
+};
 
 export interface BudgetConfig {
   /** False turns every budget off (`--rate-limit 0`, for benchmarks). */

@@ -4,6 +4,7 @@ import type { MediaStore } from '../media/media-store';
 import type { OpsCounters } from '../ops/counters';
 import type { Store } from '../store/store';
 import type { Auth } from './auth';
+import type { Blocks } from './blocks';
 import type { RequestBudgets } from './budgets';
 import type { Hub } from './fanout';
 import type { GroupCommit } from './group-commit';
@@ -29,6 +30,15 @@ export interface ChatContext {
   readonly serverName: string;
   /** What the metrics count (server/ops): plain fields the hot path increments. */
   readonly counters: OpsCounters;
+  /** Server administrators' names, lower-cased (`--admin`, PARLEY_ADMINS). */
+  readonly admins: ReadonlySet<string>;
+  /** Who blocks whom (server/chat/blocks.ts). */
+  readonly blocks: Blocks;
+}
+
+/** Whether `user` is a server administrator. */
+export function isServerAdmin(ctx: ChatContext, user: string): boolean {
+  return ctx.admins.has(user.toLowerCase());
 }
 
 /** Answers a failed request: protocol errors as they are, anything else as INTERNAL (and logged). */

@@ -14,7 +14,8 @@ import {
 import { ParleyError } from '../../protocol';
 import type { NewMessage } from '../store/store';
 import { replyError, type ChatContext } from './context';
-import { post, threadUnreadOf } from './messaging';
+import { auditDelete, moderates } from './governance';
+import { post, threadUnreadOf, unblockedMentions } from './messaging';
 import { canonicalMentions } from './names';
 import type { Peer } from './peer';
 
@@ -37,14 +38,28 @@ export function change(ctx: ChatContext, peer: Peer, f: ChangeRequest): void | P
   }
   if (entry.change?.kind === 'edit') {
     const mentions = mentionedNames(entry.change.text);
-    if (mentions.length > 0) entry.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
+    if (mentions.length > 0) entry.mentions = unblockedMentions(ctx, canonicalMentions(mentions, (n) => ctx.presence.canonical(n)), user);
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
-  if (room !== undefined) return post(ctx, peer, f.id, entry, room);
+  if (room !== undefined && f.kind !== 'delete') return post(ctx, peer, f.id, entry, room);
   return ctx.rooms.access(f.room, user).then(
-    (found) => post(ctx, peer, f.id, entry, found),
-    (err) => replyError(ctx, peer, f.id, err),
-  );
+    async (found) => {
+      if (f.kind === 'delete') await asModerator(ctx, entry, user);
+      post(ctx, peer, f.id, entry, found);
+    },
+  ).catch((err: unknown) => replyError(ctx, peer, f.id, err));
+}
+
+/**
+ * A delete of someone else's message by the room's owner or admin (or a server administrator)
+ * goes to the store as a moderator's, and into the audit log; the store's rules decide the rest.
+ */
+async function asModerator(ctx: ChatContext, entry: NewMessage, user: string): Promise<void> {
+  const target = entry.change === undefined ? undefined : await ctx.store.message(entry.room, entry.change.target);
+  if (target === undefined || target.from === user || target.deleted === true || target.event !== undefined) return;
+  if (!(await moderates(ctx, entry.room, user))) return;
+  entry.moderator = true;
+  await auditDelete(ctx, user, entry.room, target.seq, target.from);
 }
 
 /** Only the fields of the change's kind, checked, so nothing else reaches the store. */

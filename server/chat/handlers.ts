@@ -4,6 +4,7 @@ import type { Connection, ConnectionHandler } from '../net/connection';
 import { budgetKind, costOf, type BudgetKind } from './budgets';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
+import * as governance from './governance';
 import * as messaging from './messaging';
 import { canonicalDmRoom } from './names';
 import type { Peer } from './peer';
@@ -50,6 +51,23 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     join: roomRequests.join,
     leave: roomRequests.leave,
     rooms: roomRequests.rooms,
+    directory: governance.directory,
+    room_set: governance.roomSet,
+    invite: governance.invite,
+    uninvite: governance.uninvite,
+    invitations: governance.invitations,
+    accept: governance.accept,
+    decline: governance.decline,
+    kick: governance.kick,
+    ban: governance.ban,
+    unban: governance.unban,
+    role: governance.role,
+    members: governance.members,
+    disable: governance.disable,
+    audit: governance.auditLog,
+    block: governance.block,
+    unblock: governance.unblock,
+    blocks: governance.blocks,
     status: (ctx, peer, f) => ctx.presence.setStatus(peer.user as string, f.status, f.context),
   };
 

@@ -22,6 +22,7 @@ import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
+import { checkMayPost } from './governance';
 import { canonicalMentions } from './names';
 import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
 
@@ -60,11 +61,19 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     return;
   }
   const room = ctx.rooms.cachedAccess(f.room, user);
-  if (room !== undefined) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
+  if (room !== undefined && room !== 'general' && blockedInDm(ctx, room, user)) {
+    peer.conn.sendError(f.id, 'BLOCKED', 'They do not take direct messages from you.');
+    return;
+  }
+  if (room !== undefined && (room === 'general' || !room.readOnly)) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
+  // A read-only room asks for the sender's role first (the rare case: it may reorder such sends).
   return ctx.rooms.access(f.room, user).then(
-    (entry) => post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry),
-    (err) => replyError(ctx, peer, f.id, err),
-  );
+    async (entry) => {
+      if (entry !== 'general' && blockedInDm(ctx, entry, user)) throw new ParleyError('BLOCKED', 'They do not take direct messages from you.');
+      if (entry !== 'general') await checkMayPost(ctx, entry, user);
+      post(ctx, peer, f.id, toNewMessage(ctx, f, user), entry);
+    },
+  ).catch((err: unknown) => replyError(ctx, peer, f.id, err));
 }
 
 /**
@@ -125,7 +134,7 @@ function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessag
   if (f.text !== undefined) {
     message.text = f.text;
     const mentions = mentionedNames(f.text);
-    if (mentions.length > 0) message.mentions = canonicalMentions(mentions, (n) => ctx.presence.canonical(n));
+    if (mentions.length > 0) message.mentions = unblockedMentions(ctx, canonicalMentions(mentions, (n) => ctx.presence.canonical(n)), user);
   }
   if (f.snippet !== undefined) message.snippet = cleanSnippet(f.snippet);
   if (f.root !== undefined) {
@@ -133,6 +142,18 @@ function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessag
     if (f.inRoom === true) message.inRoom = true;
   }
   return message;
+}
+
+/** A DM whose other member blocks the sender. */
+function blockedInDm(ctx: ChatContext, room: RoomEntry, user: string): boolean {
+  if (room.kind !== 'dm') return false;
+  for (const member of room.members) if (member !== user && ctx.blocks.blocks(member, user)) return true;
+  return false;
+}
+
+/** Mentions count for nobody who blocks the sender. */
+export function unblockedMentions(ctx: ChatContext, names: string[], from: string): string[] {
+  return names.filter((name) => !ctx.blocks.blocks(name, from));
 }
 
 /** Keeps only the fields the protocol defines, so nothing else reaches the store, and no remote's user-info. */

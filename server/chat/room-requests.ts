@@ -1,28 +1,33 @@
 import { encodeFrame, type CreateRequest, type JoinRequest, type LeaveRequest, type RoomInfo, type RoomsRequest } from '../../protocol';
-import type { ChatContext } from './context';
+import { isServerAdmin, type ChatContext } from './context';
+import { announce } from './governance';
 import type { Peer } from './peer';
 
 // The requesting connection gets the reply; the user's other connections learn of the change.
 
 export async function create(ctx: ChatContext, peer: Peer, f: CreateRequest): Promise<void> {
   const user = peer.user as string;
-  const room = await ctx.rooms.create(f.name, user);
+  const room = await ctx.rooms.create(f.name, user, f.visibility ?? 'public', f.topic);
   peer.conn.send({ t: 'room', id: f.id, room });
   ctx.hub.toUser(user, encodeRoom(room), peer);
 }
 
+/** Joins a public room, a private one the user is invited to (accepting the invitation), or any as a server administrator. */
 export async function join(ctx: ChatContext, peer: Peer, f: JoinRequest): Promise<void> {
   const user = peer.user as string;
-  const room = await ctx.rooms.join(f.room, user);
+  const { info, entry, joined } = await ctx.rooms.join(f.room, user, isServerAdmin(ctx, user));
+  if (joined && entry !== undefined) await announce(ctx, entry, user, { kind: 'joined', user });
+  const room = joined ? await ctx.rooms.info(f.room, user) : info;
   peer.conn.send({ t: 'room', id: f.id, room });
   ctx.hub.toUser(user, encodeRoom(room), peer);
 }
 
 export async function leave(ctx: ChatContext, peer: Peer, f: LeaveRequest): Promise<void> {
   const user = peer.user as string;
-  await ctx.rooms.leave(f.room, user);
+  const entry = await ctx.rooms.leave(f.room, user);
+  if (entry !== undefined) await announce(ctx, entry, user, { kind: 'left', user });
   peer.conn.send({ t: 'ok', id: f.id });
-  ctx.hub.toUser(user, encodeFrame({ t: 'room_left', room: f.room }), peer);
+  ctx.hub.toUser(user, encodeFrame({ t: 'room_left', room: f.room, reason: 'left' }), peer);
 }
 
 export async function rooms(ctx: ChatContext, peer: Peer, f: RoomsRequest): Promise<void> {

@@ -1,4 +1,4 @@
-import { GENERAL_ROOM, MAX_LISTED_ROOMS, ParleyError, ROOM_NAME_PATTERN, dmMembers, type RoomInfo } from '../../protocol';
+import { GENERAL_ROOM, MAX_LISTED_ROOMS, ParleyError, ROOM_NAME_PATTERN, dmMembers, type RoomInfo, type RoomVisibility } from '../../protocol';
 import type { Store } from '../store/store';
 
 /** Members of one room, kept in memory for access checks and fan-out. `general` is everyone. */
@@ -6,7 +6,14 @@ export interface RoomEntry {
   id: string;
   kind: 'group' | 'dm';
   members: Set<string>;
+  /** Group rooms: a private room is invisible to everyone outside it. */
+  visibility: RoomVisibility;
+  /** Only owners and admins post. */
+  readOnly: boolean;
 }
+
+/** What a non-member of a private room hears about it: the same as for no room at all. */
+export const NO_SUCH_ROOM = 'No such room.';
 
 /**
  * Rooms and their members, cached from the Store. This server is the only writer, so the
@@ -19,6 +26,8 @@ export class Rooms {
   private readonly byUser = new Map<string, Set<RoomEntry>>();
   /** Told when a user joins a room (a DM included) they were not in: presence introduces them. */
   onJoined?: (user: string, room: RoomEntry) => void;
+  /** Asked before a DM comes into being: false when `other` blocks `user` (BLOCKED). */
+  mayOpenDm?: (user: string, other: string) => boolean;
 
   constructor(
     private readonly store: Store,
@@ -42,7 +51,9 @@ export class Rooms {
     const missing: string[] = [];
     for (const info of rooms) {
       if (info.id === GENERAL_ROOM || this.cache.has(info.id)) continue;
-      if (info.members !== undefined && info.memberCount === undefined) this.remember({ id: info.id, kind: info.kind, members: new Set(info.members) });
+      if (info.members !== undefined && info.memberCount === undefined) {
+        this.remember({ id: info.id, kind: info.kind, members: new Set(info.members), visibility: info.visibility ?? 'public', readOnly: info.readOnly === true });
+      }
       else missing.push(info.id);
     }
     await Promise.all(missing.map((id) => this.load(id)));
@@ -71,17 +82,53 @@ export class Rooms {
 
   /**
    * Checks that `user` may read and write `roomId`: NOT_FOUND for no such room (or a DM with
-   * an unknown user), FORBIDDEN for a room the user is not in. A DM between two existing users
-   * is created on first use by either of them.
+   * an unknown user, or a private room the user is not in: nothing tells it from no room),
+   * FORBIDDEN for a public room the user is not in. A DM between two existing users is created
+   * on first use by either of them.
    */
   async access(roomId: string, user: string): Promise<RoomEntry | 'general'> {
     const hit = this.cachedAccess(roomId, user);
     if (hit !== undefined) return hit;
     if (roomId.startsWith('dm:')) return this.dmAccess(roomId, user);
     const entry = await this.load(roomId);
-    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
-    if (!entry.members.has(user)) throw new ParleyError('FORBIDDEN', 'Join the room first.');
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+    if (!entry.members.has(user)) {
+      if (entry.visibility === 'private') throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+      throw new ParleyError('FORBIDDEN', 'Join the room first.');
+    }
     return entry;
+  }
+
+  /**
+   * A group room (not general) as its owners and admins act on it. A private room the user is not
+   * in is NOT_FOUND unless `seeAll` (a server administrator).
+   */
+  async group(roomId: string, user: string, seeAll: boolean): Promise<RoomEntry> {
+    if (roomId === GENERAL_ROOM) throw new ParleyError('INVALID', 'Everyone is in general: it has no invitations, removals or roles.');
+    const entry = roomId.startsWith('dm:') ? undefined : await this.load(roomId);
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+    if (entry.kind === 'dm') throw new ParleyError('INVALID', 'Direct conversations have no invitations, removals or roles.');
+    if (!seeAll && entry.visibility === 'private' && !entry.members.has(user)) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+    return entry;
+  }
+
+  /** The room as cached (loaded when needed), whoever asks; undefined when there is no such room. */
+  entry(roomId: string): Promise<RoomEntry | undefined> {
+    return this.load(roomId);
+  }
+
+  /** Records a new member of a cached room (the store has them already). */
+  added(entry: RoomEntry, user: string): void {
+    if (entry.members.has(user)) return;
+    entry.members.add(user);
+    this.index(user, entry);
+    this.onJoined?.(user, entry);
+  }
+
+  /** Records that a member left or was removed (the store knows already). */
+  removed(entry: RoomEntry, user: string): void {
+    entry.members.delete(user);
+    this.byUser.get(user)?.delete(entry);
   }
 
   private async dmAccess(roomId: string, user: string): Promise<RoomEntry> {
@@ -92,6 +139,7 @@ export class Rooms {
     const existing = await this.load(roomId);
     if (existing !== undefined) return existing;
     if (!this.userExists(other)) throw new ParleyError('NOT_FOUND', `There is no user "${other}".`);
+    if (this.mayOpenDm?.(user, other) === false) throw new ParleyError('BLOCKED', `${other} does not take direct messages from you.`);
     await this.store.createRoom({ id: roomId, kind: 'dm', name: `${pair[0]} & ${pair[1]}`, createdBy: user, createdAt: Date.now() }, pair);
     // Created now or by a concurrent request: either way it exists.
     this.loading.delete(roomId);
@@ -101,43 +149,63 @@ export class Rooms {
     return entry;
   }
 
-  /** Creates a group room with its creator as the only member. */
-  async create(name: string, user: string): Promise<RoomInfo> {
+  /** Creates a group room with its creator as the only member and its owner. */
+  async create(name: string, user: string, visibility: RoomVisibility = 'public', topic?: string): Promise<RoomInfo> {
     if (!ROOM_NAME_PATTERN.test(name) || name === GENERAL_ROOM) {
       throw new ParleyError('INVALID', 'Room names are 1 to 64 lower-case letters, digits, "_", "." or "-", and not "general".');
     }
-    const created = await this.store.createRoom({ id: name, kind: 'group', name, createdBy: user, createdAt: Date.now() }, [user]);
+    const record = { id: name, kind: 'group' as const, name, createdBy: user, createdAt: Date.now(), visibility, ...(topic ? { topic } : {}) };
+    const created = await this.store.createRoom(record, [user]);
+    // A private room's name is not told apart from a public one's: both are taken.
     if (!created) throw new ParleyError('INVALID', 'A room with that name exists already.');
-    this.remember({ id: name, kind: 'group', members: new Set([user]) });
+    this.remember({ id: name, kind: 'group', members: new Set([user]), visibility, readOnly: false });
     return this.info(name, user);
   }
 
-  async join(roomId: string, user: string): Promise<RoomInfo> {
-    if (roomId === GENERAL_ROOM) return this.info(roomId, user);
+  /**
+   * Joins a room; returns whether the user was new to it (and the room). A banned user gets
+   * BANNED (NOT_FOUND for a private room); a private room takes only the invited (the join
+   * accepts the invitation) and server administrators (`seeAll`).
+   */
+  async join(roomId: string, user: string, seeAll = false): Promise<{ info: RoomInfo; entry?: RoomEntry; joined: boolean }> {
+    if (roomId === GENERAL_ROOM) return { info: await this.info(roomId, user), joined: false };
     const entry = await this.load(roomId);
-    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
     if (entry.kind === 'dm') {
       if (!entry.members.has(user)) throw new ParleyError('FORBIDDEN', 'That is a private conversation of two other people.');
-      return this.info(roomId, user);
+      return { info: await this.info(roomId, user), entry, joined: false };
     }
-    if (!entry.members.has(user)) {
-      await this.store.addMember(roomId, user);
-      entry.members.add(user);
-      this.index(user, entry);
-      this.onJoined?.(user, entry);
+    if (entry.members.has(user)) return { info: await this.info(roomId, user), entry, joined: false };
+    const hidden = entry.visibility === 'private' && !seeAll;
+    if (await this.store.isBanned(roomId, user)) {
+      if (hidden) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+      throw new ParleyError('BANNED', 'You are banned from this room.');
     }
-    return this.info(roomId, user);
+    if (hidden && !(await this.store.invitationsOf(user)).some((i) => i.room === roomId)) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+    await this.store.addMember(roomId, user);
+    this.added(entry, user);
+    return { info: await this.info(roomId, user), entry, joined: true };
   }
 
-  async leave(roomId: string, user: string): Promise<void> {
+  /** Leaves a group room; returns the room when the user was in it. The last owner cannot leave: LAST_OWNER. */
+  async leave(roomId: string, user: string): Promise<RoomEntry | undefined> {
     if (roomId === GENERAL_ROOM) throw new ParleyError('FORBIDDEN', 'Everyone stays in general.');
     const entry = await this.load(roomId);
-    if (entry === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
+    if (entry === undefined) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
     if (entry.kind === 'dm') throw new ParleyError('FORBIDDEN', 'Direct conversations cannot be left.');
-    if (!entry.members.has(user)) return;
+    if (!entry.members.has(user)) {
+      if (entry.visibility === 'private') throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
+      return undefined;
+    }
+    if ((await this.store.roleOf(roomId, user)) === 'owner') {
+      const owners = (await this.store.memberRoles(roomId)).filter((m) => m.role === 'owner');
+      if (owners.length <= 1) {
+        throw new ParleyError('LAST_OWNER', `You are the only owner of ${roomId}: hand it over first (parley role ${roomId} USER owner), then leave.`);
+      }
+    }
     await this.store.removeMember(roomId, user);
-    entry.members.delete(user);
-    this.byUser.get(user)?.delete(entry);
+    this.removed(entry, user);
+    return entry;
   }
 
   /**
@@ -175,7 +243,9 @@ export class Rooms {
     // A concurrent load or create may have filled the cache meanwhile; keep that one.
     const existing = this.cache.get(roomId);
     if (existing !== undefined) return existing;
-    const entry: RoomEntry = { id: roomId, kind: room.kind, members: new Set(members) };
+    const entry: RoomEntry = {
+      id: roomId, kind: room.kind, members: new Set(members), visibility: room.visibility ?? 'public', readOnly: room.readOnly === true,
+    };
     this.remember(entry);
     return entry;
   }

@@ -28,7 +28,7 @@ type RuleLimits = Pick<Limits, 'maxReactions' | 'maxPins'>;
 
 /** The rules for a reply to `root` (see CHANGE RULES in store.ts). */
 export function replyVerdict(root: ChatMessage | undefined, rootSeq: number): Verdict {
-  if (root === undefined) return refuse('NOT_FOUND', `There is no message ${rootSeq} in this room to reply to.`);
+  if (root === undefined || root.event !== undefined) return refuse('NOT_FOUND', `There is no message ${rootSeq} in this room to reply to.`);
   if (root.root !== undefined) return refuse('NESTED_REPLY', `Message ${rootSeq} is a reply; answer in the thread of message ${root.root}.`);
   if (root.deleted === true) return refuse('MESSAGE_DELETED', `Message ${rootSeq} was deleted; its thread takes no new replies.`);
   return APPLY;
@@ -38,7 +38,7 @@ export function replyVerdict(root: ChatMessage | undefined, rootSeq: number): Ve
 export function changeVerdict(change: Change, from: string, moderator: boolean, state: TargetState, limits: RuleLimits = DEFAULT_LIMITS): Verdict {
   const target = state.message;
   const seq = change.target;
-  if (target === undefined) return refuse('NOT_FOUND', `There is no message ${seq} in this room.`);
+  if (target === undefined || target.event !== undefined) return refuse('NOT_FOUND', `There is no message ${seq} in this room.`);
   if (target.deleted === true) {
     if (change.kind === 'delete') return NOOP;
     return refuse('MESSAGE_DELETED', `Message ${seq} was deleted.`);

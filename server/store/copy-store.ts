@@ -72,6 +72,8 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     if (room.id !== GENERAL_ROOM && !(await to.createRoom(room, await from.members(room.id)))) {
       throw new CopyStoreError(`room ${room.id} already exists in the target`);
     }
+    // The creator is the owner in the target as in the source; the other roles follow.
+    if (room.id !== GENERAL_ROOM && room.kind === 'group') await to.setRoles(room.id, await from.memberRoles(room.id));
     progress({ phase: 'rooms', done: i + 1, total: rooms.length });
   }
 
@@ -245,6 +247,7 @@ async function verify(
     differ(`lastSeq of ${id}`, lastFrom, lastTo);
     differ(`messages copied in ${id}`, lastFrom, perRoom[id]);
     differ(`members of ${id}`, await from.members(id), await to.members(id));
+    differ(`roles in ${id}`, await from.memberRoles(id), await to.memberRoles(id));
     for (const seq of sampleSeqs(lastFrom, sample)) {
       const [a, b] = [await one(from, id, seq), await one(to, id, seq)];
       differ(`message ${id}#${seq}`, a, b);

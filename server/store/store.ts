@@ -1,10 +1,30 @@
-import type { Change, ChatMessage, ErrorCode, FileRef, Revision, RoomInfo, RoomKind, Snippet, ThreadState } from '../../protocol';
+import type {
+  AuditEntry,
+  BanEntry,
+  Change,
+  ChatMessage,
+  DirectoryEntry,
+  ErrorCode,
+  FileRef,
+  Invitation,
+  MemberEntry,
+  Revision,
+  RoomEvent,
+  RoomInfo,
+  RoomKind,
+  RoomRole,
+  RoomVisibility,
+  Snippet,
+  ThreadState,
+} from '../../protocol';
 
 export interface UserRecord {
   name: string;
   /** scrypt hash in the self-describing form written by server/chat/passwords.ts. */
   passwordHash: string;
   createdAt: number;
+  /** Set while a server administrator has disabled the account: it cannot sign in. */
+  disabledAt?: number;
 }
 
 /** A session as it is opened: the token's hash (the secret's stand-in) and what the listing shows. */
@@ -32,9 +52,36 @@ export interface RoomRecord {
   id: string;
   kind: RoomKind;
   name: string;
+  /** For a group room, its first owner (createRoom gives them the owner role when they are among the members). */
   createdBy?: string;
   createdAt: number;
+  /** Group rooms; absent = public. */
+  visibility?: RoomVisibility;
+  topic?: string;
+  description?: string;
+  /** Only owners and admins post. */
+  readOnly?: boolean;
 }
+
+/** What updateRoom sets: each field given replaces the stored one (an empty topic or description clears it). */
+export interface RoomPatch {
+  name?: string;
+  topic?: string;
+  description?: string;
+  readOnly?: boolean;
+}
+
+/** A room event on its way to the store: it takes the room's next seq like a message. */
+export interface NewRoomEvent {
+  room: string;
+  /** Who did it (an existing user). */
+  from: string;
+  ts: number;
+  event: RoomEvent;
+}
+
+/** A moderation action for the audit log; the store numbers it (AuditEntry.seq). */
+export type NewAuditEntry = Omit<AuditEntry, 'seq'>;
 
 /** A message on its way to the store: everything but the seq and msgId, which the store assigns. */
 export interface NewMessage {
@@ -208,7 +255,7 @@ export interface Store {
   /** All group rooms, for discovery (`join`). */
   listGroupRooms(): Promise<RoomRecord[]>;
   /**
-   * Group rooms (not general) that `user` is not in, by id, at most `limit`, as RoomInfo: what
+   * Public group rooms (not general) that `user` is not in, by id, at most `limit`, as RoomInfo: what
    * `rooms` offers to join, in one call however many rooms there are. `unread` is 0 (not counted).
    */
   joinableRooms(user: string, limit: number): Promise<RoomInfo[]>;
@@ -217,13 +264,13 @@ export interface Store {
    * lastRead and unread `mentions` (its messages after lastRead, not the user's own, that
    * mention the user or `room`) and `unread` (its messages after lastRead that the timeline shows,
    * not the user's own, not deleted, counted up to UNREAD_LIMIT + 1); `members` (sorted) on every room but general, at most
-   * MAX_LISTED_MEMBERS of them, with `memberCount` when the list was cut.
+   * MAX_LISTED_MEMBERS of them, with `memberCount` when the list was cut. Group rooms carry
+   * `visibility`, `topic`, `description` and `readOnly` as stored, and `role` (the user's).
    */
   roomsOf(user: string): Promise<RoomInfo[]>;
-  /** Any room, whether or not `user` is in it (lastRead is then 0); undefined when there is no such room. */
+  /** Any room, whether or not `user` is in it (lastRead is then 0, no `role`); undefined when there is no such room. */
   roomInfo(roomId: string, user: string): Promise<RoomInfo | undefined>;
-  /** Adding a member twice is harmless. Nobody is added to or removed from `general`: both are no-ops. */
-  addMember(roomId: string, user: string): Promise<void>;
+  /** Nobody is added to or removed from `general`: both are no-ops (see addMember below). */
   removeMember(roomId: string, user: string): Promise<void>;
   /** For `general`: whether the user exists. */
   isMember(roomId: string, user: string): Promise<boolean>;
@@ -314,4 +361,55 @@ export interface Store {
    * does, each message the timeline shows moves its sender's read mark up to it (never back).
    */
   importMessages(messages: ChatMessage[]): Promise<void>;
+
+  // Rooms people run. ROOM RULES are the chat server's (server/chat/governance.ts); the store keeps
+  // what they decide. `general` has no stored roles: every user is a member of it, and server
+  // administrators hold its owner's rights.
+
+  /**
+   * A member's role in a group room (undefined when not a member); in general 'member' for every
+   * user; DMs have no roles (undefined).
+   */
+  roleOf(roomId: string, user: string): Promise<RoomRole | undefined>;
+  /** Members with their roles, sorted by name (general: every user, as member). */
+  memberRoles(roomId: string): Promise<MemberEntry[]>;
+  /** Sets roles of members, all in one transaction; a user who is not a member is skipped. Returns how many changed. */
+  setRoles(roomId: string, roles: MemberEntry[]): Promise<number>;
+  /** Adds a member with this role (default member) and removes any invitation of theirs to the room; harmless when a member already. */
+  addMember(roomId: string, user: string, role?: RoomRole): Promise<void>;
+  /** Changes the room's name, topic, description or read-only flag; false when there is no such room. */
+  updateRoom(roomId: string, patch: RoomPatch): Promise<boolean>;
+  /**
+   * Public group rooms (general among them), by id, after `after`, at most `limit`, whose id, name
+   * or topic contains `query` ignoring case (every one for an empty query); `member` set for the
+   * rooms `user` is in.
+   */
+  directory(user: string, query: string, options: { after?: string; limit: number }): Promise<DirectoryEntry[]>;
+  /** Records an invitation; false (and nothing changed) when one is pending already. */
+  invite(invitation: Omit<Invitation, 'name'>): Promise<boolean>;
+  /** Removes a pending invitation (withdrawn or declined); false when there was none. */
+  removeInvitation(roomId: string, user: string): Promise<boolean>;
+  /** A user's pending invitations, newest first, each with its room's name. */
+  invitationsOf(user: string): Promise<Invitation[]>;
+  /** A room's pending invitations, by user name. */
+  invitationsTo(roomId: string): Promise<Invitation[]>;
+  /** Bans `user`: they stop being a member and lose any invitation, in one transaction. Banning twice keeps the first ban. */
+  ban(roomId: string, user: string, by: string, at: number): Promise<void>;
+  /** Lifts a ban; false when there was none. */
+  unban(roomId: string, user: string): Promise<boolean>;
+  isBanned(roomId: string, user: string): Promise<boolean>;
+  /** A room's bans, by user name. */
+  bans(roomId: string): Promise<BanEntry[]>;
+  /** Stores a room event as the room's next seq (gap-free with messages); returns it as since() will. */
+  appendRoomEvent(event: NewRoomEvent): Promise<ChatMessage>;
+  /** Disables an account (at = when) or, with undefined, enables it again. Unknown names change nothing. */
+  setDisabled(user: string, at: number | undefined): Promise<void>;
+  /** `user` blocks `other` (at = when), or with undefined, no longer does. Blocking twice keeps the first time. */
+  setBlock(user: string, other: string, at: number | undefined): Promise<void>;
+  /** Every block, by blocker then blocked: few, so the chat server keeps them all in memory. */
+  allBlocks(): Promise<{ user: string; blocked: string; at: number }[]>;
+  /** Appends to the audit log; returns the entry's seq (ascending from 1). */
+  addAudit(entry: NewAuditEntry): Promise<number>;
+  /** The newest `limit` audit entries with seq < before (or the newest overall), newest first. */
+  audit(options: { before?: number; limit: number }): Promise<AuditEntry[]>;
 }

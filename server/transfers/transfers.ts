@@ -6,6 +6,7 @@ import {
   type UploadEndRequest,
   type UploadRequest,
 } from '../../protocol';
+import { checkMayPost } from '../chat/governance';
 import { replyError, type ChatContext } from '../chat/context';
 import type { ChatHandlers } from '../chat/handlers';
 import type { Peer } from '../chat/peer';
@@ -63,7 +64,9 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     const user = peer.user as string;
     const max = ctx.limits.maxUpload;
     if (f.size > max) throw new ParleyError('TOO_LARGE', `Files are at most ${max} bytes on this server.`);
-    await ctx.rooms.access(f.room, user);
+    const room = await ctx.rooms.access(f.room, user);
+    // A read-only room takes files from its owners and admins only, as it does messages.
+    if (room !== 'general') await checkMayPost(ctx, room, user);
     if (!peer.conn.isOpen) return;
     const t = transfersOf(peer);
     if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);

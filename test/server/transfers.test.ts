@@ -257,9 +257,10 @@ describe('server: file transfers over real TCP (disk media store)', function () 
     await b.conn.request({ t: 'join', room: roomName });
     const a2 = await transfer(a);
     const ack = await uploadFile(a2, { room: roomName, stream: Readable.from([PNG_1x1]), size: PNG_1x1.length, name: '../../etc/not-a-picture.txt', mime: 'text/plain' });
-    const msg = await b.waitFor<MsgEvent>((f) => f.t === 'msg' && f.room === roomName);
+    // The file message, not the room event of b's join that came first.
+    const msg = await b.waitFor<MsgEvent>((f) => f.t === 'msg' && f.room === roomName && f.file !== undefined);
     // the uploader's chat connection hears of it too
-    const own = await a.waitFor<MsgEvent>((f) => f.t === 'msg' && f.room === roomName);
+    const own = await a.waitFor<MsgEvent>((f) => f.t === 'msg' && f.room === roomName && f.file !== undefined);
     assert.deepEqual(own.file, msg.file);
     assert.deepEqual(msg.file, ack.file);
     assert.equal(msg.seq, ack.seq);

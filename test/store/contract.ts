@@ -3,6 +3,7 @@ import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessa
 import type { NewMessage, NewSession, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
 import { threadUnreadContract } from './contract-thread-unread';
+import { roomsContract } from './contract-rooms';
 import { unreadContract } from './contract-unread';
 
 export interface StoreFixture {
@@ -79,6 +80,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     conversationContract(() => store);
     unreadContract(() => store);
     threadUnreadContract(() => store);
+    roomsContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);
@@ -334,7 +336,9 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         const [general, alpha] = rooms;
         assert.equal(general.lastSeq, 2);
         assert.equal(general.lastRead, 1);
-        assert.deepEqual(alpha, { id: 'alpha', kind: 'group', name: 'alpha', members: [ALICE, BOB].sort(), lastSeq: 3, lastRead: 2, unread: 1 });
+        assert.deepEqual(alpha, {
+          id: 'alpha', kind: 'group', name: 'alpha', members: [ALICE, BOB].sort(), lastSeq: 3, lastRead: 2, unread: 1, visibility: 'public', role: 'owner',
+        });
         const bobAlpha = (await store.roomsOf(BOB)).find((r) => r.id === 'alpha');
         assert.equal(bobAlpha?.lastRead, 3, 'read marks are per user, and posting moves the poster\'s');
         assert.equal(bobAlpha?.lastSeq, 3);
@@ -345,8 +349,11 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
         await store.createRoom(groupRecord('gamma'), [ALICE, BOB]);
         await fill('gamma', 4, BOB);
         await store.setReadMark('gamma', ALICE, 3);
-        assert.deepEqual(await store.roomInfo('gamma', ALICE), { id: 'gamma', kind: 'group', name: 'gamma', members: [ALICE, BOB].sort(), lastSeq: 4, lastRead: 3, unread: 1 });
+        assert.deepEqual(await store.roomInfo('gamma', ALICE), {
+          id: 'gamma', kind: 'group', name: 'gamma', members: [ALICE, BOB].sort(), lastSeq: 4, lastRead: 3, unread: 1, visibility: 'public', role: 'owner',
+        });
         const outsider = await store.roomInfo('gamma', DAVE);
+        assert.equal(outsider?.role, undefined, 'no role for someone not in the room');
         assert.equal(outsider?.lastSeq, 4);
         assert.equal(outsider?.lastRead, 0);
         assert.equal((await store.roomInfo(GENERAL_ROOM, DAVE))?.id, GENERAL_ROOM);

@@ -75,10 +75,14 @@ async function populate(store: Store): Promise<number> {
     { room: ab, from: 'bob.two', cid: 'file-b', ts: ts++, text: 'look', file: { fileId: 'file-2', name: 'cat.png', size: 7, mime: 'image/png', kind: 'image', sha256: 'cd'.repeat(32) } },
     { room: GENERAL_ROOM, from: 'carol-3', cid: 'uni', ts: ts++, text: 'Schöne Grüße 👋🏽 — 日本語' },
   ]);
+  // Rooms people run: a role beyond the owner's, and room events in the log.
+  await store.setRoles('backend', [{ user: 'bob.two', role: 'admin' }]);
+  await store.appendRoomEvent({ room: 'backend', from: 'alice_1', ts: ts++, event: { kind: 'role', user: 'bob.two', role: 'admin' } });
+  await store.appendRoomEvent({ room: 'backend', from: 'bob.two', ts: ts++, event: { kind: 'topic', text: 'deploys' } });
   await store.setReadMark(GENERAL_ROOM, 'alice_1', 40);
   await store.setReadMark('backend', 'bob.two', 12);
   await store.setReadMark(ab, 'alice_1', 70);
-  return n + 4;
+  return n + 6;
 }
 
 describe('copy-store', function () {

@@ -499,7 +499,23 @@ describe('Neo4j store', function () {
       assert.deepEqual(await run('Who reacted to what'), [
         { user: 'carol_3', emoji: '👀', room: GENERAL_ROOM, seq: 1, author: 'alice01', text: 'who owns the build?' },
       ]);
-      assert.equal(byTitle.size, 6, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
+      // Rooms people run: roles on memberships, removals as room events.
+      await store.createRoom({ id: 'ops', kind: 'group', name: 'ops', createdBy: 'bob_smith', createdAt: 1 }, ['bob_smith', 'alice01', 'carol_3']);
+      await store.createRoom({ id: 'dev', kind: 'group', name: 'dev', createdBy: 'alice01', createdAt: 1 }, ['alice01', 'bob_smith']);
+      await store.setRoles('dev', [{ user: 'bob_smith', role: 'admin' }]);
+      await store.appendRoomEvent({ room: 'ops', from: 'bob_smith', ts: 9001, event: { kind: 'removed', user: 'carol_3' } });
+      await store.removeMember('ops', 'carol_3');
+      await store.appendRoomEvent({ room: 'ops', from: 'alice01', ts: 9002, event: { kind: 'topic', text: 'on call' } });
+      await store.appendRoomEvent({ room: 'ops', from: 'bob_smith', ts: 9003, event: { kind: 'banned', user: 'alice01' } });
+      await store.ban('ops', 'alice01', 'bob_smith', 9003);
+      assert.deepEqual(await run('Rooms bob_smith administers'), [{ room: 'dev', role: 'admin' }, { room: 'ops', role: 'owner' }]);
+      assert.deepEqual(await run('Who was removed from #ops and by whom'), [
+        { user: 'carol_3', how: 'removed', by: 'bob_smith', at: 9001 },
+        { user: 'alice01', how: 'banned', by: 'bob_smith', at: 9003 },
+      ]);
+      assert.deepEqual((await rows(graphQueries.ADMINISTERED_BY, { user: 'bob_smith' })).map((r) => r.room), ['dev', 'ops']);
+      assert.deepEqual((await rows(graphQueries.REMOVED_FROM, { room: 'ops' })).map((r) => r.user), ['carol_3', 'alice01']);
+      assert.equal(byTitle.size, 8, `every query of the README is checked here: ${[...byTitle.keys()].join(' | ')}`);
     });
 
     it('upgrades a database written before conversations: schema, version and the mentions of old messages', async function () {
@@ -733,6 +749,37 @@ describe('Neo4j store', function () {
         await upgraded.append([{ room: GENERAL_ROOM, from: 'bob_smith', cid: 'r4', ts: 13, text: 'one more', root: root.message.seq }]);
         assert.deepEqual(Object.fromEntries(await upgraded.threadUnread(GENERAL_ROOM, 'alice01', [root.message.seq])), { [root.message.seq]: 1 });
         assert.equal((await upgraded.roomInfo(GENERAL_ROOM, 'carol_03'))?.threadUnread, 1);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    it('upgrades a version 6 database: creators own their rooms (or the first member, where they left), rooms stay public', async function () {
+      this.timeout(180_000);
+      for (const [name, createdAt] of [['alice_01', 1], ['bob_smith', 2], ['carol_03', 3]] as const) await store.createUser({ name, passwordHash: 'h', createdAt });
+      await store.createRoom({ id: 'ops', kind: 'group', name: 'ops', createdBy: 'alice_01', createdAt: 4 }, ['alice_01', 'bob_smith']);
+      await store.createRoom({ id: 'left-behind', kind: 'group', name: 'left-behind', createdBy: 'alice_01', createdAt: 5 }, ['carol_03', 'bob_smith']);
+      await store.append([{ room: 'ops', from: 'bob_smith', cid: 'v5-1', ts: 10, text: 'before the upgrade' }]);
+      await store.close();
+      // Back to version 6 as it was written: no roles, no visibility.
+      await rows('MATCH ()-[mo:MEMBER_OF]->() REMOVE mo.role');
+      await rows('MATCH (r:Room) REMOVE r.visibility');
+      await rows('MATCH (s:ParleySchema) SET s.version = 6');
+
+      const upgraded = new Neo4jStore({ kind: 'neo4j', uri: server.uri });
+      await upgraded.init();
+      try {
+        assert.deepEqual(await rows('MATCH (s:ParleySchema) RETURN s.version AS version'), [{ version: SCHEMA_VERSION }]);
+        assert.deepEqual(await upgraded.memberRoles('ops'), [{ user: 'alice_01', role: 'owner' }, { user: 'bob_smith', role: 'member' }]);
+        assert.deepEqual(await upgraded.memberRoles('left-behind'), [{ user: 'bob_smith', role: 'owner' }, { user: 'carol_03', role: 'member' }]);
+        assert.deepEqual((await upgraded.directory('carol_03', '', { limit: 10 })).map((r) => r.id), [GENERAL_ROOM, 'left-behind', 'ops']);
+        assert.deepEqual((await upgraded.history('ops', { limit: 10 })).messages.map((m) => m.text), ['before the upgrade']);
+        const event = await upgraded.appendRoomEvent({ room: 'ops', from: 'alice_01', ts: 20, event: { kind: 'topic', text: 'hello' } });
+        assert.equal(event.seq, 2);
+        // The graph answers the questions the README asks of it.
+        await upgraded.ban('ops', 'bob_smith', 'alice_01', 30);
+        assert.deepEqual(await rows("MATCH (u:User)-[b:BANNED_FROM]->(:Room {id: 'ops'}) RETURN u.name AS user, b.by AS by"), [{ user: 'bob_smith', by: 'alice_01' }]);
+        assert.deepEqual(await rows("MATCH (u:User {name: 'bob_smith'})-[:MEMBER_OF {role: 'owner'}]->(r:Room) RETURN r.id AS room"), [{ room: 'left-behind' }]);
       } finally {
         await upgraded.close();
       }

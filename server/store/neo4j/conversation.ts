@@ -53,7 +53,7 @@ const READ_STATE = `
   }
   CALL () {
     UNWIND $targets AS t
-    MATCH (m:Message {room: t.room, seq: t.seq})
+    MATCH (m:Message {room: t.room, seq: t.seq}) WHERE NOT m:RoomEvent
     OPTIONAL MATCH (m)-[:ATTACHES]->(f:File)
     RETURN collect(m {.id, .room, .seq, .ts, .from, .cid, .text, .snippet, .root, .inRoom, .edited, .deleted,
       .pinSeq, .resolvedBy, .replies, .repliers, .lastReply,
@@ -79,7 +79,9 @@ const WRITE = `
     WITH m, r, us[m.u] AS u, us[m.t] AS to
     CREATE (u)-[:SENT]->(x:Message:Entry {id: m.id, room: m.room, seq: m.seq, ts: m.ts, from: m.from, cid: m.cid,
                                     text: m.text, snippet: m.snippet, searchExtra: m.extra, root: m.root, inRoom: m.inRoom,
-                                    edited: m.edited, deleted: m.deleted, shownSeq: m.shownSeq})-[:IN]->(r)
+                                    edited: m.edited, deleted: m.deleted, shownSeq: m.shownSeq,
+                                    event: m.event, eventKind: m.eventKind, eventUser: m.eventUser})-[:IN]->(r)
+    FOREACH (_ IN CASE WHEN m.event IS NULL THEN [] ELSE [1] END | SET x:RoomEvent)
     FOREACH (_ IN CASE WHEN to IS NULL THEN [] ELSE [1] END | CREATE (x)-[:TO]->(to))
     FOREACH (file IN CASE WHEN m.file IS NULL THEN [] ELSE [m.file] END |
       MERGE (f:File {fileId: file.fileId})
@@ -406,7 +408,10 @@ class Plan {
       inRoom: m.root !== undefined && m.inRoom === true ? true : null,
       edited: m.edited === undefined ? null : int(m.edited),
       deleted: m.deleted === true ? true : null,
-      shownSeq: (m.root === undefined || m.inRoom === true) && m.deleted !== true ? int(m.seq) : null,
+      shownSeq: (m.root === undefined || m.inRoom === true) && m.deleted !== true && m.event === undefined ? int(m.seq) : null,
+      event: m.event === undefined ? null : JSON.stringify(m.event),
+      eventKind: m.event?.kind ?? null,
+      eventUser: m.event?.user ?? null,
       u: this.user(m.from),
       t: this.user(dm ? (dm[0] === m.from ? dm[1] : dm[0]) : null),
       file: file ? { ...fileRef(file), size: int(file.size) } : null,

@@ -54,3 +54,17 @@ export const REACTIONS = `
   RETURN u.name AS user, x.key AS emoji, m.room AS room, m.seq AS seq, m.from AS author, m.text AS text
   ORDER BY x.ts DESC, x.seq DESC
   LIMIT $limit`;
+
+/** The rooms `$user` owns or administers, with the role. */
+export const ADMINISTERED_BY = `
+  MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r:Room)
+  WHERE mo.role IN ['owner', 'admin']
+  RETURN r.id AS room, r.name AS name, mo.role AS role
+  ORDER BY room`;
+
+/** Who was removed (kicked or banned) from `$room`, by whom and when, in order. */
+export const REMOVED_FROM = `
+  MATCH (by:User)-[:SENT]->(e:RoomEvent {room: $room})
+  WHERE e.eventKind IN ['removed', 'banned']
+  RETURN e.eventUser AS user, e.eventKind AS how, by.name AS by, e.ts AS at
+  ORDER BY e.seq`;

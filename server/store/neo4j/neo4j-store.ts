@@ -1,7 +1,25 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { GENERAL_ROOM, MAX_LISTED_MEMBERS, SEARCH_SCAN_LIMIT, UNREAD_LIMIT, type ChatMessage, type Revision, type RoomInfo, type ThreadState } from '../../../protocol';
+import { randomBytes } from 'node:crypto';
+import {
+  GENERAL_ROOM,
+  MAX_LISTED_MEMBERS,
+  SEARCH_SCAN_LIMIT,
+  UNREAD_LIMIT,
+  type AuditEntry,
+  type BanEntry,
+  type ChatMessage,
+  type DirectoryEntry,
+  type Invitation,
+  type MemberEntry,
+  type Revision,
+  type RoomInfo,
+  type RoomRole,
+  type ThreadState,
+} from '../../../protocol';
+import * as G from './governance';
 import type {
-  AppendResult, FileRecord, HistoryPage, NewMessage, NewSession, ReadMark, RoomRecord, SearchOptions, SessionRecord, Store, ThreadPage, UserRecord,
+  AppendResult, FileRecord, HistoryPage, NewAuditEntry, NewMessage, NewRoomEvent, NewSession, ReadMark, RoomPatch, RoomRecord, SearchOptions, SessionRecord, Store, ThreadPage,
+  UserRecord,
 } from '../store';
 import { appendInTx, appendPlans, newMessageIds } from './append';
 import { AppendQueue } from './append-queue';
@@ -60,11 +78,12 @@ const CREATE_USER = `
   DETACH DELETE p`;
 
 const CREATE_ROOM = `
-  CREATE (r:Room {id: $id, kind: $kind, name: $name, createdBy: $createdBy, createdAt: $createdAt, lastSeq: 0})
+  CREATE (r:Room {id: $id, kind: $kind, name: $name, createdBy: $createdBy, createdAt: $createdAt, lastSeq: 0,
+                  visibility: $visibility, topic: $topic, description: $description, readOnly: $readOnly})
   WITH r
   UNWIND $members AS member
   MATCH (u:User {name: member})
-  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(r)
+  CREATE (u)-[:MEMBER_OF {lastRead: 0, role: CASE WHEN r.kind = 'group' AND member = $createdBy THEN 'owner' ELSE 'member' END}]->(r)
   RETURN count(u) AS added`;
 
 // General lists no members: everyone is in it. Unread mentions: messages after the read mark, not
@@ -86,7 +105,7 @@ const THREAD_UNREAD = `size(COLLECT {
     RETURN x.seq LIMIT ${UNREAD_LIMIT + 1}
   })`;
 
-const roomInfoFields = (unread: string, threadUnread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead,
+const roomInfoFields = (unread: string, threadUnread: string) => `r {.*} AS r, coalesce(mo.lastRead, 0) AS lastRead, mo IS NOT NULL AS member, mo.role AS role,
   CASE WHEN r.id = $general THEN null
        ELSE COLLECT { MATCH (x:User)-[:MEMBER_OF]->(r) RETURN x.name ORDER BY x.name LIMIT ${MAX_LISTED_MEMBERS} } END AS members,
   COUNT { (:User)-[:MEMBER_OF]->(r) } AS memberCount,
@@ -162,7 +181,7 @@ const SINCE = `
     MATCH (c:Change) WHERE c.room = $room AND c.seq > $after
     WITH c ORDER BY c.room, c.seq LIMIT $limit
     RETURN c.id AS id, c.room AS room, c.seq AS seq, c.ts AS ts, c.from AS sender, c.cid AS cid, c.text AS text,
-           null AS snippet, null AS f, null AS root, null AS inRoom, null AS edited, null AS deleted,
+           null AS snippet, null AS f, null AS root, null AS inRoom, null AS edited, null AS deleted, null AS event,
            c.kind AS kind, c.target AS target, c.emoji AS emoji
   }
   RETURN * ORDER BY seq LIMIT $limit`;
@@ -409,6 +428,10 @@ export class Neo4jStore implements Store {
           createdBy: room.createdBy ?? null,
           createdAt: int(room.createdAt),
           members: unique,
+          visibility: room.kind === 'group' ? (room.visibility ?? 'public') : null,
+          topic: room.topic || null,
+          description: room.description || null,
+          readOnly: room.readOnly === true ? true : null,
         });
         const added = result.records[0]?.get('added') as number | undefined;
         if ((added ?? 0) !== unique.length) throw new Error(`room ${room.id}: unknown member among ${unique.join(', ')}`);
@@ -434,7 +457,8 @@ export class Neo4jStore implements Store {
 
   async joinableRooms(user: string, limit: number): Promise<RoomInfo[]> {
     const rows = await this.readRows<RoomInfoRow>(
-      `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general AND NOT EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) }
+      `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general AND coalesce(r.visibility, 'public') = 'public'
+         AND NOT EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) }
        WITH r ORDER BY r.id LIMIT $limit
        OPTIONAL MATCH (:User {name: $user})-[mo:MEMBER_OF]->(r) RETURN ${JOINABLE_FIELDS}`,
       { user, general: GENERAL_ROOM, limit: int(Math.max(0, Math.floor(limit))) },
@@ -457,12 +481,134 @@ export class Neo4jStore implements Store {
     return rows[0] && toInfo(rows[0]);
   }
 
-  async addMember(roomId: string, user: string): Promise<void> {
-    await this.writeRows(
-      `MATCH (u:User {name: $user}), (r:Room {id: $room})
-       MERGE (u)-[mo:MEMBER_OF]->(r) ON CREATE SET mo.lastRead = 0`,
-      { room: roomId, user },
-    );
+  async addMember(roomId: string, user: string, role: RoomRole = 'member'): Promise<void> {
+    if (roomId === GENERAL_ROOM) return;
+    await this.writeRows(G.ADD_MEMBER, { room: roomId, user, role });
+  }
+
+  // ---- rooms people run -----------------------------------------------------
+
+  async roleOf(roomId: string, user: string): Promise<RoomRole | undefined> {
+    const rows = await this.readRows<{ kind: string; member: boolean; role: string | null }>(G.ROLE_OF, { room: roomId, user });
+    const row = rows[0];
+    if (row === undefined || row.get('kind') !== 'group' || row.get('member') !== true) return undefined;
+    return roomId === GENERAL_ROOM ? 'member' : ((row.get('role') ?? 'member') as RoomRole);
+  }
+
+  async memberRoles(roomId: string): Promise<MemberEntry[]> {
+    const rows = await this.readRows<MemberEntry>(G.MEMBER_ROLES, { room: roomId, general: GENERAL_ROOM });
+    return rows.map((r) => ({ user: r.get('user'), role: (roomId === GENERAL_ROOM ? 'member' : r.get('role')) as RoomRole }));
+  }
+
+  async setRoles(roomId: string, roles: MemberEntry[]): Promise<number> {
+    if (roomId === GENERAL_ROOM || roles.length === 0) return 0;
+    const rows = await this.writeRows<{ changed: number }>(G.SET_ROLES, { room: roomId, roles });
+    return rows[0]?.get('changed') ?? 0;
+  }
+
+  async updateRoom(roomId: string, patch: RoomPatch): Promise<boolean> {
+    const rows = await this.writeRows<{ n: number }>(G.UPDATE_ROOM, {
+      room: roomId,
+      name: patch.name ?? null,
+      topic: patch.topic ?? null,
+      description: patch.description ?? null,
+      readOnly: patch.readOnly ?? null,
+    });
+    return (rows[0]?.get('n') ?? 0) > 0;
+  }
+
+  async directory(user: string, query: string, options: { after?: string; limit: number }): Promise<DirectoryEntry[]> {
+    const rows = await this.readRows<{ id: string; name: string; topic: string | null; memberCount: number; member: boolean }>(G.DIRECTORY, {
+      user,
+      query: query.toLowerCase(),
+      after: options.after ?? '',
+      limit: int(Math.max(0, Math.floor(options.limit))),
+      general: GENERAL_ROOM,
+    });
+    return rows.map((r) => {
+      const entry: DirectoryEntry = { id: r.get('id'), name: r.get('name'), memberCount: Number(r.get('memberCount')) };
+      const topic = r.get('topic');
+      if (topic !== null) entry.topic = topic;
+      if (r.get('member') === true) entry.member = true;
+      return entry;
+    });
+  }
+
+  async invite(invitation: Omit<Invitation, 'name'>): Promise<boolean> {
+    const rows = await this.writeRows<{ n: number }>(G.INVITE, { room: invitation.room, user: invitation.user, by: invitation.by, at: int(invitation.at) });
+    return (rows[0]?.get('n') ?? 0) > 0;
+  }
+
+  async removeInvitation(roomId: string, user: string): Promise<boolean> {
+    const rows = await this.writeRows<{ n: number }>(G.REMOVE_INVITATION, { room: roomId, user });
+    return (rows[0]?.get('n') ?? 0) > 0;
+  }
+
+  async invitationsOf(user: string): Promise<Invitation[]> {
+    return (await this.readRows<G.InvitationRow>(G.INVITATIONS_OF, { user })).map((r) => G.toInvitation(r.toObject()));
+  }
+
+  async invitationsTo(roomId: string): Promise<Invitation[]> {
+    return (await this.readRows<G.InvitationRow>(G.INVITATIONS_TO, { room: roomId })).map((r) => G.toInvitation(r.toObject()));
+  }
+
+  async ban(roomId: string, user: string, by: string, at: number): Promise<void> {
+    if (roomId === GENERAL_ROOM) return;
+    await this.writeRows(G.BAN, { room: roomId, user, by, at: int(at) });
+  }
+
+  async unban(roomId: string, user: string): Promise<boolean> {
+    const rows = await this.writeRows<{ n: number }>(G.UNBAN, { room: roomId, user });
+    return (rows[0]?.get('n') ?? 0) > 0;
+  }
+
+  async isBanned(roomId: string, user: string): Promise<boolean> {
+    const rows = await this.readRows<{ banned: boolean }>(G.IS_BANNED, { room: roomId, user });
+    return rows[0]?.get('banned') === true;
+  }
+
+  async bans(roomId: string): Promise<BanEntry[]> {
+    return (await this.readRows<BanEntry>(G.BANS, { room: roomId })).map((r) => G.toBan(r.toObject()));
+  }
+
+  async appendRoomEvent(e: NewRoomEvent): Promise<ChatMessage> {
+    const id = randomBytes(12).toString('base64url');
+    const cid = `event:${id}`;
+    const rows = await this.writeRows<{ seq: number }>(G.APPEND_ROOM_EVENT, {
+      room: e.room, from: e.from, ts: int(e.ts), id, cid, event: G.eventJson(e.event), kind: e.event.kind, subject: e.event.user ?? null,
+    });
+    const seq = rows[0]?.get('seq');
+    if (seq === undefined) throw new Error(`room event for unknown room ${e.room} or user ${e.from}`);
+    return { room: e.room, seq, ts: e.ts, msgId: id, from: e.from, cid, event: e.event };
+  }
+
+  async setDisabled(user: string, at: number | undefined): Promise<void> {
+    await this.writeRows(G.SET_DISABLED, { user, at: at === undefined ? null : int(at) });
+  }
+
+  async setBlock(user: string, other: string, at: number | undefined): Promise<void> {
+    if (at === undefined) await this.writeRows(G.UNBLOCK, { user, other });
+    else await this.writeRows(G.BLOCK, { user, other, at: int(at) });
+  }
+
+  async allBlocks(): Promise<{ user: string; blocked: string; at: number }[]> {
+    const rows = await this.readRows<{ user: string; blocked: string; at: number }>(G.ALL_BLOCKS);
+    return rows.map((r) => ({ user: r.get('user'), blocked: r.get('blocked'), at: r.get('at') }));
+  }
+
+  async addAudit(entry: NewAuditEntry): Promise<number> {
+    const rows = await this.writeRows<{ seq: number }>(G.ADD_AUDIT, {
+      at: int(entry.at), actor: entry.actor, action: entry.action, room: entry.room ?? null, target: entry.target ?? null, detail: entry.detail ?? null,
+    });
+    return rows[0]?.get('seq') ?? 0;
+  }
+
+  async audit(options: { before?: number; limit: number }): Promise<AuditEntry[]> {
+    const rows = await this.readRows<{ a: Parameters<typeof G.toAudit>[0] }>(G.AUDIT, {
+      before: int(Math.floor(options.before ?? Number.MAX_SAFE_INTEGER)),
+      limit: int(Math.max(0, Math.floor(options.limit))),
+    });
+    return rows.map((r) => G.toAudit(r.get('a')));
   }
 
   async removeMember(roomId: string, user: string): Promise<void> {
@@ -728,6 +874,8 @@ function rowCurrent(row: Row<CurrentColumns>): ChatMessage {
 
 interface RoomInfoRow {
   r: RoomProps;
+  member: boolean;
+  role: string | null;
   lastRead: number;
   members: string[] | null;
   mentions: number;
@@ -751,6 +899,13 @@ function toInfo(row: Row<RoomInfoRow>): RoomInfo {
   if (mentions > 0) info.mentions = mentions;
   const threadUnread = Number(row.get('threadUnread'));
   if (threadUnread > 0) info.threadUnread = threadUnread;
+  if (r.kind === 'group') {
+    info.visibility = r.visibility === 'private' ? 'private' : 'public';
+    if (row.get('member') === true) info.role = r.id === GENERAL_ROOM ? 'member' : ((row.get('role') ?? 'member') as RoomRole);
+    if (r.topic) info.topic = r.topic;
+    if (r.description) info.description = r.description;
+    if (r.readOnly === true) info.readOnly = true;
+  }
   return info;
 }
 

@@ -1,5 +1,5 @@
 import neo4j from 'neo4j-driver';
-import type { Change, ChangeKind, ChatMessage, FileKind, Reactions, RoomKind, Snippet } from '../../../protocol';
+import type { Change, ChangeKind, ChatMessage, FileKind, Reactions, RoomEvent, RoomKind, Snippet } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
 /**
@@ -25,6 +25,8 @@ export interface MessageProps {
   inRoom?: boolean | null;
   edited?: number | null;
   deleted?: boolean | null;
+  /** A room event, JSON. */
+  event?: string | null;
 }
 
 /** A change event's properties (a `:Change` node). */
@@ -60,7 +62,7 @@ export interface FileProps {
  */
 export const MESSAGE_FIELDS =
   'm.id AS id, m.room AS room, m.seq AS seq, m.ts AS ts, m.from AS sender, m.cid AS cid, m.text AS text, m.snippet AS snippet, f {.*} AS f, ' +
-  'm.root AS root, m.inRoom AS inRoom, m.edited AS edited, m.deleted AS deleted';
+  'm.root AS root, m.inRoom AS inRoom, m.edited AS edited, m.deleted AS deleted, m.event AS event';
 
 /**
  * MESSAGE_FIELDS and the message's current state: pin, resolve, thread counts and its reactions,
@@ -85,6 +87,7 @@ export interface MessageColumns {
   inRoom: boolean | null;
   edited: number | null;
   deleted: boolean | null;
+  event: string | null;
 }
 
 /** A row projected by CURRENT_FIELDS. */
@@ -108,6 +111,10 @@ export interface LogColumns extends MessageColumns {
 /** Absent fields are left out rather than set to undefined, so messages compare and serialise cleanly. */
 export function toMessage(m: MessageProps, f: FileProps | null | undefined): ChatMessage {
   const message: ChatMessage = { room: m.room, seq: m.seq, ts: m.ts, msgId: m.id, from: m.from, cid: m.cid };
+  if (m.event !== undefined && m.event !== null) {
+    message.event = JSON.parse(m.event) as RoomEvent;
+    return message;
+  }
   if (m.text !== undefined && m.text !== null) message.text = m.text;
   if (m.snippet !== undefined && m.snippet !== null) message.snippet = JSON.parse(m.snippet) as Snippet;
   if (f) message.file = { fileId: f.fileId, name: f.name, size: f.size, mime: f.mime, kind: f.kind as FileKind, sha256: f.sha256 };
@@ -129,7 +136,7 @@ export function toChangeEvent(c: ChangeProps): ChatMessage {
 function columnsProps(row: MessageColumns): MessageProps {
   return {
     id: row.id, room: row.room, seq: row.seq, ts: row.ts, from: row.sender, cid: row.cid, text: row.text, snippet: row.snippet,
-    root: row.root, inRoom: row.inRoom, edited: row.edited, deleted: row.deleted,
+    root: row.root, inRoom: row.inRoom, edited: row.edited, deleted: row.deleted, event: row.event,
   };
 }
 
@@ -181,11 +188,19 @@ export interface RoomProps {
   createdBy?: string | null;
   createdAt: number;
   lastSeq: number;
+  visibility?: string | null;
+  topic?: string | null;
+  description?: string | null;
+  readOnly?: boolean | null;
 }
 
 export function toRoom(r: RoomProps): RoomRecord {
   const room: RoomRecord = { id: r.id, kind: r.kind as RoomKind, name: r.name, createdAt: r.createdAt };
   if (r.createdBy !== undefined && r.createdBy !== null) room.createdBy = r.createdBy;
+  if (r.visibility === 'private') room.visibility = 'private';
+  if (r.topic) room.topic = r.topic;
+  if (r.description) room.description = r.description;
+  if (r.readOnly === true) room.readOnly = true;
   return room;
 }
 
@@ -193,10 +208,13 @@ export interface UserProps {
   name: string;
   passwordHash: string;
   createdAt: number;
+  disabledAt?: number | null;
 }
 
 export function toUser(u: UserProps): UserRecord {
-  return { name: u.name, passwordHash: u.passwordHash, createdAt: u.createdAt };
+  const user: UserRecord = { name: u.name, passwordHash: u.passwordHash, createdAt: u.createdAt };
+  if (u.disabledAt !== undefined && u.disabledAt !== null) user.disabledAt = u.disabledAt;
+  return user;
 }
 
 // What SQLite's unicode61 tokenizer calls a word character; everything else separates words.

@@ -1,6 +1,6 @@
 import type { Driver } from 'neo4j-driver';
 import { Neo4jError } from 'neo4j-driver';
-import { ROOM_MENTION, mentionedNames } from '../../../protocol';
+import { GENERAL_ROOM, ROOM_MENTION, mentionedNames } from '../../../protocol';
 import { int } from './records';
 
 export const FULLTEXT_INDEX = 'message_text';
@@ -50,6 +50,8 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
   // A user's sessions (listing, revoking) and the purge of those not seen for too long.
   { name: 'session_user', create: 'CREATE INDEX session_user IF NOT EXISTS FOR (s:Session) ON (s.user, s.id)' },
   { name: 'session_last_seen', create: 'CREATE INDEX session_last_seen IF NOT EXISTS FOR (s:Session) ON (s.lastSeen)' },
+  // The audit log pages newest first by seq (version 6).
+  { name: 'audit_seq', create: 'CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.seq IS UNIQUE' },
   // No stop words: a chat search for "to be" or "it" should still find something. Eventually
   // consistent: a commit only queues its messages for Lucene, which takes them in large batches in
   // the background, instead of writing and reopening the index in every append's commit (by far
@@ -101,8 +103,12 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  *    sessions carry a public `id` and `lastSeen` (expiry slides from it).
  * 6. thread read marks: (:User)-[:FOLLOWS {room, seq}]->(root:Message) for every participant of a
  *    thread (see Store: thread read marks).
+ * 7. rooms people run: MEMBER_OF carries `role` (owner, admin, member; general none: everyone is a
+ *    member), rooms `visibility`, `topic`, `description`, `readOnly`; (:User)-[:INVITED {by, at}]->(:Room),
+ *    (:User)-[:BANNED_FROM {by, at}]->(:Room), (:User)-[:BLOCKS {at}]->(:User), (:AuditEntry) numbered by (:AuditLog), users
+ *    `disabledAt`, and room events as (:Message:Entry:RoomEvent {event, eventKind, eventUser}).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** Constraints of version 2 that entry_from_cid replaces. */
 const DROPPED = ['message_from_cid', 'change_from_cid'];
@@ -189,6 +195,19 @@ const ADD_FOLLOWS = `
     MERGE (u)-[f:FOLLOWS]->(root) ON CREATE SET f.room = root.room, f.seq = last
   } IN TRANSACTIONS OF 1000 ROWS`;
 
+// Version 6 → 7: existing group rooms stay public; their creator owns them, or where the creator
+// left, the first member by name; every other membership is a member's. Idempotent.
+const ROOMS_PEOPLE_RUN = [
+  `MATCH (r:Room) WHERE r.kind = 'group' AND r.visibility IS NULL SET r.visibility = 'public'`,
+  `MATCH (u:User)-[mo:MEMBER_OF]->(r:Room) WHERE mo.role IS NULL AND r.id <> $general
+   SET mo.role = CASE WHEN r.kind = 'group' AND r.createdBy = u.name THEN 'owner' ELSE 'member' END`,
+  `MATCH (r:Room) WHERE r.kind = 'group' AND r.id <> $general
+     AND NOT EXISTS { (:User)-[:MEMBER_OF {role: 'owner'}]->(r) } AND EXISTS { (:User)-[:MEMBER_OF]->(r) }
+   CALL (r) {
+     MATCH (u:User)-[mo:MEMBER_OF]->(r) WITH mo ORDER BY u.name LIMIT 1 SET mo.role = 'owner'
+   }`,
+];
+
 const MIGRATION_BATCH = 1000;
 
 /**
@@ -211,6 +230,7 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
   if (found < 4 && !empty) await toVersion4(driver, database);
   if (found < 5 && !empty) await toVersion5(driver, database);
   if (found < 6 && !empty) await toVersion6(driver, database);
+  if (found < 7 && !empty) await toVersion7(driver, database);
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
@@ -252,6 +272,11 @@ async function toVersion6(driver: Driver, database: string | undefined): Promise
   } finally {
     await session.close();
   }
+}
+
+/** Version 6 → 7: roles on the memberships there are (see ROOMS_PEOPLE_RUN). */
+async function toVersion7(driver: Driver, database: string | undefined): Promise<void> {
+  for (const query of ROOMS_PEOPLE_RUN) await driver.executeQuery(query, { general: GENERAL_ROOM }, { database });
 }
 
 /** Version 1 → 2 (and 2 → 3): unread mention counts need the mentions of messages stored before. */

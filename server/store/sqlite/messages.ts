@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Change, ChatMessage, FileRef } from '../../../protocol';
 import { changeVerdict, replyVerdict, type Verdict } from '../change-rules';
-import type { AppendResult, NewMessage } from '../store';
+import type { AppendResult, NewMessage, NewRoomEvent } from '../store';
 import { SECURE_DELETE_DEFAULT } from './connection';
 import type { Conversations } from './conversations';
 import { MESSAGE_COLUMNS, READ_COLUMNS, fileJson, rowToCurrent, rowToMessage, toMessage, type MessageRow, type ReadRow } from './rows';
@@ -47,6 +47,7 @@ export class Messages {
   private readonly insert: Statement<InsertParams>;
   private readonly insertFull: Statement<FullInsertParams>;
   private readonly insertFile: Statement<FileParams>;
+  private readonly insertEvent: Statement<[string, number, string, string, string, number, string]>;
   private readonly selectByCid: Statement<[string, string], MessageRow>;
   private readonly selectAfter: Statement<[string, number, number], ReadRow>;
   private readonly appendTx: (batch: NewMessage[]) => Staged;
@@ -74,6 +75,7 @@ export class Messages {
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING`,
     );
+    this.insertEvent = db.prepare('INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.selectByCid = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.from_user = ? AND m.cid = ?`);
     this.selectAfter = db.prepare(
       `SELECT ${READ_COLUMNS} FROM messages m WHERE m.room = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
@@ -96,6 +98,16 @@ export class Messages {
     this.seqs.commit(staged.seqs);
     if (staged.firstRow !== 0) this.index.committed(staged.firstRow, staged.lastRow, staged.indexed);
     return staged.results;
+  }
+
+  /** A room event as the room's next seq, in its own transaction (a random cid: nobody resends it). */
+  appendEvent(e: NewRoomEvent): ChatMessage {
+    const seq = this.seqs.get(e.room) + 1;
+    const msgId = this.ids.take();
+    const cid = `event:${msgId}`;
+    this.insertEvent.run(e.room, seq, msgId, e.from, cid, e.ts, JSON.stringify(e.event));
+    this.seqs.commit(new Map([[e.room, seq]]));
+    return { room: e.room, seq, ts: e.ts, msgId, from: e.from, cid, event: e.event };
   }
 
   since(room: string, afterSeq: number, limit: number): ChatMessage[] {

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, UNREAD_LIMIT, type RoomInfo } from '../../../protocol';
-import type { RoomRecord } from '../store';
-import { toRoom, type RoomRow } from './rows';
+import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ROOM_MENTION, UNREAD_LIMIT, type DirectoryEntry, type MemberEntry, type RoomInfo, type RoomRole } from '../../../protocol';
+import type { RoomPatch, RoomRecord } from '../store';
+import { ROOM_COLUMNS, toRoom, type RoomRow } from './rows';
 import { ROOM_THREAD_UNREAD } from './thread-marks';
 import type { Users } from './users';
 
@@ -12,12 +12,21 @@ interface RoomInfoRow extends RoomRow {
   mentions: number;
   unread: number;
   thread_unread: number;
+  role: string | null;
+}
+
+interface DirectoryRow {
+  id: string;
+  name: string;
+  topic: string | null;
+  memberCount: number;
+  member: number | null;
 }
 
 const LAST_READ = 'coalesce((SELECT seq FROM read_marks WHERE room = r.id AND user = @user), 0)';
 
 /** What the timeline does not show: the WHERE of the messages_hidden index (schema.ts), word for word. */
-export const HIDDEN = 'h.change_kind IS NOT NULL OR (h.root IS NOT NULL AND h.in_room IS NULL) OR h.deleted IS NOT NULL';
+export const HIDDEN = 'h.change_kind IS NOT NULL OR (h.root IS NOT NULL AND h.in_room IS NULL) OR h.deleted IS NOT NULL OR h.event IS NOT NULL';
 
 // Unread messages: the room's seqs are gap-free, so the events after the read mark less those the
 // timeline does not show (along messages_hidden, which plain posts never enter). One's own shown
@@ -30,7 +39,8 @@ const UNREAD = `(SELECT min(${UNREAD_LIMIT + 1}, max(0,
 // Unread mentions in the same statement as the rest, so roomsOf stays one query however many
 // rooms: two short ranges of the mentions key (the user's name, and 'room') past the read mark.
 // Messages are counted, not mentions: "@bob, @room" is one message for bob.
-const roomInfoColumns = (unread: string, threadUnread: string) => `r.id, r.kind, r.name, r.created_by, r.created_at,
+const roomInfoColumns = (unread: string, threadUnread: string) => `${ROOM_COLUMNS},
+    (SELECT role FROM members WHERE room = r.id AND user = @user) AS role,
     (SELECT json_group_array(user) FROM (SELECT user FROM members WHERE room = r.id ORDER BY user LIMIT ${MAX_LISTED_MEMBERS})) AS members,
     (SELECT count(*) FROM members WHERE room = r.id) AS member_count,
     ${LAST_READ} AS last_read,
@@ -56,8 +66,15 @@ export function roomsOfQuery(withUnread: boolean): string {
  * never needs a write when someone registers.
  */
 export class Rooms {
-  private readonly insertRoom: Statement<[string, string, string, string | null, number]>;
-  private readonly insertMember: Statement<[string, string]>;
+  private readonly insertRoom: Statement<[string, string, string, string | null, number, string | null, string | null, string | null, number | null]>;
+  private readonly insertMember: Statement<[string, string, string]>;
+  private readonly deleteInvitation: Statement<[string, string]>;
+  private readonly selectRole: Statement<[string, string], string>;
+  private readonly selectMemberRoles: Statement<[string], MemberEntry>;
+  private readonly updateRole: Statement<[string, string, string, string]>;
+  private readonly updateRoomTx: (roomId: string, patch: RoomPatch) => boolean;
+  private readonly setRolesTx: (roomId: string, roles: MemberEntry[]) => number;
+  private readonly selectDirectory: Statement<[{ user: string; query: string; after: string; limit: number }], DirectoryRow>;
   private readonly deleteMember: Statement<[string, string]>;
   private readonly selectRoom: Statement<[string], RoomRow>;
   private readonly selectGroups: Statement<[], RoomRow>;
@@ -75,17 +92,53 @@ export class Rooms {
     private readonly lastSeq: (room: string) => number,
   ) {
     this.insertRoom = db.prepare(
-      'INSERT INTO rooms (id, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      `INSERT INTO rooms (id, kind, name, created_by, created_at, visibility, topic, description, read_only)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
-    this.insertMember = db.prepare('INSERT INTO members (room, user) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.insertMember = db.prepare('INSERT INTO members (room, user, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.deleteInvitation = db.prepare('DELETE FROM invitations WHERE room = ? AND user = ?');
+    this.selectRole = db.prepare<[string, string], string>('SELECT role FROM members WHERE room = ? AND user = ?').pluck();
+    this.selectMemberRoles = db.prepare<[string], MemberEntry>('SELECT user, role FROM members WHERE room = ? ORDER BY user');
+    this.updateRole = db.prepare('UPDATE members SET role = ? WHERE room = ? AND user = ? AND role <> ?');
+    this.setRolesTx = db.transaction((roomId: string, roles: MemberEntry[]) => {
+      let changed = 0;
+      for (const { user, role } of roles) changed += this.updateRole.run(role, roomId, user, role).changes;
+      return changed;
+    });
+    const update = {
+      name: db.prepare<[string, string]>('UPDATE rooms SET name = ? WHERE id = ?'),
+      topic: db.prepare<[string | null, string]>('UPDATE rooms SET topic = ? WHERE id = ?'),
+      description: db.prepare<[string | null, string]>('UPDATE rooms SET description = ? WHERE id = ?'),
+      readOnly: db.prepare<[number | null, string]>('UPDATE rooms SET read_only = ? WHERE id = ?'),
+    };
+    const exists = db.prepare<[string], number>('SELECT 1 FROM rooms WHERE id = ?').pluck();
+    this.updateRoomTx = db.transaction((roomId: string, patch: RoomPatch) => {
+      if (exists.get(roomId) === undefined) return false;
+      if (patch.name !== undefined) update.name.run(patch.name, roomId);
+      if (patch.topic !== undefined) update.topic.run(patch.topic === '' ? null : patch.topic, roomId);
+      if (patch.description !== undefined) update.description.run(patch.description === '' ? null : patch.description, roomId);
+      if (patch.readOnly !== undefined) update.readOnly.run(patch.readOnly ? 1 : null, roomId);
+      return true;
+    });
+    // instr on lower(): the query is plain text, never a pattern. General's members are every user.
+    this.selectDirectory = db.prepare<[{ user: string; query: string; after: string; limit: number }], DirectoryRow>(
+      `SELECT r.id, r.name, r.topic,
+         CASE WHEN r.id = '${GENERAL_ROOM}' THEN (SELECT count(*) FROM users WHERE name_key IS NOT NULL)
+              ELSE (SELECT count(*) FROM members WHERE room = r.id) END AS memberCount,
+         CASE WHEN r.id = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user) THEN 1 END AS member
+       FROM rooms r
+       WHERE r.kind = 'group' AND r.visibility IS NOT 'private' AND r.id > @after
+         AND (@query = '' OR instr(lower(r.id), @query) > 0 OR instr(lower(r.name), @query) > 0 OR instr(lower(coalesce(r.topic, '')), @query) > 0)
+       ORDER BY r.id LIMIT @limit`,
+    );
     this.deleteMember = db.prepare('DELETE FROM members WHERE room = ? AND user = ?');
-    this.selectRoom = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms WHERE id = ?');
-    this.selectGroups = db.prepare("SELECT id, kind, name, created_by, created_at FROM rooms WHERE kind = 'group' ORDER BY id");
+    this.selectRoom = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`);
+    this.selectGroups = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'group' ORDER BY r.id`);
     this.selectInfo = db.prepare<[{ room: string; user: string }], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.id = @room`);
     this.selectRoomsOf = db.prepare<[{ user: string }], RoomInfoRow>(roomsOfQuery(true));
     this.selectJoinable = db.prepare<[{ user: string; limit: number }], RoomInfoRow>(
       `SELECT ${JOINABLE_COLUMNS} FROM rooms r
-       WHERE r.kind = 'group' AND r.id <> '${GENERAL_ROOM}' AND NOT EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user)
+       WHERE r.kind = 'group' AND r.id <> '${GENERAL_ROOM}' AND r.visibility IS NOT 'private' AND NOT EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user)
        ORDER BY r.id LIMIT @limit`,
     );
     this.selectIsMember = db.prepare<[string, string], number>('SELECT 1 FROM members WHERE room = ? AND user = ?').pluck();
@@ -98,14 +151,18 @@ export class Rooms {
       )
       .pluck();
     this.createWithMembers = db.transaction((room: RoomRecord, members: string[]) => {
-      if (this.insertRoom.run(room.id, room.kind, room.name, room.createdBy ?? null, room.createdAt).changes === 0) return false;
-      for (const user of members) this.insertMember.run(room.id, user);
+      const visibility = room.kind === 'group' ? (room.visibility ?? 'public') : null;
+      const inserted = this.insertRoom.run(
+        room.id, room.kind, room.name, room.createdBy ?? null, room.createdAt, visibility, room.topic || null, room.description || null, room.readOnly === true ? 1 : null,
+      );
+      if (inserted.changes === 0) return false;
+      for (const user of members) this.insertMember.run(room.id, user, room.kind === 'group' && user === room.createdBy ? 'owner' : 'member');
       return true;
     });
   }
 
   ensureGeneral(): void {
-    this.insertRoom.run(GENERAL_ROOM, 'group', GENERAL_ROOM, null, Date.now());
+    this.insertRoom.run(GENERAL_ROOM, 'group', GENERAL_ROOM, null, Date.now(), 'public', null, null, null);
   }
 
   create(room: RoomRecord, members: string[]): boolean {
@@ -137,8 +194,39 @@ export class Rooms {
     return this.selectJoinable.all({ user, limit }).map((row) => this.toInfo(row));
   }
 
-  addMember(roomId: string, user: string): void {
-    if (roomId !== GENERAL_ROOM) this.insertMember.run(roomId, user);
+  addMember(roomId: string, user: string, role: RoomRole = 'member'): void {
+    if (roomId === GENERAL_ROOM) return;
+    this.insertMember.run(roomId, user, role);
+    this.deleteInvitation.run(roomId, user);
+  }
+
+  roleOf(roomId: string, user: string, kind: string | undefined): RoomRole | undefined {
+    if (kind !== 'group') return undefined;
+    if (roomId === GENERAL_ROOM) return this.users.exists(user) ? 'member' : undefined;
+    return this.selectRole.get(roomId, user) as RoomRole | undefined;
+  }
+
+  memberRoles(roomId: string): MemberEntry[] {
+    if (roomId === GENERAL_ROOM) return this.users.names().map((user) => ({ user, role: 'member' }));
+    return this.selectMemberRoles.all(roomId);
+  }
+
+  setRoles(roomId: string, roles: MemberEntry[]): number {
+    return roomId === GENERAL_ROOM ? 0 : this.setRolesTx(roomId, roles);
+  }
+
+  update(roomId: string, patch: RoomPatch): boolean {
+    return this.updateRoomTx(roomId, patch);
+  }
+
+  directory(user: string, query: string, after: string | undefined, limit: number): DirectoryEntry[] {
+    const rows = this.selectDirectory.all({ user, query: query.toLowerCase(), after: after ?? '', limit: Math.max(0, Math.floor(limit)) });
+    return rows.map((row) => {
+      const entry: DirectoryEntry = { id: row.id, name: row.name, memberCount: row.memberCount };
+      if (row.topic !== null) entry.topic = row.topic;
+      if (row.member !== null) entry.member = true;
+      return entry;
+    });
   }
 
   removeMember(roomId: string, user: string): void {
@@ -170,6 +258,14 @@ export class Rooms {
     }
     if (row.mentions > 0) info.mentions = row.mentions;
     if (row.thread_unread > 0) info.threadUnread = row.thread_unread;
+    if (row.kind === 'group') {
+      info.visibility = row.visibility === 'private' ? 'private' : 'public';
+      if (row.id === GENERAL_ROOM) info.role = 'member';
+      else if (row.role !== null) info.role = row.role as RoomRole;
+      if (row.topic !== null) info.topic = row.topic;
+      if (row.description !== null) info.description = row.description;
+      if (row.read_only !== null) info.readOnly = true;
+    }
     return info;
   }
 }

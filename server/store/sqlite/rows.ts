@@ -1,7 +1,7 @@
-import type { Change, ChangeKind, ChatMessage, FileKind, FileRef, RoomKind } from '../../../protocol';
+import type { Change, ChangeKind, ChatMessage, FileKind, FileRef, RoomEvent, RoomKind } from '../../../protocol';
 import type { FileRecord, RoomRecord, UserRecord } from '../store';
 
-const BASE_COLUMNS = 'm.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file';
+const BASE_COLUMNS = 'm.room, m.seq, m.ts, m.msg_id, m.from_user, m.cid, m.text, m.snippet, m.file, m.event';
 
 /** Every column of a message row, matching MessageRow: for the rules and the changes they make. */
 export const MESSAGE_COLUMNS = `m.id, ${BASE_COLUMNS}, m.root, m.in_room, m.change_kind, m.change_target, m.change_emoji,
@@ -34,6 +34,8 @@ interface BaseRow {
   text: string | null;
   snippet: string | null;
   file: string | null;
+  /** A room event, JSON; NULL on everything else. */
+  event: string | null;
 }
 
 /** A row as reads return it (READ_COLUMNS). */
@@ -101,6 +103,10 @@ function logMessage(row: BaseRow, state: State | undefined): ChatMessage {
     if (state[4] !== null) change.emoji = state[4];
     if (row.text !== null) change.text = row.text;
     message.change = change;
+    return message;
+  }
+  if (row.event !== null) {
+    message.event = JSON.parse(row.event) as RoomEvent;
     return message;
   }
   if (row.text !== null) message.text = row.text;
@@ -178,11 +184,22 @@ export interface RoomRow {
   name: string;
   created_by: string | null;
   created_at: number;
+  visibility: string | null;
+  topic: string | null;
+  description: string | null;
+  read_only: number | null;
 }
+
+/** The columns RoomRow holds, of rooms `r`. */
+export const ROOM_COLUMNS = 'r.id, r.kind, r.name, r.created_by, r.created_at, r.visibility, r.topic, r.description, r.read_only';
 
 export function toRoom(row: RoomRow): RoomRecord {
   const room: RoomRecord = { id: row.id, kind: row.kind as RoomKind, name: row.name, createdAt: row.created_at };
   if (row.created_by !== null) room.createdBy = row.created_by;
+  if (row.visibility === 'private') room.visibility = 'private';
+  if (row.topic !== null && row.topic !== '') room.topic = row.topic;
+  if (row.description !== null && row.description !== '') room.description = row.description;
+  if (row.read_only !== null) room.readOnly = true;
   return room;
 }
 
@@ -190,8 +207,11 @@ export interface UserRow {
   name: string;
   password_hash: string;
   created_at: number;
+  disabled_at?: number | null;
 }
 
 export function toUser(row: UserRow): UserRecord {
-  return { name: row.name, passwordHash: row.password_hash, createdAt: row.created_at };
+  const user: UserRecord = { name: row.name, passwordHash: row.password_hash, createdAt: row.created_at };
+  if (row.disabled_at !== undefined && row.disabled_at !== null) user.disabledAt = row.disabled_at;
+  return user;
 }

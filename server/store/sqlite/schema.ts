@@ -243,6 +243,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   },
   addThreadMarks,
   countUnreadByHidden,
+  roomsPeopleRun,
 ];
 
 /**
@@ -297,6 +298,72 @@ function countUnreadByHidden(db: Database): void {
       WHERE change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND from_user IN (SELECT name FROM users)
       GROUP BY room, from_user
       ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq);
+  `);
+}
+
+/**
+ * Rooms people run: visibility, topic, description and read-only on rooms; a role on every
+ * membership; invitations, bans, blocks between users and the audit log; disabled accounts; room events as rows of
+ * messages (event, JSON), which unread counts leave out. Existing group rooms stay public and
+ * their creator becomes their owner; a room whose creator is no longer in it gets its first
+ * member by name as owner, so no room with members is without one. (`general` has no member
+ * rows; server administrators hold its owner's rights.)
+ */
+function roomsPeopleRun(db: Database): void {
+  db.exec(`
+    ALTER TABLE rooms ADD COLUMN visibility TEXT CHECK (visibility IN ('public', 'private'));
+    ALTER TABLE rooms ADD COLUMN topic TEXT;
+    ALTER TABLE rooms ADD COLUMN description TEXT;
+    ALTER TABLE rooms ADD COLUMN read_only INTEGER;
+
+    ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('owner', 'admin', 'member'));
+    UPDATE members SET role = 'owner'
+      WHERE EXISTS (SELECT 1 FROM rooms r WHERE r.id = members.room AND r.kind = 'group' AND r.created_by = members.user);
+    UPDATE members SET role = 'owner'
+      WHERE user = (SELECT min(o.user) FROM members o WHERE o.room = members.room)
+        AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = members.room AND r.kind = 'group')
+        AND NOT EXISTS (SELECT 1 FROM members o WHERE o.room = members.room AND o.role = 'owner');
+
+    CREATE TABLE invitations (
+      room    TEXT NOT NULL REFERENCES rooms(id),
+      user    TEXT NOT NULL REFERENCES users(name),
+      by_user TEXT NOT NULL,
+      at      INTEGER NOT NULL,
+      PRIMARY KEY (room, user)
+    ) WITHOUT ROWID;
+    CREATE INDEX invitations_by_user ON invitations(user, at);
+
+    CREATE TABLE bans (
+      room    TEXT NOT NULL REFERENCES rooms(id),
+      user    TEXT NOT NULL REFERENCES users(name),
+      by_user TEXT NOT NULL,
+      at      INTEGER NOT NULL,
+      PRIMARY KEY (room, user)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE audit (
+      seq    INTEGER PRIMARY KEY,
+      at     INTEGER NOT NULL,
+      actor  TEXT NOT NULL,
+      action TEXT NOT NULL,
+      room   TEXT,
+      target TEXT,
+      detail TEXT
+    );
+
+    ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+
+    CREATE TABLE blocks (
+      user    TEXT NOT NULL REFERENCES users(name),
+      blocked TEXT NOT NULL REFERENCES users(name),
+      at      INTEGER NOT NULL,
+      PRIMARY KEY (user, blocked)
+    ) WITHOUT ROWID;
+
+    ALTER TABLE messages ADD COLUMN event TEXT;
+    DROP INDEX messages_hidden;
+    CREATE INDEX messages_hidden ON messages(room, seq, change_kind, root, in_room, deleted, event)
+      WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL OR event IS NOT NULL;
   `);
 }
 

@@ -16,7 +16,7 @@ export type SearchScope = { room: string } | { user: string };
 
 // Only messages: change events are never indexed, deleted messages are taken out; the conditions
 // repeat that so a scan without words sees the same.
-const MESSAGES_ONLY = 'm.change_kind IS NULL AND m.deleted IS NULL';
+const MESSAGES_ONLY = 'm.change_kind IS NULL AND m.deleted IS NULL AND m.event IS NULL';
 
 /** SQL conditions on `messages m` for the filters given, with their @parameters. */
 function filterSql(filters: SearchFilters): string {

@@ -1,13 +1,16 @@
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ChatMessage, Revision, RoomInfo, ThreadState } from '../../../protocol';
+import type { AuditEntry, BanEntry, ChatMessage, DirectoryEntry, Invitation, MemberEntry, Revision, RoomInfo, RoomRole, ThreadState } from '../../../protocol';
 import type {
   AppendResult,
   FileRecord,
   HistoryPage,
+  NewAuditEntry,
   NewMessage,
+  NewRoomEvent,
   NewSession,
   ReadMark,
+  RoomPatch,
   RoomRecord,
   SearchOptions,
   SessionRecord,
@@ -17,6 +20,7 @@ import type {
 } from '../store';
 import { Checkpointer } from './checkpointer';
 import { Conversations } from './conversations';
+import { Governance } from './governance';
 import { openDatabase, storeError, unavailable } from './connection';
 import { toFtsQuery } from './fts-query';
 import { Messages } from './messages';
@@ -46,6 +50,7 @@ interface Open {
   users: Users;
   sessions: Sessions;
   rooms: Rooms;
+  governance: Governance;
   messages: Messages;
   conversations: Conversations;
   search: SearchIndex;
@@ -107,7 +112,8 @@ export class SqliteStore implements Store {
       // Messages stored by a process that ended before indexing them.
       search.recover();
       catchUpIndex();
-      this.open = { db, users, sessions, rooms, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
+      const governance = new Governance(db);
+      this.open = { db, users, sessions, rooms, governance, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -214,8 +220,84 @@ export class SqliteStore implements Store {
     return this.run((o) => o.rooms.info(roomId, user));
   }
 
-  async addMember(roomId: string, user: string): Promise<void> {
-    return this.write((o) => o.rooms.addMember(roomId, user));
+  async addMember(roomId: string, user: string, role?: RoomRole): Promise<void> {
+    return this.write((o) => o.db.transaction(() => o.rooms.addMember(roomId, user, role))());
+  }
+
+  async roleOf(roomId: string, user: string): Promise<RoomRole | undefined> {
+    return this.run((o) => o.rooms.roleOf(roomId, user, o.rooms.get(roomId)?.kind));
+  }
+
+  async memberRoles(roomId: string): Promise<MemberEntry[]> {
+    return this.run((o) => o.rooms.memberRoles(roomId));
+  }
+
+  async setRoles(roomId: string, roles: MemberEntry[]): Promise<number> {
+    return this.write((o) => o.rooms.setRoles(roomId, roles));
+  }
+
+  async updateRoom(roomId: string, patch: RoomPatch): Promise<boolean> {
+    return this.write((o) => o.rooms.update(roomId, patch));
+  }
+
+  async directory(user: string, query: string, options: { after?: string; limit: number }): Promise<DirectoryEntry[]> {
+    return this.run((o) => o.rooms.directory(user, query, options.after, options.limit));
+  }
+
+  async invite(invitation: Omit<Invitation, 'name'>): Promise<boolean> {
+    return this.write((o) => o.governance.invite(invitation));
+  }
+
+  async removeInvitation(roomId: string, user: string): Promise<boolean> {
+    return this.write((o) => o.governance.removeInvitation(roomId, user));
+  }
+
+  async invitationsOf(user: string): Promise<Invitation[]> {
+    return this.run((o) => o.governance.invitationsOf(user));
+  }
+
+  async invitationsTo(roomId: string): Promise<Invitation[]> {
+    return this.run((o) => o.governance.invitationsTo(roomId));
+  }
+
+  async ban(roomId: string, user: string, by: string, at: number): Promise<void> {
+    return this.write((o) => o.governance.ban(roomId, user, by, at));
+  }
+
+  async unban(roomId: string, user: string): Promise<boolean> {
+    return this.write((o) => o.governance.unban(roomId, user));
+  }
+
+  async isBanned(roomId: string, user: string): Promise<boolean> {
+    return this.run((o) => o.governance.isBanned(roomId, user));
+  }
+
+  async bans(roomId: string): Promise<BanEntry[]> {
+    return this.run((o) => o.governance.bans(roomId));
+  }
+
+  async appendRoomEvent(event: NewRoomEvent): Promise<ChatMessage> {
+    return this.write((o) => o.messages.appendEvent(event));
+  }
+
+  async setDisabled(user: string, at: number | undefined): Promise<void> {
+    return this.write((o) => o.users.setDisabled(user, at));
+  }
+
+  async setBlock(user: string, other: string, at: number | undefined): Promise<void> {
+    return this.write((o) => o.governance.setBlock(user, other, at));
+  }
+
+  async allBlocks(): Promise<{ user: string; blocked: string; at: number }[]> {
+    return this.run((o) => o.governance.allBlocks());
+  }
+
+  async addAudit(entry: NewAuditEntry): Promise<number> {
+    return this.write((o) => o.governance.addAudit(entry));
+  }
+
+  async audit(options: { before?: number; limit: number }): Promise<AuditEntry[]> {
+    return this.run((o) => o.governance.audit(options.before, options.limit));
   }
 
   async removeMember(roomId: string, user: string): Promise<void> {

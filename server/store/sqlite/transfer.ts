@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { mentionedNames, type ChatMessage } from '../../../protocol';
 import type { ReadMark, RoomRecord, UserRecord } from '../store';
 import type { Conversations } from './conversations';
-import { fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
+import { ROOM_COLUMNS, fileJson, toRoom, toUser, type RoomRow, type UserRow } from './rows';
 import type { PostedMarks } from './read-marks';
 import type { SearchIndex } from './search';
 import type { SeqCache } from './seq-cache';
@@ -22,6 +22,7 @@ export class Transfer {
   private readonly insert: Statement<MessageParams>;
   private readonly insertFull: Statement<FullMessageParams>;
   private readonly insertFile: Statement<FileParams>;
+  private readonly insertEvent: Statement<[string, number, string, string, string, number, string]>;
   private readonly importTx: (messages: ChatMessage[]) => Map<string, number>;
 
   constructor(
@@ -32,7 +33,7 @@ export class Transfer {
     private readonly postedMarks: PostedMarks,
   ) {
     this.selectUsers = db.prepare('SELECT name, password_hash, created_at FROM users ORDER BY name');
-    this.selectRooms = db.prepare('SELECT id, kind, name, created_by, created_at FROM rooms ORDER BY id');
+    this.selectRooms = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms r ORDER BY r.id`);
     this.selectReadMarks = db.prepare('SELECT room, user, seq FROM read_marks WHERE seq > 0 ORDER BY room, user');
     // No ON CONFLICT: a seq or (from, cid) already taken is an error that rolls the batch back.
     this.insert = db.prepare(
@@ -48,6 +49,7 @@ export class Transfer {
       `INSERT INTO files (file_id, room, sha256, size, mime, kind, name, uploader, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING`,
     );
+    this.insertEvent = db.prepare('INSERT INTO messages (room, seq, msg_id, from_user, cid, ts, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.importTx = db.transaction((messages: ChatMessage[]) => this.stage(messages));
   }
 
@@ -91,7 +93,9 @@ export class Transfer {
       const cid = m.cid ?? m.msgId;
       const change = m.change;
       let info;
-      if (change === undefined && m.root === undefined && m.edited === undefined && m.deleted !== true) {
+      if (m.event !== undefined) {
+        info = this.insertEvent.run(m.room, m.seq, m.msgId, m.from, cid, m.ts, JSON.stringify(m.event));
+      } else if (change === undefined && m.root === undefined && m.edited === undefined && m.deleted !== true) {
         info = this.insert.run(m.room, m.seq, m.msgId, m.from, cid, m.ts, m.text ?? null, snippet, fileText);
       } else if (change !== undefined) {
         // A change event: applied to its target as append() would, without the rules (the
@@ -114,7 +118,7 @@ export class Transfer {
         }
       }
       // Mentions are not part of a message as exported: they are found again in the text.
-      if (change === undefined && m.deleted !== true) {
+      if (change === undefined && m.deleted !== true && m.event === undefined) {
         const names = mentionedNames(m.text);
         if (names.length > 0) this.conversations.setMentions(m.room, m.seq, m.seq, m.from, names);
       }

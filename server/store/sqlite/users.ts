@@ -9,11 +9,13 @@ export class Users {
   private readonly updateHash: Statement<[string, string]>;
   private readonly selectExists: Statement<[string], number>;
   private readonly selectNames: Statement<[], string>;
+  private readonly updateDisabled: Statement<[number | null, string]>;
 
   constructor(db: Database) {
     // No conflict target: a taken name or a taken name_key both leave the table as it was.
     this.insertUser = db.prepare('INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
-    this.selectUser = db.prepare('SELECT name, password_hash, created_at FROM users WHERE name_key = ?');
+    this.selectUser = db.prepare('SELECT name, password_hash, created_at, disabled_at FROM users WHERE name_key = ?');
+    this.updateDisabled = db.prepare('UPDATE users SET disabled_at = ? WHERE name = ?');
     this.updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE name = ?');
     this.selectExists = db.prepare<[string], number>('SELECT 1 FROM users WHERE name = ?').pluck();
     this.selectNames = db.prepare<[], string>('SELECT name FROM users WHERE name_key IS NOT NULL ORDER BY name').pluck();
@@ -35,6 +37,10 @@ export class Users {
   /** By the exact spelling, as the chat server passes names it got from getUser. */
   exists(name: string): boolean {
     return this.selectExists.get(name) !== undefined;
+  }
+
+  setDisabled(name: string, at: number | undefined): void {
+    this.updateDisabled.run(at ?? null, name);
   }
 
   names(): string[] {

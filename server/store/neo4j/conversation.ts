@@ -752,8 +752,9 @@ export async function importInTx(tx: ManagedTransaction, messages: ChatMessage[]
     }
     // Mentions are not part of a message as exported: they are found again in the text.
     plan.addMessage(m, m.deleted === true ? [] : mentionedNames(m.text));
-    // As posting does (Store.importMessages): the sender has read the room up to it.
-    plan.posted(m);
+    // As posting does (Store.importMessages): the sender has read the room up to it. A room event
+    // is not a post and moves no mark.
+    if (m.event === undefined) plan.posted(m);
     if (m.root !== undefined) {
       const root = plan.target(m.room, m.root);
       if (root !== undefined) plan.replied(root, { seq: m.seq, from: m.from, ts: m.ts, mentions: m.deleted === true ? [] : mentionedNames(m.text) });

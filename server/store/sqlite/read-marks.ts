@@ -8,7 +8,8 @@ import type { Database, Statement } from 'better-sqlite3';
  * and every read of marks (room listings, setReadMark, export) catches up first, so nobody ever
  * sees a mark behind a post; after a crash the index's recovery (rows the index lacks) applies
  * them again. Moving a mark is idempotent (never back), so applying a range twice is harmless.
- * Deleted messages count too: they moved the mark when they were posted.
+ * Deleted messages count too: they moved the mark when they were posted. Room events (a join, a
+ * kick) are not posts and move no mark.
  */
 export class PostedMarks {
   private readonly applyRange: Statement<[number, number]>;
@@ -17,7 +18,7 @@ export class PostedMarks {
     this.applyRange = db.prepare(
       `INSERT INTO read_marks (room, user, seq)
        SELECT room, from_user, max(seq) FROM messages
-       WHERE id BETWEEN ? AND ? AND change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL)
+       WHERE id BETWEEN ? AND ? AND change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND event IS NULL
        GROUP BY room, from_user
        ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq)`,
     );

@@ -1,3 +1,4 @@
+import { flushWrites } from '../net/outbound';
 import type { HeldFrame, Peer } from './peer';
 
 /** A stored message waiting for its batch to go out: the sender's ack and, unless a repeat, the room's msg. */
@@ -142,6 +143,8 @@ export class Hub {
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flushStaged();
+        // The batch's acks and messages leave now, not a turn of the event loop later.
+        flushWrites();
       });
     }
   }

@@ -69,15 +69,26 @@ export class GroupCommit {
       (results) => {
         this.running = false;
         for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], undefined, results[i]);
-        this.flush();
+        this.next();
       },
       (err: unknown) => {
         this.running = false;
         const error = err instanceof Error ? err : new Error(String(err));
         for (let i = 0; i < callbacks.length; i++) this.settle(callbacks[i], error, undefined);
-        this.flush();
+        this.next();
       },
     );
+  }
+
+  /**
+   * The next batch, after what the callbacks queued as microtasks (the Hub's delivery of this
+   * batch): a store whose append runs synchronously would otherwise commit it first, and this
+   * batch's acks and messages would wait for that commit.
+   */
+  private next(): void {
+    queueMicrotask(() => {
+      if (!this.running) this.flush();
+    });
   }
 
   private wakeIdle(): void {

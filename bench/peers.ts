@@ -132,9 +132,11 @@ const server = net.createServer({ noDelay: true }, (s) => { s.on('data', noop); 
 server.listen(0, '${HOST}', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-/** A bare Node `net` server in a process of its own (same node binary as Parley's). */
+/** A bare Node `net` server in a process of its own (same node binary and V8 flags as Parley's). */
 export async function startBareNet(): Promise<PeerProcess> {
-  const proc = spawn(process.execPath, ['-e', BARE_NET_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The same V8 flags as the Parley server under test (PARLEY_SERVER_NODE_ARGS), for a like-for-like floor.
+  const flags = process.env.PARLEY_SERVER_NODE_ARGS?.trim();
+  const proc = spawn(process.execPath, [...(flags ? flags.split(/\s+/) : []), '-e', BARE_NET_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`bare net server exited with ${code}`)));
     proc.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));

@@ -112,17 +112,20 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), node: process.version, loadAverage: os.loadavg() };
   const results: Result[] = [];
+  const report = { machine, store: values.neo4j ? 'neo4j' : 'sqlite', startedAt, results };
+  // Written after every workload, so a long run that fails late keeps what it measured.
+  const save = () => {
+    if (values.out === undefined) return;
+    fs.mkdirSync(path.dirname(values.out), { recursive: true });
+    fs.writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  };
   for (let round = 1; round <= rounds; round++) {
     for (const workload of workloads) {
       const result = { ...(rounds > 1 ? { round } : {}), ...(await runOne(workload, serverArgs, values.peer)) };
       results.push(result);
+      save();
       if (!values.json) console.log(JSON.stringify(result, null, 2));
     }
-  }
-  const report = { machine, store: values.neo4j ? 'neo4j' : 'sqlite', startedAt, results };
-  if (values.out !== undefined) {
-    fs.mkdirSync(path.dirname(values.out), { recursive: true });
-    fs.writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
   }
   if (values.json) console.log(JSON.stringify(report));
 }

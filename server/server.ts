@@ -13,6 +13,7 @@ import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/
 import { Rooms } from './chat/rooms';
 import { SessionLife } from './chat/session-life';
 import { Listener } from './net/listener';
+import { flushWrites } from './net/outbound';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
 import { registerTransfers } from './transfers/transfers';
@@ -54,7 +55,7 @@ export class ParleyServer {
       presence,
       rooms,
       auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
-      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
+      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed'), undefined, flushWrites),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
       budgets: new RequestBudgets({

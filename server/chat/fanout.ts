@@ -1,4 +1,3 @@
-import { flushWrites } from '../net/outbound';
 import type { HeldFrame, Peer } from './peer';
 
 /** A stored message waiting for its batch to go out: the sender's ack and, unless a repeat, the room's msg. */
@@ -143,8 +142,6 @@ export class Hub {
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flushStaged();
-        // The batch's acks and messages leave now, not a turn of the event loop later.
-        flushWrites();
       });
     }
   }

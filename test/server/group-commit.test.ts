@@ -98,4 +98,19 @@ describe('group commit', () => {
     });
     assert.deepEqual(order, ['append c0', 'delivered c0', 'append c1']);
   });
+
+  it('tells it drained once every ready batch is answered and delivered, once for several batches', async () => {
+    const order: string[] = [];
+    const store = recorder();
+    const commit = new GroupCommit(store, fail, 10, () => order.push('drained'));
+    // 25 messages at once with batches of 10: three appends, then one drained.
+    const results = addAll(
+      commit,
+      Array.from({ length: 25 }, (_, i) => msg(i)),
+    );
+    await results;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(store.batches.length, 3);
+    assert.deepEqual(order, ['drained']);
+  });
 });

@@ -19,7 +19,8 @@ export async function registerUsers(target: Target, users: number, prefix: strin
     tokens.push(
       ...(await Promise.all(
         batch.map(async (u) => {
-          const conn = await Connection.open({ ...target, clientName: 'parley-bench' });
+          // Sign-ups run scrypt two at a time: on a loaded machine a batch of 20 takes longer than the default 10 s.
+          const conn = await Connection.open({ ...target, clientName: 'parley-bench', timeoutMs: 120_000 });
           const user = `${prefix}${String(u).padStart(5, '0')}`;
           await conn.request({ t: 'register', user, password: 'bench-password' });
           const session = await conn.request<SessionReply>({ t: 'login', user, password: 'bench-password' });

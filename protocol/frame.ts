@@ -51,12 +51,24 @@ export class FrameError extends Error {
   }
 }
 
+/** A big-endian u32 at `at`, without the bounds and argument checks of readUInt32BE. */
+function u32(buf: Buffer, at: number): number {
+  return buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
+}
+
 /**
  * Incremental decoder: feed it socket chunks, get whole frames back.
  * Stops at the first error: the stream can no longer be trusted after it.
+ *
+ * A chunk that starts on a frame boundary is decoded where it lies: nothing is copied or
+ * allocated but the frames themselves. Only a frame split over reads is held, and its pieces are
+ * joined once, when the last one arrives.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
+  /** The start of a frame not complete yet (undefined when nothing is held). */
+  private held: Buffer | undefined;
+  /** Further pieces of it, when it came in more than one read after `held`. */
+  private pieces: Buffer[] | undefined;
   private buffered = 0;
   private failed = false;
 
@@ -67,63 +79,79 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  /** Adds bytes and returns the frames they complete. Throws FrameError on a bad stream. */
-  push(chunk: Buffer): Frame[] {
+  /**
+   * Adds bytes and returns the frames they complete, appended to `frames` when given (a caller's
+   * own queue). Throws FrameError on a bad stream.
+   */
+  push(chunk: Buffer, frames: Frame[] = []): Frame[] {
     if (this.failed) throw new FrameError('BAD_FRAME', 'The stream already failed.');
-    if (chunk.length === 0) return [];
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    const frames: Frame[] = [];
+    if (chunk.length === 0) return frames;
     try {
-      this.drain(frames);
+      if (this.held === undefined) this.decode(chunk, frames);
+      else this.add(chunk, frames);
     } catch (err) {
       this.failed = true;
-      this.chunks = [];
+      this.held = undefined;
+      this.pieces = undefined;
       this.buffered = 0;
       throw err;
     }
     return frames;
   }
 
-  private drain(frames: Frame[]): void {
-    while (this.buffered >= LENGTH_BYTES) {
-      const frameLength = this.peekLength();
-      if (frameLength > this.maxFrame) {
-        throw new FrameError('FRAME_TOO_LARGE', `Frame of ${frameLength} bytes is over the ${this.maxFrame}-byte limit.`);
-      }
-      if (frameLength < LENGTH_BYTES) throw new FrameError('BAD_FRAME', 'Frame length is shorter than its header length field.');
-      const total = LENGTH_BYTES + frameLength;
-      if (this.buffered < total) return;
-      // Join only once a whole frame is here, so a large body arriving in pieces is copied once.
-      const joined = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-      let offset = 0;
-      while (joined.length - offset >= LENGTH_BYTES) {
-        const length = joined.readUInt32BE(offset);
-        if (length > this.maxFrame) {
-          throw new FrameError('FRAME_TOO_LARGE', `Frame of ${length} bytes is over the ${this.maxFrame}-byte limit.`);
-        }
-        if (length < LENGTH_BYTES) throw new FrameError('BAD_FRAME', 'Frame length is shorter than its header length field.');
-        if (joined.length - offset < LENGTH_BYTES + length) break;
-        frames.push(parseFrame(joined, offset + LENGTH_BYTES, length));
-        offset += LENGTH_BYTES + length;
-      }
-      const rest = offset === joined.length ? undefined : joined.subarray(offset);
-      this.chunks = rest ? [rest] : [];
-      this.buffered = rest ? rest.length : 0;
+  /** Frames whose length prefix says they are this long are refused before their bytes arrive. */
+  private check(frameLength: number): void {
+    if (frameLength > this.maxFrame) {
+      throw new FrameError('FRAME_TOO_LARGE', `Frame of ${frameLength} bytes is over the ${this.maxFrame}-byte limit.`);
+    }
+    if (frameLength < LENGTH_BYTES) throw new FrameError('BAD_FRAME', 'Frame length is shorter than its header length field.');
+  }
+
+  /** Decodes the whole frames at the start of `buf` (which starts on a frame boundary) and holds the rest. */
+  private decode(buf: Buffer, frames: Frame[]): void {
+    const n = buf.length;
+    let offset = 0;
+    while (n - offset >= LENGTH_BYTES) {
+      const length = u32(buf, offset);
+      this.check(length);
+      if (n - offset < LENGTH_BYTES + length) break;
+      frames.push(parseFrame(buf, offset + LENGTH_BYTES, length));
+      offset += LENGTH_BYTES + length;
+    }
+    if (offset < n) {
+      this.held = offset === 0 ? buf : buf.subarray(offset);
+      this.buffered = n - offset;
     }
   }
 
-  private peekLength(): number {
-    const first = this.chunks[0];
-    if (first.length >= LENGTH_BYTES) return first.readUInt32BE(0);
-    const head = Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [head];
-    return head.readUInt32BE(0);
+  /** A chunk after held bytes: joins them once the held frame is complete. */
+  private add(chunk: Buffer, frames: Frame[]): void {
+    const held = this.held as Buffer;
+    if (this.pieces === undefined) this.pieces = [held];
+    this.pieces.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < LENGTH_BYTES) return;
+    let first = held;
+    if (first.length < LENGTH_BYTES) {
+      // The length prefix itself was split: join what is here.
+      first = Buffer.concat(this.pieces, this.buffered);
+      this.pieces = [first];
+      this.held = first;
+    }
+    const length = u32(first, 0);
+    this.check(length);
+    // Join only once a whole frame is here, so a large body arriving in pieces is copied once.
+    if (this.buffered < LENGTH_BYTES + length) return;
+    const joined = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.buffered);
+    this.held = undefined;
+    this.pieces = undefined;
+    this.buffered = 0;
+    this.decode(joined, frames);
   }
 }
 
 function parseFrame(buf: Buffer, start: number, frameLength: number): Frame {
-  const headerLength = buf.readUInt32BE(start);
+  const headerLength = u32(buf, start);
   if (headerLength > frameLength - LENGTH_BYTES) {
     throw new FrameError('BAD_FRAME', 'Header length runs past the end of the frame.');
   }

@@ -16,6 +16,7 @@ import { Rooms } from './chat/rooms';
 import { SessionLife } from './chat/session-life';
 import { Listener } from './net/listener';
 import { Ops } from './ops';
+import { flushWrites } from './net/outbound';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
 import { registerTransfers } from './transfers/transfers';
@@ -85,7 +86,7 @@ export class ParleyServer {
       presence,
       rooms,
       auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
-      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed'), undefined, ops.observeBatch),
+      commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed'), undefined, ops.observeBatch, flushWrites),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
       budgets: new RequestBudgets({

@@ -82,7 +82,9 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
   }
 
   open(conn: Connection<Peer>): Peer {
-    return { conn };
+    // Every field from the start: one shape for all peers (the fan-out reads them for each
+    // recipient), and no property array grown on the side when a field is first set.
+    return { conn, user: undefined, tokenHash: undefined, client: undefined, lastSeen: undefined, gates: undefined, heldBytes: undefined, transferOnly: undefined, refusedInRow: undefined };
   }
 
   close(conn: Connection<Peer>): void {

@@ -186,15 +186,14 @@ export class Connection<C = unknown> {
   onData(chunk: Buffer): void {
     if (this.closing || this.stopped) return;
     this.lastSeen = Date.now();
-    let frames;
     try {
-      frames = this.decoder.push(chunk);
+      // Straight into the queue: no array of frames per read.
+      this.decoder.push(chunk, this.queue);
     } catch (err) {
       if (err instanceof FrameError) this.closeWithError(err.code, err.message);
       else this.closeWithError('INTERNAL');
       return;
     }
-    for (let i = 0; i < frames.length; i++) this.queue.push(frames[i]);
     if (!this.busy) this.pump();
     else this.updateFlow();
   }

@@ -42,7 +42,7 @@ export class Outbound {
       dirty.push(this);
       if (!flushPending) {
         flushPending = true;
-        setImmediate(flushAll);
+        flushImmediate = setImmediate(flushAll);
       }
     }
     return true;
@@ -114,10 +114,26 @@ const WRITEV_MIN_BYTES = 32 * 1024;
 // One setImmediate for all sockets with queued frames, however many there are.
 let dirty: Outbound[] = [];
 let flushPending = false;
+let flushImmediate: NodeJS.Immediate | undefined;
 
 function flushAll(): void {
   flushPending = false;
+  flushWrites();
+}
+
+/**
+ * Writes every queued frame now instead of at the next check phase: for the end of a commit
+ * batch's delivery, whose acks and messages would otherwise wait a turn of the event loop (a
+ * round trip's worth in W3L). The flush scheduled for them is cancelled, so an idle event loop
+ * goes back to waiting for sockets rather than turning once more for nothing.
+ */
+export function flushWrites(): void {
+  if (dirty.length === 0) return;
   const list = dirty;
   dirty = [];
   for (let i = 0; i < list.length; i++) list[i].flush();
+  if (flushPending && dirty.length === 0) {
+    clearImmediate(flushImmediate);
+    flushPending = false;
+  }
 }

@@ -115,4 +115,24 @@ describe('FrameDecoder', () => {
     const checked = validateClientFrame({ t: 'send', id: 1, room: 'general', cid: 5 });
     assert.ok(!checked.ok && checked.code === 'INVALID' && checked.id === 1);
   });
+
+  it('appends the frames of a chunk to the array it is given, and holds a split frame until it is whole', () => {
+    const a = encodeFrame({ t: 'ping', id: 1 });
+    const b = encodeFrame({ t: 'ping', id: 2 });
+    const c = encodeFrame({ t: 'ping', id: 3 });
+    const all = Buffer.concat([a, b, c]);
+    const queue: Frame[] = [{ header: { t: 'queued' }, body: Buffer.alloc(0) }];
+    const decoder = new FrameDecoder(1024);
+    // Cut inside c's length prefix, then inside its header.
+    const cut = a.length + b.length + 2;
+    assert.equal(decoder.push(all.subarray(0, cut), queue), queue);
+    assert.deepEqual(queue.map((f) => f.header.id ?? f.header.t), ['queued', 1, 2]);
+    assert.equal(decoder.pendingBytes, 2);
+    decoder.push(all.subarray(cut, cut + 5), queue);
+    assert.equal(queue.length, 3);
+    assert.equal(decoder.pendingBytes, 7);
+    decoder.push(all.subarray(cut + 5), queue);
+    assert.deepEqual(queue.map((f) => f.header.id ?? f.header.t), ['queued', 1, 2, 3]);
+    assert.equal(decoder.pendingBytes, 0);
+  });
 });

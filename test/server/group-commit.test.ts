@@ -76,4 +76,41 @@ describe('group commit', () => {
     assert.ok(results.every((r) => r instanceof ParleyError && r.code === 'STORE_UNAVAILABLE'));
     await commit.idle();
   });
+
+  it("delivers a batch (its callbacks' microtasks) before the next batch is appended", async () => {
+    // A store whose append does its work synchronously, like SQLite's: the next batch must not
+    // commit before the acks and messages of this one went out.
+    const order: string[] = [];
+    let n = 0;
+    const store = {
+      append(batch: NewMessage[]): Promise<AppendResult[]> {
+        order.push(`append ${batch.map((m) => m.cid).join(',')}`);
+        return Promise.resolve(batch.map((m) => ({ duplicate: false, message: { room: m.room, seq: ++n, ts: m.ts, msgId: `id${n}`, from: m.from, text: m.text } })));
+      },
+    };
+    const commit = new GroupCommit(store, fail);
+    await new Promise<void>((resolve) => {
+      commit.add(msg(0), () => {
+        // Arrives while the first batch is answered: it forms the next batch.
+        commit.add(msg(1), () => resolve());
+        queueMicrotask(() => order.push('delivered c0'));
+      });
+    });
+    assert.deepEqual(order, ['append c0', 'delivered c0', 'append c1']);
+  });
+
+  it('tells it drained once every ready batch is answered and delivered, once for several batches', async () => {
+    const order: string[] = [];
+    const store = recorder();
+    const commit = new GroupCommit(store, fail, 10, undefined, () => order.push('drained'));
+    // 25 messages at once with batches of 10: three appends, then one drained.
+    const results = addAll(
+      commit,
+      Array.from({ length: 25 }, (_, i) => msg(i)),
+    );
+    await results;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(store.batches.length, 3);
+    assert.deepEqual(order, ['drained']);
+  });
 });

@@ -83,6 +83,7 @@ describe('Neo4j store', function () {
         .map((c) => `${(c.labelsOrTypes as string[])[0]}(${(c.properties as string[]).join(',')})`)
         .sort();
       assert.deepEqual(unique, [
+        'AuditEntry(seq)',
         'Change(room,seq)',
         'Entry(from,cid)',
         'File(fileId)',

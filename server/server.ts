@@ -16,6 +16,9 @@ import { Listener } from './net/listener';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
 import { registerTransfers } from './transfers/transfers';
+import type { Cluster } from './cluster/cluster';
+import { ClusterNode } from './cluster/node';
+import { SharedBudgets } from './cluster/shared-budgets';
 
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
@@ -32,13 +35,16 @@ export class ParleyServer {
   private readonly listener: Listener<Peer>;
   private state: State = 'new';
   private closing?: Promise<void>;
+  /** Set with --cluster: this node's link to the others. */
+  readonly clusterNode?: ClusterNode;
 
-  /** `store` (and `media`, when given) must be opened already; close() closes the store. */
+  /** `store` (and `media`, when given) must be opened already; close() closes the store (and leaves the cluster). */
   constructor(
     private readonly config: ServerConfig,
     private readonly store: Store,
     private readonly logger: Logger,
     media?: MediaStore,
+    cluster?: Cluster,
   ) {
     const hub = new Hub(config.outboundBuffer);
     const rooms: Rooms = new Rooms(store, (name) => presence.exists(name));
@@ -46,6 +52,13 @@ export class ParleyServer {
     const presence: Presence = new Presence(hub, (user): Iterable<string> => everyoneBut(presence.known(), user));
     rooms.onJoined = (user, room) => presence.introduce(user, room.members);
     const limitsOn = config.rateLimit > 0;
+    const clusterNode = cluster === undefined ? undefined : new ClusterNode(cluster, store, logger);
+    this.clusterNode = clusterNode;
+    const budgets = new RequestBudgets({
+      enabled: limitsOn,
+      budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
+      addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
+    });
     const sessionLife = new SessionLife(store, { sessionDays: config.sessionDays, purgeIntervalMs: config.sessionPurgeInterval }, logger);
     this.context = {
       store,
@@ -53,17 +66,20 @@ export class ParleyServer {
       hub,
       presence,
       rooms,
-      auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
+      auth: new Auth(
+        store,
+        { enabled: limitsOn, loginPerMinute: config.loginRateLimit },
+        sessionLife,
+        cluster === undefined ? undefined : (name, rate, burst) => cluster.buckets.limiter(name, rate, burst),
+      ),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed')),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
-      budgets: new RequestBudgets({
-        enabled: limitsOn,
-        budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
-        addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
-      }),
+      budgets,
       logger,
       serverName: `parley-server/${VERSION}`,
+      cluster: clusterNode,
+      sharedBudgets: cluster === undefined ? undefined : new SharedBudgets(cluster.buckets, budgets),
     };
     this.handlers = new ChatHandlers(this.context);
     if (media !== undefined) registerTransfers(this.handlers, this.context, media);
@@ -86,6 +102,7 @@ export class ParleyServer {
     if (this.state !== 'new') throw new Error('The server was started already.');
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
+    await this.clusterNode?.start(this.context);
     // Expired and revoked sessions go at start, then on a timer.
     await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.
@@ -117,6 +134,7 @@ export class ParleyServer {
     // Let the acks queued by the last commit reach their sockets.
     await new Promise((resolve) => setImmediate(resolve));
     for (const conn of this.listener.connections) conn.close();
+    await this.clusterNode?.close();
     await Promise.all([this.store.close(), this.context.media?.close()]);
     this.state = 'closed';
   }

@@ -1,4 +1,6 @@
 import { DEFAULT_ERROR_MESSAGES, ParleyError, type Limits, type RequestId } from '../../protocol';
+import type { ClusterNode } from '../cluster/node';
+import type { SharedBudgets } from '../cluster/shared-budgets';
 import type { Logger } from '../log';
 import type { MediaStore } from '../media/media-store';
 import type { Store } from '../store/store';
@@ -26,6 +28,10 @@ export interface ChatContext {
   readonly budgets: RequestBudgets;
   readonly logger: Logger;
   readonly serverName: string;
+  /** Set when this server is one node of several (--cluster). */
+  readonly cluster?: ClusterNode;
+  /** With a cluster: the request budgets, kept in Redis so they hold across the nodes. */
+  readonly sharedBudgets?: SharedBudgets;
 }
 
 /** Answers a failed request: protocol errors as they are, anything else as INTERNAL (and logged). */

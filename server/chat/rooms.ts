@@ -19,6 +19,10 @@ export class Rooms {
   private readonly byUser = new Map<string, Set<RoomEntry>>();
   /** Told when a user joins a room (a DM included) they were not in: presence introduces them. */
   onJoined?: (user: string, room: RoomEntry) => void;
+  /** With several nodes: told of each room as it is cached, with its lastSeq read before its members. */
+  onCached?: (roomId: string, lastSeq: number) => void;
+  /** With several nodes: told of every join and leave made here, for the other nodes' caches. */
+  onMembership?: (roomId: string, user: string, op: 'join' | 'leave') => void;
 
   constructor(
     private readonly store: Store,
@@ -42,7 +46,10 @@ export class Rooms {
     const missing: string[] = [];
     for (const info of rooms) {
       if (info.id === GENERAL_ROOM || this.cache.has(info.id)) continue;
-      if (info.members !== undefined && info.memberCount === undefined) this.remember({ id: info.id, kind: info.kind, members: new Set(info.members) });
+      if (info.members !== undefined && info.memberCount === undefined) {
+        this.onCached?.(info.id, info.lastSeq);
+        this.remember({ id: info.id, kind: info.kind, members: new Set(info.members) });
+      }
       else missing.push(info.id);
     }
     await Promise.all(missing.map((id) => this.load(id)));
@@ -108,6 +115,7 @@ export class Rooms {
     }
     const created = await this.store.createRoom({ id: name, kind: 'group', name, createdBy: user, createdAt: Date.now() }, [user]);
     if (!created) throw new ParleyError('INVALID', 'A room with that name exists already.');
+    this.onCached?.(name, 0);
     this.remember({ id: name, kind: 'group', members: new Set([user]) });
     return this.info(name, user);
   }
@@ -124,6 +132,7 @@ export class Rooms {
       await this.store.addMember(roomId, user);
       entry.members.add(user);
       this.index(user, entry);
+      this.onMembership?.(roomId, user, 'join');
       this.onJoined?.(user, entry);
     }
     return this.info(roomId, user);
@@ -138,6 +147,32 @@ export class Rooms {
     await this.store.removeMember(roomId, user);
     entry.members.delete(user);
     this.byUser.get(user)?.delete(entry);
+    this.onMembership?.(roomId, user, 'leave');
+  }
+
+  /** The cached room, if this node has it. */
+  peek(roomId: string): RoomEntry | undefined {
+    return this.cache.get(roomId);
+  }
+
+  /** The room, cached from the store when it is not yet. */
+  ensure(roomId: string): Promise<RoomEntry | undefined> {
+    return this.load(roomId);
+  }
+
+  /** A join or leave made on another node; a room not cached here is read fresh when needed. */
+  memberChanged(roomId: string, user: string, op: 'join' | 'leave'): RoomEntry | undefined {
+    const entry = this.cache.get(roomId);
+    if (entry === undefined) return undefined;
+    if (op === 'join') {
+      if (entry.members.has(user)) return undefined;
+      entry.members.add(user);
+      this.index(user, entry);
+    } else {
+      entry.members.delete(user);
+      this.byUser.get(user)?.delete(entry);
+    }
+    return entry;
   }
 
   /**
@@ -169,6 +204,8 @@ export class Rooms {
   }
 
   private async fetch(roomId: string): Promise<RoomEntry | undefined> {
+    // Read first: what is committed after it reaches this node as it is published (or filled).
+    const lastSeq = this.onCached === undefined ? 0 : await this.store.lastSeq(roomId);
     const room = await this.store.getRoom(roomId);
     if (room === undefined) return undefined;
     const members = await this.store.members(roomId);
@@ -176,6 +213,7 @@ export class Rooms {
     const existing = this.cache.get(roomId);
     if (existing !== undefined) return existing;
     const entry: RoomEntry = { id: roomId, kind: room.kind, members: new Set(members) };
+    this.onCached?.(roomId, lastSeq);
     this.remember(entry);
     return entry;
   }

@@ -113,6 +113,9 @@ export class Cluster {
     });
     await Promise.all([this.pub.connect(), this.sub.connect()]);
     await this.sub.subscribe(this.channel);
+    // A node restarted under the same id starts with nobody online: what its last run left goes.
+    await this.pub.del(`${this.config.prefix}presence:${this.nodeId}`);
+    await this.pub.publish(this.channel, JSON.stringify({ k: 'bye', n: this.nodeId }));
     this.subscribedOnce = true;
     this.beat();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);

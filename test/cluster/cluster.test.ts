@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import path from 'node:path';
-import { dmRoomId, type ServerFrame } from '../../protocol';
-import { Client, signIn, resume, uniqueUser } from '../server/chat-helpers';
+import { ParleyClient } from '../../client/session';
+import { GENERAL_ROOM, dmRoomId, type ChatMessage, type ServerFrame } from '../../protocol';
+import { NODE_TTL_MS } from '../../server/cluster/cluster';
+import { Neo4jStore } from '../../server/store/neo4j';
+import { Client, connect, signIn, resume, uniqueUser } from '../server/chat-helpers';
 import { useNeo4j } from '../helpers/neo4j';
 import type { TestServer } from '../helpers/server';
 import { RedisGate, dropPrefix, runPrefix, startNode, until, type NodeSpec } from './harness';
@@ -18,7 +21,34 @@ function assertOrderedOnce(seqs: number[], what: string): void {
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], `${what}: seq ${seqs[i]} after ${seqs[i - 1]}`);
 }
 
+/** Every status `user` had in the presence frames `c` got, in order. */
+function statuses(c: Client, user: string): string[] {
+  const out: string[] = [];
+  for (const f of c.frames) {
+    if (f.t !== 'presence') continue;
+    const list = (f as { changes?: { user: string; status: string }[]; users?: { user: string; status: string }[] });
+    for (const e of [...(list.users ?? []), ...(list.changes ?? [])]) if (e.user === user) out.push(e.status);
+  }
+  return out;
+}
+
+/** Resolves when the connection closes, with the code of the error frame the server closed it with. */
+function closed(c: Client): Promise<string> {
+  return new Promise((resolve) => {
+    let code = 'none';
+    c.conn.on('server-error', (err: { code: string }) => (code = err.code));
+    c.conn.once('close', () => resolve(code));
+  });
+}
+
 const ROOT = path.resolve(__dirname, '../..');
+const TRIALS = Number(process.env.PARLEY_CLUSTER_TRIALS ?? 10);
+
+interface Haproxy {
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
 
 // Three parley-server nodes on one Neo4j and the real Redis (through a gate the test can cut),
 // with connections made straight to chosen nodes: what each node delivers is checked exactly.
@@ -30,15 +60,17 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
   const nodes: TestServer[] = [];
   const clients: Client[] = [];
   let specs: NodeSpec[];
+  let haproxy: Haproxy;
 
   before(async function () {
     this.timeout(240_000);
     await neo4j.wipe();
     await gate.listen();
-    specs = ['n1', 'n2', 'n3'].map((id) => ({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id, args: ['--rate-limit', '0'] }));
+    specs = ['n1', 'n2', 'n3'].map((id) => ({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id, args: ['--rate-limit', '5', '--rate-burst', '40'] }));
     // One at a time: the first creates the schema, the others find it.
     for (const spec of specs) nodes.push(await startNode(spec));
-    void ROOT;
+    const { startHaproxy } = (await import(path.join(ROOT, 'scripts/services/haproxy.mjs'))) as { startHaproxy: (o: object) => Promise<Haproxy> };
+    haproxy = await startHaproxy({ servers: nodes.map((n, i) => ({ name: specs[i].id, port: n.port })) });
   });
 
   afterEach(function () {
@@ -49,6 +81,7 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
   });
 
   after(async () => {
+    await haproxy?.stop();
     for (const node of nodes) await node.stop().catch(() => undefined);
     for (const node of nodes) node.cleanup();
     await gate.close();
@@ -115,5 +148,166 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
     assert.equal(users[2].msgs(dm).length, 0);
     // Thread replies crossed nodes too.
     for (const u of users) assert.equal(u.msgs('general').filter((m: Msg) => m.root === root).length, 2);
+  });
+
+  it('shows a user connected to two nodes online once, and offline only when the last connection goes', async () => {
+    const watcher = await on(2);
+    const x = await on(0);
+    await until(() => statuses(watcher, x.user).includes('online'), 10_000, 'x online on the third node');
+    const x2 = await again(1, x);
+    const firstGone = new Promise((resolve) => x.conn.once('close', resolve));
+    x.close();
+    await firstGone;
+    // A later change from the second node shows what the watcher saw in between: no offline.
+    x2.conn.send({ t: 'status', status: 'away' });
+    await until(() => statuses(watcher, x.user).includes('away'), 10_000, 'x away');
+    // (A new user is announced offline at registration; what counts is what follows sign-in.)
+    const seen = statuses(watcher, x.user);
+    assert.deepEqual(seen.slice(seen.indexOf('online')), ['online', 'away'], 'online once, never offline while the second node holds a connection');
+    x2.close();
+    await until(() => statuses(watcher, x.user).includes('offline'), 10_000, 'x offline');
+  });
+
+  it('ends a session on every node: a logout on one closes its connections on the others, a revoke too', async () => {
+    const a = await on(0);
+    const aElsewhere = await again(1, a);
+    const gone = closed(aElsewhere);
+    await a.conn.request({ t: 'logout' });
+    assert.equal(await gone, 'UNAUTHENTICATED');
+    // A second device revokes the first one's session, which is open on two other nodes.
+    const b1 = await on(1);
+    const b2Conn = await signIn(nodes[2], b1.user, { register: false });
+    clients.push(b2Conn);
+    const b1Other = await again(0, b1);
+    const ends = [closed(b1), closed(b1Other)];
+    await b2Conn.conn.request({ t: 'revoke', all: true });
+    assert.deepEqual(await Promise.all(ends), ['SESSION_REVOKED', 'SESSION_REVOKED']);
+    // And the revoked token resumes nowhere.
+    await assert.rejects(resume(nodes[2], b1), /revoked|ended/i);
+  });
+
+  it('gives a flood spread over three nodes one budget, and counts failed sign-ins across nodes', async () => {
+    const f = await on(0);
+    const conns = [f, await again(1, f), await again(2, f)];
+    const started = Date.now();
+    const answers = await Promise.all(
+      conns.flatMap((c, i) => Array.from({ length: 30 }, (_, j) => c.send('general', `flood ${i}.${j}`).then(() => 'ack', (err: { code?: string }) => err.code ?? 'error'))),
+    );
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    const acked = answers.filter((a) => a === 'ack').length;
+    // A burst of 40 and 5 a second, whichever node: not 3 × 40.
+    assert.ok(acked <= 40 + 5 * seconds + 1, `${acked} of 90 acked in ${seconds} s`);
+    assert.equal(answers.filter((a) => a !== 'ack').every((a) => a === 'RATE_LIMITED'), true);
+    assert.ok(answers.filter((a) => a === 'RATE_LIMITED').length >= 90 - (40 + 5 * seconds + 1));
+
+    // Wrong passwords for one user from one address, round the nodes: 5 at once in all, not 5 per node.
+    const victim = await on(1);
+    const codes: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const conn = await connect(nodes[i % 3]);
+      codes.push(await conn.request({ t: 'login', user: victim.user, password: 'wrong-pass' }).then(() => 'ok', (err: { code?: string }) => err.code ?? 'error'));
+      conn.close();
+    }
+    assert.deepEqual(codes.slice(0, 5), Array(5).fill('BAD_CREDENTIALS'));
+    assert.ok(codes.slice(5).every((c) => c === 'RATE_LIMITED'), codes.join(' '));
+  });
+
+  it('goes on serving while Redis is away for 5 s, then every connection gets what it missed, in order, once', async () => {
+    const users = [await on(0), await on(1), await on(2)];
+    const sent = (u: Client, n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => u.send('general', `${tag} ${u.user} ${i}`)));
+    const before = await Promise.all(users.map((u) => sent(u, 3, 'before')));
+    gate.down();
+    const outage = Date.now();
+    // Each node stores and acks its own clients' messages meanwhile.
+    const during = await Promise.all(users.map((u) => sent(u, 5, 'during')));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - outage))));
+    gate.up();
+    const after = await Promise.all(users.map((u) => sent(u, 3, 'after')));
+    const all = [...before, ...during, ...after].flat();
+    const top = Math.max(...all.map((a) => a.seq));
+    const first = Math.min(...before.flat().map((a) => a.seq));
+    for (const u of users) {
+      const mine = new Set([...before, ...during, ...after][0] === undefined ? [] : [before, during, after].flatMap((round) => round[users.indexOf(u)].map((a) => a.seq)));
+      const want = all.map((a) => a.seq).filter((s) => !mine.has(s)).sort((a, b) => a - b);
+      await until(() => u.msgs('general').filter((m) => m.seq >= first).length >= want.length, 20_000, `${u.user} to catch up`);
+      const got = u.msgs('general').map((m) => m.seq).filter((s) => s >= first);
+      assertOrderedOnce(got, u.user);
+      assert.deepEqual(got.filter((s) => s <= top && want.includes(s)), want);
+    }
+    const fills = nodes.flatMap((n) => n.logs.filter((l) => l.msg === 'filled a gap in a room from the store'));
+    assert.ok(fills.length > 0, 'the events published while Redis was away came from the store');
+  });
+
+  it(`survives kill -9 of a node mid-traffic (${TRIALS} trials): acked messages stored once with their seq, clients resume through HAProxy and miss nothing, the dead node's users go offline within the TTL`, async function () {
+    this.timeout(60_000 + TRIALS * 40_000);
+    const store = new Neo4jStore({ kind: 'neo4j', uri: neo4j.uri });
+    await store.init();
+    const opened: ParleyClient[] = [];
+    try {
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const victim = trial % 3;
+        const M = 12;
+        const pcs = [];
+        for (let i = 0; i < 3; i++) {
+          const pc = new ParleyClient({ host: haproxy.host, port: haproxy.port, backoff: { baseMs: 50, maxMs: 400 } });
+          opened.push(pc);
+          const got: ChatMessage[] = [];
+          pc.on('message', (m) => {
+            if (m.room === GENERAL_ROOM) got.push(m);
+          });
+          const user = uniqueUser(`k${trial}`);
+          await pc.register(user, 'password1');
+          await pc.login(user, 'password1');
+          pcs.push({ pc, got, user });
+        }
+        // One connection straight on the victim, that will not come back, and a watcher elsewhere.
+        const stranded = await on(victim);
+        const watcher = await on((victim + 1) % 3);
+        await until(() => statuses(watcher, stranded.user).includes('online'), 10_000, 'the stranded user online');
+
+        const tag = `t${trial}-`;
+        let acked = 0;
+        const sends = pcs.flatMap(({ pc, user }) =>
+          Array.from({ length: M }, (_, i) =>
+            pc.send(GENERAL_ROOM, { text: `${tag}${user} ${i}` }, { cid: `${tag}${user}-${i}` }).then((ack) => {
+              acked++;
+              return ack;
+            }),
+          ),
+        );
+        await until(() => acked >= M, 20_000, 'traffic under way');
+        await nodes[victim].kill();
+        const port = nodes[victim].port;
+        await until(() => statuses(watcher, stranded.user).includes('offline'), NODE_TTL_MS + 3000, `the dead node's user offline within ${NODE_TTL_MS} ms and a beat`);
+        nodes[victim].cleanup();
+        nodes[victim] = await startNode(specs[victim], port);
+        const acks = await Promise.all(sends);
+
+        // The store: each acknowledged message once, with the seq and msgId its ack named.
+        const first = Math.min(...acks.map((a) => a.seq));
+        const log = (await store.since(GENERAL_ROOM, first - 1, 10_000)).filter((m) => m.cid?.startsWith(tag));
+        assert.equal(log.length, 3 * M, `trial ${trial}: ${log.length} stored of ${3 * M}`);
+        const byCid = new Map(log.map((m) => [m.cid, m]));
+        for (const ack of acks) {
+          const stored = byCid.get(ack.cid);
+          assert.ok(stored, `trial ${trial}: ${ack.cid} acked but not stored`);
+          assert.equal(stored.seq, ack.seq);
+          assert.equal(stored.msgId, ack.msgId);
+        }
+        // Every client: all of the trial's messages, once each, in seq order.
+        for (const { got, user } of pcs) {
+          await until(() => got.filter((m) => m.cid?.startsWith(tag)).length >= 3 * M, 30_000, `trial ${trial}: ${user} to have every message`);
+          const mine = got.filter((m) => m.cid?.startsWith(tag)).map((m) => m.seq);
+          assertOrderedOnce(mine, `trial ${trial} ${user}`);
+          assert.equal(mine.length, 3 * M);
+        }
+        for (const { pc } of pcs) pc.close();
+        stranded.close();
+        watcher.close();
+      }
+    } finally {
+      for (const pc of opened) pc.close();
+      await store.close();
+    }
   });
 });

@@ -96,6 +96,16 @@ export class ClusterNode {
     this.cluster.publish({ k: 'close', n: this.cluster.nodeId, token: tokenHash, code, msg: message });
   }
 
+  /** For a health check (/healthz): both Redis links are up. The store's health is the caller's to add. */
+  isHealthy(): boolean {
+    return this.cluster.isHealthy();
+  }
+
+  /** For metrics: the Redis links, peers and publications, and the rooms' order (holes, held events, gap fills). */
+  stats(): ReturnType<Cluster['stats']> & { order: ReturnType<RoomOrder<Peer>['stats']> } {
+    return { ...this.cluster.stats(), order: this.order.stats() };
+  }
+
   async close(): Promise<void> {
     this.order.close();
     await this.cluster.close();

@@ -9,8 +9,9 @@ export interface RoomEntry {
 }
 
 /**
- * Rooms and their members, cached from the Store. This server is the only writer, so the
- * cache stays right as long as every change goes through here.
+ * Rooms and their members, cached from the Store. A single server is the only writer, so the
+ * cache stays right as long as every change goes through here; with several nodes the others'
+ * joins and leaves arrive through the cluster (memberChanged, refreshMembers).
  */
 export class Rooms {
   private readonly cache = new Map<string, RoomEntry>();
@@ -158,6 +159,23 @@ export class Rooms {
   /** The room, cached from the store when it is not yet. */
   ensure(roomId: string): Promise<RoomEntry | undefined> {
     return this.load(roomId);
+  }
+
+  /**
+   * Reads every cached room's members again (after a Redis outage, when other nodes' joins and
+   * leaves may have been missed); returns the rooms whose members changed, with who joined.
+   */
+  async refreshMembers(): Promise<{ entry: RoomEntry; joined: string[]; left: string[] }[]> {
+    const changed: { entry: RoomEntry; joined: string[]; left: string[] }[] = [];
+    for (const entry of [...this.cache.values()]) {
+      const now = new Set(await this.store.members(entry.id));
+      const joined = [...now].filter((u) => !entry.members.has(u));
+      const left = [...entry.members].filter((u) => !now.has(u));
+      for (const u of joined) this.memberChanged(entry.id, u, 'join');
+      for (const u of left) this.memberChanged(entry.id, u, 'leave');
+      if (joined.length > 0 || left.length > 0) changed.push({ entry, joined, left });
+    }
+    return changed;
   }
 
   /** A join or leave made on another node; a room not cached here is read fresh when needed. */

@@ -64,6 +64,7 @@ export class ClusterNode {
       resync: () => {
         this.order.fillAll();
         setTimeout(() => this.order.fillAll(), 500).unref();
+        void this.refreshMembers();
       },
       nodeGone: (node) => presence.nodeGone(node),
       nodeSeen: (node, users) => {
@@ -134,7 +135,9 @@ export class ClusterNode {
       case 'ev':
         return this.remoteEvent(note.r, note.s, note.j);
       case 'fill':
-        return this.order.fillAll();
+        this.order.fillAll();
+        void this.refreshMembers();
+        return;
       case 'typing': {
         const members = note.r === GENERAL_ROOM ? undefined : ctx.rooms.peek(note.r)?.members;
         if (note.r !== GENERAL_ROOM && members === undefined) return;
@@ -161,12 +164,33 @@ export class ClusterNode {
       case 'member': {
         const entry = ctx.rooms.memberChanged(note.r, note.u, note.op);
         if (entry !== undefined && note.op === 'join') ctx.presence.introduce(note.u, entry.members);
-        // The joiner is connected here too, but this node had no reason to know the room yet.
-        if (entry === undefined && note.op === 'join' && ctx.hub.hasUser(note.u)) void ctx.rooms.ensure(note.r).catch(() => undefined);
+        // The leaver's connections here learn it as those on the node that served the leave do.
+        if (note.op === 'leave') ctx.hub.toUser(note.u, encodeFrame({ t: 'room_left', room: note.r }));
+        // The joiner's connections here learn of the room as those on the joining node do (a
+        // `room` frame), once this node caches and tracks it: what follows its lastSeq comes live.
+        if (note.op === 'join' && ctx.hub.hasUser(note.u)) {
+          void (async () => {
+            if (entry === undefined) await ctx.rooms.ensure(note.r);
+            ctx.hub.toUser(note.u, encodeFrame({ t: 'room', room: await ctx.rooms.info(note.r, note.u) }));
+          })().catch((err: unknown) => this.logger.warn({ err, room: note.r }, 'could not read a room joined on another node'));
+        }
         return;
       }
       default:
         return;
+    }
+  }
+
+  /** Joins and leaves told while Redis was away were lost: the store has the members. */
+  private async refreshMembers(): Promise<void> {
+    const ctx = this.ctx;
+    if (ctx === undefined) return;
+    try {
+      for (const { entry, left } of await ctx.rooms.refreshMembers()) {
+        for (const user of left) ctx.hub.toUser(user, encodeFrame({ t: 'room_left', room: entry.id }));
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'could not read room members again after a Redis outage');
     }
   }
 

@@ -204,8 +204,18 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
     const users = [await on(0), await on(1), await on(2)];
     const sent = (u: Client, n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => u.send('general', `${tag} ${u.user} ${i}`)));
     const before = await Promise.all(users.map((u) => sent(u, 3, 'before')));
+    // A room of users[0] that users[1] joins, with users[1] connected to node 2 as well.
+    const room = `o${Date.now().toString(36)}`;
+    await users[0].conn.request({ t: 'create', name: room });
+    const leaverElsewhere = await again(2, users[1]);
+    await users[1].conn.request({ t: 'join', room });
+    // Node 2 knows the room and its new member once a post in it reaches users[1] there.
+    const hello = await users[0].send(room, 'hello room');
+    await leaverElsewhere.waitFor((f) => f.t === 'msg' && f.room === room && f.seq === hello.seq, 20_000, 'the room on node 2');
     gate.down();
     const outage = Date.now();
+    // A leave while no note can cross: node 2 learns it from the store once Redis is back.
+    await users[1].conn.request({ t: 'leave', room });
     // Each node stores and acks its own clients' messages meanwhile.
     const during = await Promise.all(users.map((u) => sent(u, 5, 'during')));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - outage))));
@@ -222,6 +232,7 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
       assertOrderedOnce(got, u.user);
       assert.deepEqual(got.filter((s) => s <= top && want.includes(s)), want);
     }
+    await leaverElsewhere.waitFor((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 2 after the outage');
     const fills = nodes.flatMap((n) => n.logs.filter((l) => l.msg === 'filled a gap in a room from the store'));
     assert.ok(fills.length > 0, 'the events published while Redis was away came from the store');
   });
@@ -239,5 +250,33 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
     } finally {
       await store.close();
     }
+  });
+
+  it('carries joins, leaves, typing and read marks across nodes: a leave on one node stops delivery on the others', async () => {
+    const owner = await on(2);
+    const u = await on(0);
+    const uElsewhere = await again(1, u);
+    const room = `r${Date.now().toString(36)}`;
+    await owner.conn.request({ t: 'create', name: room });
+    await u.conn.request({ t: 'join', room });
+    // u's connection on node 1 learns of the room as the joining connection's node tells it.
+    await uElsewhere.waitFor((f) => f.t === 'room' && (f as { room: { id: string } }).room.id === room, 20_000, 'the room frame on the other node');
+    // From then on the owner's post reaches u on both nodes.
+    await owner.send(room, 'welcome');
+    await until(() => u.msgs(room).length === 1 && uElsewhere.msgs(room).length === 1, 20_000, 'the post after the join on both of u\'s nodes');
+    // Typing and a read mark made on node 0 reach the owner on node 2 and u's other connection.
+    u.conn.send({ t: 'typing', room });
+    await owner.waitFor((f) => f.t === 'typing' && f.room === room && (f as { user: string }).user === u.user, 20_000, 'typing from another node');
+    await u.conn.request({ t: 'read', room, seq: 1 });
+    await uElsewhere.waitFor((f) => f.t === 'read' && f.room === room, 20_000, 'the read mark on the other node');
+
+    await u.conn.request({ t: 'leave', room });
+    await uElsewhere.waitFor((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on the other node');
+    // Node 2 publishes both in this order; the general post's arrival on node 1 shows the room's would have come first.
+    await owner.send(room, 'after the leave');
+    const marker = await owner.send('general', `marker ${room}`);
+    await uElsewhere.waitFor((f) => f.t === 'msg' && f.room === 'general' && f.seq === marker.seq, 20_000, 'the marker');
+    assert.equal(uElsewhere.msgs(room).length, 1, 'nothing of the room after the leave, on any node');
+    assert.equal(u.msgs(room).length, 1);
   });
 });

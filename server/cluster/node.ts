@@ -66,7 +66,11 @@ export class ClusterNode {
         setTimeout(() => this.order.fillAll(), 500).unref();
         void this.refreshMembers();
       },
-      nodeGone: (node) => presence.nodeGone(node),
+      // A node that died may have committed events it never published: read them from the store.
+      nodeGone: (node) => {
+        presence.nodeGone(node);
+        this.order.fillAll();
+      },
       nodeSeen: (node, users) => {
         for (const [user, state] of users) presence.remoteChanged(node, user, state);
       },

@@ -40,6 +40,7 @@ async function provision() {
   };
   await tryStep('Chromium (Debian package)', async () => (await import(join(services, 'chromium.mjs'))).ensureChromium());
   await tryStep('vsftpd (Debian package)', async () => (await import(join(services, 'apt.mjs'))).ensureDebPackages(['vsftpd'], { policyRcD: true }));
+  await tryStep('HAProxy (Debian package)', async () => (await import(join(services, 'haproxy.mjs'))).ensureHaproxy());
   await tryStep('Neo4j launcher (Maven)', async () => (await import(join(services, 'neo4j.mjs'))).ensureNeo4jBuilt());
   await tryStep('code-server (npm, cached)', async () => (await import(join(services, 'code-server.mjs'))).ensureCodeServer());
   // The suites that need a missing service fail on their own; under CI that is the right outcome.
@@ -95,7 +96,7 @@ async function chatSuitesOnNeo4j() {
  * Chromium, the extension in code-server) and the rest, followed by the Neo4j re-run.
  */
 const BROWSER_SUITES = ['test/webview/**/*.test.ts', 'test/extension/**/*.test.ts'];
-const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client'].map((dir) => `${dir}/**/*.test.ts`);
+const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client', 'test/cluster'].map((dir) => `${dir}/**/*.test.ts`);
 
 async function main() {
   ensureInstalled(root);

@@ -3,6 +3,7 @@ import { ConfigError, helpText, parseArgs, type ServerConfig } from './config';
 import { createLogger, type Logger } from './log';
 import { openMediaStore } from './media/open-media-store';
 import { plaintextWarning } from './plaintext';
+import { Cluster } from './cluster/cluster';
 import { ParleyServer } from './server';
 import { openStore } from './store';
 import { runCopyStore } from './store/copy-store';
@@ -49,7 +50,8 @@ async function run(config: ServerConfig, logger: Logger): Promise<void> {
     // Chat does not need it; transfers answer MEDIA_UNAVAILABLE and try init again.
     logger.warn({ media: media.description, reason: err instanceof Error ? err.message : String(err) }, 'media store unavailable at start-up');
   }
-  const server = new ParleyServer(config, store, logger, media);
+  const cluster = config.cluster === undefined ? undefined : new Cluster(config.cluster, logger);
+  const server = new ParleyServer(config, store, logger, media, cluster);
   installSignals(server, config, logger);
   const address = await server.start();
   logger.info(
@@ -61,6 +63,7 @@ async function run(config: ServerConfig, logger: Logger): Promise<void> {
       media: media.description,
       limits: config.limits,
       rateLimit: config.rateLimit,
+      ...(config.cluster !== undefined ? { cluster: config.cluster.description, node: config.cluster.nodeId } : {}),
     },
     `parley-server listening on ${config.tls ? 'tls' : 'tcp'}://${address.address}:${address.port}`,
   );

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, DEFAULT_PORT, USERNAME_PATTERN, type Limits } from '../
 import { DEFAULT_FTP_POOL, parseFtpUrl } from './media/ftp-store';
 import type { MediaConfig } from './media/open-media-store';
 import type { StoreConfig } from './store';
+import { parseClusterUrl, type ClusterConfig } from './cluster/cluster-config';
 import { parseRequestLimits, type Budget, type BudgetKind } from './chat/budgets';
 
 export interface ServerConfig {
@@ -42,6 +43,8 @@ export interface ServerConfig {
   store: StoreConfig;
   /** Which MediaStore backend; `openMediaStore` turns it into a MediaStore. */
   media: MediaConfig;
+  /** Set with --cluster: this server is one node of several sharing Redis and the Neo4j store. */
+  cluster?: ClusterConfig;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +118,11 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'ftp-url-file', arg: 'FILE', help: 'read the --ftp URL, which holds the FTP password, from FILE (first line)' },
   { name: 'ftp-secure', arg: '', flag: true, help: 'use explicit TLS (AUTH TLS) with --ftp, as an ftpes:// URL does' },
   { name: 'ftp-ca', arg: 'FILE', env: 'PARLEY_FTP_CA_FILE', help: "PEM CA certificate(s) to trust for the FTP server's TLS certificate, besides the public CAs" },
+  { name: 'cluster', arg: 'URL', help: 'run as one node of several: redis://[user:pass@]host:6379[/db][?prefix=P] or rediss:// (needs --neo4j)' },
+  { name: 'cluster-url-file', arg: 'FILE', help: 'read the --cluster URL, which may hold the Redis password, from FILE (first line)' },
+  { name: 'cluster-prefix', arg: 'PREFIX', help: 'prefix of every Redis key and channel of this chat (default parley:, or the URL\'s ?prefix=)' },
+  { name: 'cluster-ca', arg: 'FILE', help: "PEM CA certificate to trust for Redis's TLS certificate (rediss://), besides the public CAs" },
+  { name: 'node-id', arg: 'NAME', help: 'this node\'s name among the cluster\'s nodes (default: host name and pid)' },
   { name: 'ftp-pool', arg: 'N', help: `FTP connections kept open with --ftp; each transfer holds one (default ${DEFAULT_FTP_POOL})` },
 ];
 
@@ -191,6 +199,7 @@ export function parseArgs(argv: string[], env: Env = process.env, cwd = process.
 const SECRET_FILES: { secret: string; file: string }[] = [
   { secret: 'neo4j-password', file: 'neo4j-password-file' },
   { secret: 'ftp', file: 'ftp-url-file' },
+  { secret: 'cluster', file: 'cluster-url-file' },
 ];
 
 /** Secrets in argv or the environment are visible to other local users; files can be 0600. */
@@ -251,6 +260,7 @@ function buildConfig(raw: Raw, cwd: string): ServerConfig {
     logLevel,
     admins: adminNames(raw.admin),
     ...selectBackends(raw, dataDir, cwd),
+    cluster: selectCluster(raw, cwd),
   };
 }
 
@@ -260,6 +270,29 @@ function adminNames(text: string | undefined): string[] {
   const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
   for (const name of names) if (!USERNAME_PATTERN.test(name)) throw new ConfigError(`--admin: "${name}" is not a valid user name.`);
   return [...new Set(names)];
+}
+
+/** `--cluster`: Redis for fan-out, presence and limits; only with a store every node shares. */
+function selectCluster(raw: Raw, cwd: string): ClusterConfig | undefined {
+  const url = raw.cluster;
+  if (url === undefined) {
+    for (const name of ['cluster-prefix', 'cluster-ca', 'node-id']) if (raw[name] !== undefined) throw new ConfigError(`--${name} goes with --cluster.`);
+    return undefined;
+  }
+  if (raw.neo4j === undefined) {
+    throw new ConfigError('--cluster needs --neo4j: the embedded SQLite store lives in one node\'s data directory, and the nodes of a cluster must share one store.');
+  }
+  const caFile = raw['cluster-ca'];
+  try {
+    return parseClusterUrl(url, {
+      prefix: raw['cluster-prefix'],
+      nodeId: raw['node-id'],
+      ca: caFile === undefined ? undefined : readPem(cwd, 'cluster-ca', caFile),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`--cluster ${(err as Error).message}.`);
+  }
 }
 
 /** The embedded defaults unless `--neo4j` / `--ftp` select the real services. */

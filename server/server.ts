@@ -20,6 +20,9 @@ import { flushWrites } from './net/outbound';
 import type { MediaStore } from './media/media-store';
 import type { Store } from './store/store';
 import { registerTransfers } from './transfers/transfers';
+import type { Cluster } from './cluster/cluster';
+import { ClusterNode } from './cluster/node';
+import { SharedBudgets } from './cluster/shared-budgets';
 
 declare const PARLEY_VERSION: string;
 const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'dev';
@@ -45,13 +48,16 @@ export class ParleyServer {
   private readonly listener: Listener<Peer>;
   private state: State = 'new';
   private closing?: Promise<void>;
+  /** Set with --cluster: this node's link to the others. */
+  readonly clusterNode?: ClusterNode;
 
-  /** `store` (and `media`, when given) must be opened already; close() closes the store. */
+  /** `store` (and `media`, when given) must be opened already; close() closes the store (and leaves the cluster). */
   constructor(
     private readonly config: ServerConfig,
     private readonly store: Store,
     private readonly logger: Logger,
     media?: MediaStore,
+    cluster?: Cluster,
   ) {
     const ops = new Ops(
       { host: config.metricsHost, port: config.metricsPort, logger },
@@ -78,6 +84,13 @@ export class ParleyServer {
     rooms.onJoined = (user, room) => presence.introduce(user, room.members);
     rooms.mayOpenDm = (user, other) => !this.context.blocks.blocks(other, user);
     const limitsOn = config.rateLimit > 0;
+    const clusterNode = cluster === undefined ? undefined : new ClusterNode(cluster, store, logger);
+    this.clusterNode = clusterNode;
+    const budgets = new RequestBudgets({
+      enabled: limitsOn,
+      budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
+      addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
+    });
     const sessionLife = new SessionLife(store, { sessionDays: config.sessionDays, purgeIntervalMs: config.sessionPurgeInterval }, logger);
     this.context = {
       store,
@@ -85,20 +98,23 @@ export class ParleyServer {
       hub,
       presence,
       rooms,
-      auth: new Auth(store, { enabled: limitsOn, loginPerMinute: config.loginRateLimit }, sessionLife),
+      auth: new Auth(
+        store,
+        { enabled: limitsOn, loginPerMinute: config.loginRateLimit },
+        sessionLife,
+        cluster === undefined ? undefined : (name, rate, burst) => cluster.buckets.limiter(name, rate, burst),
+      ),
       commits: new GroupCommit(store, (err) => logger.error({ err }, 'commit callback failed'), undefined, ops.observeBatch, flushWrites),
       limits: config.limits,
       outboundBuffer: config.outboundBuffer,
-      budgets: new RequestBudgets({
-        enabled: limitsOn,
-        budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },
-        addressFactor: config.requestLimits.addressFactor ?? DEFAULT_ADDRESS_FACTOR,
-      }),
+      budgets,
       logger,
       serverName: `parley-server/${VERSION}`,
       counters: ops.counters,
       admins: new Set(config.admins.map((name) => name.toLowerCase())),
       blocks: new Blocks(),
+      cluster: clusterNode,
+      sharedBudgets: cluster === undefined ? undefined : new SharedBudgets(cluster.buckets, budgets),
     };
     this.handlers = new ChatHandlers(this.context);
     if (media !== undefined) registerTransfers(this.handlers, this.context, media);
@@ -127,6 +143,7 @@ export class ParleyServer {
     for (const name of this.config.admins) {
       if (this.context.presence.canonical(name) === undefined) this.logger.warn({ admin: name }, 'a server administrator has no account yet: whoever registers the name becomes one');
     }
+    await this.clusterNode?.start(this.context);
     // Expired and revoked sessions go at start, then on a timer.
     await this.context.auth.life.start();
     // The unknown-user sign-in checks against this hash: ready before the first one arrives.
@@ -179,6 +196,7 @@ export class ParleyServer {
     // Let the acks queued by the last commit reach their sockets.
     await new Promise((resolve) => setImmediate(resolve));
     for (const conn of this.listener.connections) conn.close();
+    await this.clusterNode?.close();
     await Promise.all([this.store.close(), this.context.media?.close(), this.ops.close()]);
     this.state = 'closed';
     this.logger.info({ clients, left: clients - staying }, 'drained');

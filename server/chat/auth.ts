@@ -39,20 +39,23 @@ export interface OpenedSession {
 /** Registration, login, resume, logout and password changes against the Store. */
 export class Auth {
   /** Keyed by user and address, never by user alone: a stranger's failures must not lock the owner out. */
-  private readonly failedByPair: KeyedLimiter;
-  private readonly failedByAddress: KeyedLimiter;
-  private readonly registerByAddress: KeyedLimiter;
+  private readonly failedByPair: Limiter;
+  private readonly failedByAddress: Limiter;
+  private readonly registerByAddress: Limiter;
 
+  /** `limiter` makes the throttles' buckets (shared by a cluster's nodes); this process's own by default. */
   constructor(
     private readonly store: Store,
     limits: AuthLimits,
     readonly life: SessionLife,
+    limiter?: (name: string, rate: number, burst: number) => Limiter,
   ) {
+    const mk = (name: string, spec: { rate: number; burst: number }): Limiter => (limiter !== undefined && spec.rate > 0 ? limiter(name, spec.rate, spec.burst) : new KeyedLimiter(spec.rate, spec.burst));
     const off = { rate: 0, burst: 0 };
     const perSecond = Math.max(0, limits.loginPerMinute) / 60;
-    this.failedByPair = mk({ rate: perSecond, burst: FAILED_PAIR_BURST });
-    this.failedByAddress = mk({ rate: perSecond * 5, burst: FAILED_ADDRESS_BURST });
-    this.registerByAddress = mk(limits.enabled ? REGISTER_PER_ADDRESS : off);
+    this.failedByPair = mk('signin-pair', { rate: perSecond, burst: FAILED_PAIR_BURST });
+    this.failedByAddress = mk('signin-address', { rate: perSecond * 5, burst: FAILED_ADDRESS_BURST });
+    this.registerByAddress = mk('register-address', limits.enabled ? REGISTER_PER_ADDRESS : off);
   }
 
   /** Creates the user; `onCreated` runs before the reply so the user is known everywhere first. */
@@ -60,10 +63,10 @@ export class Auth {
     if (!USERNAME_PATTERN.test(user)) throw new ParleyError('INVALID_USERNAME');
     if ([...password].length < MIN_PASSWORD_LENGTH) throw new ParleyError('WEAK_PASSWORD');
     if (password.length > MAX_PASSWORD_LENGTH) throw new ParleyError('INVALID', 'Passwords are at most 1024 characters.');
-    if (!this.registerByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many registrations from this address; try again later.');
+    if (!(await this.registerByAddress.take(address))) throw new ParleyError('RATE_LIMITED', 'Too many registrations from this address; try again later.');
     // USER_EXISTS tells that a name is taken: such answers cost the address's failed sign-in
     // budget, so registering cannot probe names faster than logging in could.
-    if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed attempts from this address; try again later.');
+    if (!(await this.failedByAddress.take(address))) throw new ParleyError('RATE_LIMITED', 'Too many failed attempts from this address; try again later.');
     if (await this.store.getUser(user)) throw new ParleyError('USER_EXISTS');
     this.failedByAddress.give(address);
     const passwordHash = await hashPassword(password);
@@ -80,8 +83,8 @@ export class Auth {
   async login(user: string, password: string, from: SignInSource): Promise<OpenedSession> {
     const address = from.address;
     const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
-    if (!this.failedByAddress.take(address)) throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
-    if (!this.failedByPair.take(pairKey)) {
+    if (!(await this.failedByAddress.take(address))) throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
+    if (!(await this.failedByPair.take(pairKey))) {
       this.failedByAddress.give(address);
       throw new ParleyError('RATE_LIMITED', 'Too many failed sign-ins; try again later.');
     }
@@ -139,7 +142,7 @@ export class Auth {
     if ([...next].length < MIN_PASSWORD_LENGTH) throw new ParleyError('WEAK_PASSWORD');
     if (next.length > MAX_PASSWORD_LENGTH) throw new ParleyError('INVALID', 'Passwords are at most 1024 characters.');
     const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
-    if (!this.failedByPair.take(pairKey)) throw new ParleyError('RATE_LIMITED', 'Too many wrong passwords; try again later.');
+    if (!(await this.failedByPair.take(pairKey))) throw new ParleyError('RATE_LIMITED', 'Too many wrong passwords; try again later.');
     const record = await this.store.getUser(user);
     const ok = record !== undefined && old.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(old, record.passwordHash));
     if (!record || !ok) throw new ParleyError('BAD_CREDENTIALS', 'That is not your current password.');
@@ -151,6 +154,8 @@ export class Auth {
   }
 }
 
-function mk(spec: { rate: number; burst: number }): KeyedLimiter {
-  return new KeyedLimiter(spec.rate, spec.burst);
+/** KeyedLimiter's shape; a cluster's shared buckets answer asynchronously. */
+export interface Limiter {
+  take(key: string, n?: number): boolean | Promise<boolean>;
+  give(key: string, n?: number): void;
 }

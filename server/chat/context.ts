@@ -1,4 +1,6 @@
 import { DEFAULT_ERROR_MESSAGES, ParleyError, type Limits, type RequestId } from '../../protocol';
+import type { ClusterNode } from '../cluster/node';
+import type { SharedBudgets } from '../cluster/shared-budgets';
 import type { Logger } from '../log';
 import type { MediaStore } from '../media/media-store';
 import type { OpsCounters } from '../ops/counters';
@@ -34,6 +36,10 @@ export interface ChatContext {
   readonly admins: ReadonlySet<string>;
   /** Who blocks whom (server/chat/blocks.ts). */
   readonly blocks: Blocks;
+  /** Set when this server is one node of several (--cluster). */
+  readonly cluster?: ClusterNode;
+  /** With a cluster: the request budgets, kept in Redis so they hold across the nodes. */
+  readonly sharedBudgets?: SharedBudgets;
 }
 
 /** Whether `user` is a server administrator. */

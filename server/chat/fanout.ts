@@ -87,6 +87,11 @@ export class Hub {
     return true;
   }
 
+  /** True while the user has a connection signed in here. */
+  hasUser(user: string): boolean {
+    return this.byUser.has(user);
+  }
+
   withToken(tokenHash: string): Peer[] {
     return [...(this.byToken.get(tokenHash) ?? [])];
   }

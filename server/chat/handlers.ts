@@ -119,9 +119,24 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     }
     const kind = budgetKind(f.t);
     if (kind !== undefined) {
-      if (!this.ctx.budgets.take(kind, peer.user, conn.remoteAddress, costOf(kind, f as { limit?: unknown }))) return this.refuse(peer, id, kind);
+      const cost = costOf(kind, f as { limit?: unknown });
+      const shared = this.ctx.sharedBudgets;
+      if (shared !== undefined) {
+        // Several nodes: the budget is in Redis; the connection's next frame waits for the answer, so order holds.
+        return shared.take(kind, peer.user, conn.remoteAddress, cost).then((ok) => {
+          if (!ok) return this.refuse(peer, id, kind);
+          peer.refusedInRow = undefined;
+          return this.run(peer, f, body, id);
+        });
+      }
+      if (!this.ctx.budgets.take(kind, peer.user, conn.remoteAddress, cost)) return this.refuse(peer, id, kind);
       peer.refusedInRow = undefined;
     }
+    return this.run(peer, f, body, id);
+  }
+
+  private run(peer: Peer, f: ClientFrame, body: Buffer, id: RequestId | undefined): void | Promise<void> {
+    const conn = peer.conn;
     const handler = this.table[f.t] as FrameHandler | undefined;
     if (handler === undefined) {
       if (TRANSFER_TYPES.includes(f.t) && id !== undefined) conn.sendError(id, 'MEDIA_UNAVAILABLE', 'File transfer is not available on this server yet.');

@@ -106,7 +106,11 @@ export function post(ctx: ChatContext, peer: Peer, id: RequestId, message: NewMe
     const ack = ackJson(id, message.cid, stored.room, stored.seq, stored.ts, stored.msgId);
     // {"t":"msg" (or "change"), then the stored event's own fields: the same header as encoding { t, ...stored }.
     const json = result.duplicate ? undefined : `{"t":${stored.change === undefined ? '"msg"' : '"change"'},${JSON.stringify(stored).slice(1)}`;
-    ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, json, peer, ack);
+    if (ctx.cluster !== undefined) {
+      // Several nodes: the ack now; the event through the room's order, with the other nodes' events.
+      ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, undefined, peer, ack);
+      if (json !== undefined) ctx.cluster.committed(stored.room, stored.seq, json, peer);
+    } else ctx.hub.stage(stored.room, room === 'general' ? undefined : room.members, stored.seq, json, peer, ack);
     if (result.unreferenced !== undefined) releaseMedia(ctx, result.unreferenced);
   });
 }
@@ -184,6 +188,7 @@ export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | P
   const user = peer.user as string;
   const deliver = (room: RoomEntry | 'general') => {
     ctx.hub.toOthers(room === 'general' ? undefined : room.members, encodeFrame({ t: 'typing', room: f.room, user }), user);
+    ctx.cluster?.typing(f.room, user);
   };
   const room = ctx.rooms.cachedAccess(f.room, user);
   if (room !== undefined) return deliver(room);
@@ -203,6 +208,7 @@ export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promis
   const frame = encodeFrame({ t: 'read', room: f.room, user, seq });
   if (room !== 'general' && room.kind === 'dm') ctx.hub.toMembers(room.members, frame, peer);
   else ctx.hub.toUser(user, frame, peer);
+  ctx.cluster?.read(f.room, user, seq);
   if (f.id !== undefined) peer.conn.send({ t: 'ok', id: f.id });
 }
 

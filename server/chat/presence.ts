@@ -1,7 +1,7 @@
 import { MAX_PRESENCE_LIST, encodeFrame, type PresenceEntry } from '../../protocol';
 import type { Hub } from './fanout';
 
-interface UserState {
+export interface UserState {
   status: 'online' | 'away';
   context?: string;
 }
@@ -25,6 +25,10 @@ export class Presence {
   private pending = new Map<string, PresenceEntry>();
   /** When each user's last change went out, and what it said (so a flip back to it sends nothing). */
   private readonly sent = new Map<string, { at: number; json: string }>();
+  /** With several nodes: each user's presence on the other nodes, by node. */
+  private readonly remote = new Map<string, Map<string, UserState>>();
+  /** Told of every change of this node's own state of a user (null: no connection here any more). */
+  onLocal?: (user: string, state: UserState | null) => void;
   private immediate = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
@@ -68,14 +72,17 @@ export class Presence {
   connected(user: string, first: boolean): void {
     if (!first) return;
     this.states.set(user, { status: 'online' });
-    this.changed({ user, status: 'online' });
+    this.onLocal?.(user, { status: 'online' });
+    this.changed(this.entryOf(user));
   }
 
   /** Call after the hub removed the connection; `last` from Hub.remove. */
   disconnected(user: string, last: boolean): void {
     if (!last) return;
     this.states.delete(user);
-    this.changed({ user, status: 'offline' });
+    this.onLocal?.(user, null);
+    // Still online on another node: that is what goes out (and, being what was sent, nothing does).
+    this.changed(this.entryOf(user));
   }
 
   setStatus(user: string, status: 'online' | 'away', context?: string): void {
@@ -84,7 +91,27 @@ export class Presence {
     if (state.status === status && state.context === context) return;
     state.status = status;
     state.context = context;
+    this.onLocal?.(user, { ...state });
     this.changed(entry(user, state));
+  }
+
+  /** Another node's state of `user` (null: no connection there any more). */
+  remoteChanged(node: string, user: string, state: UserState | null): void {
+    let nodes = this.remote.get(user);
+    if (state === null) {
+      if (nodes?.delete(node) !== true) return;
+      if (nodes.size === 0) this.remote.delete(user);
+    } else {
+      if (nodes === undefined) this.remote.set(user, (nodes = new Map()));
+      nodes.set(node, state);
+    }
+    if (!this.users.has(user)) this.load([user]);
+    this.changed(this.entryOf(user));
+  }
+
+  /** A node that died or left: its users are offline unless connected elsewhere. */
+  nodeGone(node: string): void {
+    for (const [user, nodes] of this.remote) if (nodes.has(node)) this.remoteChanged(node, user, null);
   }
 
   /** `user` now shares a room with `members`: each side learns the other's state. */
@@ -111,8 +138,17 @@ export class Presence {
   }
 
   private entryOf(user: string): PresenceEntry {
-    const state = this.states.get(user);
+    const state = this.states.get(user) ?? this.remoteState(user);
     return state === undefined ? { user, status: 'offline' } : entry(user, state);
+  }
+
+  /** Online on any node beats away; a user is online once however many nodes hold connections. */
+  private remoteState(user: string): UserState | undefined {
+    const nodes = this.remote.get(user);
+    if (nodes === undefined) return undefined;
+    let best: UserState | undefined;
+    for (const state of nodes.values()) if (best === undefined || (best.status === 'away' && state.status === 'online')) best = state;
+    return best;
   }
 
   private changed(change: PresenceEntry): void {

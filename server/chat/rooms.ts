@@ -16,8 +16,9 @@ export interface RoomEntry {
 export const NO_SUCH_ROOM = 'No such room.';
 
 /**
- * Rooms and their members, cached from the Store. This server is the only writer, so the
- * cache stays right as long as every change goes through here.
+ * Rooms and their members, cached from the Store. A single server is the only writer, so the
+ * cache stays right as long as every change goes through here; with several nodes the others'
+ * joins and leaves arrive through the cluster (memberChanged, refreshMembers).
  */
 export class Rooms {
   private readonly cache = new Map<string, RoomEntry>();
@@ -28,6 +29,10 @@ export class Rooms {
   onJoined?: (user: string, room: RoomEntry) => void;
   /** Asked before a DM comes into being: false when `other` blocks `user` (BLOCKED). */
   mayOpenDm?: (user: string, other: string) => boolean;
+  /** With several nodes: told of each room as it is cached, with its lastSeq read before its members. */
+  onCached?: (roomId: string, lastSeq: number) => void;
+  /** With several nodes: told of every join and leave made here, for the other nodes' caches. */
+  onMembership?: (roomId: string, user: string, op: 'join' | 'leave') => void;
 
   constructor(
     private readonly store: Store,
@@ -52,9 +57,9 @@ export class Rooms {
     for (const info of rooms) {
       if (info.id === GENERAL_ROOM || this.cache.has(info.id)) continue;
       if (info.members !== undefined && info.memberCount === undefined) {
+        this.onCached?.(info.id, info.lastSeq);
         this.remember({ id: info.id, kind: info.kind, members: new Set(info.members), visibility: info.visibility ?? 'public', readOnly: info.readOnly === true });
-      }
-      else missing.push(info.id);
+      } else missing.push(info.id);
     }
     await Promise.all(missing.map((id) => this.load(id)));
   }
@@ -122,6 +127,7 @@ export class Rooms {
     if (entry.members.has(user)) return;
     entry.members.add(user);
     this.index(user, entry);
+    this.onMembership?.(entry.id, user, 'join');
     this.onJoined?.(user, entry);
   }
 
@@ -129,6 +135,7 @@ export class Rooms {
   removed(entry: RoomEntry, user: string): void {
     entry.members.delete(user);
     this.byUser.get(user)?.delete(entry);
+    this.onMembership?.(entry.id, user, 'leave');
   }
 
   private async dmAccess(roomId: string, user: string): Promise<RoomEntry> {
@@ -158,6 +165,7 @@ export class Rooms {
     const created = await this.store.createRoom(record, [user]);
     // A private room's name is not told apart from a public one's: both are taken.
     if (!created) throw new ParleyError('INVALID', 'A room with that name exists already.');
+    this.onCached?.(name, 0);
     this.remember({ id: name, kind: 'group', members: new Set([user]), visibility, readOnly: false });
     return this.info(name, user);
   }
@@ -208,6 +216,48 @@ export class Rooms {
     return entry;
   }
 
+  /** The cached room, if this node has it. */
+  peek(roomId: string): RoomEntry | undefined {
+    return this.cache.get(roomId);
+  }
+
+  /** The room, cached from the store when it is not yet. */
+  ensure(roomId: string): Promise<RoomEntry | undefined> {
+    return this.load(roomId);
+  }
+
+  /**
+   * Reads every cached room's members again (after a Redis outage, when other nodes' joins and
+   * leaves may have been missed); returns the rooms whose members changed, with who joined.
+   */
+  async refreshMembers(): Promise<{ entry: RoomEntry; joined: string[]; left: string[] }[]> {
+    const changed: { entry: RoomEntry; joined: string[]; left: string[] }[] = [];
+    for (const entry of [...this.cache.values()]) {
+      const now = new Set(await this.store.members(entry.id));
+      const joined = [...now].filter((u) => !entry.members.has(u));
+      const left = [...entry.members].filter((u) => !now.has(u));
+      for (const u of joined) this.memberChanged(entry.id, u, 'join');
+      for (const u of left) this.memberChanged(entry.id, u, 'leave');
+      if (joined.length > 0 || left.length > 0) changed.push({ entry, joined, left });
+    }
+    return changed;
+  }
+
+  /** A join or leave made on another node; a room not cached here is read fresh when needed. */
+  memberChanged(roomId: string, user: string, op: 'join' | 'leave'): RoomEntry | undefined {
+    const entry = this.cache.get(roomId);
+    if (entry === undefined) return undefined;
+    if (op === 'join') {
+      if (entry.members.has(user)) return undefined;
+      entry.members.add(user);
+      this.index(user, entry);
+    } else {
+      entry.members.delete(user);
+      this.byUser.get(user)?.delete(entry);
+    }
+    return entry;
+  }
+
   /**
    * The user's rooms, then at most MAX_LISTED_ROOMS group rooms they could join (recognisable by
    * `members`); `more` when there are more of those. Two store calls however many rooms exist.
@@ -237,6 +287,8 @@ export class Rooms {
   }
 
   private async fetch(roomId: string): Promise<RoomEntry | undefined> {
+    // Read first: what is committed after it reaches this node as it is published (or filled).
+    const lastSeq = this.onCached === undefined ? 0 : await this.store.lastSeq(roomId);
     const room = await this.store.getRoom(roomId);
     if (room === undefined) return undefined;
     const members = await this.store.members(roomId);
@@ -246,6 +298,7 @@ export class Rooms {
     const entry: RoomEntry = {
       id: roomId, kind: room.kind, members: new Set(members), visibility: room.visibility ?? 'public', readOnly: room.readOnly === true,
     };
+    this.onCached?.(roomId, lastSeq);
     this.remember(entry);
     return entry;
   }

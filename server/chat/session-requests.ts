@@ -1,7 +1,7 @@
 import { ParleyError, type PasswordRequest, type RevokeRequest, type SessionListing, type SessionsRequest } from '../../protocol';
 import type { ChatContext } from './context';
 import type { Peer } from './peer';
-import { closeSession, signOut } from './session';
+import { endSession, signOut } from './session';
 
 const REVOKED_MESSAGE = 'This session was ended from another device; sign in again.';
 
@@ -39,7 +39,7 @@ export async function revoke(ctx: ChatContext, peer: Peer, f: RevokeRequest): Pr
   }
   for (const hash of ended) {
     ctx.auth.life.forget(hash);
-    closeSession(ctx, hash, peer, 'SESSION_REVOKED', REVOKED_MESSAGE);
+    endSession(ctx, hash, peer, 'SESSION_REVOKED', REVOKED_MESSAGE);
   }
   ctx.logger.info({ user, revoked: ended.length, conn: peer.conn.id }, 'sessions revoked');
   peer.conn.send({ t: 'revoked', id: f.id, count: ended.length });
@@ -50,7 +50,7 @@ export async function revoke(ctx: ChatContext, peer: Peer, f: RevokeRequest): Pr
 export async function password(ctx: ChatContext, peer: Peer, f: PasswordRequest): Promise<void> {
   const user = peer.user as string;
   const ended = await ctx.auth.changePassword(user, peer.tokenHash as string, f.old, f.new, peer.conn.remoteAddress);
-  for (const hash of ended) closeSession(ctx, hash, peer, 'SESSION_REVOKED', 'The password was changed; sign in again with the new one.');
+  for (const hash of ended) endSession(ctx, hash, peer, 'SESSION_REVOKED', 'The password was changed; sign in again with the new one.');
   ctx.logger.info({ user, revoked: ended.length, conn: peer.conn.id }, 'password changed');
   peer.conn.send({ t: 'revoked', id: f.id, count: ended.length });
 }

@@ -31,6 +31,7 @@ export function hello(ctx: ChatContext, peer: Peer, f: HelloRequest): void {
 export async function register(ctx: ChatContext, peer: Peer, f: RegisterRequest): Promise<void> {
   await ctx.auth.register(f.user, f.password, peer.conn.remoteAddress);
   ctx.presence.addUser(f.user);
+  ctx.cluster?.userAdded(f.user);
   ctx.logger.info({ user: f.user, conn: peer.conn.id }, 'user registered');
   peer.conn.send({ t: 'ok', id: f.id });
 }
@@ -84,7 +85,7 @@ export async function logout(ctx: ChatContext, peer: Peer, f: LogoutRequest): Pr
   const tokenHash = peer.tokenHash as string;
   await ctx.auth.logout(tokenHash);
   // Every connection that used the token loses it too.
-  closeSession(ctx, tokenHash, peer, 'UNAUTHENTICATED', 'This session was signed out.');
+  endSession(ctx, tokenHash, peer, 'UNAUTHENTICATED', 'This session was signed out.');
   signOut(ctx, peer);
   peer.conn.send({ t: 'ok', id: f.id });
 }
@@ -94,6 +95,12 @@ export function closeSession(ctx: ChatContext, tokenHash: string, except: Peer |
   for (const other of [...ctx.hub.withToken(tokenHash), ...(transferPeers.get(ctx)?.get(tokenHash) ?? [])]) {
     if (other !== except) other.conn.closeWithError(code, message);
   }
+}
+
+/** closeSession here and on every other node of a cluster. */
+export function endSession(ctx: ChatContext, tokenHash: string, except: Peer | undefined, code: ErrorCode, message: string): void {
+  closeSession(ctx, tokenHash, except, code, message);
+  ctx.cluster?.sessionEnded(tokenHash, code, message);
 }
 
 /** Detaches a connection from its user (logout, close, or a new login on the same connection). */

@@ -1,0 +1,149 @@
+/** A sequenced room event on its way to this node's members: its frame, and who must not get it (the sender's own connection, which got an ack). */
+export interface OrderedEvent<P> {
+  seq: number;
+  frame: Buffer;
+  except?: P;
+}
+
+interface RoomState<P> {
+  /** The last seq delivered to this node's members. */
+  last: number;
+  /** Events past a hole, by seq. */
+  held: Map<number, OrderedEvent<P>>;
+  timer?: NodeJS.Timeout;
+  filling: boolean;
+}
+
+export interface RoomOrderOptions<P> {
+  deliver: (room: string, event: OrderedEvent<P>) => void;
+  /** The room's events after `afterSeq` from the store, in seq order, at most a page of them. */
+  fill: (room: string, afterSeq: number) => Promise<OrderedEvent<P>[]>;
+  /** How long a hole may stay open before the store fills it: a late publication usually arrives first. */
+  gapWaitMs: number;
+  /** A page of `fill`: fewer than this many means the room is caught up. */
+  page: number;
+  onGapFill?: (room: string, events: number) => void;
+  onError?: (err: unknown, room: string) => void;
+}
+
+/**
+ * Per-room delivery order on one node of a cluster. Events come from this node's own commits
+ * and from the other nodes' publications (Redis pub/sub, at most once, and in no order across
+ * publishers). Each room's events go to the members in seq order, each once: repeats and events
+ * up to the last delivered seq are dropped, events past a hole wait, and a hole still open after
+ * `gapWaitMs` (a lost publication) is filled from the store, which holds every committed event.
+ * A room is tracked from the seq it had when this node first needed it.
+ */
+export class RoomOrder<P> {
+  private readonly rooms = new Map<string, RoomState<P>>();
+  gapFills = 0;
+  filledEvents = 0;
+
+  constructor(private readonly options: RoomOrderOptions<P>) {}
+
+  isTracked(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  /** Starts ordering `room` after `lastSeq` (delivered or known to the members already); a tracked room keeps its place. */
+  track(room: string, lastSeq: number): void {
+    if (!this.rooms.has(room)) this.rooms.set(room, { last: lastSeq, held: new Map(), filling: false });
+  }
+
+  lastSeq(room: string): number | undefined {
+    return this.rooms.get(room)?.last;
+  }
+
+  /** Takes one event; false when the room is not tracked here (no member of it is on this node). */
+  offer(room: string, event: OrderedEvent<P>): boolean {
+    const state = this.rooms.get(room);
+    if (state === undefined) return false;
+    if (event.seq <= state.last) return true;
+    if (event.seq > state.last + 1) {
+      // The first copy wins: it may carry the sender to leave out.
+      if (!state.held.has(event.seq)) state.held.set(event.seq, event);
+      this.scheduleFill(room, state);
+      return true;
+    }
+    this.deliver(room, state, event);
+    return true;
+  }
+
+  /** Fills every tracked room from the store now: after a Redis reconnect anything may have been missed. */
+  fillAll(): void {
+    for (const [room, state] of this.rooms) void this.fill(room, state);
+  }
+
+  /** Rooms waiting for a hole to be filled, and events held behind holes. */
+  stats(): { rooms: number; holes: number; held: number; gapFills: number; filledEvents: number } {
+    let holes = 0;
+    let held = 0;
+    for (const state of this.rooms.values()) {
+      if (state.held.size > 0) holes++;
+      held += state.held.size;
+    }
+    return { rooms: this.rooms.size, holes, held, gapFills: this.gapFills, filledEvents: this.filledEvents };
+  }
+
+  close(): void {
+    for (const state of this.rooms.values()) if (state.timer !== undefined) clearTimeout(state.timer);
+  }
+
+  private deliver(room: string, state: RoomState<P>, event: OrderedEvent<P>): void {
+    state.last = event.seq;
+    this.options.deliver(room, event);
+    let next = state.held.get(state.last + 1);
+    while (next !== undefined) {
+      state.held.delete(next.seq);
+      state.last = next.seq;
+      this.options.deliver(room, next);
+      next = state.held.get(state.last + 1);
+    }
+    if (state.held.size === 0 && state.timer !== undefined) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+  }
+
+  private scheduleFill(room: string, state: RoomState<P>): void {
+    if (state.timer !== undefined || state.filling) return;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.fill(room, state);
+    }, this.options.gapWaitMs);
+    state.timer.unref();
+  }
+
+  private async fill(room: string, state: RoomState<P>): Promise<void> {
+    if (state.filling) return;
+    state.filling = true;
+    let filled = 0;
+    try {
+      while (true) {
+        const page = await this.options.fill(room, state.last);
+        for (const event of page) {
+          if (event.seq <= state.last) continue;
+          // A held copy of the same event (from this node's commit) is the one to deliver.
+          const held = state.held.get(event.seq);
+          if (held !== undefined) state.held.delete(event.seq);
+          if (event.seq === state.last + 1) {
+            filled += held === undefined ? 1 : 0;
+            this.deliver(room, state, held ?? event);
+          }
+        }
+        if (page.length < this.options.page) break;
+      }
+    } catch (err) {
+      this.options.onError?.(err, room);
+    } finally {
+      state.filling = false;
+    }
+    if (filled > 0) {
+      this.gapFills++;
+      this.filledEvents += filled;
+      this.options.onGapFill?.(room, filled);
+    }
+    // Events past what the store had (published before their commit was visible here) wait for another round.
+    if (state.held.size > 0) this.scheduleFill(room, state);
+  }
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DEFAULT_LIMITS, encodeFrame } from '../../protocol';
+import { DEFAULT_LIMITS, PROTOCOL_VERSION, encodeFrame } from '../../protocol';
 import { TestServer } from '../helpers/server';
 import { RawSocket, signIn, sleep } from './chat-helpers';
 
@@ -31,7 +31,7 @@ describe('server: framing and connection rules', function () {
     assert.equal(welcome.t, 'welcome');
     assert.equal(welcome.v, 1);
     assert.deepEqual(welcome.limits, { ...DEFAULT_LIMITS, maxFrame: 4096, maxText: 16384, maxUpload: 100 * 1024 * 1024, chunk: 3072 });
-    raw.write({ t: 'hello', id: 2, v: 3 });
+    raw.write({ t: 'hello', id: 2, v: PROTOCOL_VERSION + 1 });
     assert.equal((await raw.waitFor((f) => f.id === 2)).code, 'VERSION');
     raw.destroy();
   });

@@ -33,7 +33,7 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
   let root = 0;
   let step = 0;
 
-  const shot = async (name: string) => wb?.screenshot(`discussions-view-${String(++step).padStart(2, '0')}-${name}`);
+  const shot = async (name: string) => wb?.screenshot(`discussion-view-${String(++step).padStart(2, '0')}-${name}`);
   const asAlice = (...args: string[]) =>
     execFileSync(process.execPath, [CLIENT_CLI, ...(server as ParleyServer).clientArgs, ...args], {
       cwd: aliceDir,
@@ -68,7 +68,7 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     });
 
   before(async function () {
-    vsix = await prepareVsixSuite(this, 'discussions-view-');
+    vsix = await prepareVsixSuite(this, 'discussion-view-');
     mkdirSync(origin);
     git(origin, 'init', '-q', '--bare');
     mkdirSync(path.join(aliceDir, 'src'), { recursive: true });

@@ -147,7 +147,7 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     await shot('explorer-badge');
   });
 
-  it('the "started by me" filter hides alice\'s thread, and turning it off shows it again', async () => {
+  it('the "started by me" and "mentioning me" filters hide alice\'s thread, and turning them off shows it again', async () => {
     await wb!.openParley();
     await wb!.command('Parley: Filter: Started by Me (toggle)');
     await waitFor('the thread filtered away', async () => (await rows()).length === 0, 30_000, 250);
@@ -156,6 +156,11 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     await shot('filtered');
     await wb!.command('Parley: Filter: Started by Me (toggle)');
     await waitFor('the thread back', async () => (await rows()).length === 2, 30_000, 250);
+    // Nobody has mentioned bob in it yet.
+    await wb!.command('Parley: Filter: Mentioning Me (toggle)');
+    await waitFor('no thread mentions bob', async () => (await rows()).length === 0, 30_000, 250);
+    await wb!.command('Parley: Filter: Mentioning Me (toggle)');
+    await waitFor('the thread back again', async () => (await rows()).length === 2, 30_000, 250);
   });
 
   it('resolved, the badge goes and the view shows it resolved; the unresolved filter hides it; reopened, the badge is back', async () => {
@@ -185,5 +190,30 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     await waitFor('the filter remembered', async () => /Filter: unresolved/.test(await pane().locator('.pane-header').innerText().catch(() => '')), 60_000, 250);
     await waitFor('listed again', async () => (await rows()).length === 2, 60_000, 250);
     await wb!.command('Parley: Filter: Unresolved (toggle)');
+  });
+
+  it('the "mentioning me" filter lets a thread through once a reply names bob', async () => {
+    await wb!.command('Parley: Filter: Mentioning Me (toggle)');
+    await waitFor('filtered away', async () => (await rows()).length === 0, 30_000, 250);
+    asAlice('reply', '--room', 'general', String(root), `@${BOB} does the parser need all three?`);
+    await waitFor('shown through the filter', async () => (await rows())[1]?.includes('· 2 replies ·') === true, 30_000, 250);
+    await shot('mentioning-me');
+    await wb!.command('Parley: Filter: Mentioning Me (toggle)');
+  });
+
+  it('outdated once its lines are deleted, a click on it opens the file at the anchor\'s revision', async () => {
+    const page = wb!.page;
+    await pane().locator('.monaco-list-row', { hasText: 'Why compute these three eagerly?' }).first().click();
+    await waitFor('app.ts open', async () => (await wb!.activeEditorTitle()).startsWith('app.ts'), 30_000);
+    await page.locator('.editor-instance .view-line', { hasText: 'value10 = compute(10)' }).first().click();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Shift+K');
+    await page.keyboard.press('Control+S');
+    await waitFor('outdated in the view', async () => /· outdated, outdated \(code deleted\)$/.test((await rows())[1] ?? ''), 30_000, 250);
+    await pane().locator('.monaco-list-row', { hasText: 'Why compute these three eagerly?' }).first().click();
+    await waitFor('the file at the anchor commit', async () => {
+      const text = (await page.locator('.editor-instance .view-lines:visible').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      return text.includes('value10 = compute(10)');
+    }, 30_000);
+    await shot('outdated-at-revision');
   });
 });

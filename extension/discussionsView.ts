@@ -28,6 +28,7 @@ export class DiscussionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly view: vscode.TreeView<Node>;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly filters: Set<DiscussionFilter>;
+  private lastShown = '';
 
   constructor(
     private readonly discussions: Discussions,
@@ -60,6 +61,10 @@ export class DiscussionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.view.description = this.filters.size ? vscode.l10n.t('Filter: {0}', DISCUSSION_FILTERS.filter((f) => this.filters.has(f)).map((f) => names[f]).join(', ')) : undefined;
   }
 
+  /**
+   * Redraws only when what the view shows changed: a redraw replaces the rows' command handles,
+   * and a click on a row drawn just before runs a stale one.
+   */
   refresh(): void {
     const all = this.discussions.list();
     const shown = applyFilters(all, this.filters);
@@ -69,6 +74,9 @@ export class DiscussionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         : shown.length === 0
           ? vscode.l10n.t('The filters hide all {0} discussions.', all.length)
           : undefined;
+    const signature = JSON.stringify(shown.map((e) => [e.uri.toString(), e.room, e.seq, e.text, e.from, e.lines, e.outdated, e.resolved, e.replies]));
+    if (signature === this.lastShown) return;
+    this.lastShown = signature;
     this.emitter.fire(undefined);
   }
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { anchoredCode, discussionLink, isRepoPath, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
+import { anchoredCode, discussionLink, isRepoPath, mentionedNames, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
 import { anchorOn, fileAt, Placer, repoPath, repositoryOf, type Placement, type Repository } from '../client/anchoring';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
@@ -360,20 +360,51 @@ export class Discussions implements vscode.Disposable {
     return true;
   }
 
-  /** What tests and the Discussions view read: each thread with where it is shown. */
-  list(): { room: string; seq: number; path: string; lines?: [number, number]; outdated?: string; resolved: boolean; replies: number }[] {
+  /** Opens discussion `room#seq` from a list: where its lines are now, or at its revision when outdated. */
+  async open(room: string, seq: number): Promise<void> {
+    const d = this.byKey.get(keyOf(room, seq));
+    if (d?.placement?.kind === 'outdated' && d.thread) await this.openAtRevision(d.thread);
+    else await this.reveal(room, seq);
+  }
+
+  /** What tests, the Discussions view and the Explorer badges read: each thread with where it is shown. */
+  list(): DiscussionEntry[] {
+    const me = this.service.user;
     return [...this.byKey.values()]
-      .filter((d) => d.thread)
+      .filter((d): d is Discussion & { thread: vscode.CommentThread } => d.thread !== undefined)
       .map((d) => ({
         room: d.root.room,
         seq: d.root.seq,
         path: d.pathHere ?? d.root.snippet?.anchor?.path ?? '',
+        uri: d.thread.uri,
+        from: d.root.from,
+        text: d.root.deleted === true ? '' : (d.root.text ?? ''),
+        mine: me !== undefined && d.root.from === me,
+        mentionsMe: me !== undefined && [d.root, ...d.replies].some((m) => m.deleted !== true && mentionedNames(m.text).includes(me)),
         ...(d.placement?.kind === 'placed' ? { lines: [d.placement.startLine, d.placement.endLine] as [number, number] } : {}),
         ...(d.placement?.kind === 'outdated' ? { outdated: d.placement.reason } : {}),
         resolved: d.root.resolvedBy !== undefined,
         replies: d.replies.length,
       }));
   }
+}
+
+/** One discussion as lists show it. */
+export interface DiscussionEntry {
+  room: string;
+  seq: number;
+  /** The file's path in its repository now. */
+  path: string;
+  /** The file in this workspace. */
+  uri: vscode.Uri;
+  from: string;
+  text: string;
+  mine: boolean;
+  mentionsMe: boolean;
+  lines?: [number, number];
+  outdated?: string;
+  resolved: boolean;
+  replies: number;
 }
 
 /** The commands of discussions, each failure shown as the others' are. */
@@ -401,4 +432,5 @@ export function registerDiscussionCommands(context: vscode.ExtensionContext, dis
   register('parley.discussion.openAtRevision', (t) => discussions.openAtRevision(t));
   register('parley.discussion.copyLink', (t) => discussions.copyLink(t));
   register('parley.discussion.refresh', () => discussions.refresh());
+  register('parley.discussion.open', (room, seq) => discussions.open(String(room), Number(seq)));
 }

@@ -11,6 +11,7 @@ import { ChatView } from './chatView';
 import { registerCommands } from './commands';
 import { describeError } from './auth';
 import { Discussions, registerDiscussionCommands } from './discussions';
+import { DISCUSSION_FILTERS, DiscussionBadges, DiscussionsTree } from './discussionsView';
 import { FileSender } from './fileSender';
 import { MediaCache } from './mediaCache';
 import { MediaHost } from './mediaHost';
@@ -40,7 +41,12 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const presence = new PresenceReporter(({ status, context: where }) => service.setStatus(status, where));
   const discussions = new Discussions(service, chatView, log);
-  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence, discussions);
+  const discussionsTree = new DiscussionsTree(discussions, context.workspaceState);
+  const badges = new DiscussionBadges(discussions);
+  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
+  for (const f of DISCUSSION_FILTERS) {
+    context.subscriptions.push(vscode.commands.registerCommand(`parley.discussions.filter.${f}`, () => discussionsTree.toggle(f)));
+  }
 
   const mentionTotal = () => service.model.allRooms().reduce((n, r) => n + (r.joined ? r.mentions : 0), 0);
   service.post = (msg) => chatView.post(msg);

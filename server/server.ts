@@ -15,6 +15,7 @@ import { DEFAULT_ADDRESS_FACTOR, DEFAULT_BUDGETS, RequestBudgets } from './chat/
 import { Rooms } from './chat/rooms';
 import { SessionLife } from './chat/session-life';
 import { Listener } from './net/listener';
+import { registerClusterMetrics } from './cluster/metrics';
 import { Ops } from './ops';
 import { flushWrites } from './net/outbound';
 import type { MediaStore } from './media/media-store';
@@ -86,6 +87,12 @@ export class ParleyServer {
     const limitsOn = config.rateLimit > 0;
     const clusterNode = cluster === undefined ? undefined : new ClusterNode(cluster, store, logger);
     this.clusterNode = clusterNode;
+    if (clusterNode !== undefined) {
+      ops.health.add('redis', async () => {
+        if (!clusterNode.isHealthy()) throw new Error('Redis is not reachable');
+      });
+      registerClusterMetrics(ops.registry, clusterNode);
+    }
     const budgets = new RequestBudgets({
       enabled: limitsOn,
       budgets: { ...DEFAULT_BUDGETS, send: { rate: config.rateLimit, burst: config.rateBurst }, ...config.requestLimits.budgets },

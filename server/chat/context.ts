@@ -1,4 +1,4 @@
-import { DEFAULT_ERROR_MESSAGES, ParleyError, type Limits, type RequestId } from '../../protocol';
+import { DEFAULT_ERROR_MESSAGES, ParleyError, encodeFrame, type Limits, type RequestId, type ServerFrame } from '../../protocol';
 import type { ClusterNode } from '../cluster/node';
 import type { SharedBudgets } from '../cluster/shared-budgets';
 import type { Logger } from '../log';
@@ -60,4 +60,10 @@ export function replyError(ctx: ChatContext, peer: Peer, id: RequestId | undefin
 /** Frames without an id get no reply; their failures are only logged when unexpected. */
 export function dropError(ctx: ChatContext, peer: Peer, err: unknown): void {
   if (!(err instanceof ParleyError)) ctx.logger.error({ err, conn: peer.conn.id }, 'request failed');
+}
+
+/** A frame for every connection of `user`: on this node and, with a cluster, on the others. */
+export function toUserEverywhere(ctx: ChatContext, user: string, frame: ServerFrame): void {
+  ctx.hub.toUser(user, encodeFrame(frame));
+  ctx.cluster?.toUser(user, frame);
 }

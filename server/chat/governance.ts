@@ -24,7 +24,7 @@ import {
   type UninviteRequest,
 } from '../../protocol';
 import type { NewAuditEntry } from '../store/store';
-import { isServerAdmin, type ChatContext } from './context';
+import { isServerAdmin, toUserEverywhere, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
 import { closeSession } from './session';
@@ -80,8 +80,15 @@ function existingUser(ctx: ChatContext, name: string): string {
  */
 export async function announce(ctx: ChatContext, entry: RoomEntry, from: string, event: RoomEvent, also: string[] = []): Promise<void> {
   const stored = await ctx.store.appendRoomEvent({ room: entry.id, from, ts: Date.now(), event });
-  const audience = also.length === 0 ? entry.members : new Set([...entry.members, ...also]);
-  ctx.hub.toRoom(entry.id, audience, stored.seq, encodeFrame({ t: 'msg', ...stored }));
+  if (ctx.cluster === undefined) {
+    const audience = also.length === 0 ? entry.members : new Set([...entry.members, ...also]);
+    ctx.hub.toRoom(entry.id, audience, stored.seq, encodeFrame({ t: 'msg', ...stored }));
+    return;
+  }
+  // Several nodes: through the room's order like any event, so every node delivers it in its
+  // place (a room event taken around the order would be a hole to fill, and then a repeat).
+  ctx.cluster.committed(entry.id, stored.seq, JSON.stringify({ t: 'msg', ...stored }));
+  for (const user of also) if (!entry.members.has(user)) toUserEverywhere(ctx, user, { t: 'msg', ...stored });
 }
 
 async function audit(ctx: ChatContext, entry: NewAuditEntry): Promise<void> {
@@ -150,7 +157,7 @@ export async function invite(ctx: ChatContext, peer: Peer, f: InviteRequest): Pr
   await announce(ctx, entry, actor.user, { kind: 'invited', user: target });
   await audit(ctx, { at, actor: actor.user, action: 'invite', room: entry.id, target });
   const name = (await ctx.rooms.info(entry.id, actor.user)).name;
-  ctx.hub.toUser(target, encodeFrame({ t: 'invited', invitation: { room: entry.id, name, user: target, by: actor.user, at } }));
+  toUserEverywhere(ctx, target, { t: 'invited', invitation: { room: entry.id, name, user: target, by: actor.user, at } });
   peer.conn.send({ t: 'ok', id: f.id });
 }
 

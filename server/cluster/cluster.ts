@@ -24,6 +24,7 @@ export type ClusterNote =
   | { k: 'close'; n: string; token: string; code: string; msg: string }
   | { k: 'member'; n: string; r: string; u: string; op: 'join' | 'leave' }
   | { k: 'user'; n: string; u: string }
+  | { k: 'frame'; n: string; u: string; h: string }
   | { k: 'fill'; n: string };
 
 /** What the chat server does with the other nodes' notes. */

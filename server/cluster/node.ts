@@ -78,8 +78,11 @@ export class ClusterNode {
     for (const [node, users] of await this.cluster.remotePresence()) for (const [user, state] of users) presence.remoteChanged(node, user, state);
   }
 
-  /** A room event committed here: the sender got its ack; the members here get it in order, the other nodes through Redis. */
-  committed(room: string, seq: number, json: string, sender: Peer): void {
+  /**
+   * A room event committed here: the sender (if any; a room event has none) got its ack; the
+   * members here get it in order, the other nodes through Redis.
+   */
+  committed(room: string, seq: number, json: string, sender?: Peer): void {
     this.cluster.publish({ k: 'ev', n: this.cluster.nodeId, r: room, s: seq, j: json });
     this.order.offer(room, { seq, frame: frameOfJson(json), except: sender });
   }
@@ -90,6 +93,11 @@ export class ClusterNode {
 
   read(room: string, user: string, seq: number): void {
     this.cluster.publish({ k: 'read', n: this.cluster.nodeId, r: room, u: user, s: seq });
+  }
+
+  /** A frame (header only) for the user's connections on the other nodes, e.g. an invitation. */
+  toUser(user: string, header: object): void {
+    this.cluster.publish({ k: 'frame', n: this.cluster.nodeId, u: user, h: JSON.stringify(header) });
   }
 
   userAdded(user: string): void {
@@ -160,6 +168,9 @@ export class ClusterNode {
         return;
       case 'user':
         ctx.presence.addUser(note.u);
+        return;
+      case 'frame':
+        if (ctx.hub.hasUser(note.u)) ctx.hub.toUser(note.u, frameOfJson(note.h));
         return;
       case 'close':
         ctx.auth.life.forget(note.token);

@@ -190,12 +190,13 @@ export class Rooms {
       throw new ParleyError('BANNED', 'You are banned from this room.');
     }
     if (hidden && !(await this.store.invitationsOf(user)).some((i) => i.room === roomId)) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
-    await this.store.addMember(roomId, user);
+    // An empty room (its last owner left it, alone) is taken over by whoever comes next.
+    await this.store.addMember(roomId, user, entry.members.size === 0 ? 'owner' : undefined);
     this.added(entry, user);
     return { info: await this.info(roomId, user), entry, joined: true };
   }
 
-  /** Leaves a group room; returns the room when the user was in it. The last owner cannot leave: LAST_OWNER. */
+  /** Leaves a group room; returns the room when the user was in it. The last owner cannot leave others behind: LAST_OWNER. */
   async leave(roomId: string, user: string): Promise<RoomEntry | undefined> {
     if (roomId === GENERAL_ROOM) throw new ParleyError('FORBIDDEN', 'Everyone stays in general.');
     const entry = await this.load(roomId);
@@ -207,7 +208,8 @@ export class Rooms {
     }
     if ((await this.store.roleOf(roomId, user)) === 'owner') {
       const owners = (await this.store.memberRoles(roomId)).filter((m) => m.role === 'owner');
-      if (owners.length <= 1) {
+      // Alone in the room, the owner may go: nobody is left without one.
+      if (owners.length <= 1 && entry.members.size > 1) {
         throw new ParleyError('LAST_OWNER', `You are the only owner of ${roomId}: hand it over first (parley role ${roomId} USER owner), then leave.`);
       }
     }

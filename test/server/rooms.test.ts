@@ -279,6 +279,11 @@ describe('server: rooms people run, over real TCP', function () {
       await rejectsWith(a.conn.request({ t: 'leave', room }), 'LAST_OWNER');
       const roles = (await events(a, room)).filter((e) => e?.kind === 'role').map((e) => `${e?.user} ${e?.role}`);
       assert.deepEqual(roles, [`${a.user} admin`, `${b.user} admin`, `${b.user} member`, `${a.user} owner`, `${owner.user} admin`]);
+      // Alone, the last owner may go; whoever joins the empty room next owns it.
+      await b.conn.request({ t: 'leave', room });
+      await a.conn.request({ t: 'leave', room });
+      await b.conn.request({ t: 'join', room });
+      assert.equal(await roleOf(b, room, b.user), 'owner');
     });
 
     it('lets owners and admins delete any message, and only them', async () => {

@@ -92,11 +92,14 @@ async function chatSuitesOnNeo4j() {
 }
 
 /**
- * The suites in two groups side by side, one per core: the browser-driven ones (webview in
- * Chromium, the extension in code-server) and the rest, followed by the Neo4j re-run.
+ * The suites in two lanes side by side, one per core: the browser-driven ones (webview in
+ * Chromium, the extension in code-server) then the cluster suites, and the rest, followed by the
+ * Neo4j re-run.
  */
 const BROWSER_SUITES = ['test/webview/**/*.test.ts', 'test/extension/**/*.test.ts'];
-const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client', 'test/cluster'].map((dir) => `${dir}/**/*.test.ts`);
+const OTHER_SUITES = ['test/protocol', 'test/store', 'test/media', 'test/server', 'test/client'].map((dir) => `${dir}/**/*.test.ts`);
+// Several nodes: after the browser suites, in their lane, which ends first.
+const CLUSTER_SUITES = ['test/cluster/**/*.test.ts'];
 
 async function main() {
   ensureInstalled(root);
@@ -109,7 +112,7 @@ async function main() {
   const runs = focused
     ? [await mocha('The suites asked for', [], mochaArgs)]
     : await Promise.all([
-        mocha('Webview and VS Code suites', BROWSER_SUITES, mochaArgs),
+        (async () => [await mocha('Webview and VS Code suites', BROWSER_SUITES, mochaArgs), await mocha('Cluster suites (several nodes on Neo4j and Redis, behind HAProxy)', CLUSTER_SUITES, mochaArgs)])(),
         (async () => [await mocha('Protocol, store, media, server and client suites', OTHER_SUITES, mochaArgs), await chatSuitesOnNeo4j()])(),
       ]).then((r) => r.flat());
   const total = runs.reduce((sum, r) => ({ passed: sum.passed + r.passed, failed: sum.failed + r.failed, skipped: sum.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });

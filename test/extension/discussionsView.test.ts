@@ -47,6 +47,18 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     seen = `rows: ${JSON.stringify(r)}`;
     return r;
   };
+  /**
+   * Unfolds the Discussions view and folds People above it, so the view has the room to show a
+   * file and its thread whatever height the earlier suites left the panes at (its list draws only
+   * the rows that fit).
+   */
+  const roomForTheView = async () => {
+    const header = pane().locator('.pane-header');
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const people = wb!.page.locator('.pane-header', { hasText: /^\s*People/ }).first();
+    if ((await people.getAttribute('aria-expanded')) === 'true') await people.click();
+  };
   /** What the last look saw, printed when a test fails. */
   let seen = '';
   const message = async () => (await pane().locator('.pane-body .message').innerText().catch(() => '')).trim();
@@ -123,9 +135,7 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     await wb!.answer(PASSWORD, /Password/);
     await waitFor(`status item "${BOB}"`, async () => (await wb!.statusText()).includes(BOB), 30_000);
     // The view starts folded under Chat and People; unfold it.
-    const header = pane().locator('.pane-header');
-    await header.waitFor({ timeout: 30_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await roomForTheView();
     await waitFor('the file and its thread', async () => {
       const r = await rows();
       return r.length === 2 && r[0].endsWith('app.ts') && r[1].startsWith('Why compute these three eagerly?');
@@ -188,6 +198,7 @@ describe('the Discussions view and Explorer badges in a real VS Code', function 
     await waitFor(`status item "${BOB}" after the reload`, async () => (await wb!.statusText()).includes(BOB), 60_000);
     await wb!.openParley();
     await waitFor('the filter remembered', async () => /Filter: unresolved/.test(await pane().locator('.pane-header').innerText().catch(() => '')), 60_000, 250);
+    await roomForTheView();
     await waitFor('listed again', async () => (await rows()).length === 2, 60_000, 250);
     await wb!.command('Parley: Filter: Unresolved (toggle)');
   });

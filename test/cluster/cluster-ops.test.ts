@@ -1,35 +1,18 @@
 // A node's /healthz and /metrics with --cluster: Redis counts in its health, and the cluster's
 // series (peers, Redis links, publications) are served beside the rest.
 import * as assert from 'node:assert/strict';
-import { useNeo4j } from '../helpers/neo4j';
 import { get, healthUntil, metricsPort, sample } from '../helpers/ops';
 import type { TestServer } from '../helpers/server';
 import { Client } from '../server/chat-helpers';
 import { signInAt } from './failover-check';
-import { RedisGate, dropPrefix, runPrefix, startNode, until } from './harness';
+import { until, useClusterNodes } from './harness';
 
 describe('cluster: health and metrics of a node', function () {
   this.timeout(180_000);
-  const neo4j = useNeo4j();
-  const prefix = runPrefix();
-  const gate = new RedisGate();
-  const nodes: TestServer[] = [];
+  const { nodes, gate } = useClusterNodes(['m1', 'm2'], ['--metrics-port', '0']);
   const clients: Client[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    await neo4j.wipe();
-    await gate.listen();
-    for (const id of ['m1', 'm2']) nodes.push(await startNode({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id, args: ['--metrics-port', '0'] }));
-  });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    for (const n of nodes) {
-      await n.stop();
-      n.cleanup();
-    }
-    await gate.close();
-    await dropPrefix(prefix);
   });
 
   const metrics = async (node: TestServer) => (await get(metricsPort(node), '/metrics')).body;

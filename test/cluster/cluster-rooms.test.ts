@@ -2,36 +2,18 @@
 // take effect for the member's connections on another.
 import * as assert from 'node:assert/strict';
 import type { ServerFrame } from '../../protocol';
-import { useNeo4j } from '../helpers/neo4j';
-import type { TestServer } from '../helpers/server';
 import { rejectsWith, uniqueUser, type Client } from '../server/chat-helpers';
 import { signInAt } from './failover-check';
-import { RedisGate, dropPrefix, runPrefix, startNode } from './harness';
+import { useClusterNodes } from './harness';
 
 type Frame<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>;
 
 describe('cluster: moderation across nodes', function () {
   this.timeout(120_000);
-  const neo4j = useNeo4j();
-  const prefix = runPrefix();
-  const gate = new RedisGate();
-  const nodes: TestServer[] = [];
+  const { nodes } = useClusterNodes(['k1', 'k2']);
   const clients: Client[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    await neo4j.wipe();
-    await gate.listen();
-    for (const id of ['k1', 'k2']) nodes.push(await startNode({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id }));
-  });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    for (const n of nodes) {
-      await n.stop();
-      n.cleanup();
-    }
-    await gate.close();
-    await dropPrefix(prefix);
   });
 
   const on = async (node: number, user = uniqueUser()) => {

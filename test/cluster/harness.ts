@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { Redis } from 'ioredis';
+import { useNeo4j } from '../helpers/neo4j';
 import { TestServer } from '../helpers/server';
 
 export const REDIS_PORT = 6379;
@@ -104,4 +105,31 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * The hooks of a suite of `ids.length` nodes on its own Neo4j and the real Redis behind a gate:
+ * started one at a time in `before` (the first makes the schema), stopped and their Redis keys
+ * dropped in `after`. Call inside describe().
+ */
+export function useClusterNodes(ids: string[], args: string[] = []): { nodes: TestServer[]; gate: RedisGate } {
+  const neo4j = useNeo4j();
+  const prefix = runPrefix();
+  const gate = new RedisGate();
+  const nodes: TestServer[] = [];
+  before(async function () {
+    this.timeout(240_000);
+    await neo4j.wipe();
+    await gate.listen();
+    for (const id of ids) nodes.push(await startNode({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id, args }));
+  });
+  after(async () => {
+    for (const n of nodes) {
+      await n.stop();
+      n.cleanup();
+    }
+    await gate.close();
+    await dropPrefix(prefix);
+  });
+  return { nodes, gate };
 }

@@ -43,25 +43,31 @@ describe('server: nothing before sign-in tells whether a user exists, over real 
   });
 
   it('takes as long for an unknown user as for a wrong password, the very first time too', async () => {
-    const server = await start(['--login-rate-limit', '0']);
-    const known = uniqueUser('known');
-    await register(server, known, 'right-password');
-    // The first unknown user of a fresh server: a lazily made dummy hash would double its cost.
-    const first = await attempt(server, PROBER, { t: 'login', user: uniqueUser('nobody'), password: 'wrong-password' });
-    assert.equal(first.code, 'BAD_CREDENTIALS');
-    const unknown: number[] = [first.ms];
+    // Noise on a shared machine only ever adds time, so each figure is the least of a few tries:
+    // a second hash would show in every one of them.
+    const firsts: number[] = [];
+    const unknown: number[] = [];
     const wrong: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const u = await attempt(server, PROBER, { t: 'login', user: uniqueUser('nobody'), password: 'wrong-password' });
-      const w = await attempt(server, PROBER, { t: 'login', user: known, password: 'wrong-password' });
-      assert.equal(u.code, 'BAD_CREDENTIALS');
-      assert.equal(w.code, 'BAD_CREDENTIALS');
-      unknown.push(u.ms);
-      wrong.push(w.ms);
+    for (let trial = 0; trial < 3; trial++) {
+      const server = await start(['--login-rate-limit', '0']);
+      const known = uniqueUser('known');
+      await register(server, known, 'right-password');
+      // The first unknown user of a fresh server: a lazily made dummy hash would double its cost.
+      const first = await attempt(server, PROBER, { t: 'login', user: uniqueUser('nobody'), password: 'wrong-password' });
+      assert.equal(first.code, 'BAD_CREDENTIALS');
+      firsts.push(first.ms);
+      for (let i = 0; i < 3; i++) {
+        const u = await attempt(server, PROBER, { t: 'login', user: uniqueUser('nobody'), password: 'wrong-password' });
+        const w = await attempt(server, PROBER, { t: 'login', user: known, password: 'wrong-password' });
+        assert.equal(u.code, 'BAD_CREDENTIALS');
+        assert.equal(w.code, 'BAD_CREDENTIALS');
+        unknown.push(u.ms);
+        wrong.push(w.ms);
+      }
     }
     const base = median(wrong);
     // One hash each; a second hash would make it about twice as long.
-    assert.ok(first.ms < base * 1.5, `first unknown user ${first.ms.toFixed(0)} ms, wrong password ${base.toFixed(0)} ms`);
+    assert.ok(Math.min(...firsts) < base * 1.5, `first unknown user ${firsts.map((ms) => ms.toFixed(0)).join('/')} ms, wrong password ${base.toFixed(0)} ms`);
     assert.ok(median(unknown) < base * 1.3 && median(unknown) > base / 1.3, `unknown ${median(unknown).toFixed(0)} ms, wrong ${base.toFixed(0)} ms`);
   });
 

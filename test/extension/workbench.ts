@@ -232,9 +232,8 @@ export class Workbench {
     const page = this.page;
     // Escape only a quick input left open: in an editor it would drop the selection.
     if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    await this.openPalette(input);
     await input.fill(`>${title}`);
     const bare = (s: string) => s.trim().replace(/(\.\.\.|…)$/, '');
     const row = await waitFor(
@@ -252,6 +251,24 @@ export class Workbench {
       200,
     );
     await row.click();
+  }
+
+  /**
+   * F1 opens the palette only when the workbench has the keyboard: a webview that has just taken
+   * focus (the Chat view after sign-in) may swallow the key. Then the focus goes back to the
+   * workbench document and the key is pressed again.
+   */
+  private async openPalette(input: Locator): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await this.page.keyboard.press(attempt < 2 ? 'F1' : 'Control+Shift+P');
+      try {
+        await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 5000 : 30000 });
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   }
 
   /** Answers the open quick input (input box or pick) with `text`. */

@@ -9,7 +9,7 @@ import {
   type ServerFrame,
   type UploadReadyReply,
 } from '../protocol';
-import { streamHash, type StreamHash } from '../server/media/thread-hash';
+import { streamHash, type StreamHash } from '../common/stream-hash';
 import { Connection, ConnectionError, type OutgoingFrame } from './connection';
 import type { ParleyClient } from './session';
 

@@ -4,7 +4,7 @@ import { lookup as mimeFromName } from 'mime-types';
 import { ParleyError } from '../../protocol/errors';
 import type { FileKind } from '../../protocol/messages';
 import { contentKey, type MediaStore } from './media-store';
-import { SERVER_HASH_NICE, streamHash } from './thread-hash';
+import { SERVER_HASH_NICE, streamHash } from '../../common/stream-hash';
 
 // Enough for file-type to see past the headers of the common formats (it needs ~4 KB for most;
 // more helps with ID3-tagged audio). Kept per upload, so it stays small.

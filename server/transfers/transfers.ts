@@ -11,7 +11,7 @@ import { replyError, type ChatContext } from '../chat/context';
 import type { ChatHandlers } from '../chat/handlers';
 import type { Peer } from '../chat/peer';
 import { contentKey, type MediaStore } from '../media/media-store';
-import { SERVER_HASH_NICE, startHashThread } from '../media/thread-hash';
+import { SERVER_HASH_NICE, startHashThread } from '../../common/stream-hash';
 import { Download } from './download';
 import { displayName } from './file-name';
 import { FiledMedia } from './filed-media';

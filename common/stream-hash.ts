@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
  * sha256 of a stream of bytes, computed as they pass. Large transfers hash on a worker thread,
  * so hashing (the costliest work of a relayed byte) runs beside the socket I/O instead of
  * between it; the server's thread also runs at a lower priority, so it never delays chat.
- * Depends on Node built-ins only: the client's transfers use it too.
+ * Depends on Node built-ins only: the server and the client both use it.
  */
 export interface StreamHash {
   /**

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { THREAD_HASH_MIN_BYTES, startHashThread, streamHash } from '../../server/media/thread-hash';
+import { THREAD_HASH_MIN_BYTES, startHashThread, streamHash } from '../../common/stream-hash';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -54,7 +54,7 @@ describe('media: stream hash (worker thread for large transfers)', () => {
 
   it('never keeps a process alive, before or after its thread ran', function () {
     this.timeout(60_000);
-    const module = JSON.stringify(path.join(__dirname, '../../server/media/thread-hash.ts'));
+    const module = JSON.stringify(path.join(__dirname, '../../common/stream-hash.ts'));
     for (const code of [
       // a large hash while the thread is still starting (hashed in this thread)
       `const { streamHash } = require(${module}); const h = streamHash(8 << 20); h.update(Buffer.alloc(1 << 20)); h.digest().then((d) => console.log(d));`,

@@ -112,7 +112,7 @@ export class App {
     this.search = new SearchView(this.ctx, (q) => this.runSearch(q), (room) => this.openRoom(room, false), () => this.list.refresh());
     this.roomHeader = new RoomHeader(() => this.host.post(RunCommand, { command: 'parley.roomSettings' }));
     const header = h('header', { class: 'topbar' },
-      h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, threadsButton, pinsButton, searchButton, this.roomHeader.settings),
+      h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, threadsButton, pinsButton, searchButton),
       this.roomHeader.topic,
       this.search.bar);
     this.header = header;

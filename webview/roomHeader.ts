@@ -1,8 +1,8 @@
-// The room header's topic line and its settings button, and whether the composer takes posts
-// in the room: a read-only room takes them from its owners and admins only (the server refuses
-// the others with READ_ONLY; the composer says so before anyone types).
+// The room header's topic line, which opens the room's settings, and whether the composer takes
+// posts in the room: a read-only room takes them from its owners and admins only (the server
+// refuses the others with READ_ONLY; the composer says so before anyone types).
 import type { RoomInfo } from '../protocol/messages';
-import { h, icon, ICONS } from './dom';
+import { h } from './dom';
 import { l10n } from './l10n';
 
 /** Whether the signed-in user may post in the room, as far as the room list tells. */
@@ -15,23 +15,21 @@ export function readOnlyHint(): string {
 }
 
 export class RoomHeader {
-  readonly topic: HTMLElement;
-  readonly settings: HTMLButtonElement;
+  /** The topic, as text; a click opens Room Settings (the Chat view's title has its gear too). */
+  readonly topic: HTMLButtonElement;
 
   constructor(openSettings: () => void) {
-    this.topic = h('div', { class: 'room-topic' });
+    this.topic = h('button', { class: 'room-topic', attrs: { type: 'button' } });
     this.topic.hidden = true;
-    const label = l10n.t('Room settings');
-    this.settings = h('button', { class: 'icon-button room-settings', title: label, attrs: { type: 'button', 'aria-label': label } }, icon([...ICONS.gear]));
-    this.settings.addEventListener('click', openSettings);
+    this.topic.addEventListener('click', openSettings);
   }
 
-  /** The open room: its topic as text, and the settings button for group rooms. */
+  /** The open room's topic; none for DMs and rooms without one. */
   show(info: RoomInfo | undefined): void {
     const topic = info?.kind === 'group' ? info.topic?.trim() ?? '' : '';
     this.topic.textContent = topic;
-    this.topic.title = topic;
+    this.topic.title = topic ? l10n.t('{0} — click for the room settings', topic) : '';
+    this.topic.setAttribute('aria-label', topic ? l10n.t('Topic: {0}. Open the room settings', topic) : '');
     this.topic.hidden = topic === '';
-    this.settings.hidden = info?.kind !== 'group';
   }
 }

@@ -45,7 +45,8 @@ export async function roomSettings(service: ChatService, room: string): Promise<
     try {
       if (!(await picked.run())) return;
     } catch (err) {
-      await vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)));
+      // The list comes back at once; the refusal stays up beside it.
+      void vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)));
     }
   }
 }

@@ -1,8 +1,9 @@
 // Rooms people run, in a real VS Code (code-server + headless Chromium) against a real
 // parley-server, with alice on the terminal client: bob creates a private room and invites her,
 // she invites him (the notification and the People tree show it), the directory finds and joins
-// a public room, a topic and a removal show as system lines in the chat, and a read-only room
-// closes its composer to a member. The tests run in order and build on each other.
+// a public room, a topic and a removal show as system lines in the chat, a read-only room
+// closes its composer to a member, blocking keeps her DMs out, and a removal is told. The tests
+// run in order and build on each other.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -197,6 +198,27 @@ describe('VS Code extension: rooms people run', function () {
     await shot('read-only');
     alice!.run('readonly', LOBBY, 'off');
     await waitFor('the composer open again', async () => !(await textarea.isDisabled()), 30_000);
+  });
+
+  it('Block User keeps her direct messages out; Unblock User lets them in again', async () => {
+    await wb!.command('Parley: Block User');
+    await wb!.pick(ALICE, /Who to block/);
+    await confirmDialog('Block');
+    await waitFor('the block confirmed', async () => new RegExp(`You blocked ${ALICE}`).test(await toasts()), 30_000);
+    assert.throws(() => alice!.run('send', '--to', BOB, 'psst'), /do not take direct messages from you|does not take direct messages/);
+    await wb!.command('Parley: Unblock User');
+    await wb!.pick(ALICE, /Who to unblock/);
+    await waitFor('the unblock confirmed', async () => new RegExp(`You unblocked ${ALICE}`).test(await toasts()), 30_000);
+    alice!.run('send', '--to', BOB, 'hello again');
+    await wb!.command('Notifications: Clear All Notifications');
+  });
+
+  it('tells bob when he is removed from a room, and the chat leaves it', async () => {
+    await openInChat(ALICE_ROOM);
+    alice!.run('kick', ALICE_ROOM, BOB);
+    await waitFor('the removal notice', async () => new RegExp(`You were removed from #${ALICE_ROOM}`).test(await toasts()), 30_000);
+    await waitFor('the chat back in general', async () => (await activeRoom()) === 'general', 30_000);
+    assert.equal(await chat!.locator(`.room-select option[value="${ALICE_ROOM}"]`).count(), 0);
     assert.deepEqual(wb!.cspViolations(), []);
   });
 });

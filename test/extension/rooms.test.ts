@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { ParleyClient } from '../../client/session';
 import { ParleyServer, TerminalUser, waitFor } from './parley';
 import { prepareVsixSuite, Workbench } from './workbench';
 
@@ -19,6 +20,8 @@ const PRIVATE = 'secret-plans';
 const ALICE_ROOM = 'alice-den';
 const ALICE_ATTIC = 'alice-attic';
 const LOBBY = 'lobby-public';
+/** More public rooms than one page of the directory (50) holds. */
+const BULK = 55;
 
 describe('VS Code extension: rooms people run', function () {
   this.timeout(6 * 60_000);
@@ -149,6 +152,43 @@ describe('VS Code extension: rooms people run', function () {
     await waitFor(`#${LOBBY} open in the chat`, async () => (await activeRoom()) === LOBBY, 30_000);
     await waitForLine(`${BOB} joined`);
     assert.match(alice!.run('members', LOBBY), new RegExp(`${BOB}\\s+member`));
+  });
+
+  it('the directory pages: "Load more…" brings the rooms past the first page', async () => {
+    // alice makes them through the client library, as the terminal client would, only faster.
+    // Renamed, their ids (which the server searches) are not in their names (which the pick
+    // filters by): the rows change only when the server has answered the search.
+    const client = new ParleyClient({ host: '127.0.0.1', port: server!.port, reconnect: false });
+    try {
+      await client.login(ALICE, PASSWORD);
+      for (let i = 0; i < BULK; i++) {
+        const id = `zz-bulk-${String(i).padStart(2, '0')}`;
+        await client.create(id);
+        await client.setRoom(id, { name: `Page ${String(i).padStart(2, '0')}` });
+      }
+    } finally {
+      client.close();
+    }
+    await wb!.command('Parley: Browse Rooms');
+    await wb!.waitForPrompt(/Search public rooms/);
+    const input = wb!.page.locator('.quick-input-widget .quick-input-box input');
+    // Unfiltered, #general comes first: "#Page 00" first tells that the search has answered.
+    await input.fill('zz-bulk');
+    const focused = wb!.page.locator('.quick-input-list .monaco-list-row.focused');
+    const first = wb!.page.locator('.quick-input-list .monaco-list-row').first();
+    await waitFor('the first page', async () => ((await first.innerText({ timeout: 1000 }).catch(() => '')) ?? '').includes('#Page 00'), 30_000);
+    // Up from the first row wraps to the last ("Create Room…"); once more is "Load more…".
+    await input.press('ArrowUp');
+    await input.press('ArrowUp');
+    await waitFor('"Load more…" focused', async () => ((await focused.innerText({ timeout: 1000 }).catch(() => '')) ?? '').includes('Load more'), 15_000);
+    await shot('directory-load-more');
+    await input.press('Enter');
+    // The new items put the focus back on the first row; up twice is then the last room.
+    await waitFor('the list redrawn', async () => ((await focused.innerText({ timeout: 1000 }).catch(() => '')) ?? '').includes('#Page 00'), 30_000);
+    await input.press('ArrowUp');
+    await input.press('ArrowUp');
+    await waitFor(`#Page ${BULK - 1} last`, async () => ((await focused.innerText({ timeout: 1000 }).catch(() => '')) ?? '').includes(`#Page ${BULK - 1}`), 15_000);
+    await wb!.page.keyboard.press('Escape');
   });
 
   it("bob sets his room's topic: a system line, and the header shows it", async () => {

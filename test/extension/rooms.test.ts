@@ -56,6 +56,9 @@ describe('VS Code extension: rooms people run', function () {
     alice.register();
     alice.login();
     new TerminalUser(server, BOB, PASSWORD).register();
+    // Waiting for bob before he signs in: the People tree lists it once he does.
+    alice.run('create', ALICE_ATTIC, '--private');
+    alice.run('invite', ALICE_ATTIC, BOB);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'parley-ws-'));
     wb = await Workbench.start({ vsix, workspace, settings: { 'parley.server.host': '127.0.0.1', 'parley.server.port': server.port } });
   });
@@ -75,7 +78,7 @@ describe('VS Code extension: rooms people run', function () {
     }
   });
 
-  it('bob signs in and creates a private room, which the directory does not list', async () => {
+  it('bob signs in, sees the invitation that waited for him, and creates a private room the directory does not list', async () => {
     await wb!.openParley();
     await waitFor('signed-out status item', async () => /Parley: signed out/.test(await wb!.statusText()), 60_000);
     await wb!.command('Parley: Sign In');
@@ -83,6 +86,8 @@ describe('VS Code extension: rooms people run', function () {
     await wb!.answer(PASSWORD, /Password/);
     await waitFor(`status item "${BOB}"`, async () => (await wb!.statusText()).includes(BOB), 60_000);
     chat = await wb!.chatFrame('.composer textarea');
+    await wb!.treeRow(/Invitations \(1\)/).waitFor({ timeout: 30_000 });
+    await wb!.treeRow(new RegExp(`#${ALICE_ATTIC}`)).waitFor({ timeout: 30_000 });
     await wb!.command('Parley: Create Room');
     await wb!.answer(PRIVATE, /Room name/);
     await wb!.pick('Private', /Who can find and join/);
@@ -113,24 +118,23 @@ describe('VS Code extension: rooms people run', function () {
     alice!.run('create', ALICE_ROOM, '--private');
     alice!.run('invite', ALICE_ROOM, BOB);
     await waitFor('the invitation notification', async () => new RegExp(`${ALICE} invited you to #${ALICE_ROOM}`).test(await toasts()), 30_000);
-    await wb!.treeRow(/Invitations \(1\)/).waitFor({ timeout: 30_000 });
+    await wb!.treeRow(/Invitations \(2\)/).waitFor({ timeout: 30_000 });
     await wb!.treeRow(new RegExp(`#${ALICE_ROOM}`)).waitFor({ timeout: 30_000 });
     await shot('invitation');
     await wb!.clickToastButton(new RegExp(`invited you to #${ALICE_ROOM}`), 'Accept');
     await waitFor(`#${ALICE_ROOM} open in the chat`, async () => (await activeRoom()) === ALICE_ROOM, 30_000);
-    await waitFor('the invitations group gone', async () => (await wb!.treeRow(/Invitations \(/).count()) === 0, 30_000);
+    await wb!.treeRow(/Invitations \(1\)/).waitFor({ timeout: 30_000 });
     assert.match(alice!.run('members', ALICE_ROOM), new RegExp(`${BOB}\\s+member`));
   });
 
   it('bob declines an invitation from the People tree', async () => {
-    alice!.run('create', ALICE_ATTIC, '--private');
-    alice!.run('invite', ALICE_ATTIC, BOB);
     const row = wb!.treeRow(new RegExp(`#${ALICE_ATTIC}`));
     await row.waitFor({ timeout: 30_000 });
     await row.hover();
     await row.locator('.action-label[aria-label^="Decline Invitation"]').click();
     await waitFor('the invitation declined', () => !alice!.run('members', ALICE_ATTIC).includes(`${BOB}  invited`), 30_000);
     await waitFor('the row gone', async () => (await row.count()) === 0, 30_000);
+    await waitFor('the invitations group gone', async () => (await wb!.treeRow(/Invitations \(/).count()) === 0, 30_000);
     await wb!.command('Notifications: Clear All Notifications');
   });
 

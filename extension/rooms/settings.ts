@@ -4,24 +4,15 @@
 // see the same list read-only and can leave. After each change the list is read again; each
 // refusal shows the server's own sentence, and the list comes back.
 import * as vscode from 'vscode';
-import { GENERAL_ROOM, type BanEntry, type Invitation, type MemberEntry, type RoomInfo, type RoomRole } from '../../protocol';
+import { GENERAL_ROOM, type RoomInfo, type RoomRole } from '../../protocol';
 import { describeError } from '../auth';
 import type { ChatService } from '../chatService';
+import { memberActions, pickInvitee, roleText, type Roster } from './members';
 
 /** A row: `run` does its change and says whether the list should show again. */
 type Row = vscode.QuickPickItem & { run?: () => Promise<boolean> };
 
-interface Roster {
-  members: MemberEntry[];
-  invited?: Invitation[];
-  banned?: BanEntry[];
-}
-
 const separator = (label: string): Row => ({ label, kind: vscode.QuickPickItemKind.Separator });
-
-export function roleText(role: RoomRole): string {
-  return role === 'owner' ? vscode.l10n.t('owner') : role === 'admin' ? vscode.l10n.t('admin') : vscode.l10n.t('member');
-}
 
 /** Shows the settings of `room` until the user closes them. */
 export async function roomSettings(service: ChatService, room: string): Promise<void> {
@@ -189,65 +180,4 @@ function settingsRows(service: ChatService, info: RoomInfo, roster: Roster): Row
     });
   }
   return rows;
-}
-
-/** Known users who are neither members nor invited yet. */
-async function pickInvitee(service: ChatService, roster: Roster): Promise<string | undefined> {
-  const taken = new Set([...roster.members.map((m) => m.user), ...(roster.invited ?? []).map((i) => i.user)]);
-  const people = service.model.allPeople().filter((p) => !taken.has(p.user));
-  if (people.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Everyone Parley knows of is in the room or invited already.'));
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    people.map((p) => ({ label: p.user, description: p.status === 'offline' ? vscode.l10n.t('offline') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('online') })),
-    { title: vscode.l10n.t('Parley: Invite'), placeHolder: vscode.l10n.t('Who to invite') },
-  );
-  return picked?.label;
-}
-
-/** What an owner or admin can do to one member; the server decides whether they may. */
-async function memberActions(service: ChatService, info: RoomInfo, member: MemberEntry, mine: RoomRole | undefined): Promise<boolean> {
-  const client = service.roomsClient();
-  const room = info.id;
-  const user = member.user;
-  type Action = vscode.QuickPickItem & { run: () => Promise<void> };
-  const confirm = async (question: string, button: string): Promise<boolean> =>
-    (await vscode.window.showWarningMessage(question, { modal: true }, button)) === button;
-  const actions: Action[] = [];
-  if (member.role === 'member') actions.push({ label: vscode.l10n.t('$(shield) Make Admin'), run: () => client.setRole(room, user, 'admin') });
-  if (member.role === 'admin') actions.push({ label: vscode.l10n.t('$(person) Make Member'), run: () => client.setRole(room, user, 'member') });
-  if (mine === 'owner' && member.role !== 'owner') {
-    actions.push({
-      label: vscode.l10n.t('$(star-full) Hand Over Ownership…'),
-      description: vscode.l10n.t('you become an admin'),
-      run: async () => {
-        const handOver = vscode.l10n.t('Hand Over');
-        if (await confirm(vscode.l10n.t('Make {0} the owner of #{1}? You become an admin and cannot take it back yourself.', user, info.name), handOver)) {
-          await client.setRole(room, user, 'owner');
-        }
-      },
-    });
-  }
-  actions.push({
-    label: vscode.l10n.t('$(close) Remove from Room'),
-    run: async () => {
-      const remove = vscode.l10n.t('Remove');
-      if (await confirm(vscode.l10n.t('Remove {0} from #{1}?', user, info.name), remove)) await client.kick(room, user);
-    },
-  });
-  actions.push({
-    label: vscode.l10n.t('$(circle-slash) Ban from Room'),
-    description: vscode.l10n.t('removes them and keeps them out'),
-    run: async () => {
-      const ban = vscode.l10n.t('Ban');
-      if (await confirm(vscode.l10n.t('Ban {0} from #{1}? They cannot join again until unbanned.', user, info.name), ban)) await client.ban(room, user);
-    },
-  });
-  const picked = await vscode.window.showQuickPick(actions, {
-    title: vscode.l10n.t('Parley: {0} in #{1} ({2})', user, info.name, roleText(member.role)),
-    placeHolder: vscode.l10n.t('What to do'),
-  });
-  if (picked) await picked.run();
-  return true;
 }

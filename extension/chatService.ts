@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { backoffDelay } from '../client/backoff';
 import { ConnectionError } from '../client/connection';
 import { ParleyClient, type ClientStatus, type StatusInfo } from '../client/session';
-import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Revision, type RoomInfo, type SessionListing, type Snippet } from '../protocol';
+import { DEFAULT_PORT, GENERAL_ROOM, ParleyError, type AckReply, type ChatMessage, type Invitation, type Revision, type RoomInfo, type RoomVisibility, type SessionListing, type Snippet } from '../protocol';
 import { isEmoji } from '../protocol/emoji';
 import type { HistoryPage, ThreadPage } from '../client/session';
 import * as wv from '../webview/messages';
@@ -115,7 +115,11 @@ export class ChatService implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ChatMessage>();
   private readonly sessionEmitter = new vscode.EventEmitter<string>();
   private readonly serverEmitter = new vscode.EventEmitter<ServerConfig>();
-  private readonly subscriptions: vscode.Disposable[] = [this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter, this.serverEmitter];
+  private readonly invitedEmitter = new vscode.EventEmitter<Invitation>();
+  private readonly ejectedEmitter = new vscode.EventEmitter<{ room: string; name: string; reason: 'removed' | 'banned' }>();
+  private readonly subscriptions: vscode.Disposable[] = [
+    this.stateEmitter, this.messageEmitter, this.changeEmitter, this.sessionEmitter, this.serverEmitter, this.invitedEmitter, this.ejectedEmitter,
+  ];
   /** The address a "Reconnect?" question is open for. */
   private offeredServer: string | undefined;
   private settingsTimer: NodeJS.Timeout | undefined;
@@ -128,6 +132,10 @@ export class ChatService implements vscode.Disposable {
   readonly onDidStartSession = this.sessionEmitter.event;
   /** The server the next sign-in goes to changed (settings, or Change Server…). */
   readonly onDidChangeServer = this.serverEmitter.event;
+  /** Someone invited the user to a room (live, while connected). */
+  readonly onDidReceiveInvitation = this.invitedEmitter.event;
+  /** The user was removed or banned from a room by its owners or admins. */
+  readonly onDidGetRemoved = this.ejectedEmitter.event;
   /** Where host → webview messages go (the chat view's queue). */
   post: (msg: wv.HostMessage) => void = () => {};
   /** Whether the user is looking at the chat right now (messages there count as read). */
@@ -443,6 +451,12 @@ export class ChatService implements vscode.Disposable {
     });
     client.on('message', (msg) => this.onMessage(msg));
     client.on('change', (event) => this.onChange(event));
+    client.on('invited', (invitation) => this.invitedEmitter.fire(invitation));
+    client.on('room_left', ({ room, reason }) => {
+      // The client dropped the room from its list already (a 'rooms' event).
+      if (this.activeRoomId === room) this.openRoom(GENERAL_ROOM);
+      if (reason !== 'left') this.ejectedEmitter.fire({ room, name: this.model.room(room)?.info.name ?? room, reason });
+    });
     client.on('presence', (event) => {
       this.model.setPresence(event.users, event.changes);
       this.post(wv.Presence.create(event.users ? { users: event.users } : { changes: event.changes ?? [] }));
@@ -521,7 +535,8 @@ export class ChatService implements vscode.Disposable {
 
   private onMessage(msg: ChatMessage): void {
     const seen = msg.room === this.activeRoomId && this.isChatVisible() && vscode.window.state.focused;
-    if (msg.root !== undefined && msg.inRoom !== true) this.model.noteEvent(msg);
+    // Thread-only replies and room events (joined, topic…) are never unread.
+    if ((msg.root !== undefined && msg.inRoom !== true) || msg.event !== undefined) this.model.noteEvent(msg);
     else this.model.addMessage(msg, seen);
     if (seen && msg.from !== this.model.user) this.client?.read(msg.room, msg.seq);
     if (msg.cid && this.pending.has(msg.cid) && msg.from === this.model.user) this.pending.delete(msg.cid);
@@ -745,8 +760,13 @@ export class ChatService implements vscode.Disposable {
     return this.requireClient().join(room);
   }
 
-  async create(name: string): Promise<RoomInfo | undefined> {
-    return this.requireClient().create(name);
+  async create(name: string, visibility?: RoomVisibility): Promise<RoomInfo | undefined> {
+    return this.requireClient().create(name, visibility ? { visibility } : {});
+  }
+
+  /** The signed-in client, for the requests of rooms people run (extension/rooms). */
+  roomsClient(): ParleyClient {
+    return this.requireClient();
   }
 
   async leave(room: string): Promise<void> {

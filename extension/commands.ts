@@ -2,13 +2,14 @@
 import * as vscode from 'vscode';
 import { GENERAL_ROOM, ROOM_NAME_PATTERN, dmRoomId } from '../protocol';
 import { askCredentials, describeError } from './auth';
-import { membersText } from './counts';
 import { formatAddress } from './serverAddress';
 import { changeServer, ensureServerAnswers } from './signInFlow';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { registerSendFileCommands } from './sendFileCommands';
 import { registerSessionCommands } from './sessionCommands';
+import { browseAndJoin, registerRoomCommands } from './rooms/commands';
+import type { Invitations } from './rooms/invitations';
 import type { FileSender } from './fileSender';
 import { roomArg, userArg } from './peopleTree';
 import { snippetFromEditor } from './snippet';
@@ -20,9 +21,10 @@ export interface CommandDeps {
   service: ChatService;
   chatView: ChatView;
   sender: FileSender;
+  invitations: Invitations;
 }
 
-export function registerCommands({ context, service, chatView, sender }: CommandDeps): void {
+export function registerCommands({ context, service, chatView, sender, invitations }: CommandDeps): void {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -102,28 +104,9 @@ export function registerCommands({ context, service, chatView, sender }: Command
 
   register('parley.joinRoom', async (arg) => {
     if (!(await signedIn())) return;
-    let room = roomArg(arg);
-    if (!room) {
-      const all = await service.listRooms();
-      const me = service.user;
-      const joinable = all.filter((r) => r.kind === 'group' && r.members !== undefined && me !== undefined && !r.members.includes(me));
-      if (joinable.length === 0) {
-        const create = vscode.l10n.t('Create Room');
-        const pick = await vscode.window.showInformationMessage(vscode.l10n.t('There are no other rooms to join.'), create);
-        if (pick === create) await vscode.commands.executeCommand('parley.createRoom');
-        return;
-      }
-      const picked = await vscode.window.showQuickPick(
-        joinable.map((r) => ({
-          label: `#${r.name}`,
-          description: membersText(r.members?.length ?? 0),
-          room: r.id,
-        })),
-        { title: vscode.l10n.t('Parley: Join Room'), placeHolder: vscode.l10n.t('Room to join') },
-      );
-      room = picked?.room;
-    }
-    if (!room) return;
+    const room = roomArg(arg);
+    // Without a room: the directory of public rooms.
+    if (!room) return browseAndJoin(service, openRoom);
     await service.join(room);
     await openRoom(room);
   });
@@ -159,7 +142,15 @@ export function registerCommands({ context, service, chatView, sender }: Command
           : vscode.l10n.t('Lower-case letters, digits, "_", "." or "-" (at most 64), and not "general".'),
     });
     if (!name) return;
-    const room = await service.create(name);
+    const visibility = await vscode.window.showQuickPick(
+      [
+        { label: vscode.l10n.t('$(globe) Public'), description: vscode.l10n.t('listed in the directory; anyone can join'), visibility: 'public' as const },
+        { label: vscode.l10n.t('$(lock) Private'), description: vscode.l10n.t('only people invited can join'), visibility: 'private' as const },
+      ],
+      { title: vscode.l10n.t('Parley: Create Room'), placeHolder: vscode.l10n.t('Who can find and join #{0}?', name) },
+    );
+    if (!visibility) return;
+    const room = await service.create(name, visibility.visibility);
     await openRoom(room?.id ?? name);
   });
 
@@ -218,6 +209,7 @@ export function registerCommands({ context, service, chatView, sender }: Command
 
   registerSendFileCommands(register, signedIn, (title) => pickRoom(service, title), sender);
   registerSessionCommands(register, signedIn, service);
+  context.subscriptions.push(registerRoomCommands({ register, signedIn, service, invitations, openRoom }));
 }
 
 /** The chat's current room first, then the other rooms and the people to DM. */

@@ -18,6 +18,7 @@ import { MediaHost } from './mediaHost';
 import { Notifier } from './notifications';
 import { PeopleTree } from './peopleTree';
 import { PresenceReporter } from './presence';
+import { Invitations } from './rooms/invitations';
 import { formatAddress } from './serverAddress';
 import { openSnippet } from './snippet';
 import { StatusBar } from './statusBar';
@@ -33,7 +34,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const mediaCache = new MediaCache(mediaDir.fsPath);
   const sender = new FileSender(service);
   const media = new MediaHost(service, chatView, mediaCache, sender);
-  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig));
+  const invitations = new Invitations(service, log, async (room) => {
+    service.openRoom(room);
+    await chatView.reveal();
+  });
+  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig), invitations);
   const statusBar = new StatusBar();
   const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
     service.openRoom(room);
@@ -43,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const discussions = new Discussions(service, chatView, log);
   const discussionsTree = new DiscussionsTree(discussions, context.workspaceState);
   const badges = new DiscussionBadges(discussions);
-  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
+  context.subscriptions.push(log, service, chatView, invitations, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
   for (const f of DISCUSSION_FILTERS) {
     context.subscriptions.push(vscode.commands.registerCommand(`parley.discussions.filter.${f}`, () => discussionsTree.toggle(f)));
   }
@@ -199,7 +204,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }
 
-  registerCommands({ context, service, chatView, sender });
+  registerCommands({ context, service, chatView, sender, invitations });
   registerDiscussionCommands(context, discussions, describeError, async () => {
     if (service.user) return true;
     void vscode.window.showInformationMessage(vscode.l10n.t('Sign in to Parley first.'));

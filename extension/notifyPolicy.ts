@@ -14,7 +14,8 @@ export function isDirect(msg: ChatMessage): boolean {
 
 /**
  * Notify only for others' messages while the chat is hidden, as far as the setting allows. A
- * reply in a thread I take part in (`inMyThread`) counts like a mention.
+ * reply in a thread I take part in (`inMyThread`) counts like a mention. Room events (joined,
+ * topic…) are quiet lines of the timeline, never a notification.
  */
 export function shouldNotify(
   setting: NotificationSetting,
@@ -23,7 +24,7 @@ export function shouldNotify(
   chatVisible: boolean,
   inMyThread = false,
 ): boolean {
-  if (setting === 'none' || chatVisible || msg.from === me || msg.change !== undefined) return false;
+  if (setting === 'none' || chatVisible || msg.from === me || msg.change !== undefined || msg.event !== undefined) return false;
   if (setting === 'all') return true;
   return isDirect(msg) || (me !== undefined && mentions(msg, me)) || (inMyThread && msg.root !== undefined);
 }

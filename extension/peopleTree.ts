@@ -1,18 +1,24 @@
-// The "People" tree: rooms, then direct messages, with unread counts, then people grouped
-// Online / Offline; signed out, the server the next sign-in goes to. Items carry contextValue
-// so the manifest's menus can offer Open DM / Join / Leave.
+// The "People" tree: pending invitations, rooms, then direct messages, with unread counts, then
+// people grouped Online / Offline; signed out, the server the next sign-in goes to. Items carry
+// contextValue so the manifest's menus can offer Accept / Decline, Open DM / Join / Leave.
 import * as vscode from 'vscode';
-import { dmRoomId } from '../protocol';
+import { dmRoomId, type Invitation } from '../protocol';
 import { mentionsText, unreadText } from './counts';
 import { formatUnread } from '../protocol/unread-count';
 import type { ChatModel, PersonState, RoomState } from './model';
 
-type GroupId = 'rooms' | 'dms' | 'online' | 'offline';
+type GroupId = 'invitations' | 'rooms' | 'dms' | 'online' | 'offline';
 type Node =
   | { kind: 'group'; id: GroupId }
+  | { kind: 'invitation'; invitation: Invitation }
   | { kind: 'signedOut'; id: 'server' | 'signIn' }
   | { kind: 'room'; room: RoomState }
   | { kind: 'person'; person: PersonState };
+
+export interface PendingInvitations {
+  all(): readonly Invitation[];
+  onDidChange: vscode.Event<void>;
+}
 
 export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
@@ -27,9 +33,11 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     private readonly model: ChatModel,
     /** The address the next sign-in goes to, shown while signed out. */
     private readonly server: () => string,
+    /** The user's pending invitations. */
+    private readonly invitations: PendingInvitations = { all: () => [], onDidChange: () => ({ dispose() {} }) },
   ) {
     this.view = vscode.window.createTreeView('parley.people', { treeDataProvider: this, showCollapseAll: false });
-    this.subscriptions.push(this.view, this.emitter, model.onDidChange(() => this.refresh()));
+    this.subscriptions.push(this.view, this.emitter, model.onDidChange(() => this.refresh()), invitations.onDidChange(() => this.refresh()));
   }
 
   /**
@@ -57,13 +65,15 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private signature(): string {
     const rooms = this.model.allRooms().map((r) => [r.info.id, r.info.name, r.joined, r.unread, r.mentions]);
     const people = this.model.allPeople().map((p) => [p.user, p.status, p.context]);
-    return JSON.stringify([this.model.user, this.model.user ? '' : this.server(), rooms, people]);
+    const invited = this.invitations.all().map((i) => [i.room, i.name, i.by]);
+    return JSON.stringify([this.model.user, this.model.user ? '' : this.server(), rooms, people, invited]);
   }
 
   getChildren(node?: Node): Node[] {
     if (!this.model.user) return node ? [] : [{ kind: 'signedOut', id: 'signIn' }, { kind: 'signedOut', id: 'server' }];
     if (!node) {
-      const groups: Node[] = [{ kind: 'group', id: 'rooms' }];
+      const groups: Node[] = this.invitations.all().length > 0 ? [{ kind: 'group', id: 'invitations' }] : [];
+      groups.push({ kind: 'group', id: 'rooms' });
       if (this.model.allRooms().some((r) => r.info.kind === 'dm')) groups.push({ kind: 'group', id: 'dms' });
       const people = this.model.allPeople();
       if (people.some((p) => p.status !== 'offline')) groups.push({ kind: 'group', id: 'online' });
@@ -71,6 +81,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       return groups;
     }
     if (node.kind !== 'group') return [];
+    if (node.id === 'invitations') return this.invitations.all().map((invitation) => ({ kind: 'invitation', invitation }));
     if (node.id === 'rooms' || node.id === 'dms') {
       const dms = node.id === 'dms';
       return this.model.allRooms().filter((r) => (r.info.kind === 'dm') === dms).map((room) => ({ kind: 'room', room }));
@@ -88,6 +99,8 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
         return this.groupItem(node.id);
       case 'signedOut':
         return this.signedOutItem(node.id);
+      case 'invitation':
+        return this.invitationItem(node.invitation);
       case 'room':
         return this.roomItem(node.room);
       case 'person':
@@ -120,7 +133,9 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private groupItem(id: GroupId): vscode.TreeItem {
     const people = this.model.allPeople();
     const label =
-      id === 'rooms'
+      id === 'invitations'
+        ? vscode.l10n.t('Invitations ({0})', this.invitations.all().length)
+        : id === 'rooms'
         ? vscode.l10n.t('Rooms')
         : id === 'dms'
           ? vscode.l10n.t('Direct Messages')
@@ -133,6 +148,16 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     );
     item.id = `group:${id}`;
     item.contextValue = `group.${id}`;
+    return item;
+  }
+
+  private invitationItem(i: Invitation): vscode.TreeItem {
+    const item = new vscode.TreeItem(`#${i.name}`);
+    item.id = `invitation:${i.room}`;
+    item.contextValue = 'invitation';
+    item.iconPath = new vscode.ThemeIcon('mail');
+    item.description = vscode.l10n.t('from {0}', i.by);
+    item.tooltip = vscode.l10n.t('{0} invited you to #{1}. Accept or decline with the buttons.', i.by, i.name);
     return item;
   }
 
@@ -191,6 +216,12 @@ export function userArg(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   const n = arg as Node | undefined;
   return n?.kind === 'person' ? n.person.user : undefined;
+}
+
+/** The room of an invitation row. */
+export function invitationArg(arg: unknown): string | undefined {
+  const n = arg as Node | undefined;
+  return n?.kind === 'invitation' ? n.invitation.room : undefined;
 }
 
 export function roomArg(arg: unknown): string | undefined {

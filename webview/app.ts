@@ -16,6 +16,7 @@ import { parsePrivateShortcut } from './privateChat';
 import { keepFocus, rowNavigation } from './rowFocus';
 import type { MediaState, RenderContext } from './render/context';
 import { renderRow, toItem, type RowItem } from './render/rowView';
+import { mayPost, readOnlyHint, RoomHeader } from './roomHeader';
 import { buildRows, type TopState } from './rows';
 import { SearchView } from './searchView';
 import { ChatStore, inRoomList, TYPING_TTL_MS } from './store';
@@ -78,6 +79,7 @@ export class App {
   private readonly header: HTMLElement;
   private readonly roomSelect: HTMLSelectElement;
   private readonly roomStatus: HTMLElement;
+  private readonly roomHeader: RoomHeader;
   private readonly banner: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly list: VirtualList<RowItem>;
@@ -108,7 +110,11 @@ export class App {
     const threadsButton = h('button', { class: 'icon-button open-threads', title: 'Open threads', attrs: { type: 'button', 'aria-label': 'Open threads' } }, icon([...ICONS.thread]));
     const pinsButton = h('button', { class: 'icon-button pinned-list', title: 'Pinned', attrs: { type: 'button', 'aria-label': 'Pinned messages' } }, icon([...ICONS.pin]));
     this.search = new SearchView(this.ctx, (q) => this.runSearch(q), (room) => this.openRoom(room, false), () => this.list.refresh());
-    const header = h('header', { class: 'topbar' }, h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, threadsButton, pinsButton, searchButton), this.search.bar);
+    this.roomHeader = new RoomHeader(() => this.host.post(RunCommand, { command: 'parley.roomSettings' }));
+    const header = h('header', { class: 'topbar' },
+      h('div', { class: 'topbar-row' }, this.roomSelect, this.roomStatus, threadsButton, pinsButton, searchButton),
+      this.roomHeader.topic,
+      this.search.bar);
     this.header = header;
     this.banner = h('div', { class: 'banner', attrs: { role: 'status' } });
     this.scroller = h('div', { class: 'scroller', attrs: { role: 'log', 'aria-label': 'Messages', tabindex: '0' } });
@@ -312,7 +318,7 @@ export class App {
     const r = this.store.room(id);
     // The divider marks what was unread when the room was opened, and stays put while it is.
     r.unreadAfter = this.store.unreadCount(id) > 0 ? r.info.lastRead : undefined;
-    this.composer.setRoom(this.saved.drafts[id] ?? '', `Message ${r.info.kind === 'dm' ? this.store.title(id) : `#${this.store.title(id)}`}`);
+    this.composer.setRoom(this.saved.drafts[id] ?? '', this.placeholderOf(id));
     this.list.reset();
     const items = this.items();
     const savedPos = this.saved.scroll[id];
@@ -443,7 +449,7 @@ export class App {
     const messages = this.active ? this.store.room(this.active).messages : [];
     const newest = messages.length ? messages[messages.length - 1].seq : 0;
     if (fromBottom < 4 || this.seenAtBottom === 0) this.seenAtBottom = newest;
-    const waiting = messages.filter((m) => m.seq > this.seenAtBottom && m.from !== this.store.me && inRoomList(m)).length;
+    const waiting = messages.filter((m) => m.seq > this.seenAtBottom && m.from !== this.store.me && inRoomList(m) && m.event === undefined).length;
     this.jumpText.textContent = newMessagesText(waiting);
     this.jump.hidden = waiting === 0 && fromBottom < s.clientHeight;
     // The list ends above the button, so the button never hides a message.
@@ -491,6 +497,22 @@ export class App {
       this.roomStatus.replaceChildren(h('span', { class: 'presence-dot online' }), l10n.t('{0} online', online));
       this.roomStatus.title = l10n.count(members.length, l10n.t('{0} member', members.length), l10n.t('{0} members', members.length));
     }
+    this.updateRoomInfo();
+  }
+
+  /** The room's topic in the header; a read-only room's composer closed to its members. */
+  private updateRoomInfo(): void {
+    const info = this.active ? this.store.rooms.get(this.active)?.info : undefined;
+    this.roomHeader.show(info);
+    if (!this.active) return;
+    const open = info === undefined || mayPost(info);
+    this.composer.setEnabled(open);
+    this.composer.textarea.placeholder = open ? this.placeholderOf(this.active) : readOnlyHint();
+  }
+
+  private placeholderOf(id: string): string {
+    const r = this.store.room(id);
+    return `Message ${r.info.kind === 'dm' ? this.store.title(id) : `#${this.store.title(id)}`}`;
   }
 
   /** One line: "Reconnecting in 4 s…" counting down, then "Reconnecting…". */

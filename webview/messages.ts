@@ -83,8 +83,15 @@ export function isChatMessage(v: unknown): v is ChatMessage {
     opt(v.root, isSeq) && opt(v.inRoom, isBool) && opt(v.change, isChange) && opt(v.edited, isNum) &&
     opt(v.deleted, isBool) && opt(v.reactions, isReactions) && opt(v.replies, isSeq) &&
     opt(v.repliers, (r) => arrayOf(r, isNonEmpty)) && opt(v.lastReply, isNum) && opt(v.pinned, isBool) &&
-    opt(v.resolvedBy, isNonEmpty)
+    opt(v.resolvedBy, isNonEmpty) && opt(v.event, isRoomEvent)
   );
+}
+
+const ROLES = ['owner', 'admin', 'member'];
+
+/** A room event's fields, as the timeline line reads them (an unknown kind shows a neutral line). */
+function isRoomEvent(v: unknown): boolean {
+  return isObj(v) && isNonEmpty(v.kind) && opt(v.user, isNonEmpty) && opt(v.role, (r) => ROLES.includes(r as string)) && opt(v.text, isStr) && opt(v.on, isBool);
 }
 
 function isRevision(v: unknown): v is Revision {
@@ -100,7 +107,8 @@ function isRoomInfo(v: unknown): v is RoomInfo {
   return (
     isObj(v) && isNonEmpty(v.id) && (v.kind === 'group' || v.kind === 'dm') && isStr(v.name) &&
     opt(v.members, (m) => arrayOf(m, isStr)) && isSeq(v.lastSeq) && isSeq(v.lastRead) && isSeq(v.unread) && opt(v.mentions, isSeq) &&
-    opt(v.threadUnread, isSeq)
+    opt(v.threadUnread, isSeq) && opt(v.visibility, (x) => x === 'public' || x === 'private') && opt(v.role, (r) => ROLES.includes(r as string)) &&
+    opt(v.topic, isStr) && opt(v.description, isStr) && opt(v.readOnly, isBool)
   );
 }
 
@@ -294,10 +302,10 @@ export const Revisions = request<'revisions', { room: string; seq: number }, typ
   'revisions', (m) => isNonEmpty(m.room) && isSeq(m.seq), RevisionList);
 
 /** The commands a webview may ask the host to run: signing in and registering. Nothing else. */
-export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register', 'parley.changeServer'] as const;
+export const WEBVIEW_COMMANDS = ['parley.signIn', 'parley.register', 'parley.changeServer', 'parley.roomSettings'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
-/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign In", "Register" and "Change…"). */
+/** Run one of WEBVIEW_COMMANDS (the signed-out panel's "Sign In", "Register" and "Change…"; the header's room settings). */
 export const RunCommand = notification<'runCommand', { command: WebviewCommand }>(
   'runCommand', (m) => WEBVIEW_COMMANDS.includes(m.command as WebviewCommand));
 

@@ -22,6 +22,8 @@ export type Row =
   | { kind: 'day'; key: string; ts: number }
   | { kind: 'unread'; key: string }
   | { kind: 'msg'; key: string; msg: ChatMessage; head: boolean; mine: boolean; seen: boolean }
+  /** A room event (joined, topic, role…): a quiet line of its own, never grouped with messages. */
+  | { kind: 'event'; key: string; msg: ChatMessage & { event: NonNullable<ChatMessage['event']> } }
   | { kind: 'pending'; key: string; pending: PendingMessage; head: boolean };
 
 export interface RowInput {
@@ -75,6 +77,12 @@ export function buildRows(input: RowInput): Row[] {
 
   for (const msg of messages) {
     separate(msg.ts);
+    if (msg.event !== undefined) {
+      // Never unread, so no divider before it; the next message starts a new group.
+      rows.push({ kind: 'event', key: `${room}|m:${msg.seq}`, msg: msg as ChatMessage & { event: NonNullable<ChatMessage['event']> } });
+      prev = undefined;
+      continue;
+    }
     if (!dividerPlaced && msg.seq > (unreadAfter as number) && msg.from !== me) {
       dividerPlaced = true;
       rows.push({ kind: 'unread', key: `${room}|unread` });

@@ -133,6 +133,14 @@ export class ChatStore {
     for (const m of fresh) {
       r.seqs.add(m.seq);
       r.typing.delete(m.from);
+      if (m.event !== undefined) {
+        // A room event is never unread: a room that was read stays read.
+        if (m.seq > r.info.lastSeq) {
+          if (r.info.lastRead >= r.info.lastSeq) r.info.lastRead = m.seq;
+          r.info.lastSeq = m.seq;
+        }
+        continue;
+      }
       // Live messages that name me add to the server's count until the room is read.
       if (!page?.prepend && m.from !== this.me && m.seq > r.info.lastRead && m.seq > r.info.lastSeq && this.namesMe(m)) {
         r.info.mentions = (r.info.mentions ?? 0) + 1;

@@ -159,6 +159,9 @@ describe('notification policy', () => {
     assert.ok(!shouldNotify('none', dm, 'alice01', false));
     assert.ok(!shouldNotify('all', dm, 'alice01', true));
     assert.ok(!shouldNotify('all', msg('general', 3, 'alice01'), 'alice01', false));
+    // A room event (someone joined, a new topic) is a quiet line, never a notification.
+    const joined = { ...msg('general', 4, 'bob_smith'), text: undefined, event: { kind: 'joined' as const, user: 'bob_smith' } };
+    assert.ok(!shouldNotify('all', joined, 'alice01', false));
   });
 
   it('notifies a reply in a thread I started or replied in like a mention', () => {

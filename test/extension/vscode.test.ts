@@ -482,6 +482,7 @@ describe('VS Code extension in a real VS Code', function () {
     const name = `team-${Date.now() % 100000}`;
     await wb!.command('Parley: Create Room');
     await wb!.answer(name, /Room name/);
+    await wb!.pick('Public', /Who can find and join/);
     await waitFor(`#${name} in the chat`, async () => {
       chat = await wb!.chatFrame('.composer textarea');
       return (await activeRoom()) === name;

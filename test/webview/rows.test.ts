@@ -23,6 +23,17 @@ describe('webview/rows', () => {
     assert.equal(kinds(rows), 'tdHccHHH');
   });
 
+  it('gives a room event a row of its own: no unread divider for it, and the next message heads a group', () => {
+    const joined = { room: 'general', seq: 2, ts: T0 + MIN, msgId: 'e2', from: CAROL, event: { kind: 'joined' as const, user: CAROL } };
+    const rows = buildRows({
+      room: 'general', me: ME, top: 'start', pending: [], dayOf: day, unreadAfter: 1,
+      messages: [message('general', 1, BOB, 'a', T0), joined, message('general', 3, BOB, 'b', T0 + 2 * MIN)],
+    });
+    // top, day, bob, the event, then the divider before bob's unread message, which heads again.
+    assert.equal(kinds(rows), 'tdHeuH');
+    assert.equal(rows[3].kind === 'event' && rows[3].msg.seq, 2);
+  });
+
   it('puts a day separator before each calendar day and restarts the group', () => {
     const rows = buildRows({
       room: 'general', me: ME, top: 'more', pending: [], dayOf: day,

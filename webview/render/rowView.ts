@@ -7,6 +7,7 @@ import type { Row } from '../rows';
 import { SNIPPET_PREVIEW_LINES, snippetLines } from './snippet';
 import type { RenderContext } from './context';
 import { renderMessageRow, renderPendingRow } from './messageRow';
+import { renderRoomEventRow } from './roomEvent';
 
 export type RowItem = Row & { version: string; estimate: number };
 
@@ -27,6 +28,8 @@ export function toItem(row: Row, ctx: RenderContext): RowItem {
       return { ...row, version: '', estimate: 36 };
     case 'unread':
       return { ...row, version: '', estimate: 30 };
+    case 'event':
+      return { ...row, version: '', estimate: 26 };
     case 'pending':
       return { ...row, version: `${row.head}|${row.pending.state}`, estimate: (row.head ? 30 : 6) + textHeight(row.pending.text) + 20 };
     case 'msg': {
@@ -77,6 +80,8 @@ export function renderRow(item: RowItem, ctx: RenderContext, roomTitle: string, 
       return h('div', { class: 'row day', attrs: { role: 'separator' } }, h('span', { text: formatDay(item.ts) }));
     case 'unread':
       return h('div', { class: 'row unread', attrs: { role: 'separator' } }, h('span', { text: 'New messages' }));
+    case 'event':
+      return renderRoomEventRow(item.msg);
     case 'pending':
       return renderPendingRow(item.pending, item.key, item.head, ctx);
     case 'msg':

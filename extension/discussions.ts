@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { anchoredCode, discussionLink, isRepoPath, mentionedNames, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
+import { anchoredCode, discussionLink, EXTENSION_ID, isRepoPath, mentionedNames, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
 import { anchorOn, fileAt, Placer, repoPath, repositoryOf, type Placement, type Repository } from '../client/anchoring';
 import { describeError } from './auth';
 import type { ChatService } from './chatService';
@@ -404,9 +404,32 @@ export class Discussions implements vscode.Disposable {
   private async handleUri(uri: vscode.Uri): Promise<void> {
     const link = parseDiscussionLink(uri.path, uri.query);
     if (!link) return;
-    this.service.openRoom(link.room);
+    this.service.openRoom(link.room, link.seq);
     await this.chatView.reveal();
     await this.reveal(link.room, link.seq);
+  }
+
+  /**
+   * "Open Discussion Link…": a pasted link goes through the workbench's URL handling, the way one
+   * clicked outside VS Code comes in, under this VS Code's own scheme (`vscode`, `code-oss`, …).
+   */
+  async openLink(): Promise<void> {
+    const linkOf = (text: string) => {
+      try {
+        const uri = vscode.Uri.parse(text.trim(), true);
+        return uri.authority.toLowerCase() === EXTENSION_ID && parseDiscussionLink(uri.path, uri.query) ? uri : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const text = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Parley: Open Discussion Link'),
+      prompt: vscode.l10n.t('Paste the link of a discussion (Copy Link on a discussion gives one).'),
+      placeHolder: discussionLink('general', 1),
+      validateInput: (v) => (v.trim() === '' || linkOf(v) ? undefined : vscode.l10n.t('This is not a Parley discussion link.')),
+    });
+    const uri = text === undefined ? undefined : linkOf(text);
+    if (uri) await vscode.commands.executeCommand('vscode.open', uri.with({ scheme: vscode.env.uriScheme }));
   }
 
   /** Opens the code of discussion `room#seq` where it is now; false when it is not in this workspace. */
@@ -494,6 +517,7 @@ export function registerDiscussionCommands(context: vscode.ExtensionContext, dis
   register('parley.discussion.reopen', (t) => discussions.setResolved(t, false));
   register('parley.discussion.openAtRevision', (t) => discussions.openAtRevision(t));
   register('parley.discussion.copyLink', (t) => discussions.copyLink(t));
+  register('parley.openDiscussionLink', () => discussions.openLink());
   register('parley.discussion.react', (c) => discussions.react(c));
   register('parley.discussion.edit', (c) => discussions.startEdit(c));
   register('parley.discussion.saveEdit', (c) => discussions.saveEdit(c));

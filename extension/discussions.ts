@@ -53,8 +53,10 @@ export class Discussions implements vscode.Disposable {
       provideCommentingRanges: (doc) =>
         doc.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(doc.uri) ? [new vscode.Range(0, 0, Math.max(0, doc.lineCount - 1), 0)] : [],
     };
-    this.controller.reactionHandler = (comment, reaction) => this.toggleReaction(comment, reaction);
     this.controller.options = { prompt: vscode.l10n.t('Reply in Parley…'), placeHolder: vscode.l10n.t('Write a reply; Parley shares it with the room') };
+    // Last: VS Code (1.100) keeps only the latest of these updates, and clickable reactions matter
+    // more than the reply box's own prompt.
+    this.controller.reactionHandler = (comment, reaction) => this.toggleReaction(comment, reaction);
     this.disposables.push(
       this.controller,
       this.changed,

@@ -731,11 +731,11 @@ export class ChatService implements vscode.Disposable {
     return this.client;
   }
 
-  /** Opens a room (or a DM room) in the chat and marks it read. */
-  openRoom(room: string): void {
+  /** Opens a room (or a DM room) in the chat and marks it read; with `thread`, that root's thread too. */
+  openRoom(room: string, thread?: number): void {
     if (room.startsWith('dm:') && this.model.ensureDm(room)) this.postRooms();
     this.setActiveRoom(room);
-    this.post(wv.ActiveRoom.create({ room }));
+    this.post(wv.ActiveRoom.create(thread === undefined ? { room } : { room, thread }));
   }
 
   /** The webview switched rooms itself. */

@@ -1,15 +1,19 @@
 // Discussions on the code in the editor: Parley threads whose root carries a code anchor, shown
 // through the Comments API at the lines they are about now (re-anchored), for every workspace
-// repository the anchor names. Replies, resolve, Open at Revision and Copy Link from the widget.
+// repository the anchor names. Replies, reactions, edits, deletes, resolve, Open at Revision and
+// Copy Link from the widget.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { anchoredCode, discussionLink, isRepoPath, mentionedNames, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
+import { anchoredCode, discussionLink, EXTENSION_ID, isRepoPath, mentionedNames, parseDiscussionLink, type ChatMessage, type Snippet } from '../protocol';
 import { anchorOn, fileAt, Placer, repoPath, repositoryOf, type Placement, type Repository } from '../client/anchoring';
+import { describeError } from './auth';
 import type { ChatService } from './chatService';
 import type { ChatView } from './chatView';
 import { pickRoom } from './commands';
 import { oversizedSnippet } from './snippetSize';
+import { parleyComment, ParleyComment } from './discussionComments';
+import { confirmDelete, pickReaction } from './discussionActions';
 
 /** Read-only documents of a file as it was at an anchor's commit. */
 export const REVISION_SCHEME = 'parley-revision';
@@ -27,21 +31,12 @@ interface Discussion {
 
 const keyOf = (room: string, seq: number) => `${room}#${seq}`;
 
-class ParleyComment implements vscode.Comment {
-  mode = vscode.CommentMode.Preview;
-  constructor(
-    public body: vscode.MarkdownString,
-    public author: vscode.CommentAuthorInformation,
-    public contextValue: string,
-    public timestamp: Date,
-    public label?: string,
-  ) {}
-}
-
 export class Discussions implements vscode.Disposable {
   private readonly controller: vscode.CommentController;
   private readonly byKey = new Map<string, Discussion>();
   private readonly byThread = new Map<vscode.CommentThread, string>();
+  /** Messages (`room#seq`) whose comment is in edit mode: a redraw keeps them so. */
+  private readonly editing = new Set<string>();
   private repos: Promise<Repository[]> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
@@ -59,6 +54,9 @@ export class Discussions implements vscode.Disposable {
         doc.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(doc.uri) ? [new vscode.Range(0, 0, Math.max(0, doc.lineCount - 1), 0)] : [],
     };
     this.controller.options = { prompt: vscode.l10n.t('Reply in Parley…'), placeHolder: vscode.l10n.t('Write a reply; Parley shares it with the room') };
+    // Last: VS Code (1.100) keeps only the latest of these updates, and clickable reactions matter
+    // more than the reply box's own prompt.
+    this.controller.reactionHandler = (comment, reaction) => this.toggleReaction(comment, reaction);
     this.disposables.push(
       this.controller,
       this.changed,
@@ -153,16 +151,12 @@ export class Discussions implements vscode.Disposable {
   }
 
   private comment(m: ChatMessage, isRoot: boolean, d: Discussion): ParleyComment {
-    let text = m.deleted === true ? vscode.l10n.t('(message deleted)') : (m.text ?? '');
-    if (isRoot && d.placement?.kind === 'outdated' && m.snippet) {
-      const fence = '`'.repeat(Math.max(3, ...[...m.snippet.code.matchAll(/`+/g)].map((x) => x[0].length + 1)));
-      text += `\n\n${fence}${m.snippet.language}\n${m.snippet.code}\n${fence}`;
-    }
-    const body = new vscode.MarkdownString(text);
-    body.isTrusted = false;
-    body.supportHtml = false;
-    const mine = m.from === this.service.user ? ' mine' : '';
-    return new ParleyComment(body, { name: m.from }, `parley-comment${mine}`, new Date(m.ts), m.edited !== undefined ? vscode.l10n.t('(edited)') : undefined);
+    const outdated = isRoot && d.placement?.kind === 'outdated' && m.snippet !== undefined;
+    return parleyComment(m, {
+      me: this.service.user,
+      editing: this.editing.has(keyOf(m.room, m.seq)),
+      ...(outdated && m.snippet ? { code: { language: m.snippet.language, text: m.snippet.code } } : {}),
+    });
   }
 
   private render(d: Discussion): void {
@@ -306,6 +300,77 @@ export class Discussions implements vscode.Disposable {
     if (d) await this.service.change(d.root.room, resolved ? 'resolve' : 'reopen', d.root.seq);
   }
 
+  /** The message a comment of the widget shows, with its discussion. */
+  private messageOf(arg: unknown): { d: Discussion; m: ChatMessage } | undefined {
+    if (!(arg instanceof ParleyComment)) return undefined;
+    for (const d of this.byKey.values()) {
+      if (d.root.room !== arg.room) continue;
+      const m = d.root.seq === arg.seq ? d.root : d.replies.find((r) => r.seq === arg.seq);
+      if (m) return { d, m };
+    }
+    return undefined;
+  }
+
+  /** "React": the quick reactions to pick from; the one picked is added, or taken back if it was the user's. */
+  async react(arg: unknown): Promise<void> {
+    const found = this.messageOf(arg);
+    if (!found) return;
+    const emoji = await pickReaction(found.m.reactions, this.service.user);
+    if (emoji !== undefined) await this.toggle(found.m, emoji);
+  }
+
+  /** A click on a reaction under a comment: the user's own is taken back, another's joined. */
+  private async toggleReaction(comment: vscode.Comment, reaction: vscode.CommentReaction): Promise<void> {
+    const found = this.messageOf(comment);
+    if (!found) return;
+    try {
+      await this.toggle(found.m, reaction.label);
+    } catch (err) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Parley: {0}', describeError(err)));
+    }
+  }
+
+  private async toggle(m: ChatMessage, emoji: string): Promise<void> {
+    const me = this.service.user;
+    const mine = me !== undefined && (m.reactions?.[emoji] ?? []).includes(me);
+    // What the widget shows comes back from the server, as every other client sees it.
+    await this.service.change(m.room, mine ? 'unreact' : 'react', m.seq, { emoji });
+  }
+
+  /** "Edit": the comment turns into VS Code's editor for it, with its text. */
+  startEdit(arg: unknown): void {
+    const found = this.messageOf(arg);
+    if (!found || found.m.deleted === true) return;
+    this.editing.add(keyOf(found.m.room, found.m.seq));
+    this.render(found.d);
+  }
+
+  /** "Save" under an edited comment: the server has the last word; refused, the editor stays open. */
+  async saveEdit(arg: unknown): Promise<void> {
+    const found = this.messageOf(arg);
+    if (!found) return;
+    const body = (arg as ParleyComment).body;
+    const text = (typeof body === 'string' ? body : body.value).trim();
+    if (text !== (found.m.text ?? '').trim()) await this.service.change(found.m.room, 'edit', found.m.seq, { text });
+    this.editing.delete(keyOf(found.m.room, found.m.seq));
+    this.render(found.d);
+  }
+
+  cancelEdit(arg: unknown): void {
+    const found = this.messageOf(arg);
+    if (!found) return;
+    this.editing.delete(keyOf(found.m.room, found.m.seq));
+    this.render(found.d);
+  }
+
+  /** "Delete", once confirmed: the author's own, or anyone's for the room's owner and admins (the server decides). */
+  async remove(arg: unknown): Promise<void> {
+    const found = this.messageOf(arg);
+    if (!found || found.m.deleted === true) return;
+    if (!(await confirmDelete(found.m.from, found.m.from === this.service.user))) return;
+    await this.service.change(found.m.room, 'delete', found.m.seq);
+  }
+
   async copyLink(arg: unknown): Promise<void> {
     const d = this.discussionOf(arg);
     if (!d) return;
@@ -341,9 +406,32 @@ export class Discussions implements vscode.Disposable {
   private async handleUri(uri: vscode.Uri): Promise<void> {
     const link = parseDiscussionLink(uri.path, uri.query);
     if (!link) return;
-    this.service.openRoom(link.room);
+    this.service.openRoom(link.room, link.seq);
     await this.chatView.reveal();
     await this.reveal(link.room, link.seq);
+  }
+
+  /**
+   * "Open Discussion Link…": a pasted link goes through the workbench's URL handling, the way one
+   * clicked outside VS Code comes in, under this VS Code's own scheme (`vscode`, `code-oss`, …).
+   */
+  async openLink(): Promise<void> {
+    const linkOf = (text: string) => {
+      try {
+        const uri = vscode.Uri.parse(text.trim(), true);
+        return uri.authority.toLowerCase() === EXTENSION_ID && parseDiscussionLink(uri.path, uri.query) ? uri : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const text = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Parley: Open Discussion Link'),
+      prompt: vscode.l10n.t('Paste the link of a discussion (Copy Link on a discussion gives one).'),
+      placeHolder: discussionLink('general', 1),
+      validateInput: (v) => (v.trim() === '' || linkOf(v) ? undefined : vscode.l10n.t('This is not a Parley discussion link.')),
+    });
+    const uri = text === undefined ? undefined : linkOf(text);
+    if (uri) await vscode.commands.executeCommand('vscode.open', uri.with({ scheme: vscode.env.uriScheme }));
   }
 
   /** Opens the code of discussion `room#seq` where it is now; false when it is not in this workspace. */
@@ -431,6 +519,12 @@ export function registerDiscussionCommands(context: vscode.ExtensionContext, dis
   register('parley.discussion.reopen', (t) => discussions.setResolved(t, false));
   register('parley.discussion.openAtRevision', (t) => discussions.openAtRevision(t));
   register('parley.discussion.copyLink', (t) => discussions.copyLink(t));
+  register('parley.openDiscussionLink', () => discussions.openLink());
+  register('parley.discussion.react', (c) => discussions.react(c));
+  register('parley.discussion.edit', (c) => discussions.startEdit(c));
+  register('parley.discussion.saveEdit', (c) => discussions.saveEdit(c));
+  register('parley.discussion.cancelEdit', (c) => discussions.cancelEdit(c));
+  register('parley.discussion.delete', (c) => discussions.remove(c));
   register('parley.discussion.refresh', () => discussions.refresh());
   register('parley.discussion.open', (room, seq) => discussions.open(String(room), Number(seq)));
 }

@@ -213,6 +213,7 @@ export class App {
       this.updateHeader();
     } else if (ActiveRoom.is(msg)) {
       this.openRoom(msg.room, true);
+      if (msg.thread !== undefined && this.active === msg.room) this.conv.openThreadOf(msg.room, msg.thread);
     } else if (Rooms.is(msg)) {
       this.store.setRooms(msg.rooms);
       if (this.active && !this.store.rooms.has(this.active)) this.openRoom(this.defaultRoom(), false);

@@ -136,16 +136,20 @@ export class Conversations {
 
   // ---- threads ------------------------------------------------------------------------------
 
+  /** The thread of root `seq`, loaded first when the room's list does not hold it (a reply's root, a link). */
+  openThreadOf(room: string, seq: number): void {
+    const known = this.deps.store.message(room, seq);
+    if (known) return this.openThread(known);
+    this.deps.host.request(Thread, { room, root: seq }).then(
+      (page) => this.openThread(this.deps.store.setThread(page.room, page.root, page.replies, page.more).root),
+      (err: Error) => this.deps.toast(`Could not load the thread: ${err.message}`));
+  }
+
   openThread(msg: ChatMessage): void {
     const rootSeq = msg.root ?? msg.seq;
     const root = this.deps.store.message(msg.room, rootSeq) ?? (msg.root === undefined ? msg : undefined);
-    if (!root) {
-      // A reply whose root is not loaded: the thread brings it.
-      this.deps.host.request(Thread, { room: msg.room, root: rootSeq }).then(
-        (page) => this.openThread(this.deps.store.setThread(page.room, page.root, page.replies, page.more).root),
-        (err: Error) => this.deps.toast(`Could not load the thread: ${err.message}`));
-      return;
-    }
+    // A reply whose root is not loaded: the thread brings it.
+    if (!root) return this.openThreadOf(msg.room, rootSeq);
     this.panel.close();
     if (!this.thread.isOpen) this.deps.enterThread();
     this.deps.composer.cancelEdit();

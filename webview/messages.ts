@@ -201,8 +201,11 @@ export const Presence = notification<'presence', { users?: PresenceEntry[]; chan
 export const Connection = notification<'connection', { state: ConnectionState; detail?: string; retryAt?: number; server?: string }>(
   'connection', (m) => CONNECTION_STATES.includes(m.state as ConnectionState) && opt(m.detail, isStr) && opt(m.retryAt, isNum) && opt(m.server, isStr));
 
-/** The host switched rooms (tree view, command); the webview follows without echoing `openRoom`. */
-export const ActiveRoom = notification<'activeRoom', { room: string }>('activeRoom', (m) => isNonEmpty(m.room));
+/**
+ * The host switched rooms (tree view, command); the webview follows without echoing `openRoom`.
+ * With `thread` (a discussion link), the thread of that root opens too.
+ */
+export const ActiveRoom = notification<'activeRoom', { room: string; thread?: number }>('activeRoom', (m) => isNonEmpty(m.room) && opt(m.thread, isSeq));
 
 /** Open the chat's search (the Search command), and run `query` if given. */
 export const OpenSearch = notification<'openSearch', { query?: string }>('openSearch', (m) => opt(m.query, isStr));

@@ -111,7 +111,7 @@ describe('discussions on the code in a real VS Code', function () {
 
   it('bob replies in the comment widget and alice reads the reply in the thread', async () => {
     const widget = wb!.page.locator('.review-widget').first();
-    // The reply box starts folded ("Reply in Parley…"): a click opens its editor, focused.
+    // The reply box starts folded: a click opens its editor, focused.
     const folded = widget.locator('.comment-form .review-thread-reply-button');
     if (await folded.isVisible()) await folded.click();
     await widget.locator('.comment-form .monaco-editor').first().click();

@@ -1,7 +1,7 @@
 // Threads, reactions, edits, deletes and pins in headless Chromium, through a fake host.
 import assert from 'node:assert/strict';
 import type { Change, ChatMessage } from '../../protocol/messages';
-import { Changes, Done, ErrorMessage, MessageList, Messages, RevisionList, Rooms, ThreadPage } from '../../webview/messages';
+import { ActiveRoom, Changes, Done, ErrorMessage, MessageList, Messages, RevisionList, Rooms, ThreadPage } from '../../webview/messages';
 import { BOB, CAROL, ME, T0, init, message, rooms } from './fixtures';
 import { serveHistory, webviewSuite, type FakeHost } from './harness';
 
@@ -312,6 +312,23 @@ describe('webview conversations (Chromium)', function () {
     await row(30).locator('.in-thread').click();
     assert.equal((await host.waitFor('thread')).root, 0);
     const view = host.page.locator('.thread-view');
+    await view.locator('.thread-root .md', { hasText: 'An early question' }).waitFor();
+    await view.locator('.row.msg[data-seq="30"]').waitFor();
+  });
+
+  it('opens the thread the host names with the room (a discussion link), loaded or not', async () => {
+    await open();
+    await host.post(ActiveRoom.create({ room: 'general', thread: 3 }));
+    assert.equal((await host.waitFor('thread')).root, 3);
+    const view = host.page.locator('.thread-view');
+    await view.locator('.thread-root .md', { hasText: 'Thread starter' }).waitFor();
+    await view.locator('.row.msg[data-seq="6"]').waitFor();
+    await host.page.locator('.thread-back').click();
+    // A root the room's list does not hold comes with its thread page.
+    const early = message('general', 0, CAROL, 'An early question', T0 - 60 * MIN, { replies: 1, repliers: [BOB] });
+    host.on('thread', (m) => ThreadPage.create({ room: 'general', root: early, replies: [message('general', 30, BOB, 'Late answer', T0 + 30 * MIN, { root: 0 })], more: false, requestId: m.requestId as string }));
+    await host.post(ActiveRoom.create({ room: 'general', thread: 0 }));
+    assert.equal((await host.waitFor('thread', (m) => m.root === 0)).root, 0);
     await view.locator('.thread-root .md', { hasText: 'An early question' }).waitFor();
     await view.locator('.row.msg[data-seq="30"]').waitFor();
   });

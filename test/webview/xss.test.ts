@@ -34,7 +34,7 @@ function domProblems(): string[] {
   }
   if (count('a[href]') > 0) problems.push('a link that can navigate');
   for (const img of Array.from(document.querySelectorAll('img'))) {
-    if (!img.matches('.file-card img.media') || !/^http:\/\/127\.0\.0\.1:\d+\/media\//.test(img.src)) problems.push(`img ${img.src}`);
+    if (!img.matches('.file-card img.media, .avatar img.avatar-img') || !/^http:\/\/127\.0\.0\.1:\d+\/media\//.test(img.src)) problems.push(`img ${img.src}`);
   }
   for (const svg of Array.from(document.querySelectorAll('svg'))) {
     if (svg.getAttribute('class')?.split(' ')[0] !== 'icon') problems.push('svg from content');

@@ -17,6 +17,9 @@ import { MediaCache } from './mediaCache';
 import { MediaHost } from './mediaHost';
 import { Notifier } from './notifications';
 import { PeopleTree } from './peopleTree';
+import { registerProfileCommand } from './profileCommand';
+import { InitialIcons } from './profileIcons';
+import { ProfileBook } from './profiles';
 import { PresenceReporter } from './presence';
 import { formatAddress } from './serverAddress';
 import { openSnippet } from './snippet';
@@ -29,11 +32,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Parley', { log: true });
   const service = new ChatService(context.secrets, context.globalState, log, userSettingsFile(context));
   const mediaDir = vscode.Uri.joinPath(context.globalStorageUri, 'media');
-  const chatView = new ChatView(context.extensionUri, () => service.snapshot(), mediaDir);
+  // Profiles are re-sent to a chat webview that loads (again) after they arrived.
+  let profiles: ProfileBook | undefined;
+  const chatView = new ChatView(context.extensionUri, () => [...service.snapshot(), ...(profiles?.snapshot() ?? [])], mediaDir);
   const mediaCache = new MediaCache(mediaDir.fsPath);
+  profiles = new ProfileBook(service, mediaCache, (msg) => chatView.post(msg), log);
+  const initials = new InitialIcons(vscode.Uri.joinPath(context.globalStorageUri, 'initials').fsPath);
   const sender = new FileSender(service);
   const media = new MediaHost(service, chatView, mediaCache, sender);
-  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig));
+  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig), { book: profiles, initials });
   const statusBar = new StatusBar();
   const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
     service.openRoom(room);
@@ -43,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const discussions = new Discussions(service, chatView, log);
   const discussionsTree = new DiscussionsTree(discussions, context.workspaceState);
   const badges = new DiscussionBadges(discussions);
-  context.subscriptions.push(log, service, chatView, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
+  context.subscriptions.push(log, service, profiles, chatView, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
   for (const f of DISCUSSION_FILTERS) {
     context.subscriptions.push(vscode.commands.registerCommand(`parley.discussions.filter.${f}`, () => discussionsTree.toggle(f)));
   }
@@ -200,6 +207,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }
 
   registerCommands({ context, service, chatView, sender });
+  registerProfileCommand(context, service, profiles);
   registerDiscussionCommands(context, discussions, describeError, async () => {
     if (service.user) return true;
     void vscode.window.showInformationMessage(vscode.l10n.t('Sign in to Parley first.'));

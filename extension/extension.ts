@@ -32,11 +32,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Parley', { log: true });
   const service = new ChatService(context.secrets, context.globalState, log, userSettingsFile(context));
   const mediaDir = vscode.Uri.joinPath(context.globalStorageUri, 'media');
-  // Profiles are re-sent to a chat webview that loads (again) after they arrived.
-  let profiles: ProfileBook | undefined;
-  const chatView = new ChatView(context.extensionUri, () => [...service.snapshot(), ...(profiles?.snapshot() ?? [])], mediaDir);
   const mediaCache = new MediaCache(mediaDir.fsPath);
-  profiles = new ProfileBook(service, mediaCache, (msg) => chatView.post(msg), log);
+  // Posts once the chat view exists; profiles are re-sent to a webview that loads (again) after they arrived.
+  const profiles: ProfileBook = new ProfileBook(service, mediaCache, (msg) => chatView.post(msg), log);
+  const chatView = new ChatView(context.extensionUri, () => [...service.snapshot(), ...profiles.snapshot()], mediaDir);
   const initials = new InitialIcons(vscode.Uri.joinPath(context.globalStorageUri, 'initials').fsPath);
   const sender = new FileSender(service);
   const media = new MediaHost(service, chatView, mediaCache, sender);

@@ -9,7 +9,7 @@ import { mentionsMe, renderMarkdown } from '../markdown';
 import type { PendingMessage } from '../rows';
 import { renderActionBar } from './actionBar';
 import { initialOf, tintOf, type RenderContext } from './context';
-import { renderFileCard } from './fileCard';
+import { renderFileCard, safeMediaUri } from './fileCard';
 import { renderReactions } from './reactions';
 import { renderSnippet } from './snippet';
 import { renderMarkers, renderThreadSummary } from './threadSummary';
@@ -32,9 +32,10 @@ export function avatar(name: string, ctx?: RenderContext): HTMLElement {
   const fileId = ctx?.profile?.(name)?.avatarFileId;
   const state = fileId === undefined ? undefined : ctx?.media(fileId);
   if (fileId !== undefined && state === undefined) ctx?.wantMedia(fileId);
-  if (state !== undefined && state !== 'loading' && state !== 'unavailable') {
+  const uri = typeof state === 'object' ? safeMediaUri(state.uri, 'image') : undefined;
+  if (uri !== undefined) {
     const img = h('img', { class: 'avatar-img', attrs: { alt: '', decoding: 'async' } });
-    img.src = state.uri;
+    img.src = uri;
     return h('div', { class: 'avatar has-image', attrs: { 'aria-hidden': 'true' } }, img);
   }
   return h('div', { class: `avatar ${tintOf(name)}`, text: initialOf(name), attrs: { 'aria-hidden': 'true' } });

@@ -176,7 +176,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
           ? new vscode.ThemeColor('testing.iconQueued')
           : new vscode.ThemeColor('disabledForeground');
     // The picture, else the initial as the chat shows it; without profiles, the status dot.
-    item.iconPath = this.profiles?.book.picture(p.user) ?? this.profiles?.initials.of(p.user) ??
+    item.iconPath = this.profiles?.book.picture(p.user) ?? this.profiles?.initials.of(p.user, shown) ??
       new vscode.ThemeIcon(p.status === 'offline' ? 'circle-outline' : 'circle-filled', color);
     const status =
       p.status === 'online' ? vscode.l10n.t('online') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('offline');

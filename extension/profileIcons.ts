@@ -15,9 +15,9 @@ export class InitialIcons {
 
   constructor(private readonly dir: string) {}
 
-  /** The icon of `user`'s initial; undefined when it cannot be written (the caller keeps its own icon). */
-  of(user: string): vscode.Uri | undefined {
-    const letter = initialOf(user);
+  /** The icon of the initial of `shown` (default: the user name) on `user`'s tint; undefined when it cannot be written. */
+  of(user: string, shown = user): vscode.Uri | undefined {
+    const letter = initialOf(shown);
     const tint = Number(tintOf(user).slice('tint-'.length));
     const key = `${[...letter].map((c) => c.codePointAt(0)?.toString(16)).join('-')}-${tint}`;
     const known = this.written.get(key);

@@ -47,6 +47,9 @@ describe('webview profiles (Chromium)', function () {
     const req = await host.waitFor('requestMedia', (m) => m.fileId === 'avatar-carol');
     const carol = host.page.locator('.row.msg[data-seq="2"] .gutter .avatar');
     assert.equal((await carol.textContent())?.trim(), 'C', 'the initial while the picture loads');
+    await host.post(Profiles.create({ profiles: [{ user: BOB, displayName: 'Zed' }] }));
+    await host.settle();
+    assert.equal((await host.page.locator('.row.msg[data-seq="1"] .gutter .avatar').textContent())?.trim(), 'Z', 'the display name’s initial');
     await host.post(MediaUri.create({ fileId: 'avatar-carol', uri: `${ui.server.origin}/media/avatar-carol.png`, requestId: req.requestId as string }));
     await host.page.locator('.row.msg[data-seq="2"] .avatar img.avatar-img').waitFor();
     const loaded = await host.page.locator('.row.msg[data-seq="2"] .avatar img.avatar-img').evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth));

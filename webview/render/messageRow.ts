@@ -29,7 +29,8 @@ export function messageHeader(from: string, ts: number, extra?: Node, ctx?: Rend
  * preview), else their initial letter on a tint.
  */
 export function avatar(name: string, ctx?: RenderContext): HTMLElement {
-  const fileId = ctx?.profile?.(name)?.avatarFileId;
+  const profile = ctx?.profile?.(name);
+  const fileId = profile?.avatarFileId;
   const state = fileId === undefined ? undefined : ctx?.media(fileId);
   if (fileId !== undefined && state === undefined) ctx?.wantMedia(fileId);
   const uri = typeof state === 'object' ? safeMediaUri(state.uri, 'image') : undefined;
@@ -38,7 +39,8 @@ export function avatar(name: string, ctx?: RenderContext): HTMLElement {
     img.src = uri;
     return h('div', { class: 'avatar has-image', attrs: { 'aria-hidden': 'true' } }, img);
   }
-  return h('div', { class: `avatar ${tintOf(name)}`, text: initialOf(name), attrs: { 'aria-hidden': 'true' } });
+  // The tint stays the user's; the letter is the one people read beside it.
+  return h('div', { class: `avatar ${tintOf(name)}`, text: initialOf(profile?.displayName ?? name), attrs: { 'aria-hidden': 'true' } });
 }
 
 export function timeEl(ts: number, cls = 'time'): HTMLElement {

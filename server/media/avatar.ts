@@ -1,5 +1,5 @@
-import { Jimp, JimpMime } from 'jimp';
-import { AVATAR_SIZE, ParleyError } from '../../protocol';
+import { ParleyError } from '../../protocol';
+import { squareAvatar } from './avatar-thread';
 
 /** Images larger than this on either side are refused before decoding: a small file can unpack to gigabytes. */
 export const MAX_AVATAR_SIDE = 4096;
@@ -54,9 +54,9 @@ function jpegHead(bytes: Buffer): ImageHead | undefined {
 
 /**
  * The stored avatar made from an uploaded image: checked to be a PNG, JPEG, GIF or BMP of at most
- * MAX_AVATAR_SIDE pixels a side, decoded, center-cropped to a square, scaled to AVATAR_SIZE and
- * encoded as PNG (which also drops every metadata chunk the original carried). Anything else is
- * UNSUPPORTED_IMAGE.
+ * MAX_AVATAR_SIDE pixels a side, then decoded, center-cropped to a square, scaled to AVATAR_SIZE
+ * and encoded as PNG (which also drops every metadata chunk the original carried) on a worker
+ * thread (avatar-thread.ts). Anything else is UNSUPPORTED_IMAGE.
  */
 export async function makeAvatar(bytes: Buffer): Promise<Buffer> {
   const head = imageHead(bytes);
@@ -65,13 +65,9 @@ export async function makeAvatar(bytes: Buffer): Promise<Buffer> {
   if (head.width > MAX_AVATAR_SIDE || head.height > MAX_AVATAR_SIDE) {
     throw refused(`Avatars are at most ${MAX_AVATAR_SIDE} by ${MAX_AVATAR_SIDE} pixels; this image is ${head.width} by ${head.height}.`);
   }
-  let image;
   try {
-    image = await Jimp.fromBuffer(bytes);
+    return await squareAvatar(bytes, MAX_AVATAR_SIDE);
   } catch {
     throw refused('The image could not be read: it is damaged or not what its header says.');
   }
-  if (image.width > MAX_AVATAR_SIDE || image.height > MAX_AVATAR_SIDE) throw refused();
-  image.cover({ w: AVATAR_SIZE, h: AVATAR_SIZE });
-  return image.getBuffer(JimpMime.png);
 }

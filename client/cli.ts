@@ -14,6 +14,7 @@ import { CONVERSATION_COMMANDS, printMessages } from './cli-conversation';
 import { DISCUSSION_COMMANDS } from './cli-discussions';
 import { ROOM_COMMANDS } from './cli-rooms';
 import { SESSION_COMMANDS } from './cli-sessions';
+import { PROFILE_COMMANDS } from './cli-profiles';
 import { TokenStore, configDir } from './tokens';
 
 /** Exit codes: 0 ok, 1 refused by the server, 2 usage, 3 cannot connect. */
@@ -263,6 +264,7 @@ const COMMANDS: Record<string, Command> = {
   ...DISCUSSION_COMMANDS,
   ...SESSION_COMMANDS,
   ...ROOM_COMMANDS,
+  ...PROFILE_COMMANDS,
 };
 
 function mainHelp(): string {

@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import {
+  MAX_AVATAR_UPLOAD,
   ParleyError,
   type AckReply,
+  type ProfileEvent,
   type DownloadEndReply,
   type DownloadStartReply,
   type ServerFrame,
@@ -92,6 +94,26 @@ export async function uploadFile(target: TransferTarget, options: UploadOptions)
     const source = options.stream ?? fs.createReadStream(options.path as string, { highWaterMark: ready.chunk });
     const sha256 = await sendBody(conn, ready, source, size, options);
     return conn.request<AckReply>({ t: 'upload_end', uploadId: ready.uploadId, sha256 }, undefined, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS,
+    });
+  });
+}
+
+export type AvatarOptions = Omit<UploadOptions, 'room' | 'mime'>;
+
+/**
+ * Uploads a picture as the signed-in user's avatar and resolves with their new profile. The server
+ * keeps only a 128×128 PNG made from it; anything but a PNG, JPEG, GIF or BMP is UNSUPPORTED_IMAGE.
+ */
+export async function uploadAvatar(target: TransferTarget, options: AvatarOptions): Promise<ProfileEvent> {
+  const { size, name } = await describeSource({ ...options, room: '' });
+  return withConnection(target, async (conn) => {
+    if (size > MAX_AVATAR_UPLOAD) throw new ParleyError('TOO_LARGE', `${name} is ${size} bytes; avatars are at most ${MAX_AVATAR_UPLOAD} bytes.`);
+    options.signal?.throwIfAborted();
+    const ready = await conn.request<UploadReadyReply>({ t: 'avatar', size, name });
+    const source = options.stream ?? fs.createReadStream(options.path as string, { highWaterMark: ready.chunk });
+    const sha256 = await sendBody(conn, ready, source, size, { ...options, room: '' });
+    return conn.request<ProfileEvent>({ t: 'upload_end', uploadId: ready.uploadId, sha256 }, undefined, {
       timeoutMs: options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS,
     });
   });

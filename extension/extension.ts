@@ -17,6 +17,9 @@ import { MediaCache } from './mediaCache';
 import { MediaHost } from './mediaHost';
 import { Notifier } from './notifications';
 import { PeopleTree } from './peopleTree';
+import { registerProfileCommand } from './profileCommand';
+import { InitialIcons } from './profileIcons';
+import { ProfileBook } from './profiles';
 import { PresenceReporter } from './presence';
 import { Invitations } from './rooms/invitations';
 import { formatAddress } from './serverAddress';
@@ -30,15 +33,18 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Parley', { log: true });
   const service = new ChatService(context.secrets, context.globalState, log, userSettingsFile(context));
   const mediaDir = vscode.Uri.joinPath(context.globalStorageUri, 'media');
-  const chatView = new ChatView(context.extensionUri, () => service.snapshot(), mediaDir);
   const mediaCache = new MediaCache(mediaDir.fsPath);
+  // Posts once the chat view exists; profiles are re-sent to a webview that loads (again) after they arrived.
+  const profiles: ProfileBook = new ProfileBook(service, mediaCache, (msg) => chatView.post(msg), log);
+  const chatView = new ChatView(context.extensionUri, () => [...service.snapshot(), ...profiles.snapshot()], mediaDir);
+  const initials = new InitialIcons(vscode.Uri.joinPath(context.globalStorageUri, 'initials').fsPath);
   const sender = new FileSender(service);
   const media = new MediaHost(service, chatView, mediaCache, sender);
   const invitations = new Invitations(service, log, async (room) => {
     service.openRoom(room);
     await chatView.reveal();
   });
-  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig), invitations);
+  const tree = new PeopleTree(service.model, () => formatAddress(service.serverConfig), invitations, { book: profiles, initials });
   const statusBar = new StatusBar();
   const notifier = new Notifier(service.model, () => chatView.visible && vscode.window.state.focused, (room) => {
     service.openRoom(room);
@@ -48,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const discussions = new Discussions(service, chatView, log);
   const discussionsTree = new DiscussionsTree(discussions, context.workspaceState);
   const badges = new DiscussionBadges(discussions);
-  context.subscriptions.push(log, service, chatView, invitations, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
+  context.subscriptions.push(log, service, profiles, chatView, invitations, tree, statusBar, notifier, presence, discussions, discussionsTree, badges);
   for (const f of DISCUSSION_FILTERS) {
     context.subscriptions.push(vscode.commands.registerCommand(`parley.discussions.filter.${f}`, () => discussionsTree.toggle(f)));
   }
@@ -205,6 +211,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }
 
   registerCommands({ context, service, chatView, sender, invitations });
+  registerProfileCommand(context, service, profiles);
   registerDiscussionCommands(context, discussions, describeError, async () => {
     if (service.user) return true;
     void vscode.window.showInformationMessage(vscode.l10n.t('Sign in to Parley first.'));

@@ -6,6 +6,8 @@ import { dmRoomId, type Invitation } from '../protocol';
 import { mentionsText, unreadText } from './counts';
 import { formatUnread } from '../protocol/unread-count';
 import type { ChatModel, PersonState, RoomState } from './model';
+import type { ProfileBook } from './profiles';
+import type { InitialIcons } from './profileIcons';
 
 type GroupId = 'invitations' | 'rooms' | 'dms' | 'online' | 'offline';
 type Node =
@@ -35,9 +37,12 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     private readonly server: () => string,
     /** The user's pending invitations. */
     private readonly invitations: PendingInvitations = { all: () => [], onDidChange: () => ({ dispose() {} }) },
+    /** Display names, status messages and avatars; without them people show by name. */
+    private readonly profiles?: { book: ProfileBook; initials: InitialIcons },
   ) {
     this.view = vscode.window.createTreeView('parley.people', { treeDataProvider: this, showCollapseAll: false });
     this.subscriptions.push(this.view, this.emitter, model.onDidChange(() => this.refresh()), invitations.onDidChange(() => this.refresh()));
+    if (profiles) this.subscriptions.push(profiles.book.onDidChange(() => this.refresh()));
   }
 
   /**
@@ -64,7 +69,7 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
 
   private signature(): string {
     const rooms = this.model.allRooms().map((r) => [r.info.id, r.info.name, r.joined, r.unread, r.mentions]);
-    const people = this.model.allPeople().map((p) => [p.user, p.status, p.context]);
+    const people = this.model.allPeople().map((p) => [p.user, p.status, p.context, this.profiles?.book.get(p.user), this.profiles?.book.picture(p.user)?.fsPath]);
     const invited = this.invitations.all().map((i) => [i.room, i.name, i.by]);
     return JSON.stringify([this.model.user, this.model.user ? '' : this.server(), rooms, people, invited]);
   }
@@ -184,7 +189,9 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   private personItem(p: PersonState): vscode.TreeItem {
-    const item = new vscode.TreeItem(p.user);
+    const profile = this.profiles?.book.get(p.user);
+    const shown = profile?.displayName;
+    const item = new vscode.TreeItem(shown ?? p.user);
     item.id = `user:${p.user}`;
     item.contextValue = `user.${p.status}`;
     const color =
@@ -193,14 +200,25 @@ export class PeopleTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
         : p.status === 'away'
           ? new vscode.ThemeColor('testing.iconQueued')
           : new vscode.ThemeColor('disabledForeground');
-    item.iconPath = new vscode.ThemeIcon(p.status === 'offline' ? 'circle-outline' : 'circle-filled', color);
+    // The picture, else the initial as the chat shows it; without profiles, the status dot.
+    item.iconPath = this.profiles?.book.picture(p.user) ?? this.profiles?.initials.of(p.user, shown) ??
+      new vscode.ThemeIcon(p.status === 'offline' ? 'circle-outline' : 'circle-filled', color);
     const status =
       p.status === 'online' ? vscode.l10n.t('online') : p.status === 'away' ? vscode.l10n.t('away') : vscode.l10n.t('offline');
     const dm = this.model.user ? this.model.room(dmRoomId(this.model.user, p.user)) : undefined;
-    // The DM's count as its row in Direct Messages shows it.
-    const parts = [dm && dm.unread > 0 ? formatUnread(dm.unread) : undefined, p.status === 'online' ? undefined : status, p.context];
+    // The DM's count as its row in Direct Messages shows it; the user name beside a display name.
+    const parts = [
+      dm && dm.unread > 0 ? formatUnread(dm.unread) : undefined,
+      shown === undefined ? undefined : p.user,
+      p.status === 'online' ? undefined : status,
+      profile?.statusMessage,
+      p.context,
+    ];
     item.description = parts.filter(Boolean).join(' · ') || undefined;
-    item.tooltip = p.context ? `${p.user} — ${status}, ${p.context}` : `${p.user} — ${status}`;
+    const who = shown === undefined ? p.user : `${shown} (${p.user})`;
+    const lines = [p.context ? `${who} — ${status}, ${p.context}` : `${who} — ${status}`];
+    if (profile?.statusMessage) lines.push(profile.statusMessage);
+    item.tooltip = lines.join('\n');
     item.command = { command: 'parley.openDm', title: vscode.l10n.t('Open Direct Message'), arguments: [p.user] };
     return item;
   }

@@ -72,3 +72,12 @@ export const MAX_PASSWORD_LENGTH = 1024;
 export const GENERAL_ROOM = 'general';
 /** Group room names: what `create` accepts and what ends up as the room id. */
 export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** Profiles (protocol 3): the longest display name and status message, in UTF-16 units. */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+export const MAX_STATUS_MESSAGE_LENGTH = 140;
+/** Names one `profiles` request may ask for. */
+export const MAX_PROFILES_LIST = 500;
+/** Largest avatar upload, in bytes: the server keeps only a small square made from it. */
+export const MAX_AVATAR_UPLOAD = 5 * 1024 * 1024;
+/** The stored avatar is a PNG this many pixels square. */
+export const AVATAR_SIZE = 128;

@@ -41,6 +41,7 @@ export type Invitation = Static<typeof S.InvitationSchema>;
 export type MemberEntry = Static<typeof S.MemberEntrySchema>;
 export type BanEntry = Static<typeof S.BanEntrySchema>;
 export type AuditEntry = Static<typeof S.AuditEntrySchema>;
+export type Profile = Static<typeof S.ProfileSchema>;
 
 // ---- client → server -------------------------------------------------------
 // Defined once, as schemas in ./schema; these are their static types.
@@ -99,6 +100,9 @@ export type ChunkRequest = Static<typeof S.ChunkSchema>;
 export type UploadEndRequest = Static<typeof S.UploadEndSchema>;
 export type UploadAbortRequest = Static<typeof S.UploadAbortSchema>;
 export type DownloadRequest = Static<typeof S.DownloadSchema>;
+export type ProfileSetRequest = Static<typeof S.ProfileSetSchema>;
+export type ProfilesRequest = Static<typeof S.ProfilesSchema>;
+export type AvatarRequest = Static<typeof S.AvatarSchema>;
 /** A chunk either way: a client's carries `uploadId`, a download's carries the `download`'s `id`. */
 export interface ChunkFrame { t: 'chunk'; uploadId?: string; id?: RequestId }
 
@@ -108,7 +112,8 @@ export type ClientFrame =
   | PingFrame | PongFrame | SendRequest | ChangeRequest | ThreadRequest | ThreadsRequest | PinsRequest
   | RevisionsRequest | EventsRequest | TypingRequest | ReadRequest | HistoryRequest
   | SearchRequest | JoinRequest | LeaveRequest | CreateRequest | RoomsRequest | StatusRequest
-  | UploadRequest | ChunkRequest | UploadEndRequest | UploadAbortRequest | DownloadRequest | GovernanceRequest;
+  | UploadRequest | ChunkRequest | UploadEndRequest | UploadAbortRequest | DownloadRequest | GovernanceRequest
+  | ProfileSetRequest | ProfilesRequest | AvatarRequest;
 
 export type ClientFrameType = ClientFrame['t'];
 
@@ -148,13 +153,15 @@ export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
 export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
 export type DrainingEvent = Static<typeof S.DrainingSchema>;
+export type ProfileEvent = Static<typeof S.ProfileEventSchema>;
+export type ProfilesReply = Static<typeof S.ProfilesReplySchema>;
 
 export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
   | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | BlocksReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
-  | PingFrame | PongFrame | DrainingEvent;
+  | PingFrame | PongFrame | DrainingEvent | ProfileEvent | ProfilesReply;
 
 export type ServerFrameType = ServerFrame['t'];
 

@@ -8,13 +8,13 @@ import { l10n } from './l10n';
 import { rankCandidates, type Trigger } from './mentions';
 import {
   Acked, ActiveRoom, Changes, Connection, Download, DropFiles, ErrorMessage, Init, LoadOlder, MediaUri, Messages, OpenLink,
-  OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
+  OpenMedia, OpenRoom, OpenSnippet, PasteImage, Pending, Presence, Profiles, Read, ReadMark, Ready, RequestMedia, Retry, Rooms,
   OpenSearch, RunCommand, Search, SearchResults, Send, Typing, TypingEvent,
   type ConnectionState, type DroppedFile, type HostMessage, type ThemeKind,
 } from './messages';
 import { parsePrivateShortcut } from './privateChat';
 import { keepFocus, rowNavigation } from './rowFocus';
-import type { MediaState, RenderContext } from './render/context';
+import type { MediaState, RenderContext, ShownProfile } from './render/context';
 import { renderRow, toItem, type RowItem } from './render/rowView';
 import { mayPost, readOnlyHint, RoomHeader } from './roomHeader';
 import { buildRows, type TopState } from './rows';
@@ -56,6 +56,8 @@ export class App {
   private readonly store = new ChatStore();
   private readonly saved: SavedState;
   private readonly media = new Map<string, MediaState>();
+  /** Display names and avatars, by user name. */
+  private readonly profiles = new Map<string, ShownProfile>();
   private readonly expanded: Set<string>;
   private readonly ctx: RenderContext;
   private active: string | undefined;
@@ -224,6 +226,9 @@ export class App {
       if (msg.query?.trim()) this.runSearch(msg.query.trim());
     } else if (SearchResults.is(msg)) {
       this.search.show(msg.query, msg.messages);
+    } else if (Profiles.is(msg)) {
+      for (const p of msg.profiles) this.profiles.set(p.user, { displayName: p.displayName, avatarFileId: p.avatarFileId });
+      this.refreshList();
     } else if (MediaUri.is(msg)) {
       this.media.set(msg.fileId, { uri: msg.uri });
       this.refreshList();
@@ -675,6 +680,7 @@ export class App {
       get me() {
         return store.me;
       },
+      profile: (user) => this.profiles.get(user),
       media: (fileId) => this.media.get(fileId),
       wantMedia: (fileId) => this.wantMedia(fileId),
       isExpanded: (key) => this.expanded.has(key),

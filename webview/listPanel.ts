@@ -100,7 +100,7 @@ export class ListPanel {
       actions.appendChild(reply);
     }
     const row = h('div', { class: 'row msg head' },
-      h('div', { class: 'main' }, messageHeader(m.from, m.ts), messageBody(m, `${kind}|${m.room}|${m.seq}`, this.ctx), renderThreadSummary(m, this.ctx), actions));
+      h('div', { class: 'main' }, messageHeader(m.from, m.ts, undefined, this.ctx), messageBody(m, `${kind}|${m.room}|${m.seq}`, this.ctx), renderThreadSummary(m, this.ctx), actions));
     row.dataset.seq = String(m.seq);
     return h('div', { class: 'panel-entry' }, row);
   }

@@ -214,6 +214,19 @@ export const SearchResults = notification<'searchResults', { query: string; mess
   'searchResults', (m) => isStr(m.query) && arrayOf(m.messages, isChatMessage) && opt(m.requestId, isStr));
 
 /** A URI the webview may load (from `webview.asWebviewUri`) for a file's preview. */
+/** What the chat shows of users' profiles; each entry replaces that user's (no fields: none set). */
+export interface WebviewProfile {
+  user: string;
+  displayName?: string;
+  avatarFileId?: string;
+}
+
+function isWebviewProfile(v: unknown): v is WebviewProfile {
+  return isObj(v) && isNonEmpty(v.user) && opt(v.displayName, isStr) && opt(v.avatarFileId, isNonEmpty);
+}
+
+export const Profiles = notification<'profiles', { profiles: WebviewProfile[] }>('profiles', (m) => arrayOf(m.profiles, isWebviewProfile));
+
 export const MediaUri = notification<'mediaUri', { fileId: string; uri: string; requestId?: string }>(
   'mediaUri', (m) => isNonEmpty(m.fileId) && isNonEmpty(m.uri) && opt(m.requestId, isStr));
 
@@ -349,7 +362,7 @@ export const DropFiles = request<'dropFiles', { room: string; files: DroppedFile
 
 export const hostMessages = [
   Init, Rooms, Messages, Pending, Acked, TypingEvent, ReadMark, Presence, Connection, ActiveRoom,
-  OpenSearch, SearchResults, MediaUri, Changes, ThreadPage, MessageList, RevisionList, Done, ErrorMessage,
+  OpenSearch, SearchResults, MediaUri, Changes, ThreadPage, MessageList, RevisionList, Done, ErrorMessage, Profiles,
 ] as const;
 
 export const webviewMessages = [

@@ -87,6 +87,6 @@ export class SearchView {
     go.addEventListener('click', () => this.goTo(m.room));
     const room = h('div', { class: 'result-room' }, h('span', { text: this.ctx.roomTitle(m.room) }), go);
     return h('div', { class: 'result' }, room, h('div', { class: 'row msg head' },
-      h('div', { class: 'main' }, messageHeader(m.from, m.ts), messageBody(m, `search|${m.room}|${m.seq}`, this.ctx))));
+      h('div', { class: 'main' }, messageHeader(m.from, m.ts, undefined, this.ctx), messageBody(m, `search|${m.room}|${m.seq}`, this.ctx))));
   }
 }

@@ -35,6 +35,7 @@ import {
   StatusSchema,
 } from './session';
 import { ChunkSchema, DownloadSchema, UploadAbortSchema, UploadEndSchema, UploadSchema } from './transfers';
+import { AvatarSchema, ProfileSetSchema, ProfilesSchema } from './profiles';
 
 export * from './fields';
 export * from './session';
@@ -43,6 +44,7 @@ export * from './conversation';
 export * from './rooms';
 export * from './governance';
 export * from './transfers';
+export * from './profiles';
 export * from './shapes';
 export * from './server-frames';
 
@@ -100,4 +102,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   upload_end: UploadEndSchema,
   upload_abort: UploadAbortSchema,
   download: DownloadSchema,
+  profile_set: ProfileSetSchema,
+  profiles: ProfilesSchema,
+  avatar: AvatarSchema,
 } as const satisfies Record<string, TObject>;

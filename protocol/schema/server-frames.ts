@@ -13,6 +13,7 @@ import {
   InvitationSchema,
   MemberEntrySchema,
   PresenceEntrySchema,
+  ProfileSchema,
   RevisionSchema,
   RoomInfoSchema,
   SessionListingSchema,
@@ -117,6 +118,14 @@ export const ServerPongSchema = Type.Object({ t: Type.Literal('pong'), id: Type.
  */
 export const DrainingSchema = Type.Object({ t: Type.Literal('draining'), reconnectMs: Int() });
 
+/**
+ * A profile: with `id`, the answer to `profile_set` or to an avatar's `upload_end`; without, a live
+ * change, sent to the user's connections and to everyone who shares a room with them.
+ */
+export const ProfileEventSchema = Type.Object({ t: Type.Literal('profile'), id: Type.Optional(Id), profile: ProfileSchema });
+/** The profiles asked for, in the order asked; unknown names are left out. */
+export const ProfilesReplySchema = Type.Object({ t: Type.Literal('profiles'), id: Id, profiles: Type.Array(ProfileSchema) });
+
 /** Every server → client frame, by `t`. */
 export const SERVER_FRAME_SCHEMAS = {
   welcome: WelcomeSchema,
@@ -155,4 +164,6 @@ export const SERVER_FRAME_SCHEMAS = {
   ping: ServerPingSchema,
   pong: ServerPongSchema,
   draining: DrainingSchema,
+  profile: ProfileEventSchema,
+  profiles: ProfilesReplySchema,
 } as const satisfies Record<string, TObject>;

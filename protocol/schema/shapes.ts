@@ -194,3 +194,14 @@ export const SessionListingSchema = Type.Object({
   expiresAt: Type.Integer(),
   current: Type.Optional(Type.Boolean()),
 });
+
+/**
+ * What a user shows besides their name (protocol 3). Fields not set are left out; `avatar` is a
+ * 128×128 PNG, fetched with `download {fileId}` like any file (any signed-in user may).
+ */
+export const ProfileSchema = Type.Object({
+  user: Str(),
+  displayName: Type.Optional(Str()),
+  statusMessage: Type.Optional(Str()),
+  avatar: Type.Optional(FileRefSchema),
+});

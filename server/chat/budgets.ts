@@ -98,6 +98,10 @@ const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = {
   block: 'moderate',
   unblock: 'moderate',
   blocks: 'rooms',
+  // A profile change goes to everyone, like a presence change; reading profiles is a listing.
+  profile_set: 'status',
+  avatar: 'status',
+  profiles: 'rooms',
 };
 
 export interface BudgetConfig {

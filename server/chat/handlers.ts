@@ -6,6 +6,7 @@ import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
 import * as governance from './governance';
 import * as messaging from './messaging';
+import * as profiles from './profiles';
 import { canonicalDmRoom } from './names';
 import type { Peer } from './peer';
 import * as roomRequests from './room-requests';
@@ -23,7 +24,7 @@ const PONG = encodeFrame({ t: 'pong' });
 const REFUSALS_BEFORE_SLOWDOWN = 16;
 const REFUSAL_DELAY_MS = 10;
 
-const TRANSFER_TYPES: ClientFrameType[] = ['upload', 'chunk', 'upload_end', 'upload_abort', 'download'];
+const TRANSFER_TYPES: ClientFrameType[] = ['upload', 'avatar', 'chunk', 'upload_end', 'upload_abort', 'download'];
 
 /** Routes validated frames to their handlers; every connection's state lives in its Peer. */
 export class ChatHandlers implements ConnectionHandler<Peer> {
@@ -68,6 +69,8 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     block: governance.block,
     unblock: governance.unblock,
     blocks: governance.blocks,
+    profile_set: profiles.profileSet,
+    profiles: profiles.profiles,
     status: (ctx, peer, f) => ctx.presence.setStatus(peer.user as string, f.status, f.context),
   };
 

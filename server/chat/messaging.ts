@@ -121,7 +121,8 @@ function releaseMedia(ctx: ChatContext, sha256s: string[]): void {
   if (media === undefined) return;
   for (const sha256 of sha256s) {
     const key = contentKey(sha256);
-    media.delete(key).then(
+    // An avatar may be the same picture as the file of a deleted message.
+    ctx.store.contentInUse(sha256).then((used) => (used ? false : media.delete(key))).then(
       () => ctx.logger.info({ key }, 'removed media that no message refers to any more'),
       (err: unknown) => ctx.logger.warn({ err, key }, 'could not remove media of a deleted message'),
     );

@@ -25,6 +25,7 @@ export type ClusterNote =
   | { k: 'member'; n: string; r: string; u: string; op: 'join' | 'leave' }
   | { k: 'user'; n: string; u: string }
   | { k: 'frame'; n: string; u: string; h: string }
+  | { k: 'profile'; n: string; h: string }
   | { k: 'fill'; n: string };
 
 /** What the chat server does with the other nodes' notes. */

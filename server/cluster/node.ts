@@ -25,7 +25,7 @@ export function frameOfJson(json: string): Buffer {
  * The chat server's side of the cluster: sequenced room events (messages, replies, changes)
  * committed here go to this node's members through the room order and to the other nodes
  * through Redis; theirs come back the same way. Typing, read marks, presence, joins and leaves,
- * new users and ended sessions are told to every node.
+ * new users, changed profiles and ended sessions are told to every node.
  */
 export class ClusterNode {
   readonly order: RoomOrder<Peer>;
@@ -100,6 +100,11 @@ export class ClusterNode {
     this.cluster.publish({ k: 'frame', n: this.cluster.nodeId, u: user, h: JSON.stringify(header) });
   }
 
+  /** A changed profile (header only), for everyone connected to the other nodes: all share general. */
+  profileChanged(header: object): void {
+    this.cluster.publish({ k: 'profile', n: this.cluster.nodeId, h: JSON.stringify(header) });
+  }
+
   userAdded(user: string): void {
     this.cluster.publish({ k: 'user', n: this.cluster.nodeId, u: user });
   }
@@ -171,6 +176,9 @@ export class ClusterNode {
         return;
       case 'frame':
         if (ctx.hub.hasUser(note.u)) ctx.hub.toUser(note.u, frameOfJson(note.h));
+        return;
+      case 'profile':
+        ctx.hub.toAll(frameOfJson(note.h));
         return;
       case 'close':
         ctx.auth.life.forget(note.token);

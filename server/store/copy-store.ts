@@ -24,6 +24,8 @@ export interface CopyOptions {
 
 export interface CopyReport {
   users: number;
+  /** Users with a display name, status message or avatar. */
+  profiles: number;
   rooms: number;
   messages: number;
   files: number;
@@ -46,7 +48,7 @@ export class CopyStoreError extends Error {
 }
 
 /**
- * Copies everything from one store into an empty one: users with their password hashes, rooms
+ * Copies everything from one store into an empty one: users with their password hashes and profiles, rooms
  * with their members, every room's messages in seq order (seq, msgId, ts, cid and files kept),
  * and read marks. Then checks user, room, member, read-mark and per-room message counts and
  * compares a sample of messages field by field; any difference rejects with CopyStoreError.
@@ -64,6 +66,9 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     if (!(await to.createUser(users[i]))) throw new CopyStoreError(`user ${users[i].name} already exists in the target`);
     progress({ phase: 'users', done: i + 1, total: users.length });
   }
+  // Profiles ride with the users; an avatar's bytes are in the media store, which is not copied.
+  const profiles = await from.exportProfiles();
+  for (const { user, displayName, statusMessage, avatar } of profiles) await to.setProfile(user, { displayName, statusMessage, avatar });
 
   const rooms = await from.exportRooms();
   for (let i = 0; i < rooms.length; i++) {
@@ -86,7 +91,7 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
   }
 
   const sampled = await verify(from, to, rooms, perRoom, Math.max(0, Math.floor(options.sample ?? 20)), progress);
-  return { users: users.length, rooms: rooms.length, messages, files, readMarks: marks.length, perRoom, sampled, ms: Date.now() - started };
+  return { users: users.length, profiles: profiles.length, rooms: rooms.length, messages, files, readMarks: marks.length, perRoom, sampled, ms: Date.now() - started };
 }
 
 /**
@@ -235,6 +240,7 @@ async function verify(
     if (!isDeepStrictEqual(a, b)) problems.push(`${what}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
   };
   differ('users', await from.exportUsers(), await to.exportUsers());
+  differ('profiles', await from.exportProfiles(), await to.exportProfiles());
   // general is made by each store's init, so its creation time is the target's own.
   const withoutGeneralTime = (list: RoomRecord[]) => list.map((r) => (r.id === GENERAL_ROOM ? { ...r, createdAt: 0 } : r));
   differ('rooms', withoutGeneralTime(rooms), withoutGeneralTime(await to.exportRooms()));

@@ -17,6 +17,7 @@ import type {
   Snippet,
   ThreadState,
 } from '../../protocol';
+import type { AvatarRecord, ProfilePatch, ProfileRecord, ProfileUpdate } from './profiles';
 
 export interface UserRecord {
   name: string;
@@ -412,4 +413,17 @@ export interface Store {
   addAudit(entry: NewAuditEntry): Promise<number>;
   /** The newest `limit` audit entries with seq < before (or the newest overall), newest first. */
   audit(options: { before?: number; limit: number }): Promise<AuditEntry[]>;
+
+  // Profiles (protocol 3): a display name, a status message and an avatar on each user.
+
+  /** The profiles of these names (any case), in the order asked, each user once; unknown names are left out. */
+  getProfiles(names: readonly string[]): Promise<ProfileRecord[]>;
+  /** Applies the patch to the user (the spelling getUser returned); undefined for an unknown user, nothing changed. */
+  setProfile(user: string, patch: ProfilePatch): Promise<ProfileUpdate | undefined>;
+  /** The user whose avatar has this fileId, with the avatar. */
+  avatarByFileId(fileId: string): Promise<{ user: string; avatar: AvatarRecord } | undefined>;
+  /** Whether any avatar or any file record still has this content (before its bytes are deleted). */
+  contentInUse(sha256: string): Promise<boolean>;
+  /** Every profile with something set, sorted by user (copy-store). */
+  exportProfiles(): Promise<ProfileRecord[]>;
 }

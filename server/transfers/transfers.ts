@@ -1,5 +1,7 @@
 import {
+  MAX_AVATAR_UPLOAD,
   ParleyError,
+  type AvatarRequest,
   type ChunkFrame,
   type DownloadRequest,
   type UploadAbortRequest,
@@ -16,6 +18,8 @@ import { Download } from './download';
 import { displayName } from './file-name';
 import { FiledMedia } from './filed-media';
 import { Upload } from './upload';
+import { AvatarUpload } from './avatar-upload';
+import { avatarAsFile } from './avatar-download';
 
 /** Transfers one connection may run at once; each holds a media-store stream (an FTP connection). */
 const MAX_UPLOADS = 8;
@@ -28,7 +32,8 @@ const DOWNLOAD_PARK_MS = 3000;
 
 /** The transfers of one connection; all of them end when it closes. */
 class PeerTransfers {
-  readonly uploads = new Map<string, Upload>();
+  /** Files and avatars: both take chunk, upload_end and upload_abort. */
+  readonly uploads = new Map<string, Upload | AvatarUpload>();
   readonly downloads = new Set<Download>();
 
   constructor(peer: Peer) {
@@ -43,7 +48,7 @@ class PeerTransfers {
 }
 
 /**
- * Serves `upload`, `chunk`, `upload_end`, `upload_abort` and `download` on any signed-in
+ * Serves `upload`, `avatar`, `chunk`, `upload_end`, `upload_abort` and `download` on any signed-in
  * connection (clients use a second one, so chat frames never wait behind file bytes).
  */
 export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, media: MediaStore): void {
@@ -72,6 +77,20 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);
     const spec = { requestId: f.id, room: f.room, name: displayName(f.name), size: f.size, user };
     const upload = new Upload(ctx, peer, media, filedMedia, spec, (u) => {
+      if (t.uploads.delete(u.uploadId)) ctx.counters.uploadsFinished++;
+    });
+    t.uploads.set(upload.uploadId, upload);
+    ctx.counters.uploadsStarted++;
+    peer.conn.send({ t: 'upload_ready', id: f.id, uploadId: upload.uploadId, chunk: ctx.limits.chunk });
+  });
+
+  // An avatar comes like a file but is no message: no room, a smaller limit, a profile as the answer.
+  handlers.register('avatar', (_ctx, peer, f: AvatarRequest) => {
+    if (f.size > MAX_AVATAR_UPLOAD) throw new ParleyError('TOO_LARGE', `Avatars are at most ${MAX_AVATAR_UPLOAD} bytes.`);
+    if (!peer.conn.isOpen) return;
+    const t = transfersOf(peer);
+    if (t.uploads.size >= MAX_UPLOADS) throw new ParleyError('RATE_LIMITED', `At most ${MAX_UPLOADS} uploads at once per connection.`);
+    const upload = new AvatarUpload(ctx, peer, media, { requestId: f.id, size: f.size, user: peer.user as string }, (u) => {
       if (t.uploads.delete(u.uploadId)) ctx.counters.uploadsFinished++;
     });
     t.uploads.set(upload.uploadId, upload);
@@ -120,9 +139,11 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     // Not awaited: a download waiting for a media-store connection must not hold up the
     // connection's later frames (other downloads, upload chunks); it answers by itself.
     void (async () => {
-      const file = await ctx.store.getFile(f.fileId);
+      const posted = await ctx.store.getFile(f.fileId);
+      // A file is its room's members'; avatars are every signed-in user's to see.
+      const file = posted ?? (await avatarAsFile(ctx, f.fileId));
       if (file === undefined) throw new ParleyError('NOT_FOUND', 'No such file.');
-      await ctx.rooms.access(file.room, user);
+      if (posted !== undefined) await ctx.rooms.access(posted.room, user);
       const offset = f.offset ?? 0;
       if (offset > file.size) throw new ParleyError('INVALID', `The offset is past the end of the ${file.size}-byte file.`);
       const key = contentKey(file.sha256);

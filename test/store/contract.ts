@@ -5,6 +5,7 @@ import { conversationContract } from './contract-conversations';
 import { threadUnreadContract } from './contract-thread-unread';
 import { roomsContract } from './contract-rooms';
 import { unreadContract } from './contract-unread';
+import { profilesContract } from './contract-profiles';
 
 export interface StoreFixture {
   /** A ready (initialised) store over fresh, empty data. */
@@ -81,6 +82,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     unreadContract(() => store);
     threadUnreadContract(() => store);
     roomsContract(() => store);
+    profilesContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);

@@ -37,6 +37,7 @@ async function snapshot(store: Store) {
   for (const q of ['deploy', 'reticulate', 'report', 'grüße']) search.push(await store.search('alice_1', q, { limit: 50 }));
   return {
     users: await store.exportUsers(),
+    profiles: await store.getProfiles(USERS),
     rooms: rooms.map((r) => (r.id === GENERAL_ROOM ? { ...r, createdAt: 0 } : r)),
     readMarks: await store.exportReadMarks(),
     perRoom,
@@ -79,6 +80,11 @@ async function populate(store: Store): Promise<number> {
   await store.setRoles('backend', [{ user: 'bob.two', role: 'admin' }]);
   await store.appendRoomEvent({ room: 'backend', from: 'alice_1', ts: ts++, event: { kind: 'role', user: 'bob.two', role: 'admin' } });
   await store.appendRoomEvent({ room: 'backend', from: 'bob.two', ts: ts++, event: { kind: 'topic', text: 'deploys' } });
+  // Profiles: one of each field, and one set then cleared (nothing to copy).
+  await store.setProfile('alice_1', { displayName: 'Alice Ä.', statusMessage: 'shipping 🚢', avatar: { fileId: 'avatar-1', sha256: 'ef'.repeat(32), size: 4_096 } });
+  await store.setProfile('carol-3', { statusMessage: 'out until Monday' });
+  await store.setProfile('erin_55', { displayName: 'Erin' });
+  await store.setProfile('erin_55', { displayName: '' });
   await store.setReadMark(GENERAL_ROOM, 'alice_1', 40);
   await store.setReadMark('backend', 'bob.two', 12);
   await store.setReadMark(ab, 'alice_1', 70);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ChatMessage, RoomInfo } from '../../protocol/messages';
-import { ActiveRoom, Changes, Connection, Done, ErrorMessage, MediaUri, MessageList, Messages, Pending, Presence, RevisionList, SearchResults, ThreadPage, TypingEvent } from '../../webview/messages';
+import { ActiveRoom, Changes, Connection, Done, ErrorMessage, MediaUri, MessageList, Messages, Pending, Presence, Profiles, RevisionList, SearchResults, ThreadPage, TypingEvent } from '../../webview/messages';
 import { BOB, ME, T0, init, message, rooms } from './fixtures';
 import { launchBrowser, openWebview, pageErrors, serveHistory, startServer, type FakeHost, type TestServer } from './harness';
 import { NAMES, XSS } from './xssCorpus';
@@ -34,7 +34,7 @@ function domProblems(): string[] {
   }
   if (count('a[href]') > 0) problems.push('a link that can navigate');
   for (const img of Array.from(document.querySelectorAll('img'))) {
-    if (!img.matches('.file-card img.media') || !/^http:\/\/127\.0\.0\.1:\d+\/media\//.test(img.src)) problems.push(`img ${img.src}`);
+    if (!img.matches('.file-card img.media, .avatar img.avatar-img') || !/^http:\/\/127\.0\.0\.1:\d+\/media\//.test(img.src)) problems.push(`img ${img.src}`);
   }
   for (const svg of Array.from(document.querySelectorAll('svg'))) {
     if (svg.getAttribute('class')?.split(' ')[0] !== 'icon') problems.push('svg from content');
@@ -144,6 +144,9 @@ for (const csp of [true, false]) {
       serveHistory(host, { general: msgs, 'room-0': [message('room-0', 1, NAMES[1], XSS[1])] }, 1000);
       await host.post(init({ rooms: [...rooms(), ...extraRooms], presence: NAMES.map((user) => ({ user, status: 'online' as const })) }));
       await host.page.waitForSelector(`.row.msg[data-seq="${seq}"]`);
+      // Payloads as display names, and avatars whose URIs are scripts and HTML.
+      await host.post(Profiles.create({ profiles: NAMES.map((name, i) => ({ user: name, displayName: XSS[i % XSS.length], avatarFileId: `a-${i}` })) }));
+      await host.settle();
       const seen = await sweep();
       assert.equal(seen.size, seq);
 
@@ -155,7 +158,8 @@ for (const csp of [true, false]) {
       await host.post(Presence.create({ changes: NAMES.map((user) => ({ user, status: 'away' as const, context: user })) }));
       await host.post(Pending.create({ room: 'general', cid: 'x1', text: XSS[2], state: 'failed' }));
       await host.post(Messages.create({ room: 'general', messages: [message('general', ++seq, NAMES[2], XSS[3])] }));
-      assert.equal(await host.page.locator(`.row.msg[data-seq="${seq}"] .author`).textContent(), NAMES[2], 'shown as typed');
+      assert.equal(await host.page.locator(`.row.msg[data-seq="${seq}"] .author`).textContent(), XSS[2 % XSS.length], 'the display name, shown as typed');
+      assert.equal(await host.page.locator(`.row.msg[data-seq="${seq}"] .author-user`).textContent(), NAMES[2], 'the user name, shown as typed');
       const box = host.page.locator('textarea.input');
       await box.click();
       await box.pressSequentially('hi @');

@@ -7,8 +7,16 @@ export type MediaState = { uri: string } | 'loading' | 'unavailable';
 /** What a message's action bar and menu offer. */
 export type MessageAction = 'react' | 'reply' | 'edit' | 'delete' | 'pin' | 'unpin' | 'copy' | 'revisions' | 'menu';
 
+/** What the chat shows of a user's profile: their display name and the fileId of their avatar. */
+export interface ShownProfile {
+  displayName?: string;
+  avatarFileId?: string;
+}
+
 export interface RenderContext {
   me: string;
+  /** A user's profile, when the host sent one; absent in contexts that show plain names. */
+  profile?(user: string): ShownProfile | undefined;
   /** Preview state of a file; undefined when never asked for. */
   media(fileId: string): MediaState | undefined;
   /** Ask the host for a preview of a file shown on screen. */

@@ -9,20 +9,38 @@ import { mentionsMe, renderMarkdown } from '../markdown';
 import type { PendingMessage } from '../rows';
 import { renderActionBar } from './actionBar';
 import { initialOf, tintOf, type RenderContext } from './context';
-import { renderFileCard } from './fileCard';
+import { renderFileCard, safeMediaUri } from './fileCard';
 import { renderReactions } from './reactions';
 import { renderSnippet } from './snippet';
 import { renderMarkers, renderThreadSummary } from './threadSummary';
 
-export function messageHeader(from: string, ts: number, extra?: Node): HTMLElement {
+/** The sender: their display name (as text, never markup) with the user name beside it, or the user name alone. */
+export function messageHeader(from: string, ts: number, extra?: Node, ctx?: RenderContext): HTMLElement {
+  const shown = ctx?.profile?.(from)?.displayName;
   return h('div', { class: 'meta' },
-    h('span', { class: 'author', text: from }),
+    h('span', { class: 'author', text: shown ?? from, title: shown === undefined ? undefined : from }),
+    shown === undefined ? null : h('span', { class: 'author-user', text: from }),
     extra ?? null,
     timeEl(ts));
 }
 
-export function avatar(name: string): HTMLElement {
-  return h('div', { class: `avatar ${tintOf(name)}`, text: initialOf(name), attrs: { 'aria-hidden': 'true' } });
+/**
+ * The user's avatar picture once the host has it (fetched through the media path like a file
+ * preview), else their initial letter on a tint.
+ */
+export function avatar(name: string, ctx?: RenderContext): HTMLElement {
+  const profile = ctx?.profile?.(name);
+  const fileId = profile?.avatarFileId;
+  const state = fileId === undefined ? undefined : ctx?.media(fileId);
+  if (fileId !== undefined && state === undefined) ctx?.wantMedia(fileId);
+  const uri = typeof state === 'object' ? safeMediaUri(state.uri, 'image') : undefined;
+  if (uri !== undefined) {
+    const img = h('img', { class: 'avatar-img', attrs: { alt: '', decoding: 'async' } });
+    img.src = uri;
+    return h('div', { class: 'avatar has-image', attrs: { 'aria-hidden': 'true' } }, img);
+  }
+  // The tint stays the user's; the letter is the one people read beside it.
+  return h('div', { class: `avatar ${tintOf(name)}`, text: initialOf(profile?.displayName ?? name), attrs: { 'aria-hidden': 'true' } });
 }
 
 export function timeEl(ts: number, cls = 'time'): HTMLElement {
@@ -68,14 +86,14 @@ export function renderMessageRow(msg: ChatMessage, key: string, head: boolean, m
   if (opts.editing) classes.push('editing');
   const row = h('div', {
     class: classes.join(' '),
-    attrs: { role: 'article', tabindex: '-1', 'aria-label': `${msg.from}, ${formatTime(msg.ts)}${msg.deleted ? ', deleted' : ''}` },
+    attrs: { role: 'article', tabindex: '-1', 'aria-label': `${ctx.profile?.(msg.from)?.displayName ?? msg.from}, ${formatTime(msg.ts)}${msg.deleted ? ', deleted' : ''}` },
   });
   row.dataset.seq = String(msg.seq);
   const showHead = head || markers !== null;
   row.append(
-    h('div', { class: 'gutter' }, showHead ? avatar(msg.from) : timeEl(msg.ts, 'hover-time')),
+    h('div', { class: 'gutter' }, showHead ? avatar(msg.from, ctx) : timeEl(msg.ts, 'hover-time')),
     h('div', { class: 'main' },
-      showHead ? messageHeader(msg.from, msg.ts, markers ?? undefined) : null,
+      showHead ? messageHeader(msg.from, msg.ts, markers ?? undefined, ctx) : null,
       messageBody(msg, key, ctx),
       renderReactions(msg, ctx),
       opts.inThread ? null : renderThreadSummary(msg, ctx),
@@ -124,8 +142,8 @@ export function renderPendingRow(p: PendingMessage, key: string, head: boolean, 
   const row = h('div', { class: `row msg mine pending ${p.state}${head ? ' head' : ''}` });
   row.dataset.cid = p.cid;
   row.append(
-    h('div', { class: 'gutter' }, head ? avatar(ctx.me) : null),
-    h('div', { class: 'main' }, head ? messageHeader(ctx.me, p.ts) : null, h('div', { class: 'content' }, md), status),
+    h('div', { class: 'gutter' }, head ? avatar(ctx.me, ctx) : null),
+    h('div', { class: 'main' }, head ? messageHeader(ctx.me, p.ts, undefined, ctx) : null, h('div', { class: 'content' }, md), status),
   );
   return row;
 }

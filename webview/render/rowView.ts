@@ -31,7 +31,7 @@ export function toItem(row: Row, ctx: RenderContext): RowItem {
     case 'event':
       return { ...row, version: '', estimate: 26 };
     case 'pending':
-      return { ...row, version: `${row.head}|${row.pending.state}`, estimate: (row.head ? 30 : 6) + textHeight(row.pending.text) + 20 };
+      return { ...row, version: `${row.head}|${row.pending.state}|${row.head ? senderVersion(ctx.me, ctx) : ''}`, estimate: (row.head ? 30 : 6) + textHeight(row.pending.text) + 20 };
     case 'msg': {
       const m = row.msg;
       let estimate = (row.head ? 34 : 6) + textHeight(m.text);
@@ -49,9 +49,18 @@ export function toItem(row: Row, ctx: RenderContext): RowItem {
       if (m.reactions) estimate += 28;
       if (m.replies) estimate += 24;
       const threadUnread = m.replies ? ctx.threadUnread(m) ?? '' : '';
-      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}|${stateVersion(m)}|${ctx.isEditing(m) ? 'e' : ''}|${threadUnread}`, estimate };
+      const sender = row.head ? senderVersion(m.from, ctx) : '';
+      return { ...row, version: `${row.head}|${row.seen}|${media}|${expanded}|${stateVersion(m)}|${ctx.isEditing(m) ? 'e' : ''}|${threadUnread}|${sender}`, estimate };
     }
   }
+}
+
+/** What a row's head shows of its sender: display name, avatar and whether the picture has arrived. */
+function senderVersion(user: string, ctx: RenderContext): string {
+  const p = ctx.profile?.(user);
+  if (p === undefined) return '';
+  const picture = p.avatarFileId === undefined ? undefined : ctx.media(p.avatarFileId);
+  return JSON.stringify([p.displayName, p.avatarFileId, typeof picture === 'object' ? picture.uri : picture]);
 }
 
 /** What of a message's current state shows: a change to any of it renders the row again. */

@@ -17,6 +17,8 @@ import {
   type ThreadState,
 } from '../../../protocol';
 import * as G from './governance';
+import { AVATAR_BY_FILE_ID, CONTENT_IN_USE, EXPORT_PROFILES, GET_PROFILES, profileOf, setProfileInTx } from './profiles';
+import type { AvatarRecord, ProfilePatch, ProfileRecord, ProfileUpdate } from '../profiles';
 import type {
   AppendResult, FileRecord, HistoryPage, NewAuditEntry, NewMessage, NewRoomEvent, NewSession, ReadMark, RoomPatch, RoomRecord, SearchOptions, SessionRecord, Store, ThreadPage,
   UserRecord,
@@ -787,6 +789,40 @@ export class Neo4jStore implements Store {
     return rows[0] && toFile(rows[0].get('f'));
   }
 
+  // ---- profiles ------------------------------------------------------------
+
+  async getProfiles(names: readonly string[]): Promise<ProfileRecord[]> {
+    const rows = await this.readRows<ProfileColumns>(GET_PROFILES, { keys: names.map((n) => n.toLowerCase()) });
+    const seen = new Set<string>();
+    const out: ProfileRecord[] = [];
+    for (const row of rows) {
+      const profile = profileOf(row.toObject());
+      if (seen.has(profile.user)) continue;
+      seen.add(profile.user);
+      out.push(profile);
+    }
+    return out;
+  }
+
+  async setProfile(user: string, patch: ProfilePatch): Promise<ProfileUpdate | undefined> {
+    return this.write((tx) => setProfileInTx(tx, user, patch));
+  }
+
+  async avatarByFileId(fileId: string): Promise<{ user: string; avatar: AvatarRecord } | undefined> {
+    const rows = await this.readRows<ProfileColumns>(AVATAR_BY_FILE_ID, { fileId });
+    const profile = rows[0] && profileOf(rows[0].toObject());
+    return profile?.avatar === undefined ? undefined : { user: profile.user, avatar: profile.avatar };
+  }
+
+  async contentInUse(sha256: string): Promise<boolean> {
+    const rows = await this.readRows<{ used: boolean }>(CONTENT_IN_USE, { sha256 });
+    return rows[0]?.get('used') === true;
+  }
+
+  async exportProfiles(): Promise<ProfileRecord[]> {
+    return (await this.readRows<ProfileColumns>(EXPORT_PROFILES)).map((row) => profileOf(row.toObject()));
+  }
+
   // ---- copying between backends ---------------------------------------------
 
   async exportUsers(): Promise<UserRecord[]> {
@@ -867,6 +903,8 @@ export class Neo4jStore implements Store {
     return this.write(async (tx) => (await tx.run(query, params)).records as unknown as Row<T>[]);
   }
 }
+
+type ProfileColumns = Parameters<typeof profileOf>[0];
 
 function rowCurrent(row: Row<CurrentColumns>): ChatMessage {
   return currentMessage(row.toObject());

@@ -50,6 +50,9 @@ export const SCHEMA: readonly { name: string; create: string }[] = [
   // A user's sessions (listing, revoking) and the purge of those not seen for too long.
   { name: 'session_user', create: 'CREATE INDEX session_user IF NOT EXISTS FOR (s:Session) ON (s.user, s.id)' },
   { name: 'session_last_seen', create: 'CREATE INDEX session_last_seen IF NOT EXISTS FOR (s:Session) ON (s.lastSeen)' },
+  // Downloads find an avatar by its fileId; deleting old avatar bytes asks whether another user has the same (version 8).
+  { name: 'user_avatar', create: 'CREATE INDEX user_avatar IF NOT EXISTS FOR (u:User) ON (u.avatarFileId)' },
+  { name: 'user_avatar_sha256', create: 'CREATE INDEX user_avatar_sha256 IF NOT EXISTS FOR (u:User) ON (u.avatarSha256)' },
   // The audit log pages newest first by seq (version 6).
   { name: 'audit_seq', create: 'CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.seq IS UNIQUE' },
   // No stop words: a chat search for "to be" or "it" should still find something. Eventually
@@ -107,8 +110,10 @@ export async function ensureSchema(driver: Driver, database: string | undefined)
  *    member), rooms `visibility`, `topic`, `description`, `readOnly`; (:User)-[:INVITED {by, at}]->(:Room),
  *    (:User)-[:BANNED_FROM {by, at}]->(:Room), (:User)-[:BLOCKS {at}]->(:User), (:AuditEntry) numbered by (:AuditLog), users
  *    `disabledAt`, and room events as (:Message:Entry:RoomEvent {event, eventKind, eventUser}).
+ * 8. profiles: users `displayName`, `statusMessage`, and the avatar as `avatarFileId`, `avatarSha256`,
+ *    `avatarSize` (a user without them has an empty profile, so toVersion8 rewrites next to nothing).
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** Constraints of version 2 that entry_from_cid replaces. */
 const DROPPED = ['message_from_cid', 'change_from_cid'];
@@ -231,6 +236,7 @@ export async function migrate(driver: Driver, database: string | undefined): Pro
   if (found < 5 && !empty) await toVersion5(driver, database);
   if (found < 6 && !empty) await toVersion6(driver, database);
   if (found < 7 && !empty) await toVersion7(driver, database);
+  if (found < 8 && !empty) await toVersion8(driver, database);
   if (stored !== SCHEMA_VERSION) await driver.executeQuery(WRITE_VERSION, { version: int(SCHEMA_VERSION) }, { database });
   return found;
 }
@@ -278,6 +284,19 @@ async function toVersion6(driver: Driver, database: string | undefined): Promise
 async function toVersion7(driver: Driver, database: string | undefined): Promise<void> {
   for (const query of ROOMS_PEOPLE_RUN) await driver.executeQuery(query, { general: GENERAL_ROOM }, { database });
 }
+
+/**
+ * Version 7 → 8: profiles. Users stored before have none, which is what a user without the
+ * properties is; only leftovers no Parley wrote (an empty display name or status) are cleared.
+ */
+async function toVersion8(driver: Driver, database: string | undefined): Promise<void> {
+  await driver.executeQuery(CLEAR_EMPTY_PROFILE_FIELDS, {}, { database });
+}
+
+const CLEAR_EMPTY_PROFILE_FIELDS = `
+  MATCH (u:User) WHERE u.displayName = '' OR u.statusMessage = ''
+  SET u.displayName = CASE WHEN u.displayName = '' THEN null ELSE u.displayName END,
+      u.statusMessage = CASE WHEN u.statusMessage = '' THEN null ELSE u.statusMessage END`;
 
 /** Version 1 → 2 (and 2 → 3): unread mention counts need the mentions of messages stored before. */
 async function addMentions(driver: Driver, database: string | undefined): Promise<void> {

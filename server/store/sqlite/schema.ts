@@ -244,6 +244,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   addThreadMarks,
   countUnreadByHidden,
   roomsPeopleRun,
+  addProfiles,
 ];
 
 /**
@@ -364,6 +365,22 @@ function roomsPeopleRun(db: Database): void {
     DROP INDEX messages_hidden;
     CREATE INDEX messages_hidden ON messages(room, seq, change_kind, root, in_room, deleted, event)
       WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL OR event IS NOT NULL;
+  `);
+}
+
+/**
+ * Profiles: a display name, a status message and an avatar (the stored PNG's fileId, sha256 and
+ * size) on each user; existing users start with none.
+ */
+function addProfiles(db: Database): void {
+  db.exec(`
+    ALTER TABLE users ADD COLUMN display_name TEXT;
+    ALTER TABLE users ADD COLUMN status_message TEXT;
+    ALTER TABLE users ADD COLUMN avatar_file_id TEXT;
+    ALTER TABLE users ADD COLUMN avatar_sha256 TEXT;
+    ALTER TABLE users ADD COLUMN avatar_size INTEGER;
+    CREATE UNIQUE INDEX users_by_avatar ON users(avatar_file_id) WHERE avatar_file_id IS NOT NULL;
+    CREATE INDEX users_by_avatar_sha256 ON users(avatar_sha256) WHERE avatar_sha256 IS NOT NULL;
   `);
 }
 

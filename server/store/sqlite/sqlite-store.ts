@@ -32,6 +32,8 @@ import { SearchIndex, hasFilters } from './search';
 import { Sessions } from './sessions';
 import { Transfer } from './transfer';
 import { Users } from './users';
+import { Profiles } from './profiles';
+import type { AvatarRecord, ProfilePatch, ProfileRecord, ProfileUpdate } from '../profiles';
 
 export const DATABASE_FILE = 'parley.db';
 
@@ -48,6 +50,7 @@ export interface SqliteStoreOptions {
 interface Open {
   db: Database;
   users: Users;
+  profiles: Profiles;
   sessions: Sessions;
   rooms: Rooms;
   governance: Governance;
@@ -113,7 +116,7 @@ export class SqliteStore implements Store {
       search.recover();
       catchUpIndex();
       const governance = new Governance(db);
-      this.open = { db, users, sessions, rooms, governance, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
+      this.open = { db, users, profiles: new Profiles(db), sessions, rooms, governance, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -294,6 +297,26 @@ export class SqliteStore implements Store {
 
   async addAudit(entry: NewAuditEntry): Promise<number> {
     return this.write((o) => o.governance.addAudit(entry));
+  }
+
+  async getProfiles(names: readonly string[]): Promise<ProfileRecord[]> {
+    return this.run((o) => o.profiles.get(names));
+  }
+
+  async setProfile(user: string, patch: ProfilePatch): Promise<ProfileUpdate | undefined> {
+    return this.write((o) => o.profiles.set(user, patch));
+  }
+
+  async avatarByFileId(fileId: string): Promise<{ user: string; avatar: AvatarRecord } | undefined> {
+    return this.run((o) => o.profiles.byAvatar(fileId));
+  }
+
+  async contentInUse(sha256: string): Promise<boolean> {
+    return this.run((o) => o.profiles.contentInUse(sha256));
+  }
+
+  async exportProfiles(): Promise<ProfileRecord[]> {
+    return this.run((o) => o.profiles.all());
   }
 
   async audit(options: { before?: number; limit: number }): Promise<AuditEntry[]> {

@@ -98,6 +98,9 @@ const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = {
   block: 'moderate',
   unblock: 'moderate',
   blocks: 'rooms',
+  delete_account: 'password',
+  admin: 'moderate',
+  admins: 'moderate',
 };
 
 export interface BudgetConfig {

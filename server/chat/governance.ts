@@ -91,7 +91,7 @@ export async function announce(ctx: ChatContext, entry: RoomEntry, from: string,
   for (const user of also) if (!entry.members.has(user)) toUserEverywhere(ctx, user, { t: 'msg', ...stored });
 }
 
-async function audit(ctx: ChatContext, entry: NewAuditEntry): Promise<void> {
+export async function audit(ctx: ChatContext, entry: NewAuditEntry): Promise<void> {
   await ctx.store.addAudit(entry);
   ctx.logger.info({ actor: entry.actor, action: entry.action, room: entry.room, target: entry.target }, 'moderation');
 }
@@ -210,7 +210,7 @@ export async function kick(ctx: ChatContext, peer: Peer, f: KickRequest): Promis
   await keepsAnOwner(ctx, entry.id, target, role);
   await announce(ctx, entry, actor.user, { kind: 'removed', user: target });
   await ctx.store.removeMember(entry.id, target);
-  ctx.rooms.removed(entry, target);
+  ctx.rooms.removed(entry, target, 'removed');
   ejected(ctx, target, entry.id, 'removed');
   await audit(ctx, { at: Date.now(), actor: actor.user, action: 'kick', room: entry.id, target });
   peer.conn.send({ t: 'ok', id: f.id });
@@ -229,7 +229,7 @@ export async function ban(ctx: ChatContext, peer: Peer, f: BanRequest): Promise<
   await announce(ctx, entry, actor.user, { kind: 'banned', user: target }, [target]);
   await ctx.store.ban(entry.id, target, actor.user, at);
   if (member) {
-    ctx.rooms.removed(entry, target);
+    ctx.rooms.removed(entry, target, 'banned');
     ejected(ctx, target, entry.id, 'banned');
   }
   await audit(ctx, { at, actor: actor.user, action: 'ban', room: entry.id, target });

@@ -64,6 +64,12 @@ export class Presence {
     if (!this.states.has(name)) this.changed({ user: name, status: 'offline' });
   }
 
+  /** A deleted account: nobody finds the name any more (its connections close, which sends it offline). */
+  removeUser(name: string): void {
+    this.users.delete(name);
+    if (this.byKey.get(name.toLowerCase()) === name) this.byKey.delete(name.toLowerCase());
+  }
+
   exists(name: string): boolean {
     return this.users.has(name);
   }

@@ -36,7 +36,8 @@ describe('cluster: moderation across nodes', function () {
     await member.waitFor((f) => f.t === 'msg' && f.room === room && f.event?.kind === 'topic', 20_000, 'the topic event on node 2');
 
     await owner.conn.request({ t: 'kick', room, user: member.user });
-    await member.waitFor<Frame<'room_left'>>((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 2');
+    const left = await member.waitFor<Frame<'room_left'>>((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 2');
+    assert.equal(left.reason, 'removed', 'the member on the other node is told why, as on the kicking node');
     // The room's post is published before the general marker, so the marker's arrival shows the post would have come.
     const after = await owner.send(room, 'after the kick');
     const marker = await owner.send('general', `marker ${room}`);
@@ -59,7 +60,8 @@ describe('cluster: moderation across nodes', function () {
     const first = await owner.send(room, 'before the ban');
     await troll.waitFor((f) => f.t === 'msg' && f.room === room && f.seq === first.seq, 20_000, 'the post on node 1');
     await owner.conn.request({ t: 'ban', room, user: troll.user });
-    await troll.waitFor((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 1');
+    const left = await troll.waitFor<Frame<'room_left'>>((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 1');
+    assert.equal(left.reason, 'banned', 'the banned member on the other node is told why');
     await rejectsWith(troll.conn.request({ t: 'join', room }), 'BANNED');
   });
 });

@@ -244,6 +244,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   addThreadMarks,
   countUnreadByHidden,
   roomsPeopleRun,
+  accountsThatEnd,
 ];
 
 /**
@@ -364,6 +365,18 @@ function roomsPeopleRun(db: Database): void {
     DROP INDEX messages_hidden;
     CREATE INDEX messages_hidden ON messages(room, seq, change_kind, root, in_room, deleted, event)
       WHERE change_kind IS NOT NULL OR (root IS NOT NULL AND in_room IS NULL) OR deleted IS NOT NULL OR event IS NOT NULL;
+  `);
+}
+
+/**
+ * Accounts that end and administrators named at runtime: users.deleted_at marks a deleted account
+ * (its row stays, so its name stays taken; nothing finds it by name), users.admin_at a server
+ * administrator made by another one (those named with --admin are not stored).
+ */
+function accountsThatEnd(db: Database): void {
+  db.exec(`
+    ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+    ALTER TABLE users ADD COLUMN admin_at INTEGER;
   `);
 }
 

@@ -126,7 +126,10 @@ describe('parley sessions and parley password against a real server', function (
 
   it('deletes one\'s own account with the password from stdin: signed out, the name taken for good', async () => {
     const leaver = new CliUser(`Gone_${process.pid % 1000}_${Math.random().toString(36).slice(2, 6)}`, current);
+    const witness = new CliUser(`Saw_${process.pid % 1000}_${Math.random().toString(36).slice(2, 6)}`, current);
     try {
+      await witness.ok(['register', '--user', witness.name, '--password', 'witness-password']);
+      await witness.ok(['login', '--user', witness.name, '--password', 'witness-password']);
       await leaver.ok(['register', '--user', leaver.name, '--password', 'leaving-password']);
       await leaver.ok(['login', '--user', leaver.name, '--password', 'leaving-password']);
       await leaver.ok(['send', 'so long']);
@@ -140,9 +143,10 @@ describe('parley sessions and parley password against a real server', function (
       const again = await leaver.run(['register', '--user', leaver.name, '--password', 'leaving-password']);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /taken/);
-      assert.match(await laptop.ok(['history']), /deleted user.*so long/);
+      assert.match(await witness.ok(['history']), /deleted user.*so long/);
     } finally {
       leaver.cleanup();
+      witness.cleanup();
     }
   });
 });

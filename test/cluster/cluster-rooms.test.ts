@@ -1,9 +1,11 @@
 // Rooms people run, on several nodes: a private room's events, a kick and a ban made on one node
-// take effect for the member's connections on another.
+// take effect for the member's connections on another, with the same reason; an account deleted
+// on one node ends its sessions and its name on the other.
 import * as assert from 'node:assert/strict';
 import type { ServerFrame } from '../../protocol';
 import { rejectsWith, uniqueUser, type Client } from '../server/chat-helpers';
-import { signInAt } from './failover-check';
+import { DELETED_USER, dmRoomId } from '../../protocol';
+import { resumeAt, signInAt } from './failover-check';
 import { useClusterNodes } from './harness';
 
 type Frame<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>;
@@ -63,5 +65,27 @@ describe('cluster: moderation across nodes', function () {
     const left = await troll.waitFor<Frame<'room_left'>>((f) => f.t === 'room_left' && f.room === room, 20_000, 'room_left on node 1');
     assert.equal(left.reason, 'banned', 'the banned member on the other node is told why');
     await rejectsWith(troll.conn.request({ t: 'join', room }), 'BANNED');
+  });
+
+  it('an account deleted on node 1 ends its session on node 2 at once, and node 2 forgets the name', async () => {
+    const leaver = await on(0);
+    const friend = await on(1);
+    const dm = dmRoomId(leaver.user, friend.user);
+    const hello = await leaver.send(dm, 'goodbye from node 1');
+    await friend.waitFor((f) => f.t === 'msg' && f.room === dm && f.seq === hello.seq, 20_000, 'the DM on node 2');
+    const there = await resumeAt(nodes[1], leaver);
+    clients.push(there);
+    const closed = new Promise<string>((resolve) => {
+      let code = 'none';
+      there.conn.on('server-error', (err: { code: string }) => (code = err.code));
+      there.conn.once('close', () => resolve(code));
+    });
+    await leaver.conn.request({ t: 'delete_account', password: 'secret-pw' });
+    assert.equal(await closed, 'ACCOUNT_DELETED', 'the connection on the other node closed with the reason');
+    const history = (await friend.conn.request<Frame<'history'>>({ t: 'history', room: dm })).messages;
+    assert.deepEqual(history.map((m) => [m.from, m.text]), [[DELETED_USER, 'goodbye from node 1']]);
+    // The name is gone on node 2 too: a new DM to it finds nobody.
+    const stranger = await on(1);
+    await rejectsWith(stranger.send(dmRoomId(stranger.user, leaver.user), 'anyone there?'), 'NOT_FOUND');
   });
 });

@@ -77,6 +77,7 @@ export function accountsContract(current: () => Store): void {
       assert.deepEqual((await store.invitationsTo('quiet')).map((i) => [i.user, i.by]), [[CAROL, DELETED_USER]]);
       assert.deepEqual((await store.bans('quiet')).map((b) => [b.user, b.by]), [[DAVE, DELETED_USER]]);
       assert.deepEqual(await store.allBlocks(), []);
+      assert.deepEqual((await store.exportReadMarks()).filter((m) => m.user === BOB || m.user === DELETED_USER), [], 'no read marks, not even those its posts moved');
       assert.deepEqual(await store.serverAdmins(), []);
       assert.deepEqual(await store.search(ALICE, 'hello', { limit: 5, from: BOB }), []);
       assert.equal((await store.search(ALICE, 'hello', { limit: 5 }))[0]?.from, DELETED_USER);

@@ -287,7 +287,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteUser(name: string, at: number): Promise<string[] | undefined> {
-    return this.write((o) => o.accounts.delete(name, at));
+    return this.write((o) => {
+      // Marks its posts still owe it are applied first, then erased with the rest of it.
+      o.catchUpIndex();
+      return o.accounts.delete(name, at);
+    });
   }
 
   async setServerAdmin(user: string, at: number | undefined): Promise<void> {

@@ -27,7 +27,7 @@ import type { NewAuditEntry } from '../store/store';
 import { isServerAdmin, toUserEverywhere, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
-import { closeSession } from './session';
+import { endSession } from './session';
 
 // ROOM RULES, enforced here for every request (the store keeps what they decide):
 // - owners and admins (and server administrators, in any room) rename a room, set its topic,
@@ -310,7 +310,8 @@ export async function disable(ctx: ChatContext, peer: Peer, f: DisableRequest): 
     const ended = await ctx.store.revokeOtherSessions(target, '', at);
     for (const hash of ended) {
       ctx.auth.life.forget(hash);
-      closeSession(ctx, hash, undefined, 'ACCOUNT_DISABLED', 'This account was disabled by a server administrator.');
+      // On every node: the account may be signed in on another one.
+      endSession(ctx, hash, undefined, 'ACCOUNT_DISABLED', 'This account was disabled by a server administrator.');
     }
   }
   await audit(ctx, { at, actor: user, action: disabled ? 'disable' : 'enable', target });

@@ -1,6 +1,6 @@
 // Rooms people run, on several nodes: a private room's events, a kick and a ban made on one node
 // take effect for the member's connections on another, with the same reason; an account deleted
-// on one node ends its sessions and its name on the other.
+// or disabled on one node ends its sessions (and, deleted, its name) on the other.
 import * as assert from 'node:assert/strict';
 import type { ServerFrame } from '../../protocol';
 import { rejectsWith, uniqueUser, type Client } from '../server/chat-helpers';
@@ -12,7 +12,8 @@ type Frame<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>;
 
 describe('cluster: moderation across nodes', function () {
   this.timeout(120_000);
-  const { nodes } = useClusterNodes(['k1', 'k2']);
+  const admin = uniqueUser('sysop');
+  const { nodes } = useClusterNodes(['k1', 'k2'], ['--admin', admin]);
   const clients: Client[] = [];
   after(() => {
     for (const c of clients) c.close();
@@ -87,5 +88,17 @@ describe('cluster: moderation across nodes', function () {
     // The name is gone on node 2 too: a new DM to it finds nobody.
     const stranger = await on(1);
     await rejectsWith(stranger.send(dmRoomId(stranger.user, leaver.user), 'anyone there?'), 'NOT_FOUND');
+  });
+
+  it('an account disabled on node 1 has its session on node 2 closed at once', async () => {
+    const sysop = await on(0, admin);
+    const target = await on(1);
+    const closed = new Promise<string>((resolve) => {
+      let code = 'none';
+      target.conn.on('server-error', (err: { code: string }) => (code = err.code));
+      target.conn.once('close', () => resolve(code));
+    });
+    await sysop.conn.request({ t: 'disable', user: target.user });
+    assert.equal(await closed, 'ACCOUNT_DISABLED');
   });
 });

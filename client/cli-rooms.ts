@@ -265,8 +265,8 @@ export const ROOM_COMMANDS: Record<string, Command> = {
   },
   admin: {
     positionals: true,
-    usage: 'admin disable|enable USER | admin audit [--limit N] [--json]',
-    summary: 'server administrators: disable or enable an account, read the audit log',
+    usage: 'admin disable|enable USER | admin add|remove USER | admin list [--json] | admin audit [--limit N] [--json]',
+    summary: 'server administrators: disable or enable an account, name or unname administrators, read the audit log',
     options: { json, limit: str },
     async run(ctx, v, positionals) {
       const [what, ...rest] = positionals;
@@ -277,6 +277,19 @@ export const ROOM_COMMANDS: Record<string, Command> = {
         line(ctx, what === 'disable' ? `Disabled ${user}: their sessions have ended.` : `Enabled ${user}.`);
         return;
       }
+      if (what === 'add' || what === 'remove') {
+        const [user] = args(rest, ['USER'], `admin ${what}`);
+        await c.setServerAdmin(user, what === 'add');
+        line(ctx, what === 'add' ? `${user} is a server administrator.` : `${user} is no longer a server administrator.`);
+        return;
+      }
+      if (what === 'list') {
+        args(rest, [], 'admin list');
+        const { users, fixed } = await c.serverAdmins();
+        if (v.json) line(ctx, JSON.stringify({ users, fixed }));
+        else for (const u of users) line(ctx, fixed.includes(u) ? `${u}  (named at start-up)` : u);
+        return;
+      }
       if (what === 'audit') {
         args(rest, [], 'admin audit');
         const limit = typeof v.limit === 'string' ? Number(v.limit) : undefined;
@@ -285,7 +298,7 @@ export const ROOM_COMMANDS: Record<string, Command> = {
         for (const e of entries) line(ctx, v.json ? JSON.stringify(e) : auditLine(e));
         return;
       }
-      throw new UsageError('admin takes disable USER, enable USER or audit', 'admin');
+      throw new UsageError('admin takes disable USER, enable USER, add USER, remove USER, list or audit', 'admin');
     },
   },
 };

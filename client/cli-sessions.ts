@@ -29,6 +29,14 @@ async function passwords(ctx: Context): Promise<{ old: string; next: string }> {
   return { old, next };
 }
 
+/** The account's password, to delete it: prompted without echo on a terminal, else the first line of stdin. */
+async function onePassword(ctx: Context): Promise<string> {
+  const stdin = process.stdin;
+  const password = stdin.isTTY ? await promptHidden('Password (to delete your account): ', stdin, ctx.err) : (await readLines(1, stdin))[0];
+  if (!password) throw new UsageError('delete-account reads your password, from the prompt or the first line of stdin', 'delete-account');
+  return password;
+}
+
 export const SESSION_COMMANDS: Record<string, Command> = {
   sessions: {
     positionals: true,
@@ -56,6 +64,27 @@ export const SESSION_COMMANDS: Record<string, Command> = {
       // Ending this very session is a logout: the saved token is no good any more.
       if (own) ctx.tokens.delete(serverKey(ctx));
       ctx.out.write(own ? `Ended session ${id} (this one); you are signed out.\n` : `Ended session ${id}.\n`);
+    },
+  },
+  'delete-account': {
+    positionals: true,
+    usage: 'delete-account [USER]',
+    summary: 'delete your account (prompts for your password; your messages stay, by "deleted user"), or as a server administrator USER\'s',
+    options: {},
+    async run(ctx, _v, positionals) {
+      if (positionals.length > 1) throw new UsageError(`delete-account takes at most one USER, not "${positionals[1]}"`, 'delete-account');
+      const [user] = positionals;
+      const c = client(ctx);
+      const session = await resumeSaved(ctx, c);
+      if (user !== undefined && user.toLowerCase() !== session.user.toLowerCase()) {
+        await c.deleteAccount(user);
+        ctx.out.write(`Deleted the account of ${user}; their messages stay, by "deleted user".\n`);
+        return;
+      }
+      const password = await onePassword(ctx);
+      await c.deleteOwnAccount(password);
+      ctx.tokens.delete(serverKey(ctx));
+      ctx.out.write(`Deleted the account of ${session.user}; you are signed out. Your messages stay, by "deleted user".\n`);
     },
   },
   password: {

@@ -30,6 +30,7 @@ import {
   type SessionReply,
   type SessionsReply,
   type AuditEntry,
+  type AdminsReply,
   type AuditReply,
   type BanEntry,
   type BlocksReply,
@@ -420,6 +421,30 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
   /** Server administrators: disable (or with false, enable) an account. */
   async disableAccount(user: string, disabled = true): Promise<void> {
     await this.call({ t: 'disable', user, disabled });
+  }
+
+  /**
+   * Deletes this account, proved by its password: its messages stay (by "deleted user"), the rest
+   * goes, and every session ends (this connection is signed out).
+   */
+  async deleteOwnAccount(password: string): Promise<void> {
+    await this.call({ t: 'delete_account', password });
+  }
+
+  /** Server administrators: deletes another user's account. */
+  async deleteAccount(user: string): Promise<void> {
+    await this.call({ t: 'delete_account', user });
+  }
+
+  /** Server administrators: makes `user` one too, or with false no longer. */
+  async setServerAdmin(user: string, admin: boolean): Promise<void> {
+    await this.call({ t: 'admin', user, admin });
+  }
+
+  /** Server administrators: all of them, and those the server's configuration names (`fixed`). */
+  async serverAdmins(): Promise<{ users: string[]; fixed: string[] }> {
+    const reply = await this.call<AdminsReply>({ t: 'admins' });
+    return { users: reply.users, fixed: reply.fixed };
   }
 
   /** Blocks `user`: no DMs from them, no mention counts, no invitations. */

@@ -63,6 +63,11 @@ export const MAX_EMOJI_LENGTH = 32;
 export const ROOM_MENTION = 'room';
 /** User names: 6 to 32 of these characters (USERNAME_MIN/MAX_LENGTH say the bounds). */
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{6,32}$/;
+/**
+ * The author of every message of a deleted account: it has a space, so no account can bear it, and
+ * it names nobody (clients show it as "deleted user").
+ */
+export const DELETED_USER = 'deleted user';
 export const USERNAME_MIN_LENGTH = 6;
 export const USERNAME_MAX_LENGTH = 32;
 /** Passwords: at least this many characters (code points)… */

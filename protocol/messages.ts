@@ -89,11 +89,14 @@ export type AuditRequest = Static<typeof S.AuditSchema>;
 export type BlockRequest = Static<typeof S.BlockSchema>;
 export type UnblockRequest = Static<typeof S.UnblockSchema>;
 export type BlocksRequest = Static<typeof S.BlocksSchema>;
+export type DeleteAccountRequest = Static<typeof S.DeleteAccountSchema>;
+export type AdminRequest = Static<typeof S.AdminSchema>;
+export type AdminsRequest = Static<typeof S.AdminsSchema>;
 /** The requests of rooms people run (protocol 3). */
 export type GovernanceRequest =
   | DirectoryRequest | RoomSetRequest | InviteRequest | UninviteRequest | InvitationsRequest | AcceptRequest | DeclineRequest
   | KickRequest | BanRequest | UnbanRequest | RoleRequest | MembersRequest | DisableRequest | AuditRequest
-  | BlockRequest | UnblockRequest | BlocksRequest;
+  | BlockRequest | UnblockRequest | BlocksRequest | DeleteAccountRequest | AdminRequest | AdminsRequest;
 export type UploadRequest = Static<typeof S.UploadSchema>;
 /** A client's chunk: the bytes of upload `uploadId`. */
 export type ChunkRequest = Static<typeof S.ChunkSchema>;
@@ -149,6 +152,7 @@ export type InvitedEvent = Static<typeof S.InvitedEventSchema>;
 export type MembersReply = Static<typeof S.MembersReplySchema>;
 export type AuditReply = Static<typeof S.AuditReplySchema>;
 export type BlocksReply = Static<typeof S.BlocksReplySchema>;
+export type AdminsReply = Static<typeof S.AdminsReplySchema>;
 export type UploadReadyReply = Static<typeof S.UploadReadySchema>;
 export type DownloadStartReply = Static<typeof S.DownloadStartSchema>;
 export type DownloadEndReply = Static<typeof S.DownloadEndSchema>;
@@ -160,7 +164,7 @@ export type ServerFrame =
   | WelcomeReply | OkReply | ErrorFrame | SessionReply | SessionsReply | RevokedReply | AckReply | MsgEvent | ChangeEvent | CaughtUpEvent
   | ThreadReply | ThreadsReply | PinsReply | RevisionsReply | EventsReply
   | TypingEvent | ReadEvent | HistoryReply | ResultsReply | PresenceEvent | RoomReply | RoomsReply
-  | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | BlocksReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
+  | RoomLeftEvent | DirectoryReply | InvitationsReply | InvitedEvent | MembersReply | AuditReply | BlocksReply | AdminsReply | UploadReadyReply | DownloadStartReply | ChunkFrame | DownloadEndReply
   | PingFrame | PongFrame | DrainingEvent | ProfileEvent | ProfilesReply;
 
 export type ServerFrameType = ServerFrame['t'];

@@ -119,6 +119,7 @@ export class ParleyServer {
       serverName: `parley-server/${VERSION}`,
       counters: ops.counters,
       admins: new Set(config.admins.map((name) => name.toLowerCase())),
+      runtimeAdmins: new Set(),
       blocks: new Blocks(),
       cluster: clusterNode,
       sharedBudgets: cluster === undefined ? undefined : new SharedBudgets(cluster.buckets, budgets),
@@ -146,6 +147,7 @@ export class ParleyServer {
     this.state = 'running';
     this.context.presence.load(await this.store.listUserNames());
     this.context.blocks.load(await this.store.allBlocks());
+    for (const name of await this.store.serverAdmins()) this.context.runtimeAdmins.add(name.toLowerCase());
     // A named administrator without an account would be whoever registers the name first.
     for (const name of this.config.admins) {
       if (this.context.presence.canonical(name) === undefined) this.logger.warn({ admin: name }, 'a server administrator has no account yet: whoever registers the name becomes one');

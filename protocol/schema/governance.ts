@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Bool, PositiveInt, RequestIdSchema, Room, ShortString } from './fields';
+import { AnyString, Bool, PositiveInt, RequestIdSchema, Room, ShortString } from './fields';
 
 // Rooms people run (protocol 3): visibility, roles, invitations, bans, read-only rooms, the
 // directory, server administration and the audit log.
@@ -66,6 +66,22 @@ export const AuditSchema = Type.Object({
   before: Type.Optional(PositiveInt()),
   limit: Type.Optional(PositiveInt()),
 });
+
+/**
+ * Deletes an account. Without `user` (or naming oneself) it is the asking user's own, proved by
+ * `password`; a server administrator names any other `user` and needs no password. Messages stay,
+ * shown as the deleted user's (DELETED_USER); everything else of the account goes.
+ */
+export const DeleteAccountSchema = Type.Object({
+  t: Type.Literal('delete_account'),
+  id: RequestIdSchema,
+  password: Type.Optional(AnyString()),
+  user: Type.Optional(UserName()),
+});
+/** Server administrators: makes `user` one too (`admin: true`) or no longer (`admin: false`), kept across restarts. */
+export const AdminSchema = Type.Object({ t: Type.Literal('admin'), id: RequestIdSchema, user: UserName(), admin: Bool() });
+/** Server administrators: who the server administrators are (answered by `admins`). */
+export const AdminsSchema = Type.Object({ t: Type.Literal('admins'), id: RequestIdSchema });
 
 /** Blocks a user: they can no longer open or write a DM with the blocker, mention them into a count, or invite them. */
 export const BlockSchema = Type.Object({ t: Type.Literal('block'), id: RequestIdSchema, user: UserName() });

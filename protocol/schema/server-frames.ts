@@ -103,6 +103,8 @@ export const MembersReplySchema = Type.Object({
 /** Moderation actions, newest first; `more` when older ones exist. */
 /** The users the asking user blocks, by name. */
 export const BlocksReplySchema = Type.Object({ t: Type.Literal('blocks'), id: Id, users: Type.Array(Str()) });
+/** The server administrators, by name: `fixed` those named at start (`--admin`), who cannot be removed at runtime. */
+export const AdminsReplySchema = Type.Object({ t: Type.Literal('admins'), id: Id, users: Type.Array(Str()), fixed: Type.Array(Str()) });
 export const AuditReplySchema = Type.Object({ t: Type.Literal('audit'), id: Id, entries: Type.Array(AuditEntrySchema), more: Type.Boolean() });
 export const UploadReadySchema = Type.Object({ t: Type.Literal('upload_ready'), id: Id, uploadId: Str(), chunk: Int() });
 /** `size` is the whole file's; `name` and `mime` as in the file's message, so a client can name what it saves. */
@@ -157,6 +159,7 @@ export const SERVER_FRAME_SCHEMAS = {
   members: MembersReplySchema,
   audit: AuditReplySchema,
   blocks: BlocksReplySchema,
+  admins: AdminsReplySchema,
   upload_ready: UploadReadySchema,
   download_start: DownloadStartSchema,
   chunk: DownloadChunkSchema,

@@ -104,7 +104,7 @@ export const AuditEntrySchema = Type.Object({
   seq: Int(),
   at: Int(),
   actor: Str(),
-  /** What was done: the request type (kick, ban, unban, role, room_set, invite, uninvite, disable, enable, delete). */
+  /** What was done: the request type (kick, ban, unban, role, room_set, invite, uninvite, disable, enable, delete, delete_account, admin_add, admin_remove, owner). */
   action: Str(),
   room: Type.Optional(Str()),
   target: Type.Optional(Str()),

@@ -134,6 +134,19 @@ export class Auth {
   }
 
   /**
+   * Proves that `password` is `user`'s, for a request that needs it again (deleting the account);
+   * a wrong one counts as a failed sign-in from `address` and is BAD_CREDENTIALS.
+   */
+  async checkPassword(user: string, password: string, address: string): Promise<void> {
+    const pairKey = `${user.toLowerCase().slice(0, 64)}\n${address}`;
+    if (!(await this.failedByPair.take(pairKey))) throw new ParleyError('RATE_LIMITED', 'Too many wrong passwords; try again later.');
+    const record = await this.store.getUser(user);
+    const ok = record !== undefined && password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(password, record.passwordHash));
+    if (!ok) throw new ParleyError('BAD_CREDENTIALS', 'That is not your password.');
+    this.failedByPair.give(pairKey);
+  }
+
+  /**
    * Replaces the password of `user` when `old` is the current one (a wrong one counts as a failed
    * sign-in from `address`), then ends every session of the user but `keepTokenHash`; returns
    * the token hashes it ended.

@@ -23,6 +23,12 @@ export class Blocks {
     this.byBlocker.get(user)?.delete(blocked);
   }
 
+  /** A deleted account: its blocks both ways go. */
+  forget(user: string): void {
+    this.byBlocker.delete(user);
+    for (const blocked of this.byBlocker.values()) blocked.delete(user);
+  }
+
   /** Whether `user` blocks `other`. */
   blocks(user: string, other: string): boolean {
     return this.byBlocker.get(user)?.has(other) === true;

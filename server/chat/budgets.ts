@@ -102,6 +102,9 @@ const CHARGED_AS: Partial<Record<ClientFrameType, BudgetKind>> = {
   profile_set: 'status',
   avatar: 'status',
   profiles: 'rooms',
+  delete_account: 'password',
+  admin: 'moderate',
+  admins: 'moderate',
 };
 
 export interface BudgetConfig {

@@ -32,8 +32,10 @@ export interface ChatContext {
   readonly serverName: string;
   /** What the metrics count (server/ops): plain fields the hot path increments. */
   readonly counters: OpsCounters;
-  /** Server administrators' names, lower-cased (`--admin`, PARLEY_ADMINS). */
+  /** Server administrators' names, lower-cased (`--admin`, PARLEY_ADMINS): always administrators. */
   readonly admins: ReadonlySet<string>;
+  /** Server administrators named at runtime (the `admin` request, kept by the store), lower-cased. */
+  readonly runtimeAdmins: Set<string>;
   /** Who blocks whom (server/chat/blocks.ts). */
   readonly blocks: Blocks;
   /** Set when this server is one node of several (--cluster). */
@@ -42,8 +44,14 @@ export interface ChatContext {
   readonly sharedBudgets?: SharedBudgets;
 }
 
-/** Whether `user` is a server administrator. */
+/** Whether `user` is a server administrator (named at start or at runtime). */
 export function isServerAdmin(ctx: ChatContext, user: string): boolean {
+  const key = user.toLowerCase();
+  return ctx.admins.has(key) || ctx.runtimeAdmins.has(key);
+}
+
+/** Whether `user` is a server administrator named at start (`--admin`), whom no request unmakes. */
+export function isFixedAdmin(ctx: ChatContext, user: string): boolean {
   return ctx.admins.has(user.toLowerCase());
 }
 

@@ -18,6 +18,7 @@ import { auditDelete, moderates } from './governance';
 import { post, threadUnreadOf, unblockedMentions } from './messaging';
 import { canonicalMentions } from './names';
 import type { Peer } from './peer';
+import { isUnopened } from './rooms';
 
 const THREAD_DEFAULT = 100;
 const THREADS_DEFAULT = 50;
@@ -44,6 +45,7 @@ export function change(ctx: ChatContext, peer: Peer, f: ChangeRequest): void | P
   if (room !== undefined && f.kind !== 'delete') return post(ctx, peer, f.id, entry, room);
   return ctx.rooms.access(f.room, user).then(
     async (found) => {
+      if (isUnopened(found)) throw new ParleyError('NOT_FOUND', `There is no message ${f.target} in this room.`);
       if (f.kind === 'delete') await asModerator(ctx, entry, user);
       post(ctx, peer, f.id, entry, found);
     },
@@ -78,7 +80,7 @@ function changeOf(ctx: ChatContext, f: ChangeRequest): Change {
 }
 
 export async function thread(ctx: ChatContext, peer: Peer, f: ThreadRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
+  if (isUnopened(await ctx.rooms.access(f.room, peer.user as string))) throw new ParleyError('NOT_FOUND', `There is no message ${f.root} in this room.`);
   const limit = Math.min(f.limit ?? THREAD_DEFAULT, THREAD_MAX_LIMIT);
   const page = await ctx.store.thread(f.room, f.root, { after: f.after, limit });
   if (page === undefined) {
@@ -91,7 +93,10 @@ export async function thread(ctx: ChatContext, peer: Peer, f: ThreadRequest): Pr
 }
 
 export async function threads(ctx: ChatContext, peer: Peer, f: ThreadsRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
+  if (isUnopened(await ctx.rooms.access(f.room, peer.user as string))) {
+    peer.conn.send({ t: 'threads', id: f.id, room: f.room, messages: [], more: false });
+    return;
+  }
   const limit = Math.min(f.limit ?? THREADS_DEFAULT, THREAD_MAX_LIMIT);
   const page = await ctx.store.threads(f.room, { state: f.state ?? 'all', before: f.before, limit });
   const threadUnread = await threadUnreadOf(ctx, f.room, peer.user as string, page.messages);
@@ -99,14 +104,14 @@ export async function threads(ctx: ChatContext, peer: Peer, f: ThreadsRequest): 
 }
 
 export async function pins(ctx: ChatContext, peer: Peer, f: PinsRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
-  const messages = await ctx.store.pins(f.room, ctx.limits.maxPins);
+  const room = await ctx.rooms.access(f.room, peer.user as string);
+  const messages = isUnopened(room) ? [] : await ctx.store.pins(f.room, ctx.limits.maxPins);
   peer.conn.send({ t: 'pins', id: f.id, room: f.room, messages });
 }
 
 export async function revisions(ctx: ChatContext, peer: Peer, f: RevisionsRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
-  const message = await ctx.store.message(f.room, f.seq);
+  const room = await ctx.rooms.access(f.room, peer.user as string);
+  const message = isUnopened(room) ? undefined : await ctx.store.message(f.room, f.seq);
   if (message === undefined) throw new ParleyError('NOT_FOUND', `There is no message ${f.seq} in this room.`);
   const list = message.deleted === true ? [] : await ctx.store.revisions(f.room, f.seq);
   peer.conn.send({ t: 'revisions', id: f.id, room: f.room, seq: f.seq, revisions: list });
@@ -114,9 +119,9 @@ export async function revisions(ctx: ChatContext, peer: Peer, f: RevisionsReques
 
 /** The room's log after `after`, changes included: how a client fills a gap in what it saw live. */
 export async function events(ctx: ChatContext, peer: Peer, f: EventsRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
+  const room = await ctx.rooms.access(f.room, peer.user as string);
   const limit = Math.min(f.limit ?? EVENTS_MAX_LIMIT, EVENTS_MAX_LIMIT);
-  const list = await ctx.store.since(f.room, f.after, limit + 1);
+  const list = isUnopened(room) ? [] : await ctx.store.since(f.room, f.after, limit + 1);
   const more = list.length > limit;
   if (more) list.pop();
   peer.conn.send({ t: 'events', id: f.id, room: f.room, events: list, more });

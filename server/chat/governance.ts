@@ -27,7 +27,7 @@ import type { NewAuditEntry } from '../store/store';
 import { isServerAdmin, toUserEverywhere, type ChatContext } from './context';
 import type { Peer } from './peer';
 import type { RoomEntry } from './rooms';
-import { closeSession } from './session';
+import { endSession } from './session';
 
 // ROOM RULES, enforced here for every request (the store keeps what they decide):
 // - owners and admins (and server administrators, in any room) rename a room, set its topic,
@@ -91,7 +91,7 @@ export async function announce(ctx: ChatContext, entry: RoomEntry, from: string,
   for (const user of also) if (!entry.members.has(user)) toUserEverywhere(ctx, user, { t: 'msg', ...stored });
 }
 
-async function audit(ctx: ChatContext, entry: NewAuditEntry): Promise<void> {
+export async function audit(ctx: ChatContext, entry: NewAuditEntry): Promise<void> {
   await ctx.store.addAudit(entry);
   ctx.logger.info({ actor: entry.actor, action: entry.action, room: entry.room, target: entry.target }, 'moderation');
 }
@@ -210,7 +210,7 @@ export async function kick(ctx: ChatContext, peer: Peer, f: KickRequest): Promis
   await keepsAnOwner(ctx, entry.id, target, role);
   await announce(ctx, entry, actor.user, { kind: 'removed', user: target });
   await ctx.store.removeMember(entry.id, target);
-  ctx.rooms.removed(entry, target);
+  ctx.rooms.removed(entry, target, 'removed');
   ejected(ctx, target, entry.id, 'removed');
   await audit(ctx, { at: Date.now(), actor: actor.user, action: 'kick', room: entry.id, target });
   peer.conn.send({ t: 'ok', id: f.id });
@@ -229,7 +229,7 @@ export async function ban(ctx: ChatContext, peer: Peer, f: BanRequest): Promise<
   await announce(ctx, entry, actor.user, { kind: 'banned', user: target }, [target]);
   await ctx.store.ban(entry.id, target, actor.user, at);
   if (member) {
-    ctx.rooms.removed(entry, target);
+    ctx.rooms.removed(entry, target, 'banned');
     ejected(ctx, target, entry.id, 'banned');
   }
   await audit(ctx, { at, actor: actor.user, action: 'ban', room: entry.id, target });
@@ -310,7 +310,8 @@ export async function disable(ctx: ChatContext, peer: Peer, f: DisableRequest): 
     const ended = await ctx.store.revokeOtherSessions(target, '', at);
     for (const hash of ended) {
       ctx.auth.life.forget(hash);
-      closeSession(ctx, hash, undefined, 'ACCOUNT_DISABLED', 'This account was disabled by a server administrator.');
+      // On every node: the account may be signed in on another one.
+      endSession(ctx, hash, undefined, 'ACCOUNT_DISABLED', 'This account was disabled by a server administrator.');
     }
   }
   await audit(ctx, { at, actor: user, action: disabled ? 'disable' : 'enable', target });

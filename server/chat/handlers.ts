@@ -2,6 +2,7 @@ import { encodeFrame, type ClientFrame, type ClientFrameType, type RequestId } f
 import { validateClientFrame } from '../../protocol/validate';
 import type { Connection, ConnectionHandler } from '../net/connection';
 import { budgetKind, costOf, type BudgetKind } from './budgets';
+import * as accounts from './accounts';
 import { dropError, replyError, type ChatContext } from './context';
 import * as conversation from './conversation';
 import * as governance from './governance';
@@ -71,6 +72,9 @@ export class ChatHandlers implements ConnectionHandler<Peer> {
     blocks: governance.blocks,
     profile_set: profiles.profileSet,
     profiles: profiles.profiles,
+    delete_account: accounts.deleteAccount,
+    admin: accounts.admin,
+    admins: accounts.admins,
     status: (ctx, peer, f) => ctx.presence.setStatus(peer.user as string, f.status, f.context),
   };
 

@@ -21,7 +21,7 @@ import { contentKey } from '../media/media-store';
 import type { NewMessage } from '../store/store';
 import { dropError, replyError, type ChatContext } from './context';
 import type { Peer } from './peer';
-import type { RoomEntry } from './rooms';
+import { isUnopened, type RoomEntry } from './rooms';
 import { checkMayPost } from './governance';
 import { canonicalMentions } from './names';
 import { checkSearchWords, isEmptySearch, parseSearch } from './search-query';
@@ -66,8 +66,9 @@ export function send(ctx: ChatContext, peer: Peer, f: SendRequest): void | Promi
     return;
   }
   if (room !== undefined && (room === 'general' || !room.readOnly)) return post(ctx, peer, f.id, toNewMessage(ctx, f, user), room);
-  // A read-only room asks for the sender's role first (the rare case: it may reorder such sends).
-  return ctx.rooms.access(f.room, user).then(
+  // A room not cached yet, a DM's first message (which brings the DM into being) or a read-only
+  // room, which asks for the sender's role first (the rare case: it may reorder such sends).
+  return ctx.rooms.access(f.room, user, { create: true }).then(
     async (entry) => {
       if (entry !== 'general' && blockedInDm(ctx, entry, user)) throw new ParleyError('BLOCKED', 'They do not take direct messages from you.');
       if (entry !== 'general') await checkMayPost(ctx, entry, user);
@@ -150,7 +151,7 @@ function toNewMessage(ctx: ChatContext, f: SendRequest, user: string): NewMessag
 }
 
 /** A DM whose other member blocks the sender. */
-function blockedInDm(ctx: ChatContext, room: RoomEntry, user: string): boolean {
+export function blockedInDm(ctx: ChatContext, room: RoomEntry, user: string): boolean {
   if (room.kind !== 'dm') return false;
   for (const member of room.members) if (member !== user && ctx.blocks.blocks(member, user)) return true;
   return false;
@@ -188,6 +189,8 @@ function cleanAnchor(a: NonNullable<Snippet['anchor']>): NonNullable<Snippet['an
 export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | Promise<void> {
   const user = peer.user as string;
   const deliver = (room: RoomEntry | 'general') => {
+    // Typing in a DM nobody has written to yet tells the other nothing: the DM does not exist for them.
+    if (isUnopened(room)) return;
     ctx.hub.toOthers(room === 'general' ? undefined : room.members, encodeFrame({ t: 'typing', room: f.room, user }), user);
     ctx.cluster?.typing(f.room, user);
   };
@@ -200,6 +203,11 @@ export function typing(ctx: ChatContext, peer: Peer, f: TypingRequest): void | P
 export async function read(ctx: ChatContext, peer: Peer, f: ReadRequest): Promise<void> {
   const user = peer.user as string;
   const room = await ctx.rooms.access(f.room, user);
+  if (isUnopened(room)) {
+    // Nothing to have read in a DM without messages, and no mark is stored for a room that is not.
+    if (f.id !== undefined) peer.conn.send({ t: 'ok', id: f.id });
+    return;
+  }
   if (f.root !== undefined) {
     await readThread(ctx, peer, f, f.root);
     return;
@@ -241,7 +249,10 @@ export async function threadUnreadOf(ctx: ChatContext, room: string, user: strin
 }
 
 export async function history(ctx: ChatContext, peer: Peer, f: HistoryRequest): Promise<void> {
-  await ctx.rooms.access(f.room, peer.user as string);
+  if (isUnopened(await ctx.rooms.access(f.room, peer.user as string))) {
+    peer.conn.send({ t: 'history', id: f.id, room: f.room, messages: [], more: false });
+    return;
+  }
   const limit = Math.min(f.limit ?? HISTORY_DEFAULT, HISTORY_MAX_LIMIT);
   const page = await ctx.store.history(f.room, { before: f.before, limit });
   const threadUnread = await threadUnreadOf(ctx, f.room, peer.user as string, page.messages);
@@ -257,9 +268,9 @@ export async function search(ctx: ChatContext, peer: Peer, f: SearchRequest): Pr
     throw new ParleyError('INVALID', `The search names two rooms: "${f.room}" and "in:${parsed.filters.room}".`);
   }
   const room = f.room ?? parsed.filters.room;
-  if (room !== undefined) await ctx.rooms.access(room, user);
+  const unopened = room !== undefined && isUnopened(await ctx.rooms.access(room, user));
   const limit = Math.min(f.limit ?? SEARCH_DEFAULT, SEARCH_MAX_LIMIT);
-  if (isEmptySearch(parsed)) {
+  if (isEmptySearch(parsed) || unopened) {
     peer.conn.send({ t: 'results', id: f.id, messages: [] });
     return;
   }

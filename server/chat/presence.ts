@@ -21,6 +21,8 @@ export class Presence {
   /** Lower-cased name → the user's own spelling: names are unique regardless of case. */
   private readonly byKey = new Map<string, string>();
   private readonly states = new Map<string, UserState>();
+  /** Deleted accounts: a late presence note (their connections closing on another node) brings none back. */
+  private readonly gone = new Set<string>();
   /** Changes not sent yet, by user. */
   private pending = new Map<string, PresenceEntry>();
   /** When each user's last change went out, and what it said (so a flip back to it sends nothing). */
@@ -64,6 +66,13 @@ export class Presence {
     if (!this.states.has(name)) this.changed({ user: name, status: 'offline' });
   }
 
+  /** A deleted account: nobody finds the name any more (its connections close, which sends it offline). */
+  removeUser(name: string): void {
+    this.gone.add(name);
+    this.users.delete(name);
+    if (this.byKey.get(name.toLowerCase()) === name) this.byKey.delete(name.toLowerCase());
+  }
+
   exists(name: string): boolean {
     return this.users.has(name);
   }
@@ -105,7 +114,7 @@ export class Presence {
       if (nodes === undefined) this.remote.set(user, (nodes = new Map()));
       nodes.set(node, state);
     }
-    if (!this.users.has(user)) this.load([user]);
+    if (!this.users.has(user) && !this.gone.has(user)) this.load([user]);
     this.changed(this.entryOf(user));
   }
 

@@ -10,7 +10,20 @@ export interface RoomEntry {
   visibility: RoomVisibility;
   /** Only owners and admins post. */
   readOnly: boolean;
+  /**
+   * A DM whose first message is not sent yet: it is not stored, cached or listed, and answers as
+   * an empty room. Only `access(…, { create: true })` (a message being sent) brings it into being.
+   */
+  unopened?: true;
 }
+
+/** A DM nobody has written to yet (see RoomEntry.unopened). */
+export function isUnopened(room: RoomEntry | 'general'): boolean {
+  return room !== 'general' && room.unopened === true;
+}
+
+/** Why a member is out of a room, as `room_left` tells them. */
+export type LeaveReason = 'left' | 'removed' | 'banned';
 
 /** What a non-member of a private room hears about it: the same as for no room at all. */
 export const NO_SUCH_ROOM = 'No such room.';
@@ -31,8 +44,8 @@ export class Rooms {
   mayOpenDm?: (user: string, other: string) => boolean;
   /** With several nodes: told of each room as it is cached, with its lastSeq read before its members. */
   onCached?: (roomId: string, lastSeq: number) => void;
-  /** With several nodes: told of every join and leave made here, for the other nodes' caches. */
-  onMembership?: (roomId: string, user: string, op: 'join' | 'leave') => void;
+  /** With several nodes: told of every join and leave made here (and why one left), for the other nodes. */
+  onMembership?: (roomId: string, user: string, op: 'join' | 'leave', why?: LeaveReason) => void;
 
   constructor(
     private readonly store: Store,
@@ -88,13 +101,14 @@ export class Rooms {
   /**
    * Checks that `user` may read and write `roomId`: NOT_FOUND for no such room (or a DM with
    * an unknown user, or a private room the user is not in: nothing tells it from no room),
-   * FORBIDDEN for a public room the user is not in. A DM between two existing users is created
-   * on first use by either of them.
+   * FORBIDDEN for a public room the user is not in. A DM between two existing users comes into
+   * being with its first message (`create`, BLOCKED when the other blocks the user); until then
+   * it is an `unopened` entry that nothing stores.
    */
-  async access(roomId: string, user: string): Promise<RoomEntry | 'general'> {
+  async access(roomId: string, user: string, options: { create?: boolean } = {}): Promise<RoomEntry | 'general'> {
     const hit = this.cachedAccess(roomId, user);
     if (hit !== undefined) return hit;
-    if (roomId.startsWith('dm:')) return this.dmAccess(roomId, user);
+    if (roomId.startsWith('dm:')) return this.dmAccess(roomId, user, options.create === true);
     const entry = await this.load(roomId);
     if (entry === undefined) throw new ParleyError('NOT_FOUND', NO_SUCH_ROOM);
     if (!entry.members.has(user)) {
@@ -132,13 +146,13 @@ export class Rooms {
   }
 
   /** Records that a member left or was removed (the store knows already). */
-  removed(entry: RoomEntry, user: string): void {
+  removed(entry: RoomEntry, user: string, why: LeaveReason = 'left'): void {
     entry.members.delete(user);
     this.byUser.get(user)?.delete(entry);
-    this.onMembership?.(entry.id, user, 'leave');
+    this.onMembership?.(entry.id, user, 'leave', why);
   }
 
-  private async dmAccess(roomId: string, user: string): Promise<RoomEntry> {
+  private async dmAccess(roomId: string, user: string, create: boolean): Promise<RoomEntry> {
     const pair = dmMembers(roomId);
     if (pair === undefined) throw new ParleyError('NOT_FOUND', 'No such room.');
     if (pair[0] !== user && pair[1] !== user) throw new ParleyError('FORBIDDEN', 'That is a private conversation of two other people.');
@@ -146,6 +160,7 @@ export class Rooms {
     const existing = await this.load(roomId);
     if (existing !== undefined) return existing;
     if (!this.userExists(other)) throw new ParleyError('NOT_FOUND', `There is no user "${other}".`);
+    if (!create) return { id: roomId, kind: 'dm', members: new Set(pair), visibility: 'public', readOnly: false, unopened: true };
     if (this.mayOpenDm?.(user, other) === false) throw new ParleyError('BLOCKED', `${other} does not take direct messages from you.`);
     await this.store.createRoom({ id: roomId, kind: 'dm', name: `${pair[0]} & ${pair[1]}`, createdBy: user, createdAt: Date.now() }, pair);
     // Created now or by a concurrent request: either way it exists.
@@ -216,6 +231,12 @@ export class Rooms {
     await this.store.removeMember(roomId, user);
     this.removed(entry, user);
     return entry;
+  }
+
+  /** A deleted account leaves every cached room (the store removed its memberships). */
+  forgetUser(user: string): void {
+    for (const entry of this.byUser.get(user) ?? []) entry.members.delete(user);
+    this.byUser.delete(user);
   }
 
   /** The cached room, if this node has it. */

@@ -14,6 +14,7 @@ import {
 } from '../../protocol';
 import type { ChatContext } from './context';
 import type { Peer } from './peer';
+import { isUnopened } from './rooms';
 
 // Replay reads this many messages per store call and waits for the socket between pages.
 const REPLAY_PAGE = 256;
@@ -158,8 +159,8 @@ async function replay(ctx: ChatContext, peer: Peer, user: string, since: Record<
   for (const room of Object.keys(since)) {
     let last = since[room];
     try {
-      await ctx.rooms.access(room, user);
-      while (true) {
+      // A DM nobody has written to yet has nothing to replay.
+      while (!isUnopened(await ctx.rooms.access(room, user))) {
         const page = await ctx.store.since(room, last, REPLAY_PAGE);
         // Live messages stored before this read wait in the gate, not in the Hub's staging.
         ctx.hub.flushStaged();

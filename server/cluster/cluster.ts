@@ -22,8 +22,10 @@ export type ClusterNote =
   | { k: 'hb'; n: string }
   | { k: 'bye'; n: string }
   | { k: 'close'; n: string; token: string; code: string; msg: string }
-  | { k: 'member'; n: string; r: string; u: string; op: 'join' | 'leave' }
+  | { k: 'member'; n: string; r: string; u: string; op: 'join' | 'leave'; why?: 'left' | 'removed' | 'banned' }
   | { k: 'user'; n: string; u: string }
+  | { k: 'gone'; n: string; u: string }
+  | { k: 'admin'; n: string; u: string; on: boolean }
   | { k: 'frame'; n: string; u: string; h: string }
   | { k: 'profile'; n: string; h: string }
   | { k: 'fill'; n: string };

@@ -1,4 +1,5 @@
 import { GENERAL_ROOM, dmMembers, encodeFrame, type ErrorCode } from '../../protocol';
+import { forgetUser } from '../chat/accounts';
 import type { ChatContext } from '../chat/context';
 import type { Peer } from '../chat/peer';
 import { closeSession } from '../chat/session';
@@ -56,7 +57,8 @@ export class ClusterNode {
     const { rooms, presence } = ctx;
     this.order.track(GENERAL_ROOM, await this.store.lastSeq(GENERAL_ROOM));
     rooms.onCached = (room, lastSeq) => this.order.track(room, lastSeq);
-    rooms.onMembership = (room, user, op) => this.cluster.publish({ k: 'member', n: this.cluster.nodeId, r: room, u: user, op });
+    rooms.onMembership = (room, user, op, why) =>
+      this.cluster.publish(why === undefined ? { k: 'member', n: this.cluster.nodeId, r: room, u: user, op } : { k: 'member', n: this.cluster.nodeId, r: room, u: user, op, why });
     presence.onLocal = (user, state) => this.cluster.presence(user, state === null ? null : toNodePresence(state));
     await this.cluster.start({
       note: (note) => this.onNote(note),
@@ -107,6 +109,16 @@ export class ClusterNode {
 
   userAdded(user: string): void {
     this.cluster.publish({ k: 'user', n: this.cluster.nodeId, u: user });
+  }
+
+  /** An account deleted here: every node forgets the name. */
+  userGone(user: string): void {
+    this.cluster.publish({ k: 'gone', n: this.cluster.nodeId, u: user });
+  }
+
+  /** A server administrator named or unnamed here. */
+  adminChanged(user: string, admin: boolean): void {
+    this.cluster.publish({ k: 'admin', n: this.cluster.nodeId, u: user, on: admin });
   }
 
   /** A session ended here (logout, revoke, password change, a disabled account): its connections on every node close. */
@@ -174,6 +186,13 @@ export class ClusterNode {
       case 'user':
         ctx.presence.addUser(note.u);
         return;
+      case 'gone':
+        forgetUser(ctx, note.u);
+        return;
+      case 'admin':
+        if (note.on) ctx.runtimeAdmins.add(note.u.toLowerCase());
+        else ctx.runtimeAdmins.delete(note.u.toLowerCase());
+        return;
       case 'frame':
         if (ctx.hub.hasUser(note.u)) ctx.hub.toUser(note.u, frameOfJson(note.h));
         return;
@@ -187,8 +206,8 @@ export class ClusterNode {
       case 'member': {
         const entry = ctx.rooms.memberChanged(note.r, note.u, note.op);
         if (entry !== undefined && note.op === 'join') ctx.presence.introduce(note.u, entry.members);
-        // The leaver's connections here learn it as those on the node that served the leave do.
-        if (note.op === 'leave') ctx.hub.toUser(note.u, encodeFrame({ t: 'room_left', room: note.r }));
+        // The leaver's connections here learn it, and why, as those on the node that served the leave do.
+        if (note.op === 'leave') ctx.hub.toUser(note.u, encodeFrame(note.why === undefined ? { t: 'room_left', room: note.r } : { t: 'room_left', room: note.r, reason: note.why }));
         // The joiner's connections here learn of the room as those on the joining node do (a
         // `room` frame), once this node caches and tracks it: what follows its lastSeq comes live.
         if (note.op === 'join' && ctx.hub.hasUser(note.u)) {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { GENERAL_ROOM, type ChatMessage } from '../../protocol';
+import { AUDIT_MAX_LIMIT, GENERAL_ROOM, type AuditEntry, type ChatMessage } from '../../protocol';
 import { Neo4jStore, type Neo4jStoreConfig } from './neo4j';
 import { DATABASE_FILE, SqliteStore } from './sqlite';
 import type { RoomRecord, Store } from './store';
 
 export interface CopyProgress {
-  phase: 'users' | 'rooms' | 'messages' | 'read marks' | 'verify';
+  phase: 'users' | 'rooms' | 'messages' | 'read marks' | 'governance' | 'verify';
   /** The room being copied, in the messages phase. */
   room?: string;
   done: number;
@@ -30,6 +30,11 @@ export interface CopyReport {
   messages: number;
   files: number;
   readMarks: number;
+  /** Pending invitations, bans, blocks and audit log entries. */
+  invitations: number;
+  bans: number;
+  blocks: number;
+  audit: number;
   /** Messages per room, as copied and verified. */
   perRoom: Record<string, number>;
   /** Messages compared field by field. */
@@ -48,12 +53,15 @@ export class CopyStoreError extends Error {
 }
 
 /**
- * Copies everything from one store into an empty one: users with their password hashes and profiles, rooms
- * with their members, every room's messages in seq order (seq, msgId, ts, cid and files kept),
- * and read marks. Then checks user, room, member, read-mark and per-room message counts and
- * compares a sample of messages field by field; any difference rejects with CopyStoreError.
- * Sessions are not copied: people sign in again. Nothing may write to `from` meanwhile (stop the
- * server first).
+ * Copies everything from one store into an empty one: users with their password hashes, profiles and marks
+ * (disabled, runtime administrator, deleted: a deleted account stays deleted and its name taken),
+ * rooms with their members, roles, visibility, topic, description and read-only flag (general's
+ * too), every room's messages and room events in seq order (seq, msgId, ts, cid and files kept),
+ * read marks, pending invitations, bans, blocks and the audit log (its seqs kept). Then checks
+ * all of those (users, rooms, members, roles, invitations, bans, blocks, the whole audit log,
+ * read marks, per-room message counts) and compares a sample of messages field by field; any
+ * difference rejects with CopyStoreError. Sessions are not copied: people sign in again. Nothing
+ * may write to `from` meanwhile (stop the server first).
  */
 export async function copyStore(from: Store, to: Store, options: CopyOptions = {}): Promise<CopyReport> {
   const started = Date.now();
@@ -79,6 +87,10 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     }
     // The creator is the owner in the target as in the source; the other roles follow.
     if (room.id !== GENERAL_ROOM && room.kind === 'group') await to.setRoles(room.id, await from.memberRoles(room.id));
+    // general is the target's own: what was set on it is set again.
+    if (room.id === GENERAL_ROOM && (room.topic !== undefined || room.description !== undefined || room.readOnly === true || room.name !== GENERAL_ROOM)) {
+      await to.updateRoom(GENERAL_ROOM, { name: room.name, topic: room.topic, description: room.description, readOnly: room.readOnly === true });
+    }
     progress({ phase: 'rooms', done: i + 1, total: rooms.length });
   }
 
@@ -90,8 +102,53 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     progress({ phase: 'read marks', done: i + 1, total: marks.length });
   }
 
+  const governance = await copyGovernance(from, to, rooms, progress);
+
   const sampled = await verify(from, to, rooms, perRoom, Math.max(0, Math.floor(options.sample ?? 20)), progress);
-  return { users: users.length, profiles: profiles.length, rooms: rooms.length, messages, files, readMarks: marks.length, perRoom, sampled, ms: Date.now() - started };
+  return { users: users.length, profiles: profiles.length, rooms: rooms.length, messages, files, readMarks: marks.length, ...governance, perRoom, sampled, ms: Date.now() - started };
+}
+
+/** Every audit entry, oldest first. */
+async function wholeAudit(store: Store): Promise<AuditEntry[]> {
+  const newestFirst: AuditEntry[] = [];
+  for (let before: number | undefined; ; ) {
+    const page = await store.audit({ before, limit: AUDIT_MAX_LIMIT });
+    newestFirst.push(...page);
+    if (page.length < AUDIT_MAX_LIMIT) return newestFirst.reverse();
+    before = page[page.length - 1].seq;
+  }
+}
+
+/**
+ * Invitations and bans room by room, blocks, and the audit log in seq order. An empty target
+ * numbers its log from 1 as the source did; a source whose log has holes cannot be copied exactly
+ * and is refused.
+ */
+async function copyGovernance(from: Store, to: Store, rooms: RoomRecord[], progress: (p: CopyProgress) => void) {
+  let invitations = 0;
+  let bans = 0;
+  for (let i = 0; i < rooms.length; i++) {
+    const id = rooms[i].id;
+    if (rooms[i].kind !== 'group' || id === GENERAL_ROOM) continue;
+    for (const invitation of await from.invitationsTo(id)) {
+      await to.invite({ room: id, user: invitation.user, by: invitation.by, at: invitation.at });
+      invitations++;
+    }
+    for (const ban of await from.bans(id)) {
+      await to.ban(id, ban.user, ban.by, ban.at);
+      bans++;
+    }
+    progress({ phase: 'governance', room: id, done: i + 1, total: rooms.length });
+  }
+  const blocks = await from.allBlocks();
+  for (const block of blocks) await to.setBlock(block.user, block.blocked, block.at);
+  const log = await wholeAudit(from);
+  for (const entry of log) {
+    const { seq, ...rest } = entry;
+    const copied = await to.addAudit(rest);
+    if (copied !== seq) throw new CopyStoreError(`audit entry ${seq} would be ${copied} in the target (the source's log has a hole)`);
+  }
+  return { invitations, bans, blocks: blocks.length, audit: log.length };
 }
 
 /**
@@ -245,6 +302,8 @@ async function verify(
   const withoutGeneralTime = (list: RoomRecord[]) => list.map((r) => (r.id === GENERAL_ROOM ? { ...r, createdAt: 0 } : r));
   differ('rooms', withoutGeneralTime(rooms), withoutGeneralTime(await to.exportRooms()));
   differ('read marks', await from.exportReadMarks(), await to.exportReadMarks());
+  differ('blocks', await from.allBlocks(), await to.allBlocks());
+  differ('audit log', await wholeAudit(from), await wholeAudit(to));
 
   let sampled = 0;
   for (let i = 0; i < rooms.length; i++) {
@@ -254,6 +313,8 @@ async function verify(
     differ(`messages copied in ${id}`, lastFrom, perRoom[id]);
     differ(`members of ${id}`, await from.members(id), await to.members(id));
     differ(`roles in ${id}`, await from.memberRoles(id), await to.memberRoles(id));
+    differ(`invitations to ${id}`, await from.invitationsTo(id), await to.invitationsTo(id));
+    differ(`bans in ${id}`, await from.bans(id), await to.bans(id));
     for (const seq of sampleSeqs(lastFrom, sample)) {
       const [a, b] = [await one(from, id, seq), await one(to, id, seq)];
       differ(`message ${id}#${seq}`, a, b);
@@ -302,7 +363,8 @@ export function openStoreSpec(spec: StoreSpec): Store {
 
 const USAGE = `usage: parley-server copy-store --from SPEC --to SPEC [--batch N] [--sample N]
   SPEC: sqlite:DIR (the data directory) or bolt://[user:password@]host:port[/database]
-  Copies users, rooms, messages (seqs and ids kept), files and read marks into an empty store,
+  Copies users, rooms (roles, visibility, topic), messages and room events (seqs and ids kept),
+  files, read marks, invitations, bans, blocks and the audit log into an empty store,
   then verifies counts and a sample of messages. Stop the server that uses --from first.`;
 
 interface Io {

@@ -26,6 +26,13 @@ export interface UserRecord {
   createdAt: number;
   /** Set while a server administrator has disabled the account: it cannot sign in. */
   disabledAt?: number;
+  /** Set while the user is a server administrator named at runtime (setServerAdmin). */
+  adminAt?: number;
+  /**
+   * Set on a deleted account (only exportUsers shows those): no password, nothing found by its
+   * name, and the name stays taken. DELETED_USER, the author of their messages, has it too.
+   */
+  deletedAt?: number;
 }
 
 /** A session as it is opened: the token's hash (the secret's stand-in) and what the listing shows. */
@@ -344,7 +351,7 @@ export interface Store {
   // Bulk access for copying one backend into another (copy-store); the chat server never calls these.
   // Messages are read with since().
 
-  /** Every user with its password hash, sorted by name. */
+  /** Every user with its password hash and marks (deleted accounts and DELETED_USER included), sorted by name. */
   exportUsers(): Promise<UserRecord[]>;
   /** Every room, `general` and DMs included, sorted by id. */
   exportRooms(): Promise<RoomRecord[]>;
@@ -405,6 +412,21 @@ export interface Store {
   appendRoomEvent(event: NewRoomEvent): Promise<ChatMessage>;
   /** Disables an account (at = when) or, with undefined, enables it again. Unknown names change nothing. */
   setDisabled(user: string, at: number | undefined): Promise<void>;
+  /**
+   * Deletes an account, in one transaction: its messages, reactions, files, replies and room events
+   * stay, attributed to DELETED_USER (their cids become `deleted:<room>:<seq>`); its password hash,
+   * sessions, memberships, read and thread marks, invitations, bans, blocks (both ways), mentions of
+   * it and its administrator mark are erased. The row stays as a deleted account: getUser,
+   * listUserNames, isMember and general's members no longer find it, and createUser of the same
+   * name (any case) returns false. Returns the token hashes of the sessions that were live, or
+   * undefined (nothing changed) when there is no such account. Room ownership is the chat server's
+   * to hand on first. The audit log keeps its names.
+   */
+  deleteUser(name: string, at: number): Promise<string[] | undefined>;
+  /** Makes an existing user a server administrator (at = when) or, with undefined, no longer one. */
+  setServerAdmin(user: string, at: number | undefined): Promise<void>;
+  /** The users made server administrators by setServerAdmin, sorted by name. */
+  serverAdmins(): Promise<string[]>;
   /** `user` blocks `other` (at = when), or with undefined, no longer does. Blocking twice keeps the first time. */
   setBlock(user: string, other: string, at: number | undefined): Promise<void>;
   /** Every block, by blocker then blocked: few, so the chat server keeps them all in memory. */

@@ -9,6 +9,7 @@ import {
   type UploadRequest,
 } from '../../protocol';
 import { checkMayPost } from '../chat/governance';
+import { blockedInDm } from '../chat/messaging';
 import { replyError, type ChatContext } from '../chat/context';
 import type { ChatHandlers } from '../chat/handlers';
 import type { Peer } from '../chat/peer';
@@ -70,6 +71,8 @@ export function registerTransfers(handlers: ChatHandlers, ctx: ChatContext, medi
     const max = ctx.limits.maxUpload;
     if (f.size > max) throw new ParleyError('TOO_LARGE', `Files are at most ${max} bytes on this server.`);
     const room = await ctx.rooms.access(f.room, user);
+    // A DM's first message may be a file: refused now, not after the bytes, when they are blocked.
+    if (room !== 'general' && blockedInDm(ctx, room, user)) throw new ParleyError('BLOCKED', 'They do not take direct messages from you.');
     // A read-only room takes files from its owners and admins only, as it does messages.
     if (room !== 'general') await checkMayPost(ctx, room, user);
     if (!peer.conn.isOpen) return;

@@ -124,7 +124,8 @@ export class Upload {
     this.filedMedia.filed(result.key, result.stored);
     const posted = (ok: boolean) => this.filedMedia.settled(result.key, ok);
     // Membership is checked again: the uploader may have left the room meanwhile.
-    this.ctx.rooms.access(room, user).then(
+    // The file's message may be a DM's first: it brings the DM into being.
+    this.ctx.rooms.access(room, user, { create: true }).then(
       (entry) => {
         const file: FileRef = {
           fileId: randomId(),

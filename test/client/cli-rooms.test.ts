@@ -34,7 +34,7 @@ describe('parley room commands against a real server', function () {
     for (const form of [
       'create NAME [--private]', 'directory [QUERY]', 'invite ROOM USER', 'invites [--json]', 'accept ROOM', 'decline ROOM',
       'kick ROOM USER [--ban]', 'unban ROOM USER', 'role ROOM USER owner|admin|member', 'topic ROOM TEXT', 'rename ROOM NAME',
-      'readonly ROOM on|off', 'transfer ROOM USER', 'members ROOM [--json]', 'admin disable|enable USER', 'audit [--limit N] [--json]', 'block USER', 'unblock USER',
+      'readonly ROOM on|off', 'transfer ROOM USER', 'members ROOM [--json]', 'admin disable|enable USER', 'admin add|remove USER', 'admin list [--json]', 'audit [--limit N] [--json]', 'delete-account [USER]', 'block USER', 'unblock USER',
     ]) assert.ok(help.includes(form), `--help shows "${form}"`);
   });
 
@@ -117,5 +117,22 @@ describe('parley room commands against a real server', function () {
     assert.match(login.stderr, /disabled/);
     await admin.ok(['admin', 'enable', guest.name]);
     await guest.ok(['login', '--user', guest.name, '--password', 'good-password']);
+  });
+
+  it('names and unnames server administrators, lists them, and deletes an account as one', async () => {
+    const refused = await owner.run(['admin', 'add', guest.name]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /server administrator/);
+    assert.equal((await admin.ok(['admin', 'add', owner.name])).trim(), `${owner.name} is a server administrator.`);
+    assert.deepEqual(JSON.parse(await owner.ok(['admin', 'list', '--json'])), { users: [admin.name, owner.name].sort(), fixed: [admin.name] });
+    assert.match(await owner.ok(['admin', 'list']), new RegExp(`^${admin.name}  \\(named at start-up\\)$`, 'm'));
+    const fixed = await owner.run(['admin', 'remove', admin.name]);
+    assert.equal(fixed.code, 1);
+    assert.match(fixed.stderr, /configuration/);
+    assert.equal((await admin.ok(['admin', 'remove', owner.name])).trim(), `${owner.name} is no longer a server administrator.`);
+    assert.equal((await owner.run(['admin', 'list'])).code, 1);
+    assert.match(await admin.ok(['delete-account', guest.name]), new RegExp(`^Deleted the account of ${guest.name}`));
+    assert.equal((await guest.run(['history'])).code, 1, 'their saved session is gone');
+    assert.match(await admin.ok(['audit']), new RegExp(`${admin.name} delete_account ${guest.name}`));
   });
 });

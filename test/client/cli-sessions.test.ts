@@ -123,6 +123,32 @@ describe('parley sessions and parley password against a real server', function (
     assert.equal(after.code, 1);
     assert.match(after.stderr, /not logged in/);
   });
+
+  it('deletes one\'s own account with the password from stdin: signed out, the name taken for good', async () => {
+    const leaver = new CliUser(`Gone_${process.pid % 1000}_${Math.random().toString(36).slice(2, 6)}`, current);
+    const witness = new CliUser(`Saw_${process.pid % 1000}_${Math.random().toString(36).slice(2, 6)}`, current);
+    try {
+      await witness.ok(['register', '--user', witness.name, '--password', 'witness-password']);
+      await witness.ok(['login', '--user', witness.name, '--password', 'witness-password']);
+      await leaver.ok(['register', '--user', leaver.name, '--password', 'leaving-password']);
+      await leaver.ok(['login', '--user', leaver.name, '--password', 'leaving-password']);
+      await leaver.ok(['send', 'so long']);
+      const wrong = await leaver.run(['delete-account'], 'not-my-password\n');
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /not your password/);
+      const done = await leaver.run(['delete-account'], 'leaving-password\n');
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, new RegExp(`^Deleted the account of ${leaver.name}; you are signed out`));
+      assert.equal((await leaver.run(['history'])).code, 1, 'no saved session any more');
+      const again = await leaver.run(['register', '--user', leaver.name, '--password', 'leaving-password']);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /taken/);
+      assert.match(await witness.ok(['history']), /deleted user.*so long/);
+    } finally {
+      leaver.cleanup();
+      witness.cleanup();
+    }
+  });
 });
 
 describe('parley with a session that expired', function () {
@@ -148,4 +174,5 @@ describe('parley with a session that expired', function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`saved session for ${user.name} has expired .*parley login --user ${user.name}.*SESSION_EXPIRED`));
   });
+
 });

@@ -3,6 +3,7 @@ import { GENERAL_ROOM, MAX_LISTED_MEMBERS, ParleyError, dmRoomId, type ChatMessa
 import type { NewMessage, NewSession, RoomRecord, Store, UserRecord } from '../../server/store/store';
 import { conversationContract } from './contract-conversations';
 import { threadUnreadContract } from './contract-thread-unread';
+import { accountsContract } from './contract-accounts';
 import { roomsContract } from './contract-rooms';
 import { unreadContract } from './contract-unread';
 import { profilesContract } from './contract-profiles';
@@ -83,6 +84,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
     threadUnreadContract(() => store);
     roomsContract(() => store);
     profilesContract(() => store);
+    accountsContract(() => store);
 
     it('describes itself', () => {
       assert.ok(store.kind.length > 0);

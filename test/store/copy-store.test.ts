@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GENERAL_ROOM, dmRoomId, type ChatMessage } from '../../protocol';
+import { DELETED_USER, GENERAL_ROOM, dmRoomId, type ChatMessage } from '../../protocol';
 import { CopyStoreError, copyStore, parseStoreSpec, runCopyStore, type CopyProgress } from '../../server/store/copy-store';
 import { Neo4jStore } from '../../server/store/neo4j';
 import { SqliteStore } from '../../server/store/sqlite';
@@ -25,9 +25,16 @@ async function allMessages(store: Store, room: string): Promise<ChatMessage[]> {
 /** Everything observable through the Store interface, for comparing two stores. */
 async function snapshot(store: Store) {
   const rooms = await store.exportRooms();
-  const perRoom: Record<string, { lastSeq: number; members: string[]; messages: ChatMessage[] }> = {};
+  const perRoom: Record<string, { messages: ChatMessage[] } & Record<string, unknown>> = {};
   for (const room of rooms) {
-    perRoom[room.id] = { lastSeq: await store.lastSeq(room.id), members: await store.members(room.id), messages: await allMessages(store, room.id) };
+    perRoom[room.id] = {
+      lastSeq: await store.lastSeq(room.id),
+      members: await store.members(room.id),
+      roles: await store.memberRoles(room.id),
+      invited: await store.invitationsTo(room.id),
+      bans: await store.bans(room.id),
+      messages: await allMessages(store, room.id),
+    };
   }
   const roomsOf: Record<string, unknown> = {};
   for (const user of USERS) roomsOf[user] = await store.roomsOf(user);
@@ -40,6 +47,10 @@ async function snapshot(store: Store) {
     profiles: await store.getProfiles(USERS),
     rooms: rooms.map((r) => (r.id === GENERAL_ROOM ? { ...r, createdAt: 0 } : r)),
     readMarks: await store.exportReadMarks(),
+    blocks: await store.allBlocks(),
+    audit: await store.audit({ limit: 100 }),
+    admins: await store.serverAdmins(),
+    disabled: await store.getUser('dave_44'),
     perRoom,
     roomsOf,
     files,
@@ -85,10 +96,25 @@ async function populate(store: Store): Promise<number> {
   await store.setProfile('carol-3', { statusMessage: 'out until Monday' });
   await store.setProfile('erin_55', { displayName: 'Erin' });
   await store.setProfile('erin_55', { displayName: '' });
+  // A private read-only room with a topic, an invitation, a ban, blocks, an audit log, a disabled
+  // account, a runtime administrator and a deleted account whose messages stay.
+  await store.createRoom({ id: 'secret', kind: 'group', name: 'Secret', createdBy: 'carol-3', createdAt: 1_700_000_000_500, visibility: 'private', topic: 'plans', description: 'the long view' }, ['carol-3', 'bob.two']);
+  await store.updateRoom('secret', { readOnly: true });
+  await store.updateRoom(GENERAL_ROOM, { topic: 'everyone' });
+  await store.invite({ room: 'secret', user: 'alice_1', by: 'carol-3', at: 1_700_000_002_000 });
+  await store.ban('secret', 'dave_44', 'carol-3', 1_700_000_002_001);
+  await store.setBlock('erin_55', 'dave_44', 1_700_000_002_002);
+  await store.addAudit({ at: 1_700_000_002_003, actor: 'carol-3', action: 'ban', room: 'secret', target: 'dave_44' });
+  await store.addAudit({ at: 1_700_000_002_004, actor: 'alice_1', action: 'disable', target: 'dave_44' });
+  await store.setDisabled('dave_44', 1_700_000_002_004);
+  await store.setServerAdmin('carol-3', 1_700_000_002_005);
+  await store.createUser({ name: 'frank_66', passwordHash: 'scrypt$salt$hash-frank', createdAt: 1_700_000_000_009 });
+  await store.append([{ room: GENERAL_ROOM, from: 'frank_66', cid: 'frank-1', ts: ts++, text: 'frank says deploy' }]);
+  await store.deleteUser('frank_66', 1_700_000_002_006);
   await store.setReadMark(GENERAL_ROOM, 'alice_1', 40);
   await store.setReadMark('backend', 'bob.two', 12);
   await store.setReadMark(ab, 'alice_1', 70);
-  return n + 6;
+  return n + 7;
 }
 
 describe('copy-store', function () {
@@ -125,8 +151,9 @@ describe('copy-store', function () {
     const middle = await graph();
     const progress: CopyProgress[] = [];
     const there = await copyStore(source, middle, { batch: 64, onProgress: (p) => progress.push(p) });
-    assert.equal(there.users, USERS.length);
-    assert.equal(there.rooms, 5);
+    assert.equal(there.users, USERS.length + 2, 'with the deleted account and DELETED_USER');
+    assert.equal(there.rooms, 6);
+    assert.deepEqual([there.invitations, there.bans, there.blocks, there.audit], [1, 1, 1, 2]);
     assert.equal(there.messages, written);
     assert.equal(there.files, 2);
     // The three set by hand and those every poster's messages moved.
@@ -134,7 +161,7 @@ describe('copy-store', function () {
     assert.ok(there.readMarks > 3);
     assert.ok(there.sampled > 0);
     assert.deepEqual(Object.values(there.perRoom).reduce((a, b) => a + b, 0), written);
-    assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['users', 'rooms', 'messages', 'read marks', 'verify']);
+    assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['users', 'rooms', 'messages', 'read marks', 'governance', 'verify']);
 
     const back = (await sqlite()).store;
     const again = await copyStore(middle, back, { batch: 100, sample: 1000 });
@@ -144,7 +171,12 @@ describe('copy-store', function () {
     assert.deepEqual(await snapshot(middle), original);
     assert.deepEqual(await snapshot(back), original);
     assert.equal(original.perRoom.backend.messages.length > 50, true);
-    assert.deepEqual(original.users.map((u) => u.passwordHash), USERS.map((u) => `scrypt$salt$hash-${u}`));
+    assert.deepEqual(original.users.filter((u) => USERS.includes(u.name)).map((u) => u.passwordHash), USERS.map((u) => `scrypt$salt$hash-${u}`));
+    // What a deleted account leaves crosses over: its name taken, its message by DELETED_USER.
+    assert.equal(await back.createUser({ name: 'FRANK_66', passwordHash: 'x', createdAt: 1 }), false);
+    assert.equal(original.perRoom[GENERAL_ROOM].messages.find((m) => m.cid === `deleted:${GENERAL_ROOM}:${m.seq}`)?.from, DELETED_USER);
+    assert.equal((await back.roomInfo('secret', 'carol-3'))?.readOnly, true);
+    assert.equal((await middle.roomInfo(GENERAL_ROOM, 'alice_1'))?.topic, 'everyone');
   });
 
   it('carries a conversation over whole, sqlite → neo4j → sqlite: log, current state, mentions and search', async () => {

@@ -47,7 +47,7 @@ export const DIRECTORY = `
     AND ($query = '' OR toLower(r.id) CONTAINS $query OR toLower(r.name) CONTAINS $query OR toLower(coalesce(r.topic, '')) CONTAINS $query)
   WITH r ORDER BY r.id LIMIT $limit
   RETURN r.id AS id, r.name AS name, r.topic AS topic,
-    CASE WHEN r.id = $general THEN COUNT { MATCH (u:User) WHERE u.nameKey IS NOT NULL } ELSE COUNT { (:User)-[:MEMBER_OF]->(r) } END AS memberCount,
+    CASE WHEN r.id = $general THEN COUNT { MATCH (u:User) WHERE u.nameKey IS NOT NULL AND u.deletedAt IS NULL } ELSE COUNT { (:User)-[:MEMBER_OF]->(r) } END AS memberCount,
     EXISTS { (:User {name: $user})-[:MEMBER_OF]->(r) } AS member`;
 
 export const INVITE = `

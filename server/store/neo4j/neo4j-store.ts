@@ -1,6 +1,7 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import { randomBytes } from 'node:crypto';
 import {
+  DELETED_USER,
   GENERAL_ROOM,
   MAX_LISTED_MEMBERS,
   SEARCH_SCAN_LIMIT,
@@ -16,6 +17,7 @@ import {
   type RoomRole,
   type ThreadState,
 } from '../../../protocol';
+import * as A from './accounts';
 import * as G from './governance';
 import { AVATAR_BY_FILE_ID, CONTENT_IN_USE, EXPORT_PROFILES, GET_PROFILES, profileOf, setProfileInTx } from './profiles';
 import type { AvatarRecord, ProfilePatch, ProfileRecord, ProfileUpdate } from '../profiles';
@@ -63,13 +65,15 @@ const ENSURE_GENERAL = `
   MERGE (g:Room {id: $general})
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $now`;
 
+// A deleted account (copied by copy-store) keeps its name taken and is in no room.
 // Every user is a member of general, with the read mark on that membership like any other room.
 // Mentions of the name from before the user existed move from its (:MentionedName) to the user.
 const CREATE_USER = `
-  CREATE (u:User {name: $name, nameKey: toLower($name), passwordHash: $passwordHash, createdAt: $createdAt})
+  CREATE (u:User {name: $name, nameKey: CASE WHEN $name = $tomb THEN null ELSE toLower($name) END, passwordHash: $passwordHash,
+                  createdAt: $createdAt, disabledAt: $disabledAt, adminAt: $adminAt, deletedAt: $deletedAt})
   MERGE (g:Room {id: $general})
     ON CREATE SET g.kind = 'group', g.name = $general, g.lastSeq = 0, g.createdAt = $createdAt
-  CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g)
+  FOREACH (_ IN CASE WHEN u.deletedAt IS NULL THEN [1] ELSE [] END | CREATE (u)-[:MEMBER_OF {lastRead: 0}]->(g))
   WITH u
   OPTIONAL MATCH (p:MentionedName {name: $name})
   CALL (u, p) {
@@ -350,7 +354,16 @@ export class Neo4jStore implements Store {
   async createUser(user: UserRecord): Promise<boolean> {
     try {
       await this.write((tx) =>
-        tx.run(CREATE_USER, { name: user.name, passwordHash: user.passwordHash, createdAt: int(user.createdAt), general: GENERAL_ROOM }),
+        tx.run(CREATE_USER, {
+          name: user.name,
+          passwordHash: user.passwordHash,
+          createdAt: int(user.createdAt),
+          disabledAt: optionalInt(user.disabledAt),
+          adminAt: optionalInt(user.adminAt),
+          deletedAt: optionalInt(user.deletedAt),
+          tomb: DELETED_USER,
+          general: GENERAL_ROOM,
+        }),
       );
       return true;
     } catch (err) {
@@ -360,7 +373,7 @@ export class Neo4jStore implements Store {
   }
 
   async getUser(name: string): Promise<UserRecord | undefined> {
-    const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {nameKey: $key}) RETURN u {.*} AS u', { key: name.toLowerCase() });
+    const rows = await this.readRows<{ u: UserProps }>('MATCH (u:User {nameKey: $key}) WHERE u.deletedAt IS NULL RETURN u {.*} AS u', { key: name.toLowerCase() });
     return rows[0] && toUser(rows[0].get('u'));
   }
 
@@ -369,7 +382,7 @@ export class Neo4jStore implements Store {
   }
 
   async listUserNames(): Promise<string[]> {
-    const rows = await this.readRows<{ name: string }>('MATCH (u:User) WHERE u.nameKey IS NOT NULL RETURN u.name AS name ORDER BY name');
+    const rows = await this.readRows<{ name: string }>('MATCH (u:User) WHERE u.nameKey IS NOT NULL AND u.deletedAt IS NULL RETURN u.name AS name ORDER BY name');
     return rows.map((r) => r.get('name'));
   }
 
@@ -586,6 +599,25 @@ export class Neo4jStore implements Store {
 
   async setDisabled(user: string, at: number | undefined): Promise<void> {
     await this.writeRows(G.SET_DISABLED, { user, at: at === undefined ? null : int(at) });
+  }
+
+  async deleteUser(name: string, at: number): Promise<string[] | undefined> {
+    return this.write(async (tx) => {
+      const found = (await tx.run(A.LIVE_SESSIONS, { name })).records[0];
+      if (name === DELETED_USER || found === undefined || Number(found.get('found')) === 0) return undefined;
+      const ended = found.get('ended') as string[];
+      const params = { name, tomb: DELETED_USER, nameJson: JSON.stringify(name), tombJson: JSON.stringify(DELETED_USER), at: int(at) };
+      for (const step of A.DELETE_USER_STEPS) await tx.run(step, params);
+      return ended;
+    });
+  }
+
+  async setServerAdmin(user: string, at: number | undefined): Promise<void> {
+    await this.writeRows(A.SET_ADMIN, { user, at: optionalInt(at) });
+  }
+
+  async serverAdmins(): Promise<string[]> {
+    return (await this.readRows<{ name: string }>(A.SERVER_ADMINS)).map((r) => r.get('name'));
   }
 
   async setBlock(user: string, other: string, at: number | undefined): Promise<void> {
@@ -905,6 +937,11 @@ export class Neo4jStore implements Store {
 }
 
 type ProfileColumns = Parameters<typeof profileOf>[0];
+
+/** An optional time as Neo4j stores it: null leaves the property out. */
+function optionalInt(value: number | undefined): ReturnType<typeof int> | null {
+  return value === undefined ? null : int(value);
+}
 
 function rowCurrent(row: Row<CurrentColumns>): ChatMessage {
   return currentMessage(row.toObject());

@@ -209,11 +209,15 @@ export interface UserProps {
   passwordHash: string;
   createdAt: number;
   disabledAt?: number | null;
+  adminAt?: number | null;
+  deletedAt?: number | null;
 }
 
 export function toUser(u: UserProps): UserRecord {
   const user: UserRecord = { name: u.name, passwordHash: u.passwordHash, createdAt: u.createdAt };
   if (u.disabledAt !== undefined && u.disabledAt !== null) user.disabledAt = u.disabledAt;
+  if (u.adminAt !== undefined && u.adminAt !== null) user.adminAt = u.adminAt;
+  if (u.deletedAt !== undefined && u.deletedAt !== null) user.deletedAt = u.deletedAt;
   return user;
 }
 

@@ -1,6 +1,6 @@
 
 /** Every user, sorted by name. */
-export const EXPORT_USERS = 'MATCH (u:User) RETURN u {.name, .passwordHash, .createdAt} AS u ORDER BY u.name';
+export const EXPORT_USERS = 'MATCH (u:User) RETURN u {.name, .passwordHash, .createdAt, .disabledAt, .adminAt, .deletedAt} AS u ORDER BY u.name';
 
 /** Every room, general and DMs included, sorted by id. */
 export const EXPORT_ROOMS = 'MATCH (r:Room) RETURN r {.*} AS r ORDER BY r.id';

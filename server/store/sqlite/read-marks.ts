@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { DELETED_USER } from '../../../protocol';
 
 /**
  * "Posting reads the room" (Store.append): a post, or a reply also sent to the room, moves its
@@ -9,7 +10,7 @@ import type { Database, Statement } from 'better-sqlite3';
  * sees a mark behind a post; after a crash the index's recovery (rows the index lacks) applies
  * them again. Moving a mark is idempotent (never back), so applying a range twice is harmless.
  * Deleted messages count too: they moved the mark when they were posted. Room events (a join, a
- * kick) are not posts and move no mark.
+ * kick) are not posts and move no mark. DELETED_USER, whose messages a deleted account left, reads nothing.
  */
 export class PostedMarks {
   private readonly applyRange: Statement<[number, number]>;
@@ -19,6 +20,7 @@ export class PostedMarks {
       `INSERT INTO read_marks (room, user, seq)
        SELECT room, from_user, max(seq) FROM messages
        WHERE id BETWEEN ? AND ? AND change_kind IS NULL AND (root IS NULL OR in_room IS NOT NULL) AND event IS NULL
+         AND from_user <> '${DELETED_USER}'
        GROUP BY room, from_user
        ON CONFLICT (room, user) DO UPDATE SET seq = max(seq, excluded.seq)`,
     );

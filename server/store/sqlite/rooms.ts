@@ -123,7 +123,7 @@ export class Rooms {
     // instr on lower(): the query is plain text, never a pattern. General's members are every user.
     this.selectDirectory = db.prepare<[{ user: string; query: string; after: string; limit: number }], DirectoryRow>(
       `SELECT r.id, r.name, r.topic,
-         CASE WHEN r.id = '${GENERAL_ROOM}' THEN (SELECT count(*) FROM users WHERE name_key IS NOT NULL)
+         CASE WHEN r.id = '${GENERAL_ROOM}' THEN (SELECT count(*) FROM users WHERE name_key IS NOT NULL AND deleted_at IS NULL)
               ELSE (SELECT count(*) FROM members WHERE room = r.id) END AS memberCount,
          CASE WHEN r.id = '${GENERAL_ROOM}' OR EXISTS (SELECT 1 FROM members WHERE room = r.id AND user = @user) THEN 1 END AS member
        FROM rooms r

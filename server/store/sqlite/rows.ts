@@ -208,10 +208,14 @@ export interface UserRow {
   password_hash: string;
   created_at: number;
   disabled_at?: number | null;
+  admin_at?: number | null;
+  deleted_at?: number | null;
 }
 
 export function toUser(row: UserRow): UserRecord {
   const user: UserRecord = { name: row.name, passwordHash: row.password_hash, createdAt: row.created_at };
   if (row.disabled_at !== undefined && row.disabled_at !== null) user.disabledAt = row.disabled_at;
+  if (row.admin_at !== undefined && row.admin_at !== null) user.adminAt = row.admin_at;
+  if (row.deleted_at !== undefined && row.deleted_at !== null) user.deletedAt = row.deleted_at;
   return user;
 }

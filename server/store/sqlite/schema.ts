@@ -245,6 +245,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   countUnreadByHidden,
   roomsPeopleRun,
   addProfiles,
+  accountsThatEnd,
 ];
 
 /**
@@ -381,6 +382,18 @@ function addProfiles(db: Database): void {
     ALTER TABLE users ADD COLUMN avatar_size INTEGER;
     CREATE UNIQUE INDEX users_by_avatar ON users(avatar_file_id) WHERE avatar_file_id IS NOT NULL;
     CREATE INDEX users_by_avatar_sha256 ON users(avatar_sha256) WHERE avatar_sha256 IS NOT NULL;
+  `);
+}
+
+/**
+ * Accounts that end and administrators named at runtime: users.deleted_at marks a deleted account
+ * (its row stays, so its name stays taken; nothing finds it by name), users.admin_at a server
+ * administrator made by another one (those named with --admin are not stored).
+ */
+function accountsThatEnd(db: Database): void {
+  db.exec(`
+    ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+    ALTER TABLE users ADD COLUMN admin_at INTEGER;
   `);
 }
 

@@ -18,6 +18,7 @@ import type {
   ThreadPage,
   UserRecord,
 } from '../store';
+import { Accounts } from './accounts';
 import { Checkpointer } from './checkpointer';
 import { Conversations } from './conversations';
 import { Governance } from './governance';
@@ -54,6 +55,7 @@ interface Open {
   sessions: Sessions;
   rooms: Rooms;
   governance: Governance;
+  accounts: Accounts;
   messages: Messages;
   conversations: Conversations;
   search: SearchIndex;
@@ -116,7 +118,7 @@ export class SqliteStore implements Store {
       search.recover();
       catchUpIndex();
       const governance = new Governance(db);
-      this.open = { db, users, profiles: new Profiles(db), sessions, rooms, governance, messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
+      this.open = { db, users, profiles: new Profiles(db), sessions, rooms, governance, accounts: new Accounts(db), messages, conversations, search, transfer, getFile: (id) => selectFile.get(id), checkpointer, catchUpIndex };
       checkpointer?.written();
     } catch (err) {
       db?.close();
@@ -285,6 +287,22 @@ export class SqliteStore implements Store {
 
   async setDisabled(user: string, at: number | undefined): Promise<void> {
     return this.write((o) => o.users.setDisabled(user, at));
+  }
+
+  async deleteUser(name: string, at: number): Promise<string[] | undefined> {
+    return this.write((o) => {
+      // Marks its posts still owe it are applied first, then erased with the rest of it.
+      o.catchUpIndex();
+      return o.accounts.delete(name, at);
+    });
+  }
+
+  async setServerAdmin(user: string, at: number | undefined): Promise<void> {
+    return this.write((o) => o.accounts.setAdmin(user, at));
+  }
+
+  async serverAdmins(): Promise<string[]> {
+    return this.run((o) => o.accounts.admins());
   }
 
   async setBlock(user: string, other: string, at: number | undefined): Promise<void> {

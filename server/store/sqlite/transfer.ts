@@ -32,7 +32,7 @@ export class Transfer {
     private readonly conversations: Conversations,
     private readonly postedMarks: PostedMarks,
   ) {
-    this.selectUsers = db.prepare('SELECT name, password_hash, created_at FROM users ORDER BY name');
+    this.selectUsers = db.prepare('SELECT name, password_hash, created_at, disabled_at, admin_at, deleted_at FROM users ORDER BY name');
     this.selectRooms = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms r ORDER BY r.id`);
     this.selectReadMarks = db.prepare('SELECT room, user, seq FROM read_marks WHERE seq > 0 ORDER BY room, user');
     // No ON CONFLICT: a seq or (from, cid) already taken is an error that rolls the batch back.

@@ -13,6 +13,9 @@ export interface NodePresence {
   context?: string;
 }
 
+/** A note as it travels: `at` is the sender's clock (ms) at PUBLISH, for the receivers' publish lag. */
+type StampedNote = ClusterNote & { at?: number };
+
 /** What one node tells the others. `n` is the sending node. */
 export type ClusterNote =
   | { k: 'ev'; n: string; r: string; s: number; j: string }
@@ -68,6 +71,11 @@ export class Cluster {
   private subscribedOnce = false;
   private closed = false;
   private readonly counts = { published: 0, received: 0, publishFailures: 0, reconnects: 0 };
+  /**
+   * Told, per note from another node, the seconds from its PUBLISH to its arrival here (by the
+   * two nodes' clocks: on one host exact, across hosts as good as their clock sync).
+   */
+  onPublishLag?: (seconds: number) => void;
 
   constructor(
     readonly config: ClusterConfig,
@@ -141,7 +149,8 @@ export class Cluster {
   /** Tells the other nodes; a failed publication is counted and, for sequenced events, made good by the readers' gap fill. */
   publish(note: ClusterNote): void {
     if (this.closed) return;
-    this.pub.publish(this.channel, JSON.stringify(note)).then(
+    const stamped: StampedNote = { ...note, at: Date.now() };
+    this.pub.publish(this.channel, JSON.stringify(stamped)).then(
       () => this.counts.published++,
       () => this.counts.publishFailures++,
     );
@@ -221,14 +230,16 @@ export class Cluster {
   }
 
   private onMessage(text: string): void {
-    let note: ClusterNote;
+    const arrived = Date.now();
+    let note: StampedNote;
     try {
-      note = JSON.parse(text) as ClusterNote;
+      note = JSON.parse(text) as StampedNote;
     } catch {
       return;
     }
     if (typeof note !== 'object' || note === null || typeof note.n !== 'string' || note.n === this.nodeId) return;
     this.counts.received++;
+    if (typeof note.at === 'number') this.onPublishLag?.(Math.max(0, arrived - note.at) / 1000);
     if (note.k === 'bye') {
       this.peers.delete(note.n);
       this.handlers?.nodeGone(note.n);

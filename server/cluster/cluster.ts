@@ -68,6 +68,8 @@ export class Cluster {
   /** Other nodes, by id: when each was last heard. */
   private readonly peers = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
+  /** This node's users' presence, as written to its hash: told again when the hash expired meanwhile. */
+  private readonly mine = new Map<string, NodePresence>();
   private subscribedOnce = false;
   private closed = false;
   private readonly counts = { published: 0, received: 0, publishFailures: 0, reconnects: 0 };
@@ -159,6 +161,8 @@ export class Cluster {
   /** Keeps this node's share of presence in Redis (for nodes that start later) and tells the others now. */
   presence(user: string, state: NodePresence | null): void {
     const key = `${this.config.prefix}presence:${this.nodeId}`;
+    if (state === null) this.mine.delete(user);
+    else this.mine.set(user, state);
     const write = state === null ? this.pub.hdel(key, user) : this.pub.hset(key, user, JSON.stringify(state));
     write.catch(() => undefined);
     this.publish({ k: 'presence', n: this.nodeId, u: user, p: state });
@@ -219,6 +223,12 @@ export class Cluster {
       .zremrangebyscore(`${prefix}nodes`, '-inf', now - 10 * NODE_TTL_MS)
       .pexpire(`${prefix}presence:${this.nodeId}`, NODE_TTL_MS)
       .exec()
+      .then((results) => {
+        // 0: the hash is gone. Redis expired it while this node could not reach it (a partition
+        // longer than the TTL, which the link may well survive), so the other nodes took this
+        // one for dead and its users for offline: tell them again.
+        if (results?.[2]?.[1] === 0 && this.mine.size > 0) this.restorePresence();
+      })
       .catch(() => undefined);
     this.publish({ k: 'hb', n: this.nodeId });
     for (const [node, heard] of this.peers) {
@@ -227,6 +237,14 @@ export class Cluster {
       this.logger.warn({ node, silentMs: now - heard }, 'cluster node stopped beating; its users go offline');
       this.handlers?.nodeGone(node);
     }
+  }
+
+  private restorePresence(): void {
+    const key = `${this.config.prefix}presence:${this.nodeId}`;
+    this.logger.info({ node: this.nodeId, users: this.mine.size }, 'presence expired in Redis while this node was cut off: telling it again');
+    const fields = [...this.mine].flatMap(([user, state]) => [user, JSON.stringify(state)]);
+    this.pub.multi().hset(key, ...fields).pexpire(key, NODE_TTL_MS).exec().catch(() => undefined);
+    for (const [user, state] of this.mine) this.publish({ k: 'presence', n: this.nodeId, u: user, p: state });
   }
 
   private onMessage(text: string): void {

@@ -166,12 +166,18 @@ export class RoomOrder<P> {
     if (state.timer !== undefined || state.filling) return;
     state.timer = setTimeout(() => {
       state.timer = undefined;
-      void this.fill(room, state);
+      void this.fill(room, state, true);
     }, this.options.gapWaitMs);
     state.timer.unref();
   }
 
-  private async fill(room: string, state: RoomState<P>): Promise<void> {
+  /**
+   * Reads the room from the store after `last` and delivers in order. `hole`: only up to the last
+   * event held here. The store may already have events this node committed whose commit has not
+   * offered them yet (with the sender's connection to leave out, which got an ack): those come by
+   * that offer, not as the store's copies to everyone.
+   */
+  private async fill(room: string, state: RoomState<P>, hole = false): Promise<void> {
     if (state.paused > 0) {
       state.fillWanted = true;
       return;
@@ -187,7 +193,17 @@ export class RoomOrder<P> {
           state.fillWanted = true;
           break;
         }
+        let upTo = Infinity;
+        if (hole) {
+          upTo = 0;
+          for (const seq of state.held.keys()) if (seq > upTo) upTo = seq;
+        }
+        let reachedTop = false;
         for (const event of page) {
+          if (event.seq > upTo) {
+            reachedTop = true;
+            break;
+          }
           if (event.seq <= state.last) continue;
           // A held copy of the same event (from this node's commit) is the one to deliver.
           const held = state.held.get(event.seq);
@@ -197,7 +213,7 @@ export class RoomOrder<P> {
             this.deliver(room, state, held ?? event);
           }
         }
-        if (page.length < this.options.page) break;
+        if (reachedTop || state.last >= upTo || page.length < this.options.page) break;
       }
     } catch (err) {
       this.options.onError?.(err, room);

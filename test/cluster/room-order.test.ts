@@ -71,6 +71,20 @@ describe('cluster room order', () => {
     order.close();
   });
 
+  it('fills a hole only up to the last event it holds: what the store has past it comes by its own offer, sender left out', async () => {
+    // 3 is in the store already, committed here, and not offered yet: its offer names the sender.
+    const { order, delivered, deliveredUpTo, fills } = setup([1, 2, 3]);
+    order.track('r', 0);
+    order.offer('r', ev(2));
+    await deliveredUpTo(2);
+    while (order.stats().gapFills === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(delivered.map((d) => d.seq), [1, 2]);
+    assert.equal(fills.length, 1);
+    order.offer('r', ev(3, 'sender'));
+    assert.deepEqual(delivered.map((d) => [d.seq, d.except]), [[1, undefined], [2, undefined], [3, 'sender']]);
+    order.close();
+  });
+
   it('after a reconnect, fillAll brings every tracked room up to the store', async () => {
     const { order, delivered, deliveredUpTo } = setup([1, 2, 3]);
     order.track('r', 1);

@@ -76,6 +76,11 @@ export interface FanoutOptions {
   measure: () => void;
   /** Mix in reactions, edits and thread replies (bench/mix.ts) instead of posts only. */
   mixed?: boolean;
+  /**
+   * Several nodes of one cluster: client i (sender i among them) connects to targets[i % n], and
+   * latency is reported apart for deliveries from a sender on the receiver's node and on another.
+   */
+  targets?: Target[];
 }
 
 export interface FanoutResult {
@@ -89,6 +94,9 @@ export interface FanoutResult {
   errors: number;
   firstError?: string;
   latency: LatencySummary;
+  /** With `targets`: deliveries from a sender connected to the receiver's node, and to another node. */
+  latencySameNode?: LatencySummary;
+  latencyCrossNode?: LatencySummary;
   /** CPU of the whole generator process (every thread) during the measured phase. */
   generatorCpuSeconds: number;
   /** What the senders made, by kind. */
@@ -104,6 +112,8 @@ interface ThreadStats {
   errors: number;
   firstError?: string;
   latency: LatencySnapshot;
+  sameNode: LatencySnapshot;
+  crossNode: LatencySnapshot;
   ops: MixCounts;
 }
 
@@ -111,11 +121,13 @@ interface ClientSpec {
   /** Position among all clients; senders are 0 … senders-1. */
   index: number;
   token: string;
+  /** The node (index into WorkerSetup.targets) it connects to: index % targets.length. */
+  node: number;
 }
 
 interface WorkerSetup {
   parleyLoad: true;
-  target: Target;
+  targets: Target[];
   room: string;
   clients: ClientSpec[];
   senders: number;
@@ -138,15 +150,16 @@ type ToMain = { type: 'ready' } | { type: 'failed'; error: string } | { type: 'd
  */
 export async function runFanout(target: Target, options: FanoutOptions): Promise<FanoutResult> {
   const { clients, users, senders } = options;
+  const targets = options.targets ?? [target];
   const tokens = await registerUsers(target, users, options.prefix);
   const threads = Math.max(1, Math.min(options.workers, clients));
   const specs: ClientSpec[][] = Array.from({ length: threads }, () => []);
-  for (let i = 0; i < clients; i++) specs[i % threads].push({ index: i, token: tokens[i % users] });
+  for (let i = 0; i < clients; i++) specs[i % threads].push({ index: i, token: tokens[i % users], node: i % targets.length });
 
   const workers = specs.map((list) => {
     const setup: WorkerSetup = {
       parleyLoad: true,
-      target,
+      targets,
       room: options.room,
       clients: list,
       senders,
@@ -202,6 +215,8 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
       errors: sum('errors'),
       firstError: stats.find((s) => s.firstError !== undefined)?.firstError,
       latency: summarize(stats.map((s) => s.latency)),
+      latencySameNode: summarize(stats.map((s) => s.sameNode)),
+      latencyCrossNode: summarize(stats.map((s) => s.crossNode)),
       generatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
       ops: stats.reduce<MixCounts>(
         (all, s) => ({ post: all.post + s.ops.post, react: all.react + s.ops.react, edit: all.edit + s.ops.edit, reply: all.reply + s.ops.reply }),
@@ -255,7 +270,9 @@ function startsWith(buf: Buffer, at: number, end: number, prefix: Buffer): boole
 
 class Thread {
   readonly latency = new LatencyRecorder();
-  readonly stats: Omit<ThreadStats, 'latency'> = { accepted: 0, deliveries: 0, duplicated: 0, outOfOrder: 0, errors: 0, ops: { post: 0, react: 0, edit: 0, reply: 0 } };
+  readonly sameNode = new LatencyRecorder(200_000);
+  readonly crossNode = new LatencyRecorder(200_000);
+  readonly stats: Omit<ThreadStats, 'latency' | 'sameNode' | 'crossNode'> = { accepted: 0, deliveries: 0, duplicated: 0, outOfOrder: 0, errors: 0, ops: { post: 0, react: 0, edit: 0, reply: 0 } };
   readonly msgPrefix: Buffer;
   readonly ackPrefix = Buffer.from('{"t":"ack"');
   readonly pingPrefix = Buffer.from('{"t":"ping"');
@@ -290,7 +307,7 @@ class Thread {
     if (this.reported) return;
     this.reported = true;
     this.running = false;
-    parentPort?.postMessage({ type: 'done', stats: { ...this.stats, latency: this.latency.snapshot() } } satisfies ToMain);
+    parentPort?.postMessage({ type: 'done', stats: { ...this.stats, latency: this.latency.snapshot(), sameNode: this.sameNode.snapshot(), crossNode: this.crossNode.snapshot() } } satisfies ToMain);
   }
 }
 
@@ -304,6 +321,7 @@ class RawClient {
   /** Per sender, the last n seen from it. */
   private readonly seen: Int32Array;
   private readonly senderIndex: number;
+  private readonly node: number;
   private readonly expected: number;
   private received = 0;
   private nextToSend = 0;
@@ -323,6 +341,7 @@ class RawClient {
     this.socket = socket;
     this.seen = new Int32Array(senders).fill(-1);
     this.senderIndex = spec.index < senders ? spec.index : -1;
+    this.node = spec.node;
     this.expected = (this.senderIndex >= 0 ? senders - 1 : senders) * perSender;
     socket.setNoDelay(true);
     socket.on('error', (err) => this.lost(`socket error: ${err.message}`));
@@ -335,7 +354,7 @@ class RawClient {
       // Reads land in one buffer per thread, handed straight to the client: no stream machinery
       // and no allocation per read. What a read leaves of a partial frame is copied out.
       const socket = net.connect({
-        ...thread.setup.target,
+        ...thread.setup.targets[spec.node],
         onread: {
           buffer: thread.readBuffer,
           callback: (n: number, buf: Uint8Array) => {
@@ -536,7 +555,12 @@ class RawClient {
     this.seen[sender] = n;
     this.received++;
     t.stats.deliveries++;
-    if (sentAt !== undefined) t.latency.add(t.arrivedAt - sentAt);
+    if (sentAt !== undefined) {
+      const ms = t.arrivedAt - sentAt;
+      t.latency.add(ms);
+      // Sender i is client i, on node i % nodes.
+      if (t.setup.targets.length > 1) (sender % t.setup.targets.length === this.node ? t.sameNode : t.crossNode).add(ms);
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // Debian's HAProxy in front of parley-server nodes for tests: TCP mode, health checks, on a free
 // loopback port, in the foreground (-db) from a generated config. Installing it needs root once.
-import { spawn } from 'node:child_process';
+// The one place that finds, installs, configures and runs HAProxy: test/helpers/haproxy.ts wraps
+// it with types, `npm test` set-up calls ensureHaproxy.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,10 +31,15 @@ export function freePort() {
 }
 
 /**
- * The config: one TCP frontend, one backend of `servers` ({name, port}) with a TCP connect check
- * every `checkMs` (down after one failure, up after one success), least connections first.
+ * The config: one TCP frontend, one backend of `servers` ({name, port, metricsPort?}) checked
+ * every `checkMs` (down after one failure, up after one success). A server with a `metricsPort`
+ * is checked with `GET /healthz` there (docs/operations.md: a draining or unhealthy node answers
+ * 503 and gets no new clients), one without by a TCP connect to its chat port. `balance` is
+ * HAProxy's: `leastconn` spreads clients, `first` sends every new one to the first node up, so a
+ * test knows where clients land.
  */
-export function haproxyConfig({ port, servers, checkMs = 250 }) {
+export function haproxyConfig({ port, servers, checkMs = 250, balance = 'leastconn' }) {
+  const http = servers.some((s) => s.metricsPort !== undefined);
   return [
     'global',
     '  maxconn 4096',
@@ -41,27 +48,45 @@ export function haproxyConfig({ port, servers, checkMs = 250 }) {
     '  timeout connect 2s',
     '  timeout client 10m',
     '  timeout server 10m',
-    '  timeout check 1s',
+    // Longer than the server's own 2 s per /healthz; without it a check may take only `inter`.
+    `  timeout check ${http ? '3s' : '1s'}`,
     'frontend parley',
     `  bind ${HOST}:${port}`,
     '  default_backend nodes',
     'backend nodes',
-    '  balance leastconn',
+    `  balance ${balance}`,
     // A client whose node died is not sent back to it: the connection fails over on reconnect.
     '  option redispatch',
     '  retries 3',
-    ...servers.map((s) => `  server ${s.name} ${HOST}:${s.port} check inter ${checkMs} fall 1 rise 1`),
+    ...(http ? ['  option httpchk GET /healthz', '  http-check expect status 200'] : []),
+    `  default-server inter ${checkMs}ms fall 1 rise 1`,
+    ...servers.map((s) => `  server ${s.name} ${HOST}:${s.port} check${s.metricsPort !== undefined ? ` port ${s.metricsPort}` : ''}`),
     '',
   ].join('\n');
 }
 
-/** Starts HAProxy in front of `servers`; resolves once it accepts connections. */
-export async function startHaproxy({ servers, checkMs } = {}) {
+/** Runs `haproxy -c` on a config file; throws with HAProxy's words when it refuses it. */
+export function checkConfig(file) {
+  const r = spawnSync(HAPROXY, ['-c', '-f', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`haproxy refused the configuration:\n${r.stdout}${r.stderr}`);
+}
+
+/**
+ * Starts HAProxy in front of `servers` (see haproxyConfig for them, `checkMs` and `balance`);
+ * resolves once it accepts connections, with its port, its output so far and `stop()`.
+ */
+export async function startHaproxy({ servers, checkMs, balance } = {}) {
   await ensureHaproxy();
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-haproxy-'));
   const port = await freePort();
   const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig({ port, servers, checkMs }));
+  writeFileSync(file, haproxyConfig({ port, servers, checkMs, balance }));
+  try {
+    checkConfig(file);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const proc = spawn(HAPROXY, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d) => {
@@ -88,7 +113,7 @@ export async function startHaproxy({ servers, checkMs } = {}) {
     config: file,
     output: () => output,
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
         await exited;

@@ -13,6 +13,9 @@ export interface NodePresence {
   context?: string;
 }
 
+/** A note as it travels: `at` is the sender's clock (ms) at PUBLISH, for the receivers' publish lag. */
+type StampedNote = ClusterNote & { at?: number };
+
 /** What one node tells the others. `n` is the sending node. */
 export type ClusterNote =
   | { k: 'ev'; n: string; r: string; s: number; j: string }
@@ -68,9 +71,16 @@ export class Cluster {
   /** Other nodes, by id: when each was last heard. */
   private readonly peers = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
+  /** This node's users' presence, as written to its hash: told again when the hash expired meanwhile. */
+  private readonly mine = new Map<string, NodePresence>();
   private subscribedOnce = false;
   private closed = false;
   private readonly counts = { published: 0, received: 0, publishFailures: 0, reconnects: 0 };
+  /**
+   * Told, per note from another node, the seconds from its PUBLISH to its arrival here (by the
+   * two nodes' clocks: on one host exact, across hosts as good as their clock sync).
+   */
+  onPublishLag?: (seconds: number) => void;
 
   constructor(
     readonly config: ClusterConfig,
@@ -144,7 +154,8 @@ export class Cluster {
   /** Tells the other nodes; a failed publication is counted and, for sequenced events, made good by the readers' gap fill. */
   publish(note: ClusterNote): void {
     if (this.closed) return;
-    this.pub.publish(this.channel, JSON.stringify(note)).then(
+    const stamped: StampedNote = { ...note, at: Date.now() };
+    this.pub.publish(this.channel, JSON.stringify(stamped)).then(
       () => this.counts.published++,
       () => this.counts.publishFailures++,
     );
@@ -153,6 +164,8 @@ export class Cluster {
   /** Keeps this node's share of presence in Redis (for nodes that start later) and tells the others now. */
   presence(user: string, state: NodePresence | null): void {
     const key = `${this.config.prefix}presence:${this.nodeId}`;
+    if (state === null) this.mine.delete(user);
+    else this.mine.set(user, state);
     const write = state === null ? this.pub.hdel(key, user) : this.pub.hset(key, user, JSON.stringify(state));
     write.catch(() => undefined);
     this.publish({ k: 'presence', n: this.nodeId, u: user, p: state });
@@ -213,6 +226,12 @@ export class Cluster {
       .zremrangebyscore(`${prefix}nodes`, '-inf', now - 10 * NODE_TTL_MS)
       .pexpire(`${prefix}presence:${this.nodeId}`, NODE_TTL_MS)
       .exec()
+      .then((results) => {
+        // 0: the hash is gone. Redis expired it while this node could not reach it (a partition
+        // longer than the TTL, which the link may well survive), so the other nodes took this
+        // one for dead and its users for offline: tell them again.
+        if (results?.[2]?.[1] === 0 && this.mine.size > 0) this.restorePresence();
+      })
       .catch(() => undefined);
     this.publish({ k: 'hb', n: this.nodeId });
     for (const [node, heard] of this.peers) {
@@ -223,15 +242,25 @@ export class Cluster {
     }
   }
 
+  private restorePresence(): void {
+    const key = `${this.config.prefix}presence:${this.nodeId}`;
+    this.logger.info({ node: this.nodeId, users: this.mine.size }, 'presence expired in Redis while this node was cut off: telling it again');
+    const fields = [...this.mine].flatMap(([user, state]) => [user, JSON.stringify(state)]);
+    this.pub.multi().hset(key, ...fields).pexpire(key, NODE_TTL_MS).exec().catch(() => undefined);
+    for (const [user, state] of this.mine) this.publish({ k: 'presence', n: this.nodeId, u: user, p: state });
+  }
+
   private onMessage(text: string): void {
-    let note: ClusterNote;
+    const arrived = Date.now();
+    let note: StampedNote;
     try {
-      note = JSON.parse(text) as ClusterNote;
+      note = JSON.parse(text) as StampedNote;
     } catch {
       return;
     }
     if (typeof note !== 'object' || note === null || typeof note.n !== 'string' || note.n === this.nodeId) return;
     this.counts.received++;
+    if (typeof note.at === 'number') this.onPublishLag?.(Math.max(0, arrived - note.at) / 1000);
     if (note.k === 'bye') {
       this.peers.delete(note.n);
       this.handlers?.nodeGone(note.n);

@@ -209,12 +209,17 @@ export class ClusterNode {
         // The leaver's connections here learn it, and why, as those on the node that served the leave do.
         if (note.op === 'leave') ctx.hub.toUser(note.u, encodeFrame(note.why === undefined ? { t: 'room_left', room: note.r } : { t: 'room_left', room: note.r, reason: note.why }));
         // The joiner's connections here learn of the room as those on the joining node do (a
-        // `room` frame), once this node caches and tracks it: what follows its lastSeq comes live.
+        // `room` frame), once this node caches and tracks it. The room's order holds its events
+        // from before the load reads its lastSeq until that frame is sent: an event published
+        // meanwhile is neither dropped (the room not tracked yet) nor sent ahead of the frame.
         if (note.op === 'join' && ctx.hub.hasUser(note.u)) {
+          this.order.pause(note.r);
           void (async () => {
-            if (entry === undefined) await ctx.rooms.ensure(note.r);
+            if (entry === undefined && ctx.rooms.peek(note.r) === undefined) await ctx.rooms.ensure(note.r);
             ctx.hub.toUser(note.u, encodeFrame({ t: 'room', room: await ctx.rooms.info(note.r, note.u) }));
-          })().catch((err: unknown) => this.logger.warn({ err, room: note.r }, 'could not read a room joined on another node'));
+          })()
+            .catch((err: unknown) => this.logger.warn({ err, room: note.r }, 'could not read a room joined on another node'))
+            .finally(() => this.order.resume(note.r));
         }
         return;
       }

@@ -12,6 +12,12 @@ interface RoomState<P> {
   held: Map<number, OrderedEvent<P>>;
   timer?: NodeJS.Timeout;
   filling: boolean;
+  /** Pauses not yet resumed (see pause): while any, events are held and none delivered. */
+  paused: number;
+  /** False while a paused room waits for its first lastSeq (track): `last` means nothing yet. */
+  known: boolean;
+  /** A fill was asked for while paused: resume runs it. */
+  fillWanted: boolean;
 }
 
 export interface RoomOrderOptions<P> {
@@ -32,7 +38,10 @@ export interface RoomOrderOptions<P> {
  * publishers). Each room's events go to the members in seq order, each once: repeats and events
  * up to the last delivered seq are dropped, events past a hole wait, and a hole still open after
  * `gapWaitMs` (a lost publication) is filled from the store, which holds every committed event.
- * A room is tracked from the seq it had when this node first needed it.
+ * A room is tracked from the seq it had when this node first needed it. A room can be paused
+ * while this node loads it (a member connected here joined it on another node): its events are
+ * held from before the load reads the room's lastSeq until the joiner has its `room` frame, so
+ * none that arrives meanwhile is lost and none overtakes that frame.
  */
 export class RoomOrder<P> {
   private readonly rooms = new Map<string, RoomState<P>>();
@@ -42,27 +51,75 @@ export class RoomOrder<P> {
   constructor(private readonly options: RoomOrderOptions<P>) {}
 
   isTracked(room: string): boolean {
-    return this.rooms.has(room);
+    return this.rooms.get(room)?.known === true;
   }
 
   /** Starts ordering `room` after `lastSeq` (delivered or known to the members already); a tracked room keeps its place. */
   track(room: string, lastSeq: number): void {
-    if (!this.rooms.has(room)) this.rooms.set(room, { last: lastSeq, held: new Map(), filling: false });
+    const state = this.rooms.get(room);
+    if (state === undefined) {
+      this.rooms.set(room, { last: lastSeq, held: new Map(), filling: false, paused: 0, known: true, fillWanted: false });
+      return;
+    }
+    if (state.known) return;
+    // A paused room learns where it starts: what it held up to there the load has read already.
+    state.last = lastSeq;
+    state.known = true;
+    for (const seq of state.held.keys()) if (seq <= lastSeq) state.held.delete(seq);
+  }
+
+  /**
+   * Holds `room`'s events, delivering none, until `resume`; a room not tracked yet is taken in
+   * from now, and learns its start from the next `track`. Call before reading the room's lastSeq.
+   */
+  pause(room: string): void {
+    const state = this.rooms.get(room);
+    if (state !== undefined) {
+      state.paused++;
+      return;
+    }
+    // Once known, it is read from the store too: a load already under way read its lastSeq
+    // before this pause, and what was published in between came before the room was taken in.
+    this.rooms.set(room, { last: 0, held: new Map(), filling: false, paused: 1, known: false, fillWanted: true });
+  }
+
+  /** Delivers what `room` held while paused, in order; a room never tracked meanwhile (its load failed) is dropped. */
+  resume(room: string): void {
+    const state = this.rooms.get(room);
+    if (state === undefined || state.paused === 0) return;
+    if (--state.paused > 0) return;
+    if (!state.known) {
+      this.rooms.delete(room);
+      return;
+    }
+    const next = state.held.get(state.last + 1);
+    if (next !== undefined) {
+      state.held.delete(next.seq);
+      this.deliver(room, state, next);
+    }
+    if (state.fillWanted) {
+      // A fill still running takes it up when it ends.
+      if (!state.filling) {
+        state.fillWanted = false;
+        void this.fill(room, state);
+      }
+    } else if (state.held.size > 0) this.scheduleFill(room, state);
   }
 
   lastSeq(room: string): number | undefined {
-    return this.rooms.get(room)?.last;
+    const state = this.rooms.get(room);
+    return state?.known === true ? state.last : undefined;
   }
 
   /** Takes one event; false when the room is not tracked here (no member of it is on this node). */
   offer(room: string, event: OrderedEvent<P>): boolean {
     const state = this.rooms.get(room);
     if (state === undefined) return false;
-    if (event.seq <= state.last) return true;
-    if (event.seq > state.last + 1) {
+    if (state.known && event.seq <= state.last) return true;
+    if (state.paused > 0 || event.seq > state.last + 1) {
       // The first copy wins: it may carry the sender to leave out.
       if (!state.held.has(event.seq)) state.held.set(event.seq, event);
-      this.scheduleFill(room, state);
+      if (state.paused === 0) this.scheduleFill(room, state);
       return true;
     }
     this.deliver(room, state, event);
@@ -79,7 +136,7 @@ export class RoomOrder<P> {
     let holes = 0;
     let held = 0;
     for (const state of this.rooms.values()) {
-      if (state.held.size > 0) holes++;
+      if (state.held.size > 0 && state.paused === 0) holes++;
       held += state.held.size;
     }
     return { rooms: this.rooms.size, holes, held, gapFills: this.gapFills, filledEvents: this.filledEvents };
@@ -109,19 +166,44 @@ export class RoomOrder<P> {
     if (state.timer !== undefined || state.filling) return;
     state.timer = setTimeout(() => {
       state.timer = undefined;
-      void this.fill(room, state);
+      void this.fill(room, state, true);
     }, this.options.gapWaitMs);
     state.timer.unref();
   }
 
-  private async fill(room: string, state: RoomState<P>): Promise<void> {
+  /**
+   * Reads the room from the store after `last` and delivers in order. `hole`: only up to the last
+   * event held here. The store may already have events this node committed whose commit has not
+   * offered them yet (with the sender's connection to leave out, which got an ack): those come by
+   * that offer, not as the store's copies to everyone.
+   */
+  private async fill(room: string, state: RoomState<P>, hole = false): Promise<void> {
+    if (state.paused > 0) {
+      state.fillWanted = true;
+      return;
+    }
     if (state.filling) return;
     state.filling = true;
     let filled = 0;
     try {
       while (true) {
         const page = await this.options.fill(room, state.last);
+        if (state.paused > 0) {
+          // Paused meanwhile: this page waits for resume, which reads it again.
+          state.fillWanted = true;
+          break;
+        }
+        let upTo = Infinity;
+        if (hole) {
+          upTo = 0;
+          for (const seq of state.held.keys()) if (seq > upTo) upTo = seq;
+        }
+        let reachedTop = false;
         for (const event of page) {
+          if (event.seq > upTo) {
+            reachedTop = true;
+            break;
+          }
           if (event.seq <= state.last) continue;
           // A held copy of the same event (from this node's commit) is the one to deliver.
           const held = state.held.get(event.seq);
@@ -131,7 +213,7 @@ export class RoomOrder<P> {
             this.deliver(room, state, held ?? event);
           }
         }
-        if (page.length < this.options.page) break;
+        if (reachedTop || state.last >= upTo || page.length < this.options.page) break;
       }
     } catch (err) {
       this.options.onError?.(err, room);
@@ -142,6 +224,12 @@ export class RoomOrder<P> {
       this.gapFills++;
       this.filledEvents += filled;
       this.options.onGapFill?.(room, filled);
+    }
+    if (state.paused > 0) return;
+    if (state.fillWanted) {
+      state.fillWanted = false;
+      void this.fill(room, state);
+      return;
     }
     // Events past what the store had (published before their commit was visible here) wait for another round.
     if (state.held.size > 0) this.scheduleFill(room, state);

@@ -42,21 +42,38 @@ export interface BucketSpec {
   burst: number;
 }
 
+/**
+ * A bucket Redis has not answered within this long fails (the caller's own buckets decide): a
+ * link that drops packets without a reset would otherwise hold every budgeted frame until TCP
+ * gives up, minutes later. The script takes well under a millisecond when Redis is there.
+ */
+export const BUCKET_ANSWER_MS = 250;
+/** After an unanswered bucket, Redis is not asked again for this long: the node keeps its pace. */
+export const BUCKET_AWAY_MS = 1000;
+
 /** Token buckets every node of a cluster shares, so a flood spread over the nodes gets one budget. */
 export class SharedBuckets {
+  private awayUntil = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  /** Takes `n` tokens from every bucket, or none. Buckets with a rate of 0 are off and left out. */
+  /** Takes `n` tokens from every bucket, or none. Buckets with a rate of 0 are off and left out. Fails while Redis does not answer. */
   async take(buckets: BucketSpec[], n = 1): Promise<boolean> {
     const on = buckets.filter((b) => b.rate > 0);
     if (on.length === 0) return true;
+    if (Date.now() < this.awayUntil) throw new Error('Redis did not answer a bucket lately');
     const args: (string | number)[] = [n];
     for (const b of on) args.push(b.rate, b.burst);
-    const ok = await this.redis.eval(TAKE, on.length, ...on.map((b) => `${this.prefix}b:${b.key}`), ...args);
-    return ok === 1;
+    try {
+      const ok = await withinMs(this.redis.eval(TAKE, on.length, ...on.map((b) => `${this.prefix}b:${b.key}`), ...args), BUCKET_ANSWER_MS);
+      return ok === 1;
+    } catch (err) {
+      this.awayUntil = Date.now() + BUCKET_AWAY_MS;
+      throw err;
+    }
   }
 
   async give(bucket: BucketSpec, n = 1): Promise<void> {
@@ -90,4 +107,14 @@ export class SharedLimiter {
   give(key: string, n = 1): void {
     void this.buckets.give({ key: `${this.name}:${key}`, rate: this.rate, burst: this.burst }, n).catch(() => undefined);
   }
+}
+
+/** `promise`, or a rejection once `ms` pass first (the command itself runs on whenever Redis gets it). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -32,6 +32,23 @@ describe('cluster: health and metrics of a node', function () {
     await until(async () => sample(await metrics(second), 'parley_cluster_received_total') > received, 30_000, 'the other node to count it received');
   });
 
+  it('observes the publish lag of the other node\'s notes: a histogram in seconds, sub-second on one host', async () => {
+    const [first, second] = nodes;
+    const count = async () => sample(await metrics(second), 'parley_cluster_publish_lag_seconds_count');
+    const before = await count();
+    const bob = await signInAt(first, 'metrics_b', { register: true });
+    clients.push(bob);
+    await bob.send('general', 'lag measured on the other node', 'm-2');
+    await until(async () => (await count()) > before, 30_000, 'a publish lag observed on the other node');
+    const text = await metrics(second);
+    const observed = sample(text, 'parley_cluster_publish_lag_seconds_count');
+    const sum = sample(text, 'parley_cluster_publish_lag_seconds_sum');
+    assert.ok(sum >= 0 && sum / observed < 1, `mean lag ${sum / observed} s`);
+    // Cumulative buckets: +Inf holds every observation, and the 1 s bucket nearly all of them on one host.
+    assert.equal(sample(text, 'parley_cluster_publish_lag_seconds_bucket', '{le="+Inf"}'), observed);
+    assert.ok(sample(text, 'parley_cluster_publish_lag_seconds_bucket', '{le="1"}') >= observed * 0.9);
+  });
+
   it('answers 503 naming Redis while Redis is away, and 200 once it is back', async () => {
     const port = metricsPort(nodes[0]);
     gate.down();

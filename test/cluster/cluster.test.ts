@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import path from 'node:path';
 import { dmRoomId, type ServerFrame } from '../../protocol';
 import { NODE_TTL_MS } from '../../server/cluster/cluster';
 import { Neo4jStore } from '../../server/store/neo4j';
 import { Client, uniqueUser } from '../server/chat-helpers';
 import { assertOrderedOnce, connectTo as connect, killTrial, resumeAt as resume, signInAt as signIn, statuses } from './failover-check';
+import { startHaproxy, type Haproxy } from '../helpers/haproxy';
 import { useNeo4j } from '../helpers/neo4j';
 import type { TestServer } from '../helpers/server';
 import { RedisGate, dropPrefix, runPrefix, startNode, until, type NodeSpec } from './harness';
@@ -30,14 +30,7 @@ function closed(c: Client): Promise<string> {
   });
 }
 
-const ROOT = path.resolve(__dirname, '../..');
 const TRIALS = Number(process.env.PARLEY_CLUSTER_TRIALS ?? 10);
-
-interface Haproxy {
-  host: string;
-  port: number;
-  stop(): Promise<void>;
-}
 
 // Three parley-server nodes on one Neo4j and the real Redis (through a gate the test can cut),
 // with connections made straight to chosen nodes: what each node delivers is checked exactly.
@@ -58,7 +51,6 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
     specs = ['n1', 'n2', 'n3'].map((id) => ({ neo4j: neo4j.uri, redisPort: gate.port, prefix, id, args: ['--rate-limit', '5', '--rate-burst', '40'] }));
     // One at a time: the first creates the schema, the others find it.
     for (const spec of specs) nodes.push(await startNode(spec));
-    const { startHaproxy } = (await import(path.join(ROOT, 'scripts/services/haproxy.mjs'))) as { startHaproxy: (o: object) => Promise<Haproxy> };
     haproxy = await startHaproxy({ servers: nodes.map((n, i) => ({ name: specs[i].id, port: n.port })) });
   });
 

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureHaproxy } from '../helpers/haproxy';
 import { selfSignedCert } from '../helpers/tls';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -11,7 +12,6 @@ describe('the sample HAProxy configuration in docs/', function () {
   this.timeout(120_000);
 
   it('passes haproxy -c (with a real certificate in place of the sample path)', async () => {
-    const { ensureHaproxy } = (await import(path.join(ROOT, 'scripts/services/haproxy.mjs'))) as { ensureHaproxy: () => Promise<string> };
     const haproxy = await ensureHaproxy();
     const tls = selfSignedCert();
     try {

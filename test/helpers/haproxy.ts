@@ -1,115 +1,87 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { tempDir } from './server';
 
-/** A port free right now on 127.0.0.1 (for services whose port must be known before they start). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+// HAProxy is found, installed, configured and run by scripts/services/haproxy.mjs (what `npm test`
+// set-up uses); this file gives the suites its types.
 
 export interface Backend {
   name: string;
   /** The node's chat port. */
   port: number;
-  /** Its --metrics-port, where HAProxy asks /healthz. */
-  metricsPort: number;
+  /** Its --metrics-port, where HAProxy asks /healthz; without it HAProxy checks by a TCP connect. */
+  metricsPort?: number;
+}
+
+export interface HaproxyOptions {
+  servers: Backend[];
+  /** Health checks every this many ms (down after one failure, up after one success). */
+  checkMs?: number;
+  /** `leastconn` (the default) spreads clients; `first` sends every new one to the first node up. */
+  balance?: 'leastconn' | 'first' | 'roundrobin';
+}
+
+export interface Haproxy {
+  host: string;
+  port: number;
+  /** The generated configuration file. */
+  config: string;
+  /** What HAProxy printed, the last 8000 characters. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+interface HaproxyModule {
+  ensureHaproxy(): Promise<string>;
+  freePort(): Promise<number>;
+  haproxyConfig(options: { port: number } & HaproxyOptions): string;
+  startHaproxy(options: HaproxyOptions): Promise<Haproxy>;
+}
+
+const MODULE = path.resolve(__dirname, '../../scripts/services/haproxy.mjs');
+
+function load(): Promise<HaproxyModule> {
+  return import(MODULE) as Promise<HaproxyModule>;
+}
+
+/** A port free right now on 127.0.0.1 (for services whose port must be known before they start). */
+export async function freePort(): Promise<number> {
+  return (await load()).freePort();
+}
+
+/** HAProxy's path, installed from Debian first when missing. */
+export async function ensureHaproxy(): Promise<string> {
+  return (await load()).ensureHaproxy();
+}
+
+/** The configuration startHaproxy writes, for a frontend on `port`. */
+export async function haproxyConfig(port: number, options: HaproxyOptions): Promise<string> {
+  return (await load()).haproxyConfig({ port, ...options });
+}
+
+/** HAProxy in the foreground on a free loopback port, once it accepts connections; its config passed `haproxy -c`. */
+export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
+  return (await load()).startHaproxy(options);
 }
 
 /**
- * The TCP-mode configuration of docs/operations.md, with health checks every 200 ms: a node is
- * out after one failed /healthz and back after one good one. `balance first` sends every new
- * client to the first node that is up, so a test knows where clients land.
+ * The TCP-mode configuration of docs/operations.md for nodes with a --metrics-port, with health
+ * checks on /healthz every 200 ms and `balance first`, so a test knows where clients land.
  */
-export function haproxyConfig(frontPort: number, backends: Backend[]): string {
-  return [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 2s',
-    '  timeout client 5m',
-    '  timeout server 5m',
-    // Longer than the server's own 2 s per check; without it a check may take only `inter`.
-    '  timeout check 3s',
-    '  retries 3',
-    '  option redispatch 1',
-    'frontend parley',
-    `  bind 127.0.0.1:${frontPort}`,
-    '  default_backend parley_nodes',
-    'backend parley_nodes',
-    '  balance first',
-    '  option httpchk GET /healthz',
-    '  http-check expect status 200',
-    '  default-server inter 200ms fall 1 rise 1',
-    ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check port ${b.metricsPort}`),
-    '',
-  ].join('\n');
-}
-
-/** HAProxy from Debian (/usr/sbin/haproxy), in the foreground, on a generated configuration. */
 export class HaproxyProcess {
-  private constructor(
-    readonly proc: ChildProcess,
-    readonly port: number,
-    private readonly dir: string,
-    readonly output: string[],
-  ) {}
+  private constructor(private readonly haproxy: Haproxy) {}
 
-  static async start(backends: Backend[]): Promise<HaproxyProcess> {
-    const port = await freePort();
-    const dir = tempDir('parley-haproxy-');
-    const file = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(file, haproxyConfig(port, backends));
-    const check = spawn('haproxy', ['-c', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const checked = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      let text = '';
-      check.stdout?.on('data', (c: Buffer) => (text += c.toString()));
-      check.stderr?.on('data', (c: Buffer) => (text += c.toString()));
-      check.on('close', (code) => resolve({ code, text }));
-    });
-    if (checked.code !== 0) throw new Error(`haproxy refused the configuration:\n${checked.text}`);
-    const output: string[] = [];
-    const proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    process.once('exit', () => proc.kill('SIGKILL'));
-    const haproxy = new HaproxyProcess(proc, port, dir, output);
-    await haproxy.waitForListening();
-    return haproxy;
+  get port(): number {
+    return this.haproxy.port;
   }
 
-  private async waitForListening(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (this.proc.exitCode !== null) throw new Error(`haproxy exited (${this.proc.exitCode}):\n${this.output.join('')}`);
-      const ok = await new Promise<boolean>((resolve) => {
-        const socket = net.connect({ host: '127.0.0.1', port: this.port }, () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`haproxy did not listen on ${this.port}:\n${this.output.join('')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  output(): string {
+    return this.haproxy.output();
   }
 
-  async stop(): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) {
-      const exited = new Promise((resolve) => this.proc.once('exit', resolve));
-      this.proc.kill('SIGTERM');
-      await exited;
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+  static async start(backends: Required<Backend>[]): Promise<HaproxyProcess> {
+    return new HaproxyProcess(await startHaproxy({ servers: backends, checkMs: 200, balance: 'first' }));
+  }
+
+  stop(): Promise<void> {
+    return this.haproxy.stop();
   }
 }

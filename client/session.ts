@@ -122,8 +122,10 @@ export type ParleyClientEvents = {
   /** After every login or resume, including automatic ones after a reconnect. */
   session: [session: SessionInfo];
   /**
-   * The server refused the saved token on resume (UNAUTHENTICATED, SESSION_EXPIRED or
-   * SESSION_REVOKED, e.g. after a revoke or password change elsewhere); the client is closed.
+   * The session is over: the server refused the saved token on resume (UNAUTHENTICATED,
+   * SESSION_EXPIRED or SESSION_REVOKED, e.g. after a revoke or password change elsewhere), or
+   * closed the connection saying it ended it (SESSION_REVOKED, ACCOUNT_DISABLED,
+   * ACCOUNT_DELETED). The client is closed.
    */
   expired: [error: ParleyError];
   'server-error': [error: ParleyError];
@@ -133,6 +135,11 @@ export type ParleyClientEvents = {
 
 /** Answers to a resume that mean the token is no good any more: sign in again. */
 const SESSION_ENDED: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'SESSION_REVOKED']);
+/**
+ * Why a server closes a connection whose session it ended on purpose: reconnecting could only be
+ * refused, and the reason given now says more than the refusal would.
+ */
+const ENDED_BY_SERVER: ReadonlySet<string> = new Set(['SESSION_REVOKED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED']);
 
 /** A `draining` frame's reconnect spread is capped at this, whatever the server asks. */
 const MAX_DRAIN_SPREAD_MS = 30_000;
@@ -600,6 +607,13 @@ export class ParleyClient extends EventEmitter<ParleyClientEvents> {
     if (this.statusValue === 'closed') return;
     if (!this.token) {
       this.changeStatus('idle', { error });
+      return;
+    }
+    const ended = error instanceof ConnectionError ? error.serverError : undefined;
+    if (ended !== undefined && ENDED_BY_SERVER.has(ended.code)) {
+      this.token = undefined;
+      this.emit('expired', ended);
+      this.shutdown(ended);
       return;
     }
     this.scheduleReconnect(error);

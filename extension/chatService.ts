@@ -477,7 +477,11 @@ export class ChatService implements vscode.Disposable {
           ? vscode.l10n.t('Your Parley session expired after going unused. Sign in again.')
           : err.code === 'SESSION_REVOKED'
             ? vscode.l10n.t('Your Parley session was ended from another device or by a password change. Sign in again.')
-            : vscode.l10n.t('Your Parley session has ended. Sign in again.'),
+            : err.code === 'ACCOUNT_DISABLED'
+              ? vscode.l10n.t('Your Parley account was disabled by a server administrator.')
+              : err.code === 'ACCOUNT_DELETED'
+                ? vscode.l10n.t('Your Parley account was deleted.')
+                : vscode.l10n.t('Your Parley session has ended. Sign in again.'),
       );
     });
     client.on('server-error', (err) => this.log.warn(`server: ${err.code} ${err.message}`));

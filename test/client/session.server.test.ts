@@ -83,6 +83,21 @@ describe('client/session against a real server', function () {
     assert.equal(again.user, 'carol_sess');
   });
 
+  it('stops at once, saying why, when the account is deleted from another device', async () => {
+    const laptop = await signedIn('dora_sess');
+    const phone = await signedIn('dora_sess');
+    let reconnects = 0;
+    phone.c.on('status', (status) => {
+      if (status === 'reconnecting') reconnects++;
+    });
+    const expired = new Promise<string>((resolve) => phone.c.once('expired', (err) => resolve(err.code)));
+    await laptop.c.deleteOwnAccount('password1');
+    assert.equal(await expired, 'ACCOUNT_DELETED');
+    assert.equal(phone.c.status, 'closed');
+    assert.equal(phone.c.sessionToken, undefined);
+    assert.equal(reconnects, 0, 'no reconnect for a session the server ended');
+  });
+
   it('a resend with the same cid is acknowledged with the first seq and stored once', async () => {
     const alice = await signedIn('alice_s2');
     const first = await alice.c.send('general', { text: 'only once' }, { cid: 'fixed-cid-1' });

@@ -17,25 +17,45 @@ export function formatProfile(p: Profile): string {
   return lines.join('\n');
 }
 
+/** The size of an avatar file the user named, refused with a usage error before anything is sent. */
+function avatarFileSize(file: string, command: string): number {
+  let size: number;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, command);
+  }
+  if (size > MAX_AVATAR_UPLOAD) throw new UsageError(`${file} is ${formatBytes(size)}; avatars are at most ${formatBytes(MAX_AVATAR_UPLOAD)}`, command);
+  return size;
+}
+
 export const PROFILE_COMMANDS: Record<string, Command> = {
   profile: {
     positionals: true,
-    usage: 'profile [USER] [--name N] [--status S] [--clear-avatar] [--json]',
-    summary: 'show your profile or USER\'s; --name, --status ("" clears) and --clear-avatar change yours',
-    options: { name: str, status: str, 'clear-avatar': { type: 'boolean' }, json },
+    usage: 'profile [USER] [--display-name N] [--status S] [--avatar FILE | --clear-avatar] [--json]',
+    summary: 'show your profile or USER\'s; --display-name, --status ("" clears), --avatar and --clear-avatar change yours',
+    // --name is the older spelling of --display-name.
+    options: { 'display-name': str, name: str, status: str, avatar: str, 'clear-avatar': { type: 'boolean' }, json },
     async run(ctx, v, positionals) {
       if (positionals.length > 1) throw new UsageError('profile takes at most one USER', 'profile');
       const change: Omit<ProfileSetRequest, 'id'> = { t: 'profile_set' };
-      if (typeof v.name === 'string') change.displayName = v.name;
+      const displayName = typeof v['display-name'] === 'string' ? v['display-name'] : v.name;
+      if (typeof displayName === 'string') change.displayName = displayName;
       if (typeof v.status === 'string') change.statusMessage = v.status;
       if (v['clear-avatar'] === true) change.clearAvatar = true;
+      const avatar = typeof v.avatar === 'string' ? v.avatar : undefined;
+      if (avatar !== undefined && change.clearAvatar) throw new UsageError('--avatar and --clear-avatar exclude each other', 'profile');
+      if (avatar !== undefined) avatarFileSize(avatar, 'profile');
       const changing = Object.keys(change).length > 1;
-      if (changing && positionals.length > 0) throw new UsageError('only your own profile can be changed: leave USER out', 'profile');
+      if ((changing || avatar !== undefined) && positionals.length > 0) throw new UsageError('only your own profile can be changed: leave USER out', 'profile');
       const c = client(ctx);
       const session = await resumeSaved(ctx, c);
       let profile: Profile | undefined;
       if (changing) profile = (await c.request<ProfileEvent>(change)).profile;
-      else {
+      if (avatar !== undefined) profile = (await uploadAvatar(c, { path: avatar })).profile;
+      if (profile === undefined) {
         const user = positionals[0] ?? session.user;
         profile = (await c.request<ProfilesReply>({ t: 'profiles', users: [user] })).profiles[0];
         if (profile === undefined) throw new UsageError(`no user ${user}`, 'profile');
@@ -46,20 +66,12 @@ export const PROFILE_COMMANDS: Record<string, Command> = {
   avatar: {
     positionals: true,
     usage: 'avatar [--json] FILE',
-    summary: `set your avatar from a PNG, JPEG, GIF or BMP (at most ${MAX_AVATAR_UPLOAD / 1024 / 1024} MiB; kept as a ${AVATAR_SIZE}×${AVATAR_SIZE} square)`,
+    summary: `set your avatar from a PNG, JPEG, GIF or BMP (at most ${MAX_AVATAR_UPLOAD / 1024 / 1024} MiB; kept as a ${AVATAR_SIZE}×${AVATAR_SIZE} square; the same as profile --avatar)`,
     options: { json },
     async run(ctx, v, positionals) {
       if (positionals.length !== 1) throw new UsageError('avatar takes one FILE', 'avatar');
       const file = positionals[0];
-      let size: number;
-      try {
-        const st = fs.statSync(file);
-        if (!st.isFile()) throw new Error('not a file');
-        size = st.size;
-      } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'avatar');
-      }
-      if (size > MAX_AVATAR_UPLOAD) throw new UsageError(`${file} is ${formatBytes(size)}; avatars are at most ${formatBytes(MAX_AVATAR_UPLOAD)}`, 'avatar');
+      avatarFileSize(file, 'avatar');
       const c = client(ctx);
       await resumeSaved(ctx, c);
       const { profile } = await uploadAvatar(c, { path: file });

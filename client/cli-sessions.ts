@@ -101,3 +101,6 @@ export const SESSION_COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** `parley passwd` is `parley password`, by the name Unix gives it. */
+SESSION_COMMANDS.passwd = { ...(SESSION_COMMANDS.password as Command), usage: 'passwd', summary: 'the same as password' };

@@ -32,7 +32,7 @@ describe('parley profile and parley avatar against a real server', function () {
   });
 
   it('sets the display name and status, shows them to others, and clears the status with ""', async () => {
-    const set = await ada.ok(['profile', '--name', 'Ada Lovelace', '--status', 'computing Bernoulli numbers']);
+    const set = await ada.ok(['profile', '--display-name', 'Ada Lovelace', '--status', 'computing Bernoulli numbers']);
     assert.equal(set, `${ada.name} — Ada Lovelace\n  status: computing Bernoulli numbers\n`);
     const seen = JSON.parse(await bob.ok(['profile', ada.name.toLowerCase(), '--json'])) as Profile;
     assert.deepEqual(seen, { user: ada.name, displayName: 'Ada Lovelace', statusMessage: 'computing Bernoulli numbers' });
@@ -49,6 +49,12 @@ describe('parley profile and parley avatar against a real server', function () {
     assert.match(out, new RegExp(`avatar: 128×128 PNG, .* \\(parley get ${profile.avatar?.fileId}\\)`));
     const cleared = JSON.parse(await ada.ok(['profile', '--clear-avatar', '--json'])) as Profile;
     assert.equal(cleared.avatar, undefined);
+    // profile --avatar sets it too, with the other fields in one command.
+    const both = JSON.parse(await ada.ok(['profile', '--display-name', 'Countess', '--avatar', file, '--json'])) as Profile;
+    assert.equal(both.displayName, 'Countess');
+    assert.equal(both.avatar?.mime, 'image/png');
+    assert.deepEqual(JSON.parse(await bob.ok(['profile', ada.name, '--json'])), both);
+    assert.equal((await ada.run(['profile', '--avatar', file, '--clear-avatar'])).code, 2);
   });
 
   it('refuses what is no picture, a too-long name, an unknown user and changing someone else’s profile', async () => {

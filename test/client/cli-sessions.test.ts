@@ -80,7 +80,7 @@ describe('parley sessions and parley password against a real server', function (
     assert.match(wrong.stderr, /BAD_CREDENTIALS/);
     const weak = await laptop.run(['password'], 'first-password\nshort\n');
     assert.equal(weak.code, 2);
-    const done = await laptop.run(['password'], 'first-password\nsecond-password\n');
+    const done = await laptop.run(['passwd'], 'first-password\nsecond-password\n');
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /ended 1 other session/);
     assert.equal((await desktop.run(['history'])).code, 1, 'the other machine is signed out');

@@ -145,7 +145,7 @@ describe('discussions on the code in a real VS Code', function () {
     await page.keyboard.press('Control+S');
     await waitFor('saved', async () => !(await page.locator('.tabs-container .tab.active.dirty').count()), 20_000);
     // Placed again on save: still 15-17, and the file on disk has the edit.
-    await waitFor('placed again', async () => (await threadLabel(/lines 15–17/).count()) > 0, 20_000);
+    await waitFor('placed again', async () => (await threadLabel(/lines 15–17/).count()) > 0, 60_000);
     await waitFor('the edit on disk', async () => readFileSync(path.join(bobDir, FILE), 'utf8').includes('// line 11 // cached'), 20_000);
     assert.equal((await threadLabel(/lines 15–17/).count()) > 0, true);
   });
@@ -157,7 +157,7 @@ describe('discussions on the code in a real VS Code', function () {
     await wb!.answer(':15');
     for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Shift+K');
     await page.keyboard.press('Control+S');
-    await threadLabel(/outdated \(code deleted\)/).waitFor({ timeout: 30_000 });
+    await threadLabel(/outdated \(code deleted\)/).waitFor({ timeout: 60_000 });
     await shot('outdated');
     await page.locator('.review-widget .head .action-label[aria-label="Open at Revision"]').first().click();
     await waitFor('the file at the anchor commit', async () => {

@@ -240,7 +240,7 @@ describe('the comment widget of discussions in a real VS Code', function () {
     await others.hover();
     assert.equal(await others.locator('.comment-title .action-label[aria-label="Edit"]').count(), 0, 'no Edit on alice\'s reply');
     await others.locator('.comment-title .action-label[aria-label^="More Actions"]').click();
-    await page.locator('.context-view .monaco-menu .action-item', { hasText: /^\s*Delete\s*$/ }).first().click();
+    await wb!.menuItem(/^\s*Delete\s*$/);
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Delete$/ }).click();
     await waitFor('the refusal', async () => (await wb!.notifications()).some((n) => /Parley: Only its author or a room admin can delete a message\./.test(n)), 30_000, 250);
     assert.equal(aliceSees(aliceReply)?.deleted, false);

@@ -271,6 +271,25 @@ export class Workbench {
     }
   }
 
+  /**
+   * Runs the item `label` of the open context menu. A menu ignores a click that comes too soon
+   * after it opened, so while the menu stays open the item is pressed again, by key.
+   */
+  async menuItem(label: RegExp): Promise<void> {
+    const item = this.page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
+    await item.click();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await item.waitFor({ state: 'detached', timeout: 3000 });
+        return;
+      } catch {
+        await item.hover();
+        await this.page.keyboard.press('Enter');
+      }
+    }
+    await item.waitFor({ state: 'detached', timeout: 10000 });
+  }
+
   /** Answers the open quick input (input box or pick) with `text`. */
   async answer(text: string, expectPrompt?: RegExp): Promise<void> {
     const widget = this.page.locator('.quick-input-widget');

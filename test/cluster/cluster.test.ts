@@ -206,9 +206,16 @@ describe('cluster: three nodes on one Neo4j and Redis', function () {
     await users[0].conn.request({ t: 'create', name: room });
     const leaverElsewhere = await again(2, users[1]);
     await users[1].conn.request({ t: 'join', room });
-    // Node 2 knows the room and its new member once a post in it reaches users[1] there.
+    // Node 2 knows the room and its new member once a post in it reaches users[1] there, live or
+    // (when node 2 read the room after the post was stored) as the `room` frame's lastSeq.
     const hello = await users[0].send(room, 'hello room');
-    await leaverElsewhere.waitFor((f) => f.t === 'msg' && f.room === room && f.seq === hello.seq, 20_000, 'the room on node 2');
+    await leaverElsewhere.waitFor(
+      (f) =>
+        (f.t === 'msg' && f.room === room && f.seq === hello.seq) ||
+        (f.t === 'room' && (f as { room: { id: string; lastSeq: number } }).room.id === room && (f as { room: { lastSeq: number } }).room.lastSeq >= hello.seq),
+      20_000,
+      'the room on node 2',
+    );
     gate.down();
     const outage = Date.now();
     // A leave while no note can cross: node 2 learns it from the store once Redis is back.
